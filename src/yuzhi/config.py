@@ -1,0 +1,59 @@
+"""Settings from environment variables (prefix ``YUZHI_``).
+
+``YUZHI_DATABASE_URL`` switches from the embedded SQLite file to PostgreSQL with no other change.
+Outside development a default secret key is refused, so a production deployment cannot run with
+a key that is printed in this file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "dev-only-secret-change-me"
+
+
+def default_home() -> Path:
+    """Where the embedded database and the artifact store live unless configured."""
+    return Path.cwd() / "var"
+
+
+def shared_data_dir() -> Path:
+    """The project's shared real-data folder (``../shared/data`` beside the repository)."""
+    repo = Path(__file__).resolve().parents[2]
+    return (repo.parent / "shared" / "data").resolve()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YUZHI_", extra="ignore")
+
+    environment: str = "development"
+    home: Path = default_home()
+    database_url: str = ""
+    secret_key: str = _DEV_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_hours: int = 12
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.home / 'yuzhi.db').as_posix()}"
+        if self.environment != "development" and self.secret_key == _DEV_SECRET:
+            raise ValueError(
+                "YUZHI_SECRET_KEY must be set to a random value outside development "
+                "(YUZHI_ENVIRONMENT=%s)." % self.environment
+            )
+        return self
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.home / "artifacts"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
