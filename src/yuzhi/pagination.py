@@ -1,0 +1,14 @@
+"""List responses carry ``data`` plus ``count`` (the total before paging)."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):  # noqa: UP046 - Python 3.11 has no PEP 695 syntax
+    data: list[T]
+    count: int

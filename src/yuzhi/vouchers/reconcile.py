@@ -1,0 +1,101 @@
+"""``yuzhi ledger check``: prove the books balance and reconcile with the voucher records.
+
+Each check is a small function returning error strings; an empty list means the invariant holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.ledger import core
+from yuzhi.ledger import service as ledger
+from yuzhi.vouchers.models import (
+    BatchStatus,
+    Bill,
+    BillAllocation,
+    BillKind,
+    Programme,
+    QuotaApplication,
+    SettlementBatch,
+)
+from yuzhi.vouchers.service import HOLDING, acct_pool, acct_quota
+
+
+def check_programme(session: Session, p: Programme) -> list[str]:
+    errors: list[str] = []
+    txns = ledger.load_all(session, p.year)
+    bals = core.balances(txns)
+    y = p.year
+    errors += core.check_balanced(txns)
+    errors += core.check_non_negative(bals)
+    errors += core.check_years_isolated(txns)
+    funding = -core.sum_prefix(bals, f"funding:{y}:")
+    if funding != p.pool_fen:
+        errors.append(f"{y}: funding {funding} fen ≠ programme pool {p.pool_fen} fen")
+    apps = session.scalars(select(QuotaApplication).where(QuotaApplication.programme_id == p.id)).all()
+    cap_by_org: dict[int, int] = defaultdict(int)
+    for a in apps:
+        bal = bals.get(acct_quota(y, a.id), 0)
+        if a.remaining_fen != bal:
+            errors.append(f"{y}: application {a.id} remaining {a.remaining_fen} fen ≠ ledger quota {bal} fen")
+        if a.remaining_fen < 0 or a.used_fen < 0:
+            errors.append(f"{y}: application {a.id} has negative remaining/used quota")
+        if a.status in (*HOLDING, "expired"):
+            cap_by_org[a.org_id] += a.approved_fen - a.expired_fen
+            cap_by_org[a.org_id] += 0
+        alloc = session.scalar(select(func.coalesce(func.sum(BillAllocation.amount_fen), 0))
+                               .where(BillAllocation.application_id == a.id)) or 0
+        if alloc != a.used_fen:
+            errors.append(f"{y}: application {a.id} used {a.used_fen} fen ≠ bill allocations {alloc} fen")
+    for org_id, used in cap_by_org.items():
+        # a unit's quota *consumed* (approved minus expired) never exceeds the cap
+        if used > p.unit_cap_fen:
+            errors.append(f"{y}: unit {org_id} holds {used} fen of quota, above the cap {p.unit_cap_fen}")
+    committed = sum(a.approved_fen - a.expired_fen for a in apps if a.status in (*HOLDING, "expired"))
+    if bals.get(acct_pool(y), 0) != p.pool_fen - committed:
+        errors.append(f"{y}: pool balance {bals.get(acct_pool(y), 0)} ≠ pool {p.pool_fen} − committed {committed}")
+    bills = session.scalars(select(Bill).where(Bill.programme_id == p.id)).all()
+    granted = sum(b.subsidy_fen for b in bills if b.kind == BillKind.BILL)
+    reversed_ = sum(b.subsidy_fen for b in bills if b.kind == BillKind.CREDIT)
+    net_bills = sum(b.net_subsidy_fen for b in bills if b.kind == BillKind.BILL)
+    if granted - reversed_ != net_bills:
+        errors.append(f"{y}: granted {granted} − reversed {reversed_} ≠ net bill subsidy {net_bills}")
+    for b in bills:
+        if b.kind == BillKind.BILL and b.subsidy_fen > b.eligible_fen * p.rate_bp // 10000:
+            errors.append(f"{y}: bill {b.invoice_no} subsidy {b.subsidy_fen} exceeds the rate on {b.eligible_fen}")
+    payable = core.sum_prefix(bals, f"payable:{y}:")
+    settling = core.sum_prefix(bals, f"settling:{y}:")
+    paid = core.sum_prefix(bals, f"paid:{y}:")
+    if payable + settling + paid != net_bills:
+        errors.append(f"{y}: payable {payable} + settling {settling} + paid {paid} ≠ net subsidy {net_bills}")
+    for batch in session.scalars(select(SettlementBatch).where(SettlementBatch.programme_id == p.id)):
+        bal = bals.get(f"settling:{y}:batch:{batch.id}", 0)
+        want = 0 if batch.status == BatchStatus.PAID else batch.total_fen
+        if bal != want:
+            errors.append(f"{y}: settlement {batch.id} ({batch.status}) holds {bal} fen in settling, expected {want}")
+        if batch.province_fen + batch.city_fen != batch.total_fen or \
+                sum(ln.amount_fen for ln in batch.lines) != batch.total_fen:
+            errors.append(f"{y}: settlement {batch.id} lines/funding split do not add up to {batch.total_fen}")
+    return errors
+
+
+def check_books(session: Session) -> tuple[list[str], dict[int, dict[str, int]]]:
+    """All invariants for every programme year, plus a summary per year."""
+    errors: list[str] = []
+    summary: dict[int, dict[str, int]] = {}
+    all_txns = ledger.load_all(session)
+    errors += core.check_balanced(all_txns)
+    for p in session.scalars(select(Programme).order_by(Programme.year)):
+        errors += check_programme(session, p)
+        bals = core.balances(t for t in all_txns if t.year == p.year)
+        summary[p.year] = {
+            "pool_fen": p.pool_fen,
+            "pool_remaining_fen": bals.get(acct_pool(p.year), 0),
+            "quota_outstanding_fen": core.sum_prefix(bals, f"quota:{p.year}:"),
+            "payable_fen": core.sum_prefix(bals, f"payable:{p.year}:"),
+            "paid_fen": core.sum_prefix(bals, f"paid:{p.year}:"),
+        }
+    return errors, summary

@@ -1,0 +1,86 @@
+"""Programme rules as data, and the pure arithmetic of the voucher (no database).
+
+Defaults are Henan's 2025–2027 action plan (豫政〔2025〕 AI-empowered new industrialization):
+vouchers of at most 50,000,000 yuan a year, 20% of eligible compute fees, at most 1,000,000 yuan
+per unit per year, province and city funding 1:1. All money is integer fen; the subsidy is
+rounded *down* to the fen, so the programme never pays a fraction it does not owe.
+
+>>> r = ProgrammeRules()
+>>> r.subsidy_for(eligible_fen=12_345, remaining_quota_fen=10**9)
+2469
+>>> r.max_approvable(planned_spend_fen=10_000_000_00, unit_remaining_fen=5_000_00, pool_remaining_fen=10**12)
+500000
+>>> split_funding(101, province_bp=5000)
+(51, 50)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+YUAN = 100  # fen per yuan
+
+
+class SettlementMode(StrEnum):
+    DISCOUNT = "discount"  # 抵扣: the unit pays the provider net; the programme pays the provider the voucher share
+    REIMBURSEMENT = "reimbursement"  # 报销: the unit pays in full and is paid back
+
+
+@dataclass(frozen=True)
+class ProgrammeRules:
+    pool_fen: int = 50_000_000 * YUAN
+    rate_bp: int = 2000  # basis points of eligible fees: 2000 = 20%
+    unit_cap_fen: int = 1_000_000 * YUAN
+    province_bp: int = 5000  # province share of every payout; the city funds the rest (1:1)
+    settlement_mode: SettlementMode = SettlementMode.DISCOUNT
+    disclosure_days: int = 5  # 公示期; zero allowed
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.pool_fen <= 0:
+            problems.append(("pool_fen", "must be positive"))
+        if self.pool_fen > 50_000_000 * YUAN:
+            problems.append(("pool_fen", "may not exceed 50,000,000 yuan a year (plan ceiling)"))
+        if not 0 < self.rate_bp <= 10000:
+            problems.append(("rate_bp", "must be in 1..10000 basis points"))
+        if self.unit_cap_fen <= 0:
+            problems.append(("unit_cap_fen", "must be positive"))
+        if not 0 <= self.province_bp <= 10000:
+            problems.append(("province_bp", "must be in 0..10000 basis points"))
+        if self.disclosure_days < 0:
+            problems.append(("disclosure_days", "must be zero or more"))
+        if problems:
+            field, msg = problems[0]
+            from yuzhi.errors import InvalidInput
+
+            raise InvalidInput(f"programme rule {field} {msg}", field=field,
+                               fix="correct the programme's rules; defaults follow the Henan plan")
+
+    def subsidy_for(self, *, eligible_fen: int, remaining_quota_fen: int) -> int:
+        """20% of eligible fees, rounded down to the fen, limited by the remaining quota."""
+        return max(0, min(eligible_fen * self.rate_bp // 10000, remaining_quota_fen))
+
+    def max_approvable(self, *, planned_spend_fen: int, unit_remaining_fen: int, pool_remaining_fen: int) -> int:
+        """min(rate × planned spend, the unit's remaining cap, the pool's remaining amount)."""
+        return max(0, min(planned_spend_fen * self.rate_bp // 10000, unit_remaining_fen, pool_remaining_fen))
+
+
+def split_funding(amount_fen: int, *, province_bp: int) -> tuple[int, int]:
+    """Split a payout between province and city. The city share is rounded down; the province takes
+    the remaining fen, so the two always add up to the payout exactly."""
+    city = amount_fen * (10000 - province_bp) // 10000
+    return amount_fen - city, city
+
+
+def reversal_for_credit(*, original_eligible_fen: int, credited_before_fen: int, credit_fen: int,
+                        net_subsidy_fen: int, rate_bp: int) -> int:
+    """Subsidy to reverse when ``credit_fen`` of an eligible bill is credited.
+
+    The bill's subsidy after the credit is what the rule gives on the net eligible amount (never
+    more than what was actually granted), so a sequence of credits ends exactly where one credit
+    of the same total would.
+    """
+    net_after = original_eligible_fen - credited_before_fen - credit_fen
+    target = min(net_after * rate_bp // 10000, net_subsidy_fen)
+    return net_subsidy_fen - max(0, target)

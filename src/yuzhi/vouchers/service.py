@@ -1,0 +1,710 @@
+"""Voucher programme: years, quota applications and review, disclosure, bills, credits,
+settlement and year-end close. Every money movement posts a balanced ledger transaction and an
+audit event in the caller's transaction.
+
+Concurrency: approvals lock the programme row (``SELECT … FOR UPDATE``), bills lock the unit's
+applications, so 32 reviewers or 32 providers at once can never over-commit the pool or a quota.
+On SQLite, writers are serialised by ``BEGIN IMMEDIATE`` (see ``yuzhi.db``).
+
+Year boundary rule: a bill belongs to the programme year of its usage period. A bill whose usage
+period spans two calendar years is refused: the provider splits it at 31 December, so nothing
+from one year can pay for another and each part meets its own year's quota.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts import service as accounts
+from yuzhi.accounts import uscc as uscc_rules
+from yuzhi.accounts.actor import Actor
+from yuzhi.accounts.models import Organisation, OrgStatus
+from yuzhi.audit.chain import canonical_json
+from yuzhi.audit.service import record
+from yuzhi.compute import registry
+from yuzhi.compute.models import Provider
+from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yuzhi.ledger import service as ledger
+from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.vouchers.models import (
+    AppStatus,
+    BatchStatus,
+    Bill,
+    BillAllocation,
+    BillKind,
+    BillLine,
+    Objection,
+    Programme,
+    ProgrammeStatus,
+    QuotaApplication,
+    SettlementBatch,
+    SettlementLine,
+)
+from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, reversal_for_credit, split_funding
+from yuzhi.vouchers.schemas import (
+    ApplicationCreate,
+    BillIn,
+    ObjectionCreate,
+    ProgrammeCreate,
+    Review,
+    SettlementCreate,
+)
+
+HOLDING = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE)  # statuses that hold quota
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
+    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
+
+
+# --- accounts in the ledger -------------------------------------------------------------------
+
+
+def acct_pool(y: int) -> str:
+    return f"pool:{y}"
+
+
+def acct_quota(y: int, app_id: int) -> str:
+    return f"quota:{y}:app:{app_id}"
+
+
+def acct_payable(y: int, payee_type: str, payee_id: int) -> str:
+    return f"payable:{y}:{payee_type}:{payee_id}"
+
+
+def payee_type_for(mode: str) -> str:
+    return "provider" if mode == SettlementMode.DISCOUNT else "org"
+
+
+# --- programmes -------------------------------------------------------------------------------
+
+
+def rules_of(p: Programme) -> ProgrammeRules:
+    return ProgrammeRules(pool_fen=p.pool_fen, rate_bp=p.rate_bp, unit_cap_fen=p.unit_cap_fen,
+                          province_bp=p.province_bp, settlement_mode=SettlementMode(p.settlement_mode),
+                          disclosure_days=p.disclosure_days)
+
+
+def create_programme(session: Session, *, actor: Actor, prog_in: ProgrammeCreate) -> Programme:
+    """Open a programme year and fund its pool from province and city (1:1 by default)."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator opens a programme year")
+    ProgrammeRules(pool_fen=prog_in.pool_fen, rate_bp=prog_in.rate_bp, unit_cap_fen=prog_in.unit_cap_fen,
+                   province_bp=prog_in.province_bp, settlement_mode=prog_in.settlement_mode,
+                   disclosure_days=prog_in.disclosure_days)  # validates the rules
+    if session.scalar(select(Programme.id).where(Programme.year == prog_in.year)) is not None:
+        raise Conflict(f"the {prog_in.year} programme already exists", field="year",
+                       fix="each year has one programme; edit nothing, open the next year instead")
+    p = Programme(**prog_in.model_dump())
+    p.settlement_mode = prog_in.settlement_mode.value
+    session.add(p)
+    session.flush()
+    prov, city = split_funding(p.pool_fen, province_bp=p.province_bp)
+    ledger.post(session, Txn("fund", p.year, (
+        Posting(acct_pool(p.year), p.pool_fen),
+        Posting(f"funding:{p.year}:province", -prov),
+        Posting(f"funding:{p.year}:city", -city),
+    ), memo=p.name, ref=f"programme:{p.id}"))
+    record(session, actor=actor, action="programme.create", entity="programme", entity_id=p.id,
+           after=prog_in.model_dump(mode="json"))
+    return p
+
+
+def get_programme(session: Session, *, year: int, lock: bool = False) -> Programme:
+    q = select(Programme).where(Programme.year == year)
+    p = session.scalar(_for_update(session, q) if lock else q)
+    if p is None:
+        raise NotFound(f"there is no {year} voucher programme", field="year",
+                       fix="use a year the office has opened (GET /api/vouchers/programmes)")
+    return p
+
+
+def list_programmes(session: Session) -> list[Programme]:
+    return list(session.scalars(select(Programme).order_by(Programme.year.desc())))
+
+
+def pool_remaining(session: Session, p: Programme) -> int:
+    return ledger.balance(session, acct_pool(p.year))
+
+
+def unit_committed(session: Session, *, programme_id: int, org_id: int) -> int:
+    """Quota the unit holds this year (approved, not expired) — counts against the per-unit cap."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(QuotaApplication.approved_fen - QuotaApplication.expired_fen), 0))
+        .where(QuotaApplication.programme_id == programme_id, QuotaApplication.org_id == org_id,
+               QuotaApplication.status.in_([*HOLDING, AppStatus.EXPIRED]))) or 0)
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def _app_snap(a: QuotaApplication) -> dict[str, object]:
+    return {"status": a.status, "approved_fen": a.approved_fen, "used_fen": a.used_fen,
+            "expired_fen": a.expired_fen, "reason": a.review_reason, "contract_no": a.contract_no,
+            "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
+
+
+def _eligibility_problem(session: Session, *, org: Organisation, provider: Provider) -> str | None:
+    if provider.org_id == org.id:
+        return "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself"
+    if accounts.are_affiliated(session, org.id, provider.org_id):
+        return "related-party transaction (关联交易): the unit and the provider are declared affiliated"
+    return None
+
+
+def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> QuotaApplication:
+    """A unit applies for quota: planned spend with a whitelisted provider under a contract."""
+    if actor.org_id is None or actor.is_office or actor.is_provider:
+        raise Forbidden("only members of a registered unit apply for vouchers")
+    org = accounts.get_org(session, actor=actor, org_id=actor.org_id)
+    if org.status != OrgStatus.APPROVED:
+        raise InvalidInput(f"organisation {org.name} is {org.status}, not approved", field="org",
+                           fix="wait for the programme office to approve the registration")
+    p = get_programme(session, year=app_in.year)
+    if p.status != ProgrammeStatus.OPEN:
+        raise InvalidInput(f"the {p.year} programme is closed", field="year", fix="apply to an open year")
+    provider = registry.get(session, provider_id=app_in.provider_id)
+    if provider.status != "active" or provider.valid_to < date(p.year, 1, 1) \
+            or provider.valid_from > date(p.year, 12, 31):
+        raise InvalidInput(f"provider {provider.name} is suspended or not whitelisted in {p.year}",
+                           field="provider_id", fix="choose an active whitelisted provider")
+    problem = _eligibility_problem(session, org=org, provider=provider)
+    if problem:
+        raise InvalidInput(problem, field="provider_id", fix="buy compute from an unrelated whitelisted provider")
+    contract = app_in.contract_no.strip()
+    if session.scalar(select(QuotaApplication.id).where(QuotaApplication.provider_id == provider.id,
+                                                        QuotaApplication.contract_no == contract)) is not None:
+        raise Conflict(f"contract {contract} with {provider.name} already has an application; "
+                       "a contract is subsidised once", field="contract_no")
+    a = QuotaApplication(org_id=org.id, programme_id=p.id, provider_id=provider.id, contract_no=contract,
+                         planned_spend_fen=app_in.planned_spend_fen, purpose=app_in.purpose,
+                         status=AppStatus.SUBMITTED)
+    session.add(a)
+    session.flush()
+    record(session, actor=actor, action="application.submit", entity="application", entity_id=a.id,
+           after=_app_snap(a), org_id=org.id)
+    return a
+
+
+def get_application(session: Session, *, actor: Actor, app_id: int, lock: bool = False) -> QuotaApplication:
+    q = select(QuotaApplication).where(QuotaApplication.id == app_id)
+    a = session.scalar(_for_update(session, q) if lock else q)
+    if a is None or not _visible(actor, a.org_id, a.provider_id):
+        raise NotFound(f"application {app_id} not found", field="application_id")
+    return a
+
+
+def _visible(actor: Actor, org_id: int, provider_id: int | None) -> bool:
+    if actor.is_office:
+        return True
+    if actor.is_provider:
+        return provider_id is not None and provider_id == actor.provider_id
+    return actor.org_id == org_id
+
+
+def list_applications(session: Session, *, actor: Actor, year: int | None = None, status: str | None = None,
+                      limit: int = 100, offset: int = 0) -> tuple[list[QuotaApplication], int]:
+    activate_due(session)
+    q = select(QuotaApplication)
+    if year is not None:
+        q = q.join(Programme, Programme.id == QuotaApplication.programme_id).where(Programme.year == year)
+    if status:
+        q = q.where(QuotaApplication.status == status)
+    if actor.is_provider:
+        q = q.where(QuotaApplication.provider_id == actor.provider_id)
+    elif not actor.is_office:
+        q = q.where(QuotaApplication.org_id == actor.org_id)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(QuotaApplication.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def max_approvable(session: Session, *, p: Programme, a: QuotaApplication) -> tuple[int, dict[str, int]]:
+    """The most the office may approve now, and each limit (for the error message and the UI)."""
+    rules = rules_of(p)
+    held_by_this = a.approved_fen - a.expired_fen if a.status in HOLDING else 0
+    limits = {
+        "rate_of_planned_spend": a.planned_spend_fen * rules.rate_bp // 10000,
+        "unit_cap_remaining": rules.unit_cap_fen - unit_committed(session, programme_id=p.id, org_id=a.org_id)
+        + held_by_this,
+        "pool_remaining": pool_remaining(session, p) + held_by_this,
+    }
+    return max(0, min(limits.values())), limits
+
+
+def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> QuotaApplication:
+    """Approve (≤ min(rate × planned, unit cap left, pool left)) or reject with a reason.
+
+    Also used for the re-review after an upheld objection: the held quota is adjusted to the new
+    amount (or released on rejection) by one ledger transaction.
+    """
+    if not actor.is_office:
+        raise Forbidden("only the programme office reviews applications")
+    pre = get_application(session, actor=actor, app_id=app_id)
+    p = get_programme(session, year=session.get(Programme, pre.programme_id).year, lock=True)  # serialise
+    a = get_application(session, actor=actor, app_id=app_id, lock=True)
+    session.refresh(a)
+    if a.status not in (AppStatus.SUBMITTED, AppStatus.OBJECTED):
+        raise Conflict(f"application {a.id} is {a.status}; only submitted or objected applications are reviewed",
+                       field="status")
+    if p.status != ProgrammeStatus.OPEN:
+        raise Conflict(f"the {p.year} programme is closed", field="year")
+    before = _app_snap(a)
+    held = a.approved_fen if a.status == AppStatus.OBJECTED else 0
+    if decision.approve:
+        cap, limits = max_approvable(session, p=p, a=a)
+        amount = cap if decision.amount_fen is None else decision.amount_fen
+        if amount > cap:
+            binding = min(limits, key=lambda k: limits[k])
+            raise InvalidInput(
+                f"{amount} fen exceeds the maximum approvable {cap} fen (limited by {binding}: "
+                + ", ".join(f"{k}={v}" for k, v in limits.items()) + ")",
+                field="amount_fen", fix=f"approve at most {cap} fen, or reject")
+        if amount <= 0:
+            raise InvalidInput("nothing can be approved: " + ", ".join(f"{k}={v}" for k, v in limits.items()),
+                               field="amount_fen", fix="reject the application with a reason")
+        delta = amount - held
+        if delta:
+            ledger.post(session, transfer("approve" if delta > 0 else "release", p.year,
+                                          debit=acct_quota(p.year, a.id), credit=acct_pool(p.year), amount=delta,
+                                          ref=f"application:{a.id}"))
+        a.approved_fen = amount
+        now = _now()
+        a.reviewed_at = now
+        a.reviewed_by = actor.user_id
+        a.review_reason = decision.reason.strip()
+        if p.disclosure_days == 0:
+            a.status, a.disclosure_until, a.effective_at = AppStatus.EFFECTIVE, now, now
+        else:
+            a.status, a.disclosure_until = AppStatus.DISCLOSURE, now + timedelta(days=p.disclosure_days)
+    else:
+        if not decision.reason.strip():
+            raise InvalidInput("a rejection needs a reason", field="reason", fix="say why it is refused")
+        if held:
+            ledger.post(session, transfer("release", p.year, debit=acct_pool(p.year),
+                                          credit=acct_quota(p.year, a.id), amount=held, ref=f"application:{a.id}"))
+        a.approved_fen = 0
+        a.status = AppStatus.REJECTED
+        a.review_reason = decision.reason.strip()
+        a.reviewed_at = _now()
+        a.reviewed_by = actor.user_id
+    session.flush()
+    record(session, actor=actor, action="application.approve" if decision.approve else "application.reject",
+           entity="application", entity_id=a.id, before=before, after=_app_snap(a), org_id=a.org_id)
+    return a
+
+
+def activate_due(session: Session, now: datetime | None = None) -> int:
+    """Applications whose disclosure period has ended without an open objection take effect."""
+    now = now or _now()
+    due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
+                                                         QuotaApplication.disclosure_until <= now)).all()
+    for a in due:
+        open_obj = session.scalar(select(Objection.id).where(Objection.application_id == a.id,
+                                                             Objection.status == "open"))
+        if open_obj is None:
+            a.status, a.effective_at = AppStatus.EFFECTIVE, now
+    session.flush()
+    return len(due)
+
+
+def disclosure(session: Session, *, year: int | None = None) -> list[tuple[QuotaApplication, str, str]]:
+    """The public disclosure list (公示): approved quotas with unit and provider names. Public."""
+    activate_due(session)
+    q = (select(QuotaApplication, Organisation.name, Provider.name)
+         .join(Organisation, Organisation.id == QuotaApplication.org_id)
+         .join(Provider, Provider.id == QuotaApplication.provider_id)
+         .where(QuotaApplication.status.in_([AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE])))
+    if year is not None:
+        q = q.join(Programme, Programme.id == QuotaApplication.programme_id).where(Programme.year == year)
+    return [tuple(r) for r in session.execute(q.order_by(QuotaApplication.reviewed_at.desc()))]  # type: ignore[misc]
+
+
+def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: ObjectionCreate) -> Objection:
+    """Anyone may object to a quota while it is on disclosure."""
+    a = session.get(QuotaApplication, app_id)
+    if a is None or a.status != AppStatus.DISCLOSURE:
+        raise NotFound(f"application {app_id} is not on public disclosure", field="application_id",
+                       fix="objections are accepted only during the disclosure period")
+    o = Objection(application_id=a.id, submitted_by=obj_in.submitted_by or actor.label, text=obj_in.text)
+    session.add(o)
+    session.flush()
+    record(session, actor=actor, action="objection.lodge", entity="objection", entity_id=o.id,
+           after={"application_id": a.id, "text": o.text}, org_id=a.org_id)
+    return o
+
+
+def resolve_objection(session: Session, *, actor: Actor, objection_id: int, uphold: bool,
+                      resolution: str) -> Objection:
+    """Upheld → the application goes back to review (quota stays held until re-reviewed)."""
+    if not actor.is_office:
+        raise Forbidden("only the programme office resolves objections")
+    o = session.get(Objection, objection_id)
+    if o is None or o.status != "open":
+        raise NotFound(f"open objection {objection_id} not found", field="objection_id")
+    a = get_application(session, actor=actor, app_id=o.application_id, lock=True)
+    before = _app_snap(a)
+    o.status, o.resolution = ("upheld" if uphold else "dismissed"), resolution
+    if uphold and a.status in (AppStatus.DISCLOSURE, AppStatus.EFFECTIVE):
+        a.status = AppStatus.OBJECTED
+    session.flush()
+    record(session, actor=actor, action="objection.uphold" if uphold else "objection.dismiss",
+           entity="application", entity_id=a.id, before=before, after=_app_snap(a), org_id=a.org_id)
+    return o
+
+
+def list_objections(session: Session, *, actor: Actor, status: str | None = "open") -> list[Objection]:
+    if not actor.is_office:
+        raise Forbidden("objections are handled by the programme office")
+    q = select(Objection).order_by(Objection.id)
+    if status:
+        q = q.where(Objection.status == status)
+    return list(session.scalars(q))
+
+
+# --- bills ------------------------------------------------------------------------------------
+
+
+def payload_hash(bill_in: BillIn, provider_id: int) -> str:
+    data = bill_in.model_dump(mode="json")
+    data["provider_id"] = provider_id
+    data["customer_uscc"] = data["customer_uscc"].strip().upper()
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def line_amount(quantity: Decimal, unit_price_fen: Decimal) -> int:
+    """One bill line in fen: quantity × unit price, rounded half-up (as on the provider's invoice)."""
+    return int((quantity * unit_price_fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _bill_provider(session: Session, actor: Actor, bill_in: BillIn) -> Provider:
+    if actor.is_provider:
+        if bill_in.provider_id not in (None, actor.provider_id):
+            raise Forbidden("a provider pushes bills only for itself", field="provider_id")
+        return registry.get(session, provider_id=actor.provider_id)  # type: ignore[arg-type]
+    if actor.is_admin:
+        if bill_in.provider_id is None:
+            raise InvalidInput("provider_id is required when the office records a bill", field="provider_id")
+        return registry.get(session, provider_id=bill_in.provider_id)
+    raise Forbidden("only providers (or the office) record bills")
+
+
+def record_bill(session: Session, *, actor: Actor, bill_in: BillIn, source: str = "api") -> tuple[Bill, bool]:
+    """Record a metered bill or credit note; return ``(bill, replay)``.
+
+    Idempotent per (provider, invoice number): the same payload again returns the original
+    result (``replay=True``); a different payload under the same number is a 409.
+    """
+    provider = _bill_provider(session, actor, bill_in)
+    invoice = bill_in.invoice_no.strip()
+    digest = payload_hash(bill_in, provider.id)
+    existing = session.scalar(select(Bill).where(Bill.provider_id == provider.id, Bill.invoice_no == invoice))
+    if existing is not None:
+        if existing.payload_hash == digest:
+            return existing, True
+        raise Conflict(f"invoice {invoice} was already recorded with different content", field="invoice_no",
+                       fix="send the original payload to retry, or use a new invoice number (credit notes "
+                           "correct a bill)")
+    code = uscc_rules.parse(bill_in.customer_uscc, field="customer_uscc").code
+    org = accounts.get_org_by_uscc(session, code)
+    if org is None:
+        raise InvalidInput(f"customer {code} is not registered on the platform", field="customer_uscc",
+                           fix="the unit registers first; bills for unregistered customers are not accepted")
+    if bill_in.period_start.year != bill_in.period_end.year:
+        raise InvalidInput(
+            f"usage period {bill_in.period_start}..{bill_in.period_end} spans two programme years",
+            field="period_end", fix=f"split the invoice at {bill_in.period_start.year}-12-31: one bill per year")
+    if bill_in.lines:
+        total = sum(line_amount(ln.quantity, ln.unit_price_fen) for ln in bill_in.lines)
+        if total != bill_in.amount_fen:
+            raise InvalidInput(f"lines add up to {total} fen but amount_fen is {bill_in.amount_fen}",
+                               field="lines", fix="make amount_fen the sum of quantity × unit_price_fen "
+                                                   "(each line rounded half-up to the fen)")
+    p = get_programme(session, year=bill_in.period_start.year)
+    if p.status != ProgrammeStatus.OPEN and bill_in.kind == BillKind.BILL:
+        raise InvalidInput(f"the {p.year} programme year is closed; no more bills for its usage",
+                           field="period_start", fix="bills must arrive before the office closes the year")
+    if bill_in.kind == BillKind.CREDIT:
+        bill = _record_credit(session, actor=actor, provider=provider, org=org, p=p, bill_in=bill_in,
+                              digest=digest, source=source)
+    else:
+        bill = _record_debit(session, actor=actor, provider=provider, org=org, p=p, bill_in=bill_in,
+                             digest=digest, source=source)
+    bill.lines = [BillLine(resource=ln.resource, quantity=str(ln.quantity), unit=ln.unit,
+                           unit_price_fen=str(ln.unit_price_fen),
+                           amount_fen=line_amount(ln.quantity, ln.unit_price_fen)) for ln in bill_in.lines]
+    session.flush()
+    record(session, actor=actor, action=f"{bill.kind}.record", entity="bill", entity_id=bill.id,
+           after={"invoice_no": bill.invoice_no, "provider_id": provider.id, "org_id": org.id,
+                  "amount_fen": bill.amount_fen, "eligible_fen": bill.eligible_fen,
+                  "subsidy_fen": bill.subsidy_fen, "owed_fen": bill.owed_fen, "reason": bill.ineligible_reason},
+           org_id=org.id)
+    return bill, False
+
+
+def _record_debit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
+                  bill_in: BillIn, digest: str, source: str) -> Bill:
+    reason = ""
+    if org.status != OrgStatus.APPROVED:
+        reason = f"unit is {org.status}, not approved"
+    reason = reason or registry.qualification_problem(provider, start=bill_in.period_start,
+                                                      end=bill_in.period_end) or ""
+    reason = reason or _eligibility_problem(session, org=org, provider=provider) or ""
+    eligible = 0 if reason else bill_in.amount_fen
+    bill = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
+                kind=BillKind.BILL, period_start=bill_in.period_start, period_end=bill_in.period_end,
+                amount_fen=bill_in.amount_fen, eligible_fen=eligible, subsidy_fen=0, owed_fen=bill_in.amount_fen,
+                ineligible_reason=reason, settlement_mode=p.settlement_mode, payload_hash=digest, source=source)
+    session.add(bill)
+    session.flush()
+    if eligible:
+        activate_due(session)
+        apps = list(session.scalars(_for_update(session, select(QuotaApplication).where(
+            QuotaApplication.org_id == org.id, QuotaApplication.programme_id == p.id,
+            QuotaApplication.provider_id == provider.id, QuotaApplication.status == AppStatus.EFFECTIVE,
+        ).order_by(QuotaApplication.effective_at, QuotaApplication.id))))
+        for a in apps:
+            session.refresh(a)
+        remaining = sum(a.remaining_fen for a in apps)
+        subsidy = rules_of(p).subsidy_for(eligible_fen=eligible, remaining_quota_fen=remaining)
+        if not apps:
+            bill.ineligible_reason = "no effective voucher quota with this provider (apply and wait for 公示)"
+        elif subsidy == 0 and remaining == 0:
+            bill.ineligible_reason = "voucher quota with this provider is used up"
+        left = subsidy
+        postings: list[Posting] = []
+        for a in apps:
+            take = min(left, a.remaining_fen)
+            if take <= 0:
+                continue
+            a.used_fen += take
+            left -= take
+            postings.append(Posting(acct_quota(p.year, a.id), -take))
+            session.add(BillAllocation(bill_id=bill.id, application_id=a.id, amount_fen=take))
+        if subsidy:
+            postings.append(Posting(acct_payable(p.year, payee_type_for(p.settlement_mode),
+                                                 provider.id if p.settlement_mode == SettlementMode.DISCOUNT
+                                                 else org.id), subsidy))
+            ledger.post(session, Txn("subsidy", p.year, tuple(postings), ref=f"bill:{bill.id}"))
+        bill.subsidy_fen = subsidy
+        bill.net_subsidy_fen = subsidy
+        bill.owed_fen = bill.amount_fen - subsidy if p.settlement_mode == SettlementMode.DISCOUNT else bill.amount_fen
+    return bill
+
+
+def _record_credit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
+                   bill_in: BillIn, digest: str, source: str) -> Bill:
+    orig = session.scalar(_for_update(session, select(Bill).where(
+        Bill.provider_id == provider.id, Bill.invoice_no == (bill_in.original_invoice_no or "").strip(),
+        Bill.kind == BillKind.BILL)))
+    if orig is None:
+        raise InvalidInput(f"original invoice {bill_in.original_invoice_no} not found for this provider",
+                           field="original_invoice_no", fix="credit an invoice you pushed earlier")
+    session.refresh(orig)
+    if orig.org_id != org.id:
+        raise InvalidInput("the credit note's customer differs from the original invoice's customer",
+                           field="customer_uscc")
+    if orig.programme_id != p.id:
+        raise InvalidInput("a credit note belongs to the year of the original usage period",
+                           field="period_start", fix=f"use the original period {orig.period_start}..{orig.period_end}")
+    open_amount = orig.amount_fen - orig.credited_fen
+    if bill_in.amount_fen > open_amount:
+        raise InvalidInput(f"credit of {bill_in.amount_fen} fen exceeds the {open_amount} fen still open on "
+                           f"invoice {orig.invoice_no}", field="amount_fen", fix=f"credit at most {open_amount} fen")
+    credited_eligible_before = orig.credited_fen if orig.eligible_fen else 0
+    reversal = 0
+    if orig.eligible_fen and orig.net_subsidy_fen:
+        reversal = reversal_for_credit(original_eligible_fen=orig.eligible_fen,
+                                       credited_before_fen=credited_eligible_before, credit_fen=bill_in.amount_fen,
+                                       net_subsidy_fen=orig.net_subsidy_fen, rate_bp=p.rate_bp)
+    credit = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
+                  kind=BillKind.CREDIT, original_bill_id=orig.id, period_start=bill_in.period_start,
+                  period_end=bill_in.period_end, amount_fen=bill_in.amount_fen,
+                  eligible_fen=bill_in.amount_fen if orig.eligible_fen else 0, subsidy_fen=reversal,
+                  owed_fen=0, settlement_mode=orig.settlement_mode, payload_hash=digest, source=source)
+    # what the unit gets back from the provider: the credit less the subsidy it no longer receives
+    credit.owed_fen = -(bill_in.amount_fen - reversal) if orig.settlement_mode == SettlementMode.DISCOUNT \
+        else -bill_in.amount_fen
+    session.add(credit)
+    session.flush()
+    orig.credited_fen += bill_in.amount_fen
+    if reversal:
+        orig.net_subsidy_fen -= reversal
+        payee = provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org.id
+        postings = [Posting(acct_payable(p.year, payee_type_for(orig.settlement_mode), payee), -reversal)]
+        left = reversal
+        allocs = session.scalars(select(BillAllocation).where(BillAllocation.bill_id == orig.id)
+                                 .order_by(BillAllocation.id.desc())).all()
+        net_by_app: dict[int, int] = defaultdict(int)
+        for al in allocs:
+            net_by_app[al.application_id] += al.amount_fen
+        for app_id in sorted(net_by_app, reverse=True):
+            back = min(left, net_by_app[app_id])
+            if back <= 0:
+                continue
+            a = session.scalar(_for_update(session, select(QuotaApplication).where(QuotaApplication.id == app_id)))
+            session.refresh(a)
+            a.used_fen -= back
+            left -= back
+            session.add(BillAllocation(bill_id=credit.id, application_id=app_id, amount_fen=-back))
+            if p.status == ProgrammeStatus.CLOSED or a.status == AppStatus.EXPIRED:
+                a.expired_fen += back  # the year is closed: restored quota goes straight back to the pool
+                postings.append(Posting(acct_pool(p.year), back))
+            else:
+                postings.append(Posting(acct_quota(p.year, app_id), back))
+        ledger.post(session, Txn("refund", p.year, tuple(postings), ref=f"bill:{credit.id}"))
+    return credit
+
+
+def get_bill(session: Session, *, actor: Actor, bill_id: int) -> Bill:
+    b = session.get(Bill, bill_id)
+    if b is None or not _visible(actor, b.org_id, b.provider_id):
+        raise NotFound(f"bill {bill_id} not found", field="bill_id")
+    return b
+
+
+def list_bills(session: Session, *, actor: Actor, year: int | None = None, org_id: int | None = None,
+               limit: int = 100, offset: int = 0) -> tuple[list[Bill], int]:
+    q = select(Bill)
+    if year is not None:
+        q = q.join(Programme, Programme.id == Bill.programme_id).where(Programme.year == year)
+    if actor.is_provider:
+        q = q.where(Bill.provider_id == actor.provider_id)
+    elif not actor.is_office:
+        q = q.where(Bill.org_id == actor.org_id)
+    if org_id is not None:
+        q = q.where(Bill.org_id == org_id)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    return list(session.scalars(q.order_by(Bill.id.desc()).limit(limit).offset(offset))), total
+
+
+# --- settlement -------------------------------------------------------------------------------
+
+
+def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCreate) -> SettlementBatch:
+    """Settle every positive payable balance of the year's payees (or of one payee) into a batch."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator runs settlement")
+    p = get_programme(session, year=settle_in.year, lock=True)
+    ptype = payee_type_for(p.settlement_mode)
+    prefix = f"payable:{p.year}:{ptype}:"
+    bals = ledger.balances_like(session, prefix)
+    if settle_in.payee_id is not None:
+        bals = {k: v for k, v in bals.items() if k == prefix + str(settle_in.payee_id)}
+    due = {int(k.rsplit(":", 1)[1]): v for k, v in bals.items() if v > 0}
+    if not due:
+        raise InvalidInput(f"nothing to settle for {p.year}" + (f" payee {settle_in.payee_id}"
+                           if settle_in.payee_id else ""), field="year",
+                           fix="settlement runs after bills with subsidy have been recorded")
+    batch = SettlementBatch(programme_id=p.id, mode=p.settlement_mode, payee_type=ptype,
+                            payee_id=settle_in.payee_id, status=BatchStatus.DRAFT)
+    session.add(batch)
+    session.flush()
+    postings: list[Posting] = []
+    for payee_id, amount in sorted(due.items()):
+        prov, city = split_funding(amount, province_bp=p.province_bp)
+        name = (session.get(Provider, payee_id).name if ptype == "provider"
+                else session.get(Organisation, payee_id).name)
+        count = session.scalar(select(func.count(Bill.id)).where(
+            Bill.programme_id == p.id, Bill.subsidy_fen > 0,
+            (Bill.provider_id if ptype == "provider" else Bill.org_id) == payee_id)) or 0
+        batch.lines.append(SettlementLine(payee_type=ptype, payee_id=payee_id, payee_name=name, amount_fen=amount,
+                                          province_fen=prov, city_fen=city, bill_count=count))
+        postings += [Posting(prefix + str(payee_id), -amount),
+                     Posting(f"settling:{p.year}:batch:{batch.id}", amount)]
+        batch.total_fen += amount
+        batch.province_fen += prov
+        batch.city_fen += city
+    ledger.post(session, Txn("settle", p.year, tuple(postings), ref=f"settlement:{batch.id}"))
+    session.flush()
+    record(session, actor=actor, action="settlement.create", entity="settlement", entity_id=batch.id,
+           after={"year": p.year, "total_fen": batch.total_fen, "lines": len(batch.lines)})
+    return batch
+
+
+def get_settlement(session: Session, *, actor: Actor, batch_id: int) -> SettlementBatch:
+    b = session.get(SettlementBatch, batch_id)
+    if b is None or not (actor.is_office or (actor.is_provider and b.payee_type == "provider"
+                                            and any(ln.payee_id == actor.provider_id for ln in b.lines))):
+        raise NotFound(f"settlement {batch_id} not found", field="settlement_id")
+    return b
+
+
+def list_settlements(session: Session, *, actor: Actor) -> list[SettlementBatch]:
+    if not actor.is_office:
+        raise Forbidden("settlement batches are managed by the programme office")
+    return list(session.scalars(select(SettlementBatch).order_by(SettlementBatch.id.desc())))
+
+
+def mark_exported(session: Session, *, actor: Actor, batch_id: int) -> SettlementBatch:
+    b = get_settlement(session, actor=actor, batch_id=batch_id)
+    if b.status == BatchStatus.DRAFT:
+        b.status = BatchStatus.EXPORTED
+        record(session, actor=actor, action="settlement.export", entity="settlement", entity_id=b.id,
+               before={"status": "draft"}, after={"status": b.status})
+    return b
+
+
+def mark_paid(session: Session, *, actor: Actor, batch_id: int, payment_ref: str) -> SettlementBatch:
+    """Record the payment: the batch's money moves to ``paid`` by funding source (province/city)."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator marks settlements paid")
+    b = session.scalar(_for_update(session, select(SettlementBatch).where(SettlementBatch.id == batch_id)))
+    if b is None:
+        raise NotFound(f"settlement {batch_id} not found", field="settlement_id")
+    if b.status == BatchStatus.PAID:
+        raise Conflict(f"settlement {batch_id} is already paid ({b.payment_ref})", field="settlement_id")
+    p = session.get(Programme, b.programme_id)
+    postings = [Posting(f"settling:{p.year}:batch:{b.id}", -b.total_fen)]
+    for ln in b.lines:
+        postings += [Posting(f"paid:{p.year}:province:{ln.payee_type}:{ln.payee_id}", ln.province_fen),
+                     Posting(f"paid:{p.year}:city:{ln.payee_type}:{ln.payee_id}", ln.city_fen)]
+    ledger.post(session, Txn("pay", p.year, tuple(postings), ref=f"settlement:{b.id}", memo=payment_ref))
+    before = {"status": b.status}
+    b.status, b.paid_at, b.payment_ref = BatchStatus.PAID, _now(), payment_ref.strip()
+    session.flush()
+    record(session, actor=actor, action="settlement.paid", entity="settlement", entity_id=b.id, before=before,
+           after={"status": b.status, "payment_ref": b.payment_ref, "total_fen": b.total_fen})
+    return b
+
+
+# --- year end ---------------------------------------------------------------------------------
+
+
+def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
+    """Year end: every unused quota expires back to the pool, pending applications lapse, no more bills."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator closes a programme year")
+    p = get_programme(session, year=year, lock=True)
+    if p.status == ProgrammeStatus.CLOSED:
+        raise Conflict(f"the {year} programme is already closed", field="year")
+    expired_total = 0
+    apps = session.scalars(_for_update(session, select(QuotaApplication).where(
+        QuotaApplication.programme_id == p.id))).all()
+    for a in apps:
+        session.refresh(a)
+        if a.status in HOLDING:
+            left = a.remaining_fen
+            if left > 0:
+                ledger.post(session, transfer("expire", year, debit=acct_pool(year), credit=acct_quota(year, a.id),
+                                              amount=left, ref=f"application:{a.id}"))
+                a.expired_fen += left
+                expired_total += left
+            a.status = AppStatus.EXPIRED
+        elif a.status == AppStatus.SUBMITTED:
+            a.status, a.review_reason = AppStatus.REJECTED, "programme year closed before review"
+    p.status = ProgrammeStatus.CLOSED
+    session.flush()
+    record(session, actor=actor, action="programme.close", entity="programme", entity_id=p.id,
+           before={"status": "open"}, after={"status": "closed", "expired_fen": expired_total})
+    return {"expired_fen": expired_total, "applications": len(apps)}
