@@ -1,0 +1,154 @@
+"""Supervisor process for one local job: ``python -m yuzhi.compute.backends._runner JOBDIR``.
+
+Started detached (its own session) by :class:`~yuzhi.compute.backends.local.LocalBackend`, so it
+outlives the platform process: a platform restart finds the job still running, or finished with
+its ``result.json`` on disk. It
+
+1. waits for enough CPU slots (``flock`` on slot files, released by the kernel if it dies),
+2. runs the command in its own process group, stdout+stderr to ``workdir/job.log``,
+3. enforces the time limit and cancellation (SIGTERM, then SIGKILL after a grace period),
+4. meters the job with ``wait4``: wall time, user+system CPU seconds and peak RSS,
+5. writes ``result.json`` atomically (the record the backend reads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+GRACE_S = 2.0
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Atomic write: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+class _Slots:
+    """CPU slots shared by all local jobs of one state directory."""
+
+    def __init__(self, root: Path, total: int) -> None:
+        self.root = root
+        self.total = total
+        self.held: list[int] = []
+
+    def try_acquire(self, n: int) -> bool:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "alloc.lock", "a+") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            taken: list[int] = []
+            for i in range(self.total):
+                fd = os.open(self.root / f"slot-{i}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                taken.append(fd)
+                if len(taken) == n:
+                    self.held = taken
+                    return True
+            for fd in taken:
+                os.close(fd)  # closing drops the lock
+            return False
+
+
+def main(jobdir: Path) -> int:
+    spec = json.loads((jobdir / "spec.json").read_text())
+    cancelled = False
+
+    def on_term(signum: int, frame: object) -> None:
+        nonlocal cancelled
+        cancelled = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    write_json(jobdir / "state.json", {"state": "pending", "supervisor_pid": os.getpid()})
+
+    def cancel_requested() -> bool:
+        return cancelled or (jobdir / "cancel").exists()
+
+    slots = _Slots(Path(spec["slots_dir"]), int(spec["slots_total"]))
+    while not slots.try_acquire(int(spec["cpus"])):
+        if cancel_requested():
+            write_json(jobdir / "result.json", {
+                "state": "cancelled", "exit_code": None, "elapsed_s": 0.0, "cpu_s": 0.0,
+                "max_rss_bytes": 0, "reason": "cancelled while pending"})
+            return 0
+        time.sleep(0.05)
+
+    workdir = Path(spec["workdir"])
+    env = {**os.environ, **spec.get("env", {})}
+    env["YUZHI_JOB_TOKEN"] = spec["token"]
+    log = open(workdir / "job.log", "ab")  # noqa: SIM115 - held for the job's whole life
+    started = time.time()
+    try:
+        proc = subprocess.Popen(spec["argv"], cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    except OSError as exc:
+        log.write(f"yuzhi: cannot start {spec['argv'][0]!r}: {exc}\n".encode())
+        log.close()
+        write_json(jobdir / "result.json", {
+            "state": "failed", "exit_code": 127, "elapsed_s": 0.0, "cpu_s": 0.0, "max_rss_bytes": 0,
+            "reason": f"cannot start: {exc}", "started_at": started, "ended_at": time.time()})
+        return 0
+    write_json(jobdir / "state.json", {"state": "running", "supervisor_pid": os.getpid(), "pid": proc.pid,
+                                        "started_at": started})
+    limit = float(spec["time_limit_s"])
+    reason = ""
+    kill_at: float | None = None
+    delay = 0.005
+    while True:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        now = time.time()
+        if kill_at is None:
+            if cancel_requested():
+                reason = "cancelled"
+            elif now - started > limit:
+                reason = "timeout"
+            if reason:
+                _killpg(proc.pid, signal.SIGTERM)
+                kill_at = now + GRACE_S
+        elif now >= kill_at:
+            _killpg(proc.pid, signal.SIGKILL)
+            kill_at = float("inf")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+    ended = time.time()
+    proc.returncode = 0  # reaped by wait4 above; keep Popen from trying again
+    _killpg(proc.pid, signal.SIGKILL)  # stragglers left in the job's process group
+    log.close()
+    code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    if reason == "timeout":
+        state = "timeout"
+    elif reason == "cancelled":
+        state = "cancelled"
+    else:
+        state = "succeeded" if code == 0 else "failed"
+    write_json(jobdir / "result.json", {
+        "state": state, "exit_code": code, "elapsed_s": ended - started,
+        "cpu_s": rusage.ru_utime + rusage.ru_stime,
+        "max_rss_bytes": rusage.ru_maxrss * (1 if sys.platform == "darwin" else 1024),
+        "reason": reason, "started_at": started, "ended_at": ended,
+    })
+    return 0
+
+
+def _killpg(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,0 +1,262 @@
+"""``slurm``: a real Slurm cluster, the scheduler China's national supercomputing centres run.
+
+Submission is ``sbatch --parsable`` of a small batch script written into the job's working
+directory (which must be on the cluster's shared filesystem). State comes from ``squeue`` while
+the controller remembers the job and from ``sacct`` afterwards; usage is **Slurm's own
+accounting** (slurmdbd), never our estimate:
+
+=================  ===========================================================
+Usage field        sacct source
+=================  ===========================================================
+elapsed_s          ``ElapsedRaw`` (whole seconds)
+alloc_cpus/gpus    ``AllocTRES`` ``cpu=`` and ``gres/gpu=``
+alloc_mem_bytes    ``AllocTRES`` ``mem=`` (binary units: ``256M`` = 256 MiB)
+cpu_s              ``TotalCPU`` (user + system of all steps)
+max_rss_bytes      max ``MaxRSS`` over the job's steps
+exit_code          ``ExitCode`` ``code:signal`` → code, or 128 + signal
+=================  ===========================================================
+
+Time limits go to ``--time`` in whole minutes, rounded up (Slurm's granularity), so a job may
+run up to a minute past a limit that is not a whole number of minutes (plus the controller's
+check interval). The job is named after its token, so :meth:`SlurmBackend.find` recovers a
+submission whose id never reached the platform's database.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from yuzhi.compute.backends.base import Backend, BackendUnavailable, JobSpec, JobState, Usage
+from yuzhi.errors import InvalidInput, NotFound
+
+_STATES = {
+    "PENDING": JobState.PENDING, "CONFIGURING": JobState.PENDING, "REQUEUED": JobState.PENDING,
+    "REQUEUE_HOLD": JobState.PENDING, "REQUEUE_FED": JobState.PENDING, "RESV_DEL_HOLD": JobState.PENDING,
+    "SUSPENDED": JobState.RUNNING, "RUNNING": JobState.RUNNING, "COMPLETING": JobState.RUNNING,
+    "STAGE_OUT": JobState.RUNNING, "SIGNALING": JobState.RUNNING, "RESIZING": JobState.RUNNING,
+    "STOPPED": JobState.RUNNING,
+    "COMPLETED": JobState.SUCCEEDED,
+    "FAILED": JobState.FAILED, "OUT_OF_MEMORY": JobState.FAILED, "DEADLINE": JobState.FAILED,
+    "BOOT_FAIL": JobState.LOST, "NODE_FAIL": JobState.LOST, "PREEMPTED": JobState.LOST,
+    "REVOKED": JobState.LOST, "SPECIAL_EXIT": JobState.FAILED,
+    "CANCELLED": JobState.CANCELLED,
+    "TIMEOUT": JobState.TIMEOUT,
+}
+_UNIT = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
+
+
+def parse_state(text: str) -> JobState:
+    """``CANCELLED by 0`` → CANCELLED; unknown states are an error, never silently "timeout"."""
+    word = text.strip().split(" ")[0].rstrip("+")
+    try:
+        return _STATES[word]
+    except KeyError:
+        raise ValueError(f"unknown Slurm job state {text!r}") from None
+
+
+def parse_size(text: str, default_unit: str = "") -> int:
+    """``66024K`` → 67608576 bytes; ``256M`` → 268435456; empty → 0."""
+    text = text.strip()
+    if not text:
+        return 0
+    m = re.fullmatch(r"([0-9.]+)([KMGTP]?)", text)
+    if not m:
+        raise ValueError(f"cannot parse Slurm size {text!r}")
+    return int(float(m.group(1)) * _UNIT[m.group(2) or default_unit])
+
+
+def parse_duration(text: str) -> float:
+    """Slurm ``[DD-[HH:]]MM:SS[.mmm]`` → seconds (``00:01.077`` → 1.077, ``1-02:00:00`` → 93600)."""
+    text = text.strip()
+    if not text or text in ("INVALID", "UNLIMITED"):
+        return 0.0
+    days = 0
+    if "-" in text:
+        d, text = text.split("-", 1)
+        days = int(d)
+    parts = [float(p) for p in text.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0.0)
+    h, m, s = parts
+    return days * 86400 + h * 3600 + m * 60 + s
+
+
+def parse_tres(text: str) -> dict[str, str]:
+    """``billing=1,cpu=1,mem=256M,node=1`` → ``{"billing": "1", "cpu": "1", ...}``."""
+    out: dict[str, str] = {}
+    for item in filter(None, text.strip().split(",")):
+        key, _, value = item.partition("=")
+        out[key] = value
+    return out
+
+
+def parse_exit(text: str) -> int | None:
+    """``0:0`` → 0, ``3:0`` → 3, ``0:15`` → 143 (shell convention for signal 15)."""
+    if not text.strip():
+        return None
+    code, _, sig = text.strip().partition(":")
+    return 128 + int(sig) if sig and int(sig) else int(code)
+
+
+class SlurmBackend(Backend):
+    """Submit to a Slurm cluster through its command-line tools.
+
+    Parameters
+    ----------
+    partition, account : str, optional
+        Passed to ``sbatch`` when set.
+    bin_dir : str, optional
+        Where ``sbatch``/``squeue``/``sacct``/``scancel``/``sinfo`` live (default: ``PATH``).
+    extra_args : tuple of str
+        More ``sbatch`` options (e.g. ``("--qos=normal",)``).
+    timeout_s : float
+        Limit for each Slurm command; a controller that does not answer is "unavailable".
+    """
+
+    kind = "slurm"
+
+    def __init__(self, *, partition: str | None = None, account: str | None = None,
+                 bin_dir: str | None = None, extra_args: tuple[str, ...] = (),
+                 timeout_s: float = 20.0) -> None:
+        self.partition = partition
+        self.account = account
+        self.bin_dir = bin_dir
+        self.extra_args = tuple(extra_args)
+        self.timeout_s = timeout_s
+
+    def _bin(self, name: str) -> str:
+        if self.bin_dir:
+            return str(Path(self.bin_dir) / name)
+        return shutil.which(name) or name
+
+    def _run(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run([self._bin(name), *args], capture_output=True, text=True,
+                                  timeout=self.timeout_s, check=False)
+        except FileNotFoundError:
+            raise BackendUnavailable(f"Slurm command {name!r} not found", field="backend",
+                                     fix="install the Slurm client (slurm-client) or set bin_dir") from None
+        except subprocess.TimeoutExpired:
+            raise BackendUnavailable(f"{name} did not answer within {self.timeout_s:.0f} s", field="backend",
+                                     fix="check that slurmctld is running (scontrol ping)") from None
+
+    # -- interface ----------------------------------------------------------------------------
+    def submit(self, spec: JobSpec) -> str:
+        existing = self.find(spec.token)
+        if existing is not None:
+            return existing
+        workdir = Path(spec.workdir).resolve()
+        if not workdir.is_dir():
+            raise InvalidInput(f"working directory {workdir} does not exist", field="workdir",
+                               fix="put it on the cluster's shared filesystem and create it first")
+        script = workdir / "job.sbatch"
+        lines = ["#!/bin/sh", f"# yuzhi job {spec.token}: {spec.name}"]
+        lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(spec.env.items())]
+        lines += [f"export YUZHI_JOB_TOKEN={shlex.quote(spec.token)}", f"exec {shlex.join(spec.argv)}", ""]
+        script.write_text("\n".join(lines))
+        args = ["--parsable", f"--job-name={spec.token}", f"--chdir={workdir}",
+                f"--output={workdir / 'job.log'}", "--open-mode=append", "--ntasks=1",
+                f"--cpus-per-task={spec.cpus}", f"--mem={spec.mem_mb}M",
+                f"--time={max(1, math.ceil(spec.time_limit_s / 60))}", f"--comment=yuzhi:{spec.name}"[:250]]
+        if spec.gpus:
+            args.append(f"--gres=gpu:{spec.gpus}")
+        if self.partition:
+            args.append(f"--partition={self.partition}")
+        if self.account:
+            args.append(f"--account={self.account}")
+        args += [*self.extra_args, str(script)]
+        proc = self._run("sbatch", *args)
+        if proc.returncode != 0:
+            msg = proc.stderr.strip() or proc.stdout.strip()
+            if "Unable to contact" in msg or "Connection refused" in msg or "Socket timed out" in msg:
+                raise BackendUnavailable(f"sbatch cannot reach the controller: {msg}", field="backend",
+                                         fix="start slurmctld or check the cluster's network")
+            raise InvalidInput(f"Slurm refused the job: {msg}", field="resources",
+                               fix="request resources the partition can satisfy")
+        return proc.stdout.strip().split(";")[0]
+
+    def find(self, token: str) -> str | None:
+        proc = self._run("squeue", "-h", "-t", "all", f"--name={token}", "-o", "%i")
+        ids = proc.stdout.split() if proc.returncode == 0 else []
+        if not ids:
+            proc = self._run("sacct", "-n", "-X", "-P", f"--name={token}", "-S", "now-30days", "-o", "JobID")
+            ids = proc.stdout.split() if proc.returncode == 0 else []
+        return ids[0] if ids else None
+
+    def _squeue_state(self, external_id: str) -> JobState | None:
+        proc = self._run("squeue", "-h", "-t", "all", "-j", external_id, "-o", "%T")
+        text = proc.stdout.strip()
+        if proc.returncode != 0 or not text:
+            return None
+        return parse_state(text.splitlines()[0])
+
+    def _sacct(self, external_id: str) -> list[list[str]]:
+        proc = self._run("sacct", "-n", "-P", "-j", external_id, "-o",
+                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS")
+        if proc.returncode != 0:
+            msg = proc.stderr.strip()
+            raise BackendUnavailable(f"sacct failed: {msg}", field="backend",
+                                     fix="check slurmdbd (sacctmgr show cluster)")
+        return [line.split("|") for line in proc.stdout.splitlines() if line.strip()]
+
+    def status(self, external_id: str) -> JobState:
+        state = self._squeue_state(external_id)
+        if state is not None:
+            return state
+        rows = self._sacct(external_id)
+        job = [r for r in rows if r[0] == external_id]
+        if not job:
+            raise NotFound(f"Slurm knows no job {external_id}", field="external_id",
+                           fix="check the id with sacct -j")
+        return parse_state(job[0][1])
+
+    def cancel(self, external_id: str) -> None:
+        proc = self._run("scancel", external_id)
+        if proc.returncode != 0 and "Invalid job id" not in proc.stderr:
+            raise BackendUnavailable(f"scancel failed: {proc.stderr.strip()}", field="backend")
+
+    def usage(self, external_id: str) -> Usage:
+        rows = self._sacct(external_id)
+        job = [r for r in rows if r[0] == external_id]
+        if not job:
+            # Accounting lags submission by a moment: fall back on the controller's view.
+            state = self._squeue_state(external_id)
+            if state is None:
+                raise NotFound(f"Slurm knows no job {external_id}", field="external_id")
+            return Usage(state=JobState.RUNNING if state.is_terminal else state,
+                         reason="waiting for Slurm accounting")
+        _, state_text, exit_text, elapsed, tres_text, total_cpu, _ = job[0]
+        state = parse_state(state_text)
+        tres = parse_tres(tres_text)
+        rss = max((parse_size(r[6]) for r in rows if r[0] != external_id), default=0)
+        return Usage(
+            state=state, elapsed_s=float(elapsed or 0), cpu_s=parse_duration(total_cpu),
+            alloc_cpus=int(tres.get("cpu", 0) or 0), alloc_gpus=int(tres.get("gres/gpu", 0) or 0),
+            alloc_mem_bytes=parse_size(tres.get("mem", ""), "M"), max_rss_bytes=rss,
+            exit_code=parse_exit(exit_text) if state.is_terminal else None,
+            reason=state_text if state_text.split(" ")[0] not in ("COMPLETED", "RUNNING", "PENDING") else "",
+        )
+
+    def check(self) -> str | None:
+        try:
+            proc = self._run("sinfo", "-h", "-o", "%a %t")
+        except BackendUnavailable as exc:
+            return exc.message
+        if proc.returncode != 0:
+            return f"sinfo failed: {proc.stderr.strip() or 'no answer from slurmctld'}"
+        up = [line for line in proc.stdout.splitlines()
+              if line.startswith("up ") and not line.split()[1].startswith(("down", "drain", "fail"))]
+        if not up:
+            return "no partition is up with a usable node (sinfo)"
+        return None
+
+
+def slurm_present() -> bool:
+    """Whether Slurm's client tools are installed here (tests skip the Slurm backend otherwise)."""
+    return shutil.which("sinfo") is not None and os.access(shutil.which("sinfo") or "", os.X_OK)

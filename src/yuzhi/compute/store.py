@@ -1,0 +1,145 @@
+"""Filesystem artifact store: content-addressed objects plus one workspace per job.
+
+Layout under ``root`` (``get_settings().artifact_dir`` by default; put it on the cluster's shared
+filesystem, e.g. NFS or Lustre, so Slurm nodes see the same paths)::
+
+    objects/ab/cdef0123...      content, named by SHA-256 (written once, read-only)
+    jobs/<key>/inputs/<name>    a job's inputs (hard links to objects when possible, else copies)
+    jobs/<key>/outputs/         whatever the job writes there; collected into objects when it ends
+    jobs/<key>/job.log          the job's stdout and stderr
+
+Content addressing makes re-uploads free and lets a bill or audit entry cite exactly which bytes
+a job consumed and produced.
+
+>>> import tempfile
+>>> store = ArtifactStore(tempfile.mkdtemp())
+>>> store.put_bytes(b"hello").sha256[:12]
+'2cf24dba5fb0'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from yuzhi.errors import InvalidInput, NotFound
+
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_NAME_RE = re.compile(r"^[^/\\\x00]{1,200}$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One stored object: its hash, size and (for job files) its name in the job's folder."""
+
+    sha256: str
+    size: int
+    name: str = ""
+
+
+def _check_name(name: str, field: str) -> None:
+    if not _NAME_RE.match(name) or name in (".", ".."):
+        raise InvalidInput(f"artifact name {name!r} is not a plain file name", field=field,
+                           fix="use a file name without '/' (no folders, no '..')")
+
+
+class ArtifactStore:
+    """Content-addressed files and per-job workspaces under ``root``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def object_path(self, sha256: str) -> Path:
+        if not _SHA_RE.match(sha256):
+            raise InvalidInput(f"{sha256!r} is not a SHA-256 hex digest", field="sha256",
+                               fix="give the 64 lowercase hex characters returned by the upload")
+        return self.root / "objects" / sha256[:2] / sha256[2:]
+
+    def has(self, sha256: str) -> bool:
+        return self.object_path(sha256).exists()
+
+    def _ingest(self, tmp: Path, digest: str, size: int, name: str) -> Artifact:
+        dest = self.object_path(digest)
+        if dest.exists():
+            tmp.unlink()
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        return Artifact(digest, size, name)
+
+    def _tmp(self) -> Path:
+        d = self.root / "tmp"
+        d.mkdir(parents=True, exist_ok=True)
+        return d / f"up-{os.getpid()}-{os.urandom(6).hex()}"
+
+    def put_bytes(self, data: bytes, name: str = "") -> Artifact:
+        """Store bytes; returns their artifact (idempotent)."""
+        tmp = self._tmp()
+        tmp.write_bytes(data)
+        return self._ingest(tmp, hashlib.sha256(data).hexdigest(), len(data), name)
+
+    def put_file(self, path: str | Path, name: str | None = None) -> Artifact:
+        """Store a file's content (streamed); ``name`` defaults to the file's name."""
+        path = Path(path)
+        if not path.is_file():
+            raise NotFound(f"input file {path} does not exist", field="path", fix="check the path")
+        tmp = self._tmp()
+        h = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as src, open(tmp, "wb") as dst:
+            while chunk := src.read(_CHUNK):
+                h.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        return self._ingest(tmp, h.hexdigest(), size, name or path.name)
+
+    def read_bytes(self, sha256: str) -> bytes:
+        path = self.object_path(sha256)
+        if not path.exists():
+            raise NotFound(f"artifact {sha256[:12]}… is not in the store", field="sha256",
+                           fix="upload it first")
+        return path.read_bytes()
+
+    def job_dir(self, key: str) -> Path:
+        _check_name(key, "job")
+        return self.root / "jobs" / key
+
+    def materialize(self, key: str, inputs: dict[str, str]) -> Path:
+        """Create the job's workspace with its inputs (``name → sha256``); returns the folder.
+
+        Every input is checked before anything is written, so a missing artifact changes nothing.
+        """
+        for name, sha in inputs.items():
+            _check_name(name, f"inputs.{name}")
+            if not self.has(sha):
+                raise NotFound(f"input {name!r} refers to artifact {sha[:12]}… which is not in the store",
+                               field=f"inputs.{name}", fix="upload the file first (yuzhi compute upload)")
+        d = self.job_dir(key)
+        (d / "inputs").mkdir(parents=True, exist_ok=True)
+        (d / "outputs").mkdir(exist_ok=True)
+        for name, sha in inputs.items():
+            dest = d / "inputs" / name
+            if dest.exists():
+                continue
+            try:
+                os.link(self.object_path(sha), dest)
+            except OSError:
+                shutil.copyfile(self.object_path(sha), dest)
+        return d
+
+    def collect_outputs(self, key: str) -> list[Artifact]:
+        """Hash every regular file under the job's ``outputs/`` into the store (sorted by name)."""
+        out = self.job_dir(key) / "outputs"
+        if not out.is_dir():
+            return []
+        found = []
+        for path in sorted(p for p in out.rglob("*") if p.is_file() and not p.is_symlink()):
+            art = self.put_file(path, name=path.relative_to(out).as_posix())
+            found.append(art)
+        return found
