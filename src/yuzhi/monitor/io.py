@@ -143,8 +143,9 @@ def read_table(
     expect : sequence of str, optional
         Sensors that must be present (a fitted model's sensors). A missing one is an error; other
         columns not in ``expect`` or ``ignore`` are an error too, so nothing is silently dropped.
-    order : {"error", "sort"}
-        What to do when time goes backwards: refuse naming the row, or sort and report.
+    order : {"error", "sort", "keep"}
+        What to do when time goes backwards: refuse naming the row, sort, or keep the file order
+        (benchmarks score rows in file order); the count is reported in all cases.
     dedupe : bool
         Drop later rows with an already-seen timestamp (reported as duplicates).
     name : str, optional
@@ -160,8 +161,8 @@ def read_table(
         Empty file, no time column, unparseable timestamp, text in a numeric column, missing or
         unexpected sensors, time going backwards (``order="error"``).
     """
-    if order not in ("error", "sort"):
-        raise InvalidInput(f"order must be 'error' or 'sort', not {order!r}", field="order")
+    if order not in ("error", "sort", "keep"):
+        raise InvalidInput(f"order must be 'error', 'sort' or 'keep', not {order!r}", field="order")
     if frame is None:
         if path is None:
             raise InvalidInput("give a path or a frame", field="path")
@@ -237,7 +238,7 @@ def read_table(
 
     ns = time.astype(np.int64)
     back = np.flatnonzero(np.diff(ns) < 0)
-    out_of_order = int(len(back))
+    out_of_order = len(back)
     keep = np.arange(len(ns))
     if out_of_order:
         if order == "error":
@@ -246,7 +247,8 @@ def read_table(
                 f"{label} row {i + 1} (line {i + 2}), column '{tcol}': time goes backwards "
                 f"({raw.iloc[i]} after {raw.iloc[i - 1]})", field=f"{label}:{i + 2}:{tcol}",
                 fix="sort the file by time (or ingest it, which sorts and reports)")
-        keep = np.argsort(ns, kind="stable")
+        if order == "sort":
+            keep = np.argsort(ns, kind="stable")
     ns_sorted = ns[keep]
     dup_mask = np.zeros(len(keep), dtype=bool)
     dup_mask[1:] = ns_sorted[1:] == ns_sorted[:-1]
@@ -277,7 +279,7 @@ def _gaps(ns: np.ndarray, raw: list[str]) -> tuple[float | None, int, list[Gap]]
     gaps = []
     total = 0
     for i in idx:
-        miss = int(round(steps[i] / period)) - 1
+        miss = round(float(steps[i]) / period) - 1
         total += miss
         gaps.append(Gap(start=raw[i], end=raw[i + 1], missing=miss))
     return period / 1e9, total, gaps

@@ -129,7 +129,8 @@ _RULE = "《煤矿安全规程》(2016/2022) 第四百九十八条 甲烷传感�
 def _ch4(key: str, title: str, alarm: float, trip: float, restore: float, where: str) -> Preset:
     return Preset(
         key=key, title=title, unit="% CH4",
-        limits=(Limit("alarm", "high", alarm, min(alarm, restore)), Limit("power_off", "high", trip, restore)),
+        limits=(Limit("alarm", "high", alarm, min(alarm, restore)),
+                Limit("power_off", "high", trip, restore)),
         source=f"{_RULE}: {where}",
     )
 
@@ -161,7 +162,8 @@ PRESETS: dict[str, Preset] = {
         Preset(key="cold.chilled", title="冷藏食品 chilled food, above 0 °C and below 8 °C", unit="°C",
                limits=(Limit("high", "high", 8.0, 8.0, inclusive=True),
                        Limit("freezing", "low", 0.0, 0.0, inclusive=True)),
-               source="GB 31605-2020 冷藏 (above freezing, below 8 °C); freezing flagged separately", mkt=True),
+               source="GB 31605-2020 冷藏 (above freezing, below 8 °C); freezing flagged separately",
+               mkt=True),
     )
 }
 
