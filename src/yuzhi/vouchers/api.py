@@ -1,0 +1,207 @@
+"""Voucher programme REST API (thin: every route calls the service)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from yuzhi.accounts.actor import SYSTEM
+from yuzhi.compute import registry
+from yuzhi.compute.registry import ProviderCreate, ProviderRead
+from yuzhi.pagination import Page
+from yuzhi.vouchers import reports, service
+from yuzhi.vouchers.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    BillIn,
+    BillRead,
+    BillResult,
+    MarkPaid,
+    ObjectionCreate,
+    ObjectionResolve,
+    ProgrammeCreate,
+    ProgrammeRead,
+    Review,
+    SettlementCreate,
+    SettlementRead,
+)
+from yuzhi.web import exports
+from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
+
+router = APIRouter(prefix="/api/vouchers", tags=["vouchers"])
+
+
+@router.get("/programmes", response_model=list[ProgrammeRead])
+def list_programmes(session: SessionDep) -> list[ProgrammeRead]:
+    """Programme years and their rules (public)."""
+    return [ProgrammeRead.model_validate(p) for p in service.list_programmes(session)]
+
+
+@router.post("/programmes", response_model=ProgrammeRead, status_code=201)
+def create_programme(body: ProgrammeCreate, session: SessionDep, actor: AdminUser) -> ProgrammeRead:
+    return ProgrammeRead.model_validate(service.create_programme(session, actor=actor, prog_in=body))
+
+
+@router.post("/programmes/{year}/close")
+def close_year(year: int, session: SessionDep, actor: AdminUser) -> dict[str, int]:
+    """Year end: unused quota expires back to the pool; no more bills for the year."""
+    return service.close_year(session, actor=actor, year=year)
+
+
+@router.get("/providers", response_model=list[ProviderRead])
+def list_providers(session: SessionDep) -> list[ProviderRead]:
+    """The provider whitelist (public)."""
+    return [ProviderRead.model_validate(p) for p in registry.list_all(session)]
+
+
+@router.post("/providers", response_model=ProviderRead, status_code=201)
+def whitelist_provider(body: ProviderCreate, session: SessionDep, actor: AdminUser) -> ProviderRead:
+    return ProviderRead.model_validate(registry.whitelist(session, actor=actor, provider_in=body))
+
+
+@router.post("/providers/{provider_id}/suspend", response_model=ProviderRead)
+def suspend_provider(provider_id: int, session: SessionDep, actor: AdminUser,
+                     reason: str = Query(..., min_length=2)) -> ProviderRead:
+    return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
+                                                           active=False, reason=reason))
+
+
+@router.post("/providers/{provider_id}/resume", response_model=ProviderRead)
+def resume_provider(provider_id: int, session: SessionDep, actor: AdminUser) -> ProviderRead:
+    return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
+                                                           active=True))
+
+
+def _app_read(a) -> ApplicationRead:  # type: ignore[no-untyped-def]
+    return ApplicationRead.model_validate(a, from_attributes=True)
+
+
+@router.post("/applications", response_model=ApplicationRead, status_code=201)
+def apply(body: ApplicationCreate, session: SessionDep, actor: CurrentUser) -> ApplicationRead:
+    return _app_read(service.apply(session, actor=actor, app_in=body))
+
+
+@router.get("/applications", response_model=Page[ApplicationRead])
+def list_applications(session: SessionDep, actor: CurrentUser, year: int | None = None,
+                      status: str | None = None, limit: int = Query(100, le=1000),
+                      offset: int = 0) -> Page[ApplicationRead]:
+    rows, total = service.list_applications(session, actor=actor, year=year, status=status, limit=limit,
+                                            offset=offset)
+    return Page[ApplicationRead](data=[_app_read(a) for a in rows], count=total)
+
+
+@router.get("/applications/{app_id}", response_model=ApplicationRead)
+def get_application(app_id: int, session: SessionDep, actor: CurrentUser) -> ApplicationRead:
+    return _app_read(service.get_application(session, actor=actor, app_id=app_id))
+
+
+@router.post("/applications/{app_id}/review", response_model=ApplicationRead)
+def review(app_id: int, body: Review, session: SessionDep, actor: OfficeUser) -> ApplicationRead:
+    return _app_read(service.review(session, actor=actor, app_id=app_id, decision=body))
+
+
+@router.get("/disclosure")
+def disclosure(session: SessionDep, year: int | None = None) -> list[dict[str, object]]:
+    """Public disclosure list (公示): unit, provider, approved quota, disclosure end."""
+    return [{"application_id": a.id, "unit": org, "provider": prov, "approved_fen": a.approved_fen,
+             "status": a.status, "disclosure_until": a.disclosure_until, "contract_no": a.contract_no}
+            for a, org, prov in service.disclosure(session, year=year)]
+
+
+@router.post("/applications/{app_id}/objections", status_code=201)
+def lodge_objection(app_id: int, body: ObjectionCreate, session: SessionDep,
+                    actor: OptionalUser) -> dict[str, object]:
+    o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=body)
+    return {"id": o.id, "application_id": o.application_id, "status": o.status}
+
+
+@router.get("/objections")
+def list_objections(session: SessionDep, actor: OfficeUser, status: str | None = "open") -> list[dict[str, object]]:
+    return [{"id": o.id, "application_id": o.application_id, "text": o.text, "status": o.status,
+             "submitted_by": o.submitted_by, "resolution": o.resolution}
+            for o in service.list_objections(session, actor=actor, status=status)]
+
+
+@router.post("/objections/{objection_id}/resolve")
+def resolve_objection(objection_id: int, body: ObjectionResolve, session: SessionDep,
+                      actor: OfficeUser) -> dict[str, object]:
+    o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=body.uphold,
+                                  resolution=body.resolution)
+    return {"id": o.id, "status": o.status, "application_id": o.application_id}
+
+
+@router.post("/bills", response_model=BillResult, status_code=201,
+             responses={200: {"description": "idempotent replay of an invoice already recorded"},
+                        409: {"description": "same invoice number, different payload"}})
+def push_bill(body: BillIn, session: SessionDep, actor: CurrentUser) -> JSONResponse:
+    """A provider pushes a metered bill or credit note; the subsidy is computed at once."""
+    bill, replay = service.record_bill(session, actor=actor, bill_in=body)
+    out = BillResult.model_validate(bill, from_attributes=True)
+    out.replay = replay
+    return JSONResponse(status_code=200 if replay else 201, content=out.model_dump(mode="json"))
+
+
+@router.get("/bills", response_model=Page[BillRead])
+def list_bills(session: SessionDep, actor: CurrentUser, year: int | None = None, org_id: int | None = None,
+               limit: int = Query(100, le=1000), offset: int = 0) -> Page[BillRead]:
+    rows, total = service.list_bills(session, actor=actor, year=year, org_id=org_id, limit=limit, offset=offset)
+    return Page[BillRead](data=[BillRead.model_validate(b) for b in rows], count=total)
+
+
+@router.get("/bills/{bill_id}", response_model=BillRead)
+def get_bill(bill_id: int, session: SessionDep, actor: CurrentUser) -> BillRead:
+    return BillRead.model_validate(service.get_bill(session, actor=actor, bill_id=bill_id))
+
+
+@router.post("/settlements", response_model=SettlementRead, status_code=201)
+def create_settlement(body: SettlementCreate, session: SessionDep, actor: AdminUser) -> SettlementRead:
+    return SettlementRead.model_validate(service.create_settlement(session, actor=actor, settle_in=body))
+
+
+@router.get("/settlements", response_model=list[SettlementRead])
+def list_settlements(session: SessionDep, actor: OfficeUser) -> list[SettlementRead]:
+    return [SettlementRead.model_validate(b) for b in service.list_settlements(session, actor=actor)]
+
+
+@router.get("/settlements/{batch_id}/export")
+def export_settlement(batch_id: int, session: SessionDep, actor: OfficeUser,
+                      fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
+    """Payment file for the treasury: one line per payee, province and city shares (fen and yuan)."""
+    b = service.mark_exported(session, actor=actor, batch_id=batch_id)
+    rows = [(b.id, ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen,
+             f"{ln.amount_fen // 100}.{ln.amount_fen % 100:02d}", ln.bill_count) for ln in b.lines]
+    return exports.download(fmt, f"settlement-{b.id}",
+                            ["batch", "payee_type", "payee_id", "payee", "amount_fen", "province_fen", "city_fen",
+                             "amount_yuan", "bills"], rows)
+
+
+@router.post("/settlements/{batch_id}/paid", response_model=SettlementRead)
+def mark_paid(batch_id: int, body: MarkPaid, session: SessionDep, actor: AdminUser) -> SettlementRead:
+    return SettlementRead.model_validate(service.mark_paid(session, actor=actor, batch_id=batch_id,
+                                                           payment_ref=body.payment_ref))
+
+
+@router.get("/dashboard/{year}")
+def dashboard(year: int, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
+    return asdict(reports.dashboard(session, actor=actor, year=year))
+
+
+@router.get("/statement/{year}")
+def statement(year: int, session: SessionDep, actor: CurrentUser, org_id: int | None = None,
+              fmt: str = Query("json", pattern="^(json|xlsx|csv)$")) -> Response:
+    """A unit's statement for a year (office may pass ``org_id``)."""
+    st = reports.statement(session, actor=actor, org_id=org_id or actor.org_id or 0, year=year)
+    rows = [(b.invoice_no, b.kind, str(b.period_start), str(b.period_end), b.amount_fen, b.eligible_fen,
+             b.subsidy_fen, b.owed_fen, b.ineligible_reason) for b in st.bills]
+    if fmt != "json":
+        return exports.download(fmt, f"statement-{st.org.uscc}-{year}",
+                                ["invoice_no", "kind", "period_start", "period_end", "amount_fen", "eligible_fen",
+                                 "subsidy_fen", "owed_fen", "note"], rows)
+    return JSONResponse({"org": st.org.name, "uscc": st.org.uscc, "year": year, "quota_fen": st.quota_fen,
+                         "used_fen": st.used_fen, "remaining_fen": st.remaining_fen, "billed_fen": st.billed_fen,
+                         "subsidy_fen": st.subsidy_fen, "owed_fen": st.owed_fen,
+                         "bills": [dict(zip(["invoice_no", "kind", "period_start", "period_end", "amount_fen",
+                                             "eligible_fen", "subsidy_fen", "owed_fen", "note"], r, strict=True))
+                                   for r in rows]})

@@ -1,0 +1,130 @@
+"""Read models for the office dashboard and the unit statement (no writes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.accounts.models import Organisation
+from yuzhi.compute.models import Provider
+from yuzhi.errors import Forbidden
+from yuzhi.vouchers import service
+from yuzhi.vouchers.models import Bill, BillKind, Programme, QuotaApplication
+
+
+@dataclass
+class Dashboard:
+    year: int
+    pool_fen: int
+    committed_fen: int
+    used_fen: int
+    remaining_fen: int
+    settled_fen: int
+    by_city: list[tuple[str, int, int]] = field(default_factory=list)  # (city, committed, used)
+    by_industry: list[tuple[str, int, int]] = field(default_factory=list)
+    by_kind: list[tuple[str, int, int]] = field(default_factory=list)
+    by_provider: list[tuple[str, int]] = field(default_factory=list)
+    monthly: list[tuple[str, int]] = field(default_factory=list)  # ("2026-03", subsidy)
+    top_units: list[tuple[str, int, int]] = field(default_factory=list)  # (name, used, approved)
+    alerts: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
+    if not actor.is_office:
+        raise Forbidden("the programme dashboard is for the programme office")
+    p = service.get_programme(session, year=year)
+    service.activate_due(session)
+    remaining = service.pool_remaining(session, p)
+    apps = session.execute(
+        select(QuotaApplication, Organisation).join(Organisation, Organisation.id == QuotaApplication.org_id)
+        .where(QuotaApplication.programme_id == p.id)).all()
+    held = [(a, o) for a, o in apps if a.status in (*service.HOLDING, "expired")]
+    used_by_org: dict[int, int] = defaultdict(int)
+    appr_by_org: dict[int, int] = defaultdict(int)
+    groups: dict[str, dict[str, list[int]]] = {"city": {}, "industry": {}, "kind": {}}
+    for a, o in held:
+        used_by_org[o.id] += a.used_fen
+        appr_by_org[o.id] += a.approved_fen - a.expired_fen
+        for g, key in (("city", o.city), ("industry", o.industry or "—"), ("kind", o.kind)):
+            cu = groups[g].setdefault(key, [0, 0])
+            cu[0] += a.approved_fen - a.expired_fen
+            cu[1] += a.used_fen
+    orgs = {o.id: o for _, o in apps}
+    d = Dashboard(year=year, pool_fen=p.pool_fen, committed_fen=p.pool_fen - remaining,
+                  used_fen=sum(a.used_fen for a, _ in held), remaining_fen=remaining, settled_fen=0)
+    d.by_city = sorted(((k, v[0], v[1]) for k, v in groups["city"].items()), key=lambda r: -r[1])
+    d.by_industry = sorted(((k, v[0], v[1]) for k, v in groups["industry"].items()), key=lambda r: -r[1])
+    d.by_kind = sorted(((k, v[0], v[1]) for k, v in groups["kind"].items()), key=lambda r: -r[1])
+    d.top_units = sorted(((orgs[i].name, used_by_org[i], appr_by_org[i]) for i in appr_by_org),
+                         key=lambda r: (-r[1], -r[2]))[:10]
+    bills = session.execute(select(Bill.period_end, Bill.kind, Bill.subsidy_fen, Bill.provider_id)
+                            .where(Bill.programme_id == p.id)).all()
+    monthly: dict[str, int] = {f"{year}-{m:02d}": 0 for m in range(1, 13)}
+    prov_sub: dict[int, int] = defaultdict(int)
+    for end, kind, sub, pid in bills:
+        sign = -1 if kind == BillKind.CREDIT else 1
+        monthly[f"{end.year}-{end.month:02d}"] = monthly.get(f"{end.year}-{end.month:02d}", 0) + sign * sub
+        prov_sub[pid] += sign * sub
+    d.monthly = sorted(monthly.items())
+    names = dict(session.execute(select(Provider.id, Provider.name)).all())
+    d.by_provider = sorted(((names.get(k, str(k)), v) for k, v in prov_sub.items()), key=lambda r: -r[1])
+    from yuzhi.ledger import service as ledger
+
+    d.settled_fen = sum(ledger.balances_like(session, f"paid:{year}:").values())
+    for i, appr in appr_by_org.items():
+        if appr >= p.unit_cap_fen * 9 // 10:
+            d.alerts.append(f"unit near cap: {orgs[i].name} holds {appr / 100:,.2f} of "
+                            f"{p.unit_cap_fen / 100:,.2f} yuan")
+    if remaining <= p.pool_fen // 10:
+        d.alerts.append(f"pool nearly exhausted: {remaining / 100:,.2f} yuan of {p.pool_fen / 100:,.2f} left")
+    d.counts = dict(session.execute(select(QuotaApplication.status, func.count())
+                                    .where(QuotaApplication.programme_id == p.id)
+                                    .group_by(QuotaApplication.status)).all())
+    d.counts["bills"] = len(bills)
+    return d
+
+
+@dataclass
+class Statement:
+    org: Organisation
+    year: int
+    applications: list[QuotaApplication]
+    bills: list[Bill]
+    quota_fen: int
+    used_fen: int
+    remaining_fen: int
+    billed_fen: int
+    subsidy_fen: int
+    owed_fen: int
+
+
+def statement(session: Session, *, actor: Actor, org_id: int, year: int) -> Statement:
+    """A unit's year: its quotas, bills, subsidy and what it owes. Tenant-scoped."""
+    from yuzhi.accounts import service as accounts
+
+    org = accounts.get_org(session, actor=actor, org_id=org_id)
+    p = service.get_programme(session, year=year)
+    service.activate_due(session)
+    apps = list(session.scalars(select(QuotaApplication).where(QuotaApplication.org_id == org.id,
+                                                               QuotaApplication.programme_id == p.id)
+                                .order_by(QuotaApplication.id)))
+    bills = list(session.scalars(select(Bill).where(Bill.org_id == org.id, Bill.programme_id == p.id)
+                                 .order_by(Bill.period_end, Bill.id)))
+    held = [a for a in apps if a.status in (*service.HOLDING, "expired")]
+    billed = sum(b.amount_fen if b.kind == BillKind.BILL else -b.amount_fen for b in bills)
+    subsidy = sum(b.subsidy_fen if b.kind == BillKind.BILL else -b.subsidy_fen for b in bills)
+    return Statement(org=org, year=year, applications=apps, bills=bills,
+                     quota_fen=sum(a.approved_fen - a.expired_fen for a in held),
+                     used_fen=sum(a.used_fen for a in held), remaining_fen=sum(a.remaining_fen for a in held),
+                     billed_fen=billed, subsidy_fen=subsidy, owed_fen=sum(b.owed_fen for b in bills))
+
+
+def programme_or_latest(session: Session, year: int | None) -> Programme | None:
+    if year is not None:
+        return session.scalar(select(Programme).where(Programme.year == year))
+    return session.scalar(select(Programme).order_by(Programme.year.desc()).limit(1))

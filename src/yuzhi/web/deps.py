@@ -1,0 +1,78 @@
+"""Request dependencies: one database transaction per request, the authenticated caller, roles.
+
+Authentication: ``Authorization: Bearer <token>`` (API tokens, for machines such as providers
+pushing bills) or the ``yuzhi_session`` cookie set by the login page. Both are random tokens of
+which only a SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts import service as accounts
+from yuzhi.accounts.actor import Actor
+from yuzhi.errors import Forbidden, Unauthenticated
+
+SESSION_COOKIE = "yuzhi_session"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the endpoint returns normally."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _token_from(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    token = _token_from(request)
+    if not token:
+        return None
+    user = accounts.user_for_token(session, token)
+    return accounts.actor_for(user) if user else None
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthenticated("log in or send an API token", field="Authorization",
+                              fix="POST /api/accounts/login, or send 'Authorization: Bearer <token>'")
+    return actor
+
+
+CurrentUser = Annotated[Actor, Depends(current_actor)]
+OptionalUser = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def require_office(actor: CurrentUser) -> Actor:
+    if not actor.is_office:
+        raise Forbidden("this needs a programme-office account")
+    return actor
+
+
+def require_admin(actor: CurrentUser) -> Actor:
+    if not actor.is_admin:
+        raise Forbidden("this needs an office administrator account")
+    return actor
+
+
+OfficeUser = Annotated[Actor, Depends(require_office)]
+AdminUser = Annotated[Actor, Depends(require_admin)]

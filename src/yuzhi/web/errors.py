@@ -1,0 +1,62 @@
+"""One place that maps domain errors to HTTP: a specific status, the field and the fix, no traces."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from yuzhi.errors import DomainError
+
+log = logging.getLogger("yuzhi.web")
+
+_FIXES = {
+    "json_invalid": "send a valid JSON body (check quotes, commas and brackets)",
+    "missing": "add this field",
+    "extra_forbidden": "remove this field; it is not part of the schema (see /docs)",
+    "int_parsing": "send a whole number",
+    "int_type": "send a whole number (money is integer fen: 1 yuan = 100 fen)",
+    "greater_than": "send a positive number",
+    "date_from_datetime_parsing": "use an ISO date like 2026-03-31",
+    "date_parsing": "use an ISO date like 2026-03-31",
+    "string_pattern_mismatch": "use only letters, digits and - _ . /",
+}
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, object]:
+    errors = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        etype = e.get("type", "")
+        errors.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid"),
+                       "fix": _FIXES.get(etype, "correct this value (see the schema at /docs)"), "type": etype})
+    first = errors[0] if errors else {"field": None, "message": "invalid request", "fix": None}
+    return {"detail": {"code": "invalid_request", "message": first["message"], "field": first["field"],
+                       "fix": first["fix"], "errors": errors}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.to_dict()})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content=_validation_body(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return JSONResponse(status_code=409, content={"detail": {
+            "code": "conflict", "message": "the request conflicts with an existing record (duplicate or "
+            "concurrent change); nothing was written", "field": None, "fix": "reload and retry"}})
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", exc.orig)
+        return JSONResponse(status_code=503, content={"detail": {
+            "code": "unavailable", "message": "the database is busy or unavailable; nothing was written",
+            "field": None, "fix": "retry in a moment"}})

@@ -1,0 +1,66 @@
+"""Jinja2 templates shared by every domain's pages, with translation and money formatting.
+
+Templates are looked up in ``yuzhi/web/templates`` and then in each domain's ``templates``
+folder, so a domain keeps its pages next to its code and extends ``base.html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from yuzhi import DOMAINS
+from yuzhi.web import i18n
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fen(value: int | None, unit: str = "¥") -> str:
+    """Integer fen → '¥1,234.56' (exact: integer arithmetic, no float)."""
+    if value is None:
+        return "—"
+    sign = "-" if value < 0 else ""
+    v = abs(int(value))
+    return f"{sign}{unit}{v // 100:,}.{v % 100:02d}"
+
+
+def wan(value: int | None) -> str:
+    """Integer fen → '12.35 万元' (display only, rounded)."""
+    if value is None:
+        return "—"
+    return f"{value / 1_000_000:,.2f} 万"
+
+
+def _env() -> Environment:
+    paths = [str(_ROOT / "web" / "templates")]
+    paths += [str(_ROOT / d / "templates") for d in DOMAINS if (_ROOT / d / "templates").is_dir()]
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(p) for p in paths]),
+                      autoescape=select_autoescape(["html"]))
+    env.filters["fen"] = fen
+    env.filters["wan"] = wan
+    return env
+
+
+templates = Jinja2Templates(env=_env())
+
+
+def lang_of(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or i18n.DEFAULT
+    return lang if lang in i18n.LANGS else i18n.DEFAULT
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           actor: Any = None):  # type: ignore[no-untyped-def]
+    """Render a page with ``_`` (translate), ``lang``, ``actor`` and the navigation available."""
+    lang = lang_of(request)
+    ctx = {"request": request, "lang": lang, "_": lambda key: i18n.translate(key, lang), "actor": actor,
+           "langs": i18n.LANGS}
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie("lang", lang, samesite="strict", max_age=365 * 86400)
+    return response
