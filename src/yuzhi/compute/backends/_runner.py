@@ -78,7 +78,7 @@ def main(jobdir: Path) -> int:
         return cancelled or (jobdir / "cancel").exists()
 
     slots = _Slots(Path(spec["slots_dir"]), int(spec["slots_total"]))
-    while not slots.try_acquire(int(spec["cpus"])):
+    while cancel_requested() or not slots.try_acquire(int(spec["cpus"])):
         if cancel_requested():
             write_json(jobdir / "result.json", {
                 "state": "cancelled", "exit_code": None, "elapsed_s": 0.0, "cpu_s": 0.0,

@@ -165,9 +165,11 @@ class LocalBackend(Backend):
         d = self._dir(external_id)
         if self._read(d / "result.json") is not None:
             return
-        (d / "cancel").touch()
+        (d / "cancel").touch()  # the supervisor polls for this file
         pid = self._supervisor_pid(d)
         if pid is not None and self._alive(pid):
+            if not (d / "state.json").exists():
+                return  # still starting, its signal handler may not be installed yet: the file suffices
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, 15)
         else:
