@@ -218,7 +218,7 @@ def read_table(
     empty_cells: dict[str, int] = {}
     for j, col in enumerate(sensors):
         text = df[col]
-        if text.dtype == object:
+        if not pd.api.types.is_numeric_dtype(text.dtype):
             text = text.astype(str).str.strip()
             num = pd.to_numeric(text, errors="coerce")
             blank = (text == "") | text.str.lower().isin(("nan", "null", "none", "na"))

@@ -254,7 +254,10 @@ def mkt(temps_c: Sequence[float], dh_r: float = MKT_DH_R) -> float:
 
 def rolling_mkt(t: Sequence[float], temps_c: Sequence[float], window_s: float,
                 dh_r: float = MKT_DH_R) -> np.ndarray:
-    """MKT over the trailing ``window_s`` seconds at every sample (inclusive of the sample)."""
+    """MKT over the trailing window ``(t - window_s, t]`` at every sample.
+
+    Half-open so that a 24 h window of hourly readings holds exactly 24 of them.
+    """
     t, x = _check(np.asarray(t), np.asarray(temps_c))
     if window_s <= 0:
         raise InvalidInput("MKT window must be positive", field="window")
