@@ -57,9 +57,20 @@ def _place(
 
 
 def generate(
-    problem: Problem, rule: str = "mwkr", *, noise: float = 0.0, rng: random.Random | None = None
+    problem: Problem,
+    rule: str = "mwkr",
+    *,
+    noise: float = 0.0,
+    rng: random.Random | None = None,
+    fixed: dict[tuple[int, int], ScheduledOp] | None = None,
+    earliest: int = 0,
 ) -> list[ScheduledOp]:
-    """One active schedule built with priority ``rule`` (higher noise → more random choices)."""
+    """One active schedule built with priority ``rule`` (higher noise → more random choices).
+
+    ``fixed`` operations (already started when rescheduling) keep their place; no other operation
+    starts before ``earliest``.
+    """
+    fixed = fixed or {}
     rng = rng or random.Random(0)
     jobs = problem.jobs
     preds = [job.predecessors() for job in jobs]
@@ -75,13 +86,25 @@ def generate(
         tail.append(t)
     remaining_ops = [len(job.operations) for job in jobs]
     n_pred = [[len(p) for p in pj] for pj in preds]
-    ready_at = [[job.release] * len(job.operations) for job in jobs]
-    ready: set[tuple[int, int]] = {
-        (j, k) for j, job in enumerate(jobs) for k in range(len(job.operations)) if n_pred[j][k] == 0
-    }
+    ready_at = [[max(job.release, earliest)] * len(job.operations) for job in jobs]
     free = [0] * problem.n_machines
     last_fam: list[int | None] = [None] * problem.n_machines
     out: list[ScheduledOp] = []
+    for (j, k), f in sorted(fixed.items(), key=lambda kv: kv[1].start):
+        out.append(f)
+        if f.end >= free[f.machine]:
+            free[f.machine] = f.end
+            last_fam[f.machine] = jobs[j].operations[k].family
+        remaining_ops[j] -= 1
+        for b in succ[j][k]:
+            n_pred[j][b] -= 1
+            ready_at[j][b] = max(ready_at[j][b], f.end)
+    ready: set[tuple[int, int]] = {
+        (j, k)
+        for j, job in enumerate(jobs)
+        for k in range(len(job.operations))
+        if n_pred[j][k] == 0 and (j, k) not in fixed
+    }
     total = problem.n_operations
 
     while len(out) < total:
@@ -97,9 +120,9 @@ def generate(
                     best_end, best_m = e, md.machine
             options[(j, k)] = opts
         assert best_end is not None
-        conflict = [
-            jk for jk, opts in options.items() if any(m == best_m and s < best_end for _, s, m in opts)
-        ] or [min(options, key=lambda jk: min(options[jk]))]
+        conflict = [jk for jk, opts in options.items() if any(m == best_m and s < best_end for _, s, m in opts)] or [
+            min(options, key=lambda jk: min(options[jk]))
+        ]
 
         def prio(jk: tuple[int, int]) -> float:
             j, k = jk
@@ -142,6 +165,8 @@ def dispatch(
     seed: int = 0,
     time_budget: float = 0.5,
     max_runs: int = 200,
+    fixed: dict[tuple[int, int], ScheduledOp] | None = None,
+    earliest: int = 0,
 ) -> list[ScheduledOp]:
     """Best schedule over all rules plus randomised restarts within ``time_budget`` seconds.
 
@@ -168,11 +193,11 @@ def dispatch(
             best, best_val = sched, val
 
     for rule in RULES:
-        consider(generate(problem, rule))
+        consider(generate(problem, rule, fixed=fixed, earliest=earliest))
     runs = 0
     while runs < max_runs and time.perf_counter() - t0 < time_budget:
         rule = RULES[runs % len(RULES)] if objective != "makespan" else ("mwkr", "mopnr")[runs % 2]
-        consider(generate(problem, rule, noise=0.3, rng=rng))
+        consider(generate(problem, rule, noise=0.3, rng=rng, fixed=fixed, earliest=earliest))
         runs += 1
     assert best is not None
     return best

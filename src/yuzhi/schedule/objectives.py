@@ -50,9 +50,7 @@ class ScheduledOp:
 def check_objective(name: str) -> str:
     """Return ``name`` if it is a known objective, else raise :class:`InvalidInput`."""
     if name not in OBJECTIVES:
-        raise InvalidInput(
-            f"unknown objective {name!r}", field="objective", fix=f"use one of {', '.join(OBJECTIVES)}"
-        )
+        raise InvalidInput(f"unknown objective {name!r}", field="objective", fix=f"use one of {', '.join(OBJECTIVES)}")
     return name
 
 

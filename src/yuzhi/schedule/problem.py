@@ -270,9 +270,7 @@ class Problem:
     def _validate(self) -> None:
         m = len(self.machines)
         if m == 0:
-            raise InvalidInput(
-                "the problem has no machines", field="machines", fix="add at least one machine"
-            )
+            raise InvalidInput("the problem has no machines", field="machines", fix="add at least one machine")
         if not self.jobs:
             raise InvalidInput("the problem has no jobs", field="jobs", fix="add at least one order/job")
         for i, mach in enumerate(self.machines):
@@ -281,8 +279,7 @@ class Problem:
                 _int(s, where + ".start")
                 if e <= s:
                     raise InvalidInput(
-                        f"unavailable period of machine {i} ({mach.name or i}) ends at {e}, "
-                        f"not after its start {s}",
+                        f"unavailable period of machine {i} ({mach.name or i}) ends at {e}, not after its start {s}",
                         field=where,
                         fix="give start < end",
                     )
@@ -323,9 +320,7 @@ class Problem:
                             fix="use a listed machine",
                         )
                     if mode.machine in seen:
-                        raise InvalidInput(
-                            f"operation {k} of job {j} lists machine {mode.machine} twice", field=mw
-                        )
+                        raise InvalidInput(f"operation {k} of job {j} lists machine {mode.machine} twice", field=mw)
                     seen.add(mode.machine)
                     if not isinstance(mode.duration, int) or mode.duration < 0:
                         raise InvalidInput(
@@ -437,9 +432,7 @@ class Problem:
         return {
             "name": self.name,
             "time_unit": self.time_unit,
-            "machines": [
-                {"name": m.name, "unavailable": [list(p) for p in m.unavailable]} for m in self.machines
-            ],
+            "machines": [{"name": m.name, "unavailable": [list(p) for p in m.unavailable]} for m in self.machines],
             "families": list(self.families),
             "setup_times": [list(r) for r in self.setup_times],
             "jobs": jobs,
@@ -455,9 +448,7 @@ class Problem:
             Naming the JSON path of the bad value.
         """
         if not isinstance(data, dict):
-            raise InvalidInput(
-                "a scheduling JSON document must be an object", fix="see `yuzhi schedule template`"
-            )
+            raise InvalidInput("a scheduling JSON document must be an object", fix="see `yuzhi schedule template`")
         mlist = data.get("machines")
         if mlist is None:
             raise InvalidInput("no 'machines' list", field="machines")
@@ -472,9 +463,7 @@ class Problem:
                 if isinstance(per, dict):
                     per = [per.get("start"), per.get("end")]
                 if len(per) != 2:
-                    raise InvalidInput(
-                        "an unavailable period is [start, end]", field=f"machines[{i}].unavailable[{p}]"
-                    )
+                    raise InvalidInput("an unavailable period is [start, end]", field=f"machines[{i}].unavailable[{p}]")
                 un.append(
                     (
                         _int(per[0], f"machines[{i}].unavailable[{p}].start"),

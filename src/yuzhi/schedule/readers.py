@@ -71,20 +71,14 @@ def _ints(no: int, tokens: list[str]) -> list[int]:
 
 def _header(lines: list[tuple[int, list[str]]]) -> tuple[int, int, int, bool]:
     if not lines:
-        raise InvalidInput(
-            "the file is empty", field="line 1", fix="start with a header line 'jobs machines'"
-        )
+        raise InvalidInput("the file is empty", field="line 1", fix="start with a header line 'jobs machines'")
     no, toks = lines[0]
     vals = _ints(no, toks)
     if len(vals) < 2 or (len(vals) > 3 and not _looks_float(toks[2])):
-        raise InvalidInput(
-            f"header must be 'jobs machines [avg]', got {' '.join(toks)!r}", field=f"line {no}"
-        )
+        raise InvalidInput(f"header must be 'jobs machines [avg]', got {' '.join(toks)!r}", field=f"line {no}")
     n, m = vals[0], vals[1]
     if n <= 0 or m <= 0:
-        raise InvalidInput(
-            f"header says {n} jobs and {m} machines", field=f"line {no}", fix="both must be ≥ 1"
-        )
+        raise InvalidInput(f"header says {n} jobs and {m} machines", field=f"line {no}", fix="both must be ≥ 1")
     return no, n, m, len(toks) >= 3
 
 
@@ -98,21 +92,15 @@ def _looks_float(tok: str) -> bool:
 
 def _header_fjs(lines: list[tuple[int, list[str]]]) -> tuple[int, int, bool]:
     if not lines:
-        raise InvalidInput(
-            "the file is empty", field="line 1", fix="start with a header line 'jobs machines'"
-        )
+        raise InvalidInput("the file is empty", field="line 1", fix="start with a header line 'jobs machines'")
     no, toks = lines[0]
     if len(toks) < 2:
-        raise InvalidInput(
-            f"header must be 'jobs machines [avg]', got {' '.join(toks)!r}", field=f"line {no}"
-        )
+        raise InvalidInput(f"header must be 'jobs machines [avg]', got {' '.join(toks)!r}", field=f"line {no}")
     n, m = _ints(no, toks[:2])
     if len(toks) > 2 and not _looks_float(toks[2]):
         raise InvalidInput(f"third header field {toks[2]!r} is not a number", field=f"line {no}")
     if n <= 0 or m <= 0:
-        raise InvalidInput(
-            f"header says {n} jobs and {m} machines", field=f"line {no}", fix="both must be ≥ 1"
-        )
+        raise InvalidInput(f"header says {n} jobs and {m} machines", field=f"line {no}", fix="both must be ≥ 1")
     return n, m, len(toks) > 2
 
 
@@ -150,17 +138,13 @@ def _parse_taillard(lines: list[tuple[int, list[str]]], name: str) -> Problem:
 
 def _parse_jsplib(text: str, name: str) -> Problem:
     lines = _lines(text)
-    if any(toks[0].lower() == "times" for _, toks in lines) and any(
-        toks[0].lower() == "machines" for _, toks in lines
-    ):
+    if any(toks[0].lower() == "times" for _, toks in lines) and any(toks[0].lower() == "machines" for _, toks in lines):
         return _parse_taillard(lines, name)
     hdr_no, n, m, _ = _header(lines)
     body = lines[1:]
     if len(body) < n:
         last = body[-1][0] if body else hdr_no
-        raise InvalidInput(
-            f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}"
-        )
+        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     rows = []
     for no, toks in body[:n]:
         vals = _ints(no, toks)
@@ -192,9 +176,7 @@ def _parse_fjs(text: str, name: str) -> Problem:
     body = lines[1:]
     if len(body) < n:
         last = body[-1][0] if body else lines[0][0]
-        raise InvalidInput(
-            f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}"
-        )
+        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     raw_jobs: list[tuple[int, list[list[tuple[int, int]]]]] = []
     for no, toks in body[:n]:
         vals = _ints(no, toks)
@@ -219,9 +201,7 @@ def _parse_fjs(text: str, name: str) -> Problem:
                 )
             ops.append([(take("a machine"), take("a processing time")) for _ in range(c)])
         if pos != len(vals):
-            raise InvalidInput(
-                f"{len(vals) - pos} extra numbers after {n_ops} operations", field=f"line {no}"
-            )
+            raise InvalidInput(f"{len(vals) - pos} extra numbers after {n_ops} operations", field=f"line {no}")
         raw_jobs.append((no, ops))
     for no, toks in body[n:]:
         raise InvalidInput(f"unexpected extra line after {n} jobs: {' '.join(toks)!r}", field=f"line {no}")
@@ -292,9 +272,7 @@ def parse_text(text: str, *, fmt: str = "auto", name: str = "") -> Problem:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                f"invalid JSON: {exc.msg}", field=f"line {exc.lineno}, column {exc.colno}"
-            ) from None
+            raise InvalidInput(f"invalid JSON: {exc.msg}", field=f"line {exc.lineno}, column {exc.colno}") from None
         return Problem.from_dict(data)
     raise InvalidInput(f"unknown format {fmt!r}", field="format", fix=f"use one of {', '.join(FORMATS)}")
 

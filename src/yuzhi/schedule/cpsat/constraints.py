@@ -120,7 +120,5 @@ def _setups(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
                 lit = model.new_bool_var(f"arc{m}_{i}_{i2}")
                 arcs.append((i, i2, lit))
                 fb = problem.jobs[j2].operations[k2].family
-                model.add(v.ops[(j2, k2)].start >= v.ops[(j, k)].end + problem.setup(fa, fb)).only_enforce_if(
-                    lit
-                )
+                model.add(v.ops[(j2, k2)].start >= v.ops[(j, k)].end + problem.setup(fa, fb)).only_enforce_if(lit)
         model.add_circuit(arcs)

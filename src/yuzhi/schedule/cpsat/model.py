@@ -135,9 +135,7 @@ def extract(solver: cp_model.CpSolver, built: Built) -> list[ScheduledOp]:
     """The schedule of the solver's current solution."""
     out = []
     for (j, k), ov in built.vars.ops.items():
-        machine = next(
-            m for m, (pres, _, _) in ov.modes.items() if isinstance(pres, int) or solver.boolean_value(pres)
-        )
+        machine = next(m for m, (pres, _, _) in ov.modes.items() if isinstance(pres, int) or solver.boolean_value(pres))
         out.append(ScheduledOp(j, k, machine, solver.value(ov.start), solver.value(ov.end)))
     out.sort(key=lambda o: (o.job, o.operation))
     return out

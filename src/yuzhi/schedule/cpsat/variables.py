@@ -46,9 +46,7 @@ def heads_tails(problem: Problem) -> tuple[dict[tuple[int, int], int], dict[tupl
         order = job.topological_order()
         preds, succ = job.predecessors(), job.successors()
         for k in order:
-            heads[(j, k)] = max(
-                (heads[(j, a)] + job.operations[a].min_duration for a in preds[k]), default=job.release
-            )
+            heads[(j, k)] = max((heads[(j, a)] + job.operations[a].min_duration for a in preds[k]), default=job.release)
         for k in reversed(order):
             tails[(j, k)] = max((tails[(j, b)] + job.operations[b].min_duration for b in succ[k]), default=0)
     return heads, tails
@@ -102,9 +100,7 @@ def create(
         ov = OpVars(s, e, lo=lo, hi=hi)
         breakable_here = op.breakable and any(problem.machines[md.machine].unavailable for md in op.modes)
         for md in op.modes:
-            pres: cp_model.IntVar | int = (
-                1 if len(op.modes) == 1 else model.new_bool_var(f"p{j}_{k}_{md.machine}")
-            )
+            pres: cp_model.IntVar | int = 1 if len(op.modes) == 1 else model.new_bool_var(f"p{j}_{k}_{md.machine}")
             if breakable_here and problem.machines[md.machine].unavailable:
                 extra = sum(b - a for a, b in problem.machines[md.machine].unavailable)
                 size = model.new_int_var(md.duration, md.duration + extra, f"z{j}_{k}_{md.machine}")

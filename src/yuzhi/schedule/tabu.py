@@ -1,0 +1,345 @@
+"""Tabu search for the classic job shop (makespan), compiled with Numba.
+
+Why: on 2 cores, CP-SAT alone stays several percent above the best-known makespans of the larger
+Taillard instances within a minute. Local search on the disjunctive graph with the N5 neighbourhood
+of Nowicki & Smutnicki (1996) — swap the first two or the last two operations of a critical block —
+finds much better schedules per second, and CP-SAT then polishes them and proves bounds.
+
+Method (Nowicki & Smutnicki, "A fast taboo search algorithm for the job shop problem", Management
+Science 42(6), 1996; Taillard, "Parallel taboo search techniques for the job shop scheduling
+problem", ORSA J. Computing 6(2), 1994):
+
+* a solution is a sequence of operations per machine; heads are the longest paths in the DAG of
+  job and machine arcs, the makespan the longest path;
+* one critical path is split into blocks; N5 moves never create a cycle;
+* every move is evaluated exactly (heads recomputed); the tabu list forbids swapping a pair back
+  for a random tenure; a move that beats the best is always allowed (aspiration);
+* after ``stall`` iterations without a new best, the search restarts from the best solution
+  perturbed by a few random critical swaps.
+
+Only pure job shops (one machine per operation, chains, no dates, setups or calendars) are handled
+here; :func:`available` says whether Numba is installed (the solver falls back to CP-SAT alone).
+
+>>> from yuzhi.schedule.problem import Problem
+>>> p = Problem.from_dict({"machines": 2, "jobs": [
+...     {"operations": [{"modes": [[0, 3]]}, {"modes": [[1, 2]]}]},
+...     {"operations": [{"modes": [[1, 4]]}, {"modes": [[0, 1]]}]}]})
+>>> max(o.end for o in tabu_search(p, time_limit=0.2, seed=0))  # doctest: +SKIP
+6
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from yuzhi.schedule.objectives import ScheduledOp
+from yuzhi.schedule.problem import Problem
+
+__all__ = ["available", "tabu_search"]
+
+try:  # Numba is optional: without it the solver uses CP-SAT alone.
+    from numba import njit
+
+    _NUMBA = True
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    _NUMBA = False
+
+    def njit(*args, **kwargs):  # type: ignore[no-redef]
+        def deco(f):
+            return f
+
+        return deco if not args or not callable(args[0]) else args[0]
+
+
+def available() -> bool:
+    """True if the compiled tabu search can run."""
+    return _NUMBA
+
+
+@njit(cache=True)
+def _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg):
+    """Heads (earliest starts) by Kahn's algorithm; returns the number of ordered ops (< n: cycle)."""
+    for i in range(n):
+        indeg[i] = (1 if jprev[i] >= 0 else 0) + (1 if mprev[i] >= 0 else 0)
+        r[i] = 0
+    cnt = 0
+    for i in range(n):
+        if indeg[i] == 0:
+            order[cnt] = i
+            cnt += 1
+    p = 0
+    while p < cnt:
+        i = order[p]
+        p += 1
+        e = r[i] + dur[i]
+        s = jnext[i]
+        if s >= 0:
+            if e > r[s]:
+                r[s] = e
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                order[cnt] = s
+                cnt += 1
+        s = mnext[i]
+        if s >= 0:
+            if e > r[s]:
+                r[s] = e
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                order[cnt] = s
+                cnt += 1
+    return cnt
+
+
+@njit(cache=True)
+def _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg):
+    cnt = _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+    if cnt < n:
+        return 1 << 60
+    c = 0
+    for i in range(n):
+        if r[i] + dur[i] > c:
+            c = r[i] + dur[i]
+    return c
+
+
+@njit(cache=True)
+def _swap(u, v, mprev, mnext):
+    """Swap adjacent machine neighbours u → v into v → u."""
+    a = mprev[u]
+    b = mnext[v]
+    if a >= 0:
+        mnext[a] = v
+    if b >= 0:
+        mprev[b] = u
+    mprev[v] = a
+    mnext[v] = u
+    mprev[u] = v
+    mnext[u] = b
+
+
+@njit(cache=True)
+def _search(
+    dur,
+    mach,
+    jprev,
+    jnext,
+    mprev0,
+    mnext0,
+    n,
+    n_jobs,
+    n_mach,
+    iters_max,
+    time_steps,
+    stall_max,
+    seed,
+    best_mprev,
+    best_mnext,
+    deadline_iters,
+):
+    np.random.seed(seed)
+    mprev = mprev0.copy()
+    mnext = mnext0.copy()
+    r = np.zeros(n, np.int64)
+    order = np.zeros(n, np.int64)
+    indeg = np.zeros(n, np.int64)
+    path = np.zeros(n, np.int64)
+    mu = np.zeros(2 * n, np.int64)
+    mv = np.zeros(2 * n, np.int64)
+    tabu = np.zeros((n, n), np.int64)  # tabu[u, v]: iteration until which making u precede v is tabu
+    cur = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+    best = cur
+    best_mprev[:] = mprev
+    best_mnext[:] = mnext
+    stall = 0
+    base_tenure = 10 + n_jobs // n_mach
+    it = 0
+    while it < iters_max:
+        it += 1
+        # heads of the current solution
+        _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+        cmax = 0
+        last = -1
+        for i in range(n):
+            if r[i] + dur[i] > cmax:
+                cmax = r[i] + dur[i]
+                last = i
+        # one critical path, built backwards from the op that ends last
+        length = 0
+        i = last
+        while i >= 0:
+            path[length] = i
+            length += 1
+            nxt = -1
+            p = mprev[i]
+            if p >= 0 and r[p] + dur[p] == r[i]:
+                nxt = p
+            else:
+                p = jprev[i]
+                if p >= 0 and r[p] + dur[p] == r[i]:
+                    nxt = p
+            i = nxt
+        # path[length-1] is the first op in time; build blocks walking forwards in time
+        nm = 0
+        t = length - 1
+        first_block = True
+        while t >= 0:
+            bs = t
+            while t - 1 >= 0 and mach[path[t - 1]] == mach[path[bs]] and mnext[path[t]] == path[t - 1]:
+                t -= 1
+            be = t  # block in time order: path[bs], path[bs-1], ..., path[be]
+            last_block = be == 0
+            if bs - be >= 1:
+                if not first_block:
+                    mu[nm] = path[bs]
+                    mv[nm] = path[bs - 1]
+                    nm += 1
+                if not last_block and (first_block or bs - be >= 2):
+                    mu[nm] = path[be + 1]
+                    mv[nm] = path[be]
+                    nm += 1
+            first_block = False
+            t -= 1
+        if nm == 0:
+            break  # the critical path is one job: optimal
+        best_move = -1
+        best_val = 1 << 60
+        any_move = -1
+        for q in range(nm):
+            u = mu[q]
+            v = mv[q]
+            _swap(u, v, mprev, mnext)
+            val = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+            _swap(v, u, mprev, mnext)
+            is_tabu = tabu[v, u] > it
+            if val < best and val < best_val:
+                best_move = q
+                best_val = val
+            elif not is_tabu and val < best_val:
+                best_move = q
+                best_val = val
+            any_move = q
+        if best_move < 0:
+            best_move = np.random.randint(0, nm) if any_move >= 0 else 0
+        u = mu[best_move]
+        v = mv[best_move]
+        _swap(u, v, mprev, mnext)
+        tabu[u, v] = it + base_tenure + np.random.randint(0, base_tenure + 1)
+        cur = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+        if cur < best:
+            best = cur
+            best_mprev[:] = mprev
+            best_mnext[:] = mnext
+            stall = 0
+        else:
+            stall += 1
+        if stall > stall_max:
+            # restart from the best, perturbed by a few random adjacent swaps on critical blocks
+            mprev[:] = best_mprev
+            mnext[:] = best_mnext
+            for _ in range(3):
+                _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+                # random adjacent pair on a random machine
+                u = np.random.randint(0, n)
+                v = mnext[u]
+                if v >= 0:
+                    _swap(u, v, mprev, mnext)
+                    if _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg) >= (1 << 59):
+                        _swap(v, u, mprev, mnext)
+            stall = 0
+    return best, it
+
+
+def _arrays(problem: Problem, schedule: list[ScheduledOp]):
+    offs, n = [], 0
+    for job in problem.jobs:
+        offs.append(n)
+        n += len(job.operations)
+    dur = np.zeros(n, np.int64)
+    mach = np.zeros(n, np.int64)
+    jprev = -np.ones(n, np.int64)
+    jnext = -np.ones(n, np.int64)
+    for j, k, op in problem.operations():
+        i = offs[j] + k
+        dur[i] = op.modes[0].duration
+        mach[i] = op.modes[0].machine
+        if k > 0:
+            jprev[i] = i - 1
+            jnext[i - 1] = i
+    mprev = -np.ones(n, np.int64)
+    mnext = -np.ones(n, np.int64)
+    per: dict[int, list[tuple[int, int, int]]] = {}
+    for o in schedule:
+        per.setdefault(o.machine, []).append((o.start, o.end, offs[o.job] + o.operation))
+    for seq in per.values():
+        seq.sort()
+        for (_, _, a), (_, _, b) in zip(seq, seq[1:], strict=False):
+            mnext[a] = b
+            mprev[b] = a
+    return offs, n, dur, mach, jprev, jnext, mprev, mnext
+
+
+def supports(problem: Problem) -> bool:
+    """True for pure job shops (what this search handles)."""
+    return problem.is_classic and not problem.is_flexible
+
+
+def tabu_search(
+    problem: Problem, initial: list[ScheduledOp], *, time_limit: float, seed: int = 0, stall: int = 3000
+) -> list[ScheduledOp]:
+    """Improve ``initial`` (a feasible job-shop schedule) for at most ``time_limit`` seconds.
+
+    Returns the best semi-active schedule found (never worse than ``initial``).
+    """
+    if not (_NUMBA and supports(problem)):
+        return initial
+    offs, n, dur, mach, jprev, jnext, mprev, mnext = _arrays(problem, initial)
+    best_prev = mprev.copy()
+    best_next = mnext.copy()
+    t0 = time.perf_counter()
+    # Run in chunks so the time limit is honoured without timers inside compiled code.
+    chunk = 200
+    cur_prev, cur_next = mprev, mnext
+    best_val = None
+    rnd = seed
+    while time.perf_counter() - t0 < time_limit:
+        bp = np.empty_like(mprev)
+        bn = np.empty_like(mnext)
+        val, _ = _search(
+            dur,
+            mach,
+            jprev,
+            jnext,
+            cur_prev,
+            cur_next,
+            n,
+            problem.n_jobs,
+            problem.n_machines,
+            chunk,
+            0,
+            stall,
+            rnd,
+            bp,
+            bn,
+            0,
+        )
+        rnd += 1
+        if best_val is None or val < best_val:
+            best_val = val
+            best_prev, best_next = bp, bn
+        cur_prev, cur_next = bp, bn
+        elapsed = time.perf_counter() - t0
+        if elapsed < time_limit / 4:
+            chunk = min(chunk * 2, 20000)
+    r = np.zeros(n, np.int64)
+    order = np.zeros(n, np.int64)
+    indeg = np.zeros(n, np.int64)
+    _heads(dur, jprev, best_prev, jnext, best_next, n, r, order, indeg)
+    out = []
+    for j, job in enumerate(problem.jobs):
+        for k in range(len(job.operations)):
+            i = offs[j] + k
+            out.append(ScheduledOp(j, k, int(mach[i]), int(r[i]), int(r[i] + dur[i])))
+    return out
