@@ -162,7 +162,7 @@ class MahalanobisDetector:
         self.precision_ = np.linalg.inv(C)
         self.n_train_ = len(X)
         self.threshold_ = 1.0
-        raw = self._raw(X)[0]
+        raw = self._raw(X, contributions=False)[0]
         q = float(np.quantile(raw, self.threshold_quantile))
         self.threshold_ = max(q, 1e-12) * self.threshold_factor
         return self
@@ -179,21 +179,21 @@ class MahalanobisDetector:
                                f"got shape {X.shape}", field="X")
         return _ffill(X, self.mean_)
 
-    def _raw(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Smoothed squared distance and smoothed per-sensor contributions."""
+    def _raw(self, X: np.ndarray, contributions: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Smoothed squared distance and (unsmoothed) per-sensor contributions."""
         X = self._prepare(X)
         Z = (X - self.mean_) / self.scale_
         S = _ewma(Z, self.input_alpha, np.zeros(Z.shape[1]) if len(Z) == 0 else Z[0])
         D = S - self.center_
         PD = D @ self.precision_
-        d2 = (D * PD).sum(axis=1)
-        contrib = PD**2 / np.diag(self.precision_)
+        d2 = np.einsum("ij,ij->i", D, PD)
+        contrib = PD**2 / np.diag(self.precision_) if contributions else None
         return _ewma(d2, self.score_alpha, d2[:1] if len(d2) else np.zeros(1)), contrib
 
     # -------------------------------------------------------------- batch
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score per row; ``> 1`` is an anomaly."""
-        return self._raw(X)[0] / self.threshold_
+        return self._raw(X, contributions=False)[0] / self.threshold_
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """0/1 per row."""
@@ -202,6 +202,7 @@ class MahalanobisDetector:
     def explain(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Score, 0/1 anomaly and index of the most contributing sensor, per row."""
         raw, contrib = self._raw(X)
+        assert contrib is not None
         sc = _ewma(contrib, self.score_alpha, contrib[0] if len(contrib) else np.zeros(contrib.shape[1]))
         score = raw / self.threshold_
         return score, (score > 1.0).astype(np.int8), np.argmax(sc, axis=1)
