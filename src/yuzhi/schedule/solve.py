@@ -135,6 +135,25 @@ def _bound_trivial(problem: Problem, objective: str) -> int:
     return max([lb, *loads.values()])
 
 
+def _assigned(problem: Problem, ops: list[ScheduledOp]) -> Problem:
+    """The job shop obtained by fixing each operation to its machine in ``ops``."""
+    from dataclasses import replace
+
+    from yuzhi.schedule.problem import Mode
+
+    if not problem.is_flexible:
+        return problem
+    at = {(o.job, o.operation): o.machine for o in ops}
+    jobs = []
+    for j, job in enumerate(problem.jobs):
+        new_ops = []
+        for k, op in enumerate(job.operations):
+            m = at[(j, k)]
+            new_ops.append(replace(op, modes=(Mode(m, op.duration_on(m)),)))
+        jobs.append(replace(job, operations=tuple(new_ops)))
+    return problem.replace(jobs=tuple(jobs))
+
+
 def solve(
     problem: Problem,
     *,
@@ -262,7 +281,7 @@ def solve(
             r.bound = None  # the bound is on the combined objective, not on the primary one
         return r
 
-    use_ts = use_tabu and tabu.available() and tabu.supports(problem) and objective == "makespan" and not fixed
+    use_ts = use_tabu and tabu.available() and problem.is_classic and objective == "makespan" and not fixed
     # 2. CP-SAT, short run (or the whole time when tabu search does not apply)
     first = left() * (0.2 if use_ts else 0.999)
     r1 = run_cp(horizon, start_hint, max(0.05, first))
@@ -290,7 +309,9 @@ def solve(
         return result(status, best, lb if not reference else None)
     # 3. tabu search
     ts_time = left() * 0.75
-    ts = tabu.tabu_search(problem, best, time_limit=ts_time, seed=seed)
+    # For a flexible job shop the search works on the machine assignment of the best schedule so
+    # far; CP-SAT (stage 4) may then move operations to other machines.
+    ts = tabu.tabu_search(_assigned(problem, best), best, time_limit=ts_time, seed=seed)
     stats["tabu"] = max(o.end for o in ts)
     if max(o.end for o in ts) <= max(o.end for o in best):
         best = ts

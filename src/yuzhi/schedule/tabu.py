@@ -206,23 +206,28 @@ def _search(
             break  # the critical path is one job: optimal
         best_move = -1
         best_val = 1 << 60
-        any_move = -1
+        n_ok = 0
         for q in range(nm):
             u = mu[q]
             v = mv[q]
             _swap(u, v, mprev, mnext)
             val = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
             _swap(v, u, mprev, mnext)
-            is_tabu = tabu[v, u] > it
+            if val >= (1 << 59):
+                continue  # would close a cycle (a job visiting the machine twice)
+            mu[n_ok] = u
+            mv[n_ok] = v
             if val < best and val < best_val:
-                best_move = q
+                best_move = n_ok
                 best_val = val
-            elif not is_tabu and val < best_val:
-                best_move = q
+            elif tabu[v, u] <= it and val < best_val:
+                best_move = n_ok
                 best_val = val
-            any_move = q
+            n_ok += 1
+        if n_ok == 0:
+            break
         if best_move < 0:
-            best_move = np.random.randint(0, nm) if any_move >= 0 else 0
+            best_move = np.random.randint(0, n_ok)
         u = mu[best_move]
         v = mv[best_move]
         _swap(u, v, mprev, mnext)
@@ -282,7 +287,10 @@ def _arrays(problem: Problem, schedule: list[ScheduledOp]):
 
 
 def supports(problem: Problem) -> bool:
-    """True for pure job shops (what this search handles)."""
+    """True for pure job shops (what this search handles).
+
+    A job may visit a machine twice: a swap that would close a cycle is evaluated as infeasible.
+    """
     return problem.is_classic and not problem.is_flexible
 
 
