@@ -56,3 +56,62 @@ register("ja", {
     "Bills": "請求書", "Settlement": "精算", "Statement": "明細", "Organisations": "組織",
     "Providers": "計算資源事業者", "Subsidy": "補助金", "Language": "言語",
 })
+
+# --- voucher pages (yuzhi.vouchers.pages) ---
+register("zh", {
+    "Compute voucher programme": "算力券", "yuan": "元", "By provider": "按服务商", "subsidy": "补贴",
+    "applications": "条申请", "documents": "张单据", "All": "全部", "Show": "查看", "Objections": "异议",
+    "Apply for vouchers": "申请算力券", "No programme year is open.": "当前没有开放的年度计划。",
+    "Purpose": "用途", "Application": "申请", "Disclosure until": "公示截止", "Effective": "生效时间",
+    "The office approves at most 20% of the planned spend, within the unit's yearly cap and the pool.":
+        "批准额度不超过计划支出的 20%，且不超过单位年度上限和资金池余额。",
+    "Maximum approvable now": "当前最高可批", "rate_of_planned_spend": "计划支出 × 补贴比例",
+    "unit_cap_remaining": "单位年度上限剩余", "pool_remaining": "资金池剩余",
+    "empty = the maximum": "留空即按最高额批准",
+    "After approval the quota is on public disclosure for": "批准后额度须公示", "days": "天",
+    "Submitted by": "提出人", "Text": "内容", "Resolution": "处理意见", "Uphold": "异议成立", "Dismiss": "驳回异议",
+    "upheld": "成立", "dismissed": "不成立",
+    "Public disclosure of compute voucher quotas": "算力券额度公示",
+    "Approved quotas are published here before they take effect. Anyone may lodge an objection while a quota is "
+    "on disclosure; the office re-reviews upheld objections.":
+        "批准的额度在生效前于此公示。公示期内任何人均可提出异议；异议成立的由办公室重新审核。",
+    "anonymous": "匿名",
+    "Upholding sends the application back to review; its quota stays held until the re-review.":
+        "异议成立后申请退回复审，额度在复审前保持占用。",
+    "Bills arrive over the API: POST /api/vouchers/bills with your provider token (see /docs).":
+        "账单通过接口推送：携带服务商令牌 POST /api/vouchers/bills（见 /docs）。",
+    "Note": "备注", "bill": "账单", "credit": "红字冲销", "Credited": "已冲销", "Net subsidy": "净补贴",
+    "Lines": "明细", "Resource": "资源", "Quantity": "数量", "Unit of measure": "计量单位",
+    "Unit price (fen)": "单价（分）", "Payee id": "收款方编号", "all": "全部",
+    "Settles every positive payable balance (provider in discount mode, unit in reimbursement mode).":
+        "结算所有待付余额（抵扣模式付服务商，报销模式付单位）。",
+    "Payment reference": "支付凭证号", "Choose a unit.": "请选择单位。", "Billed": "账单金额",
+    "Reason (for a rejection)": "理由（驳回时必填）",
+    "Enterprises, universities and research institutes registered in Henan may apply for compute vouchers. The "
+    "18-character Unified Social Credit Code (统一社会信用代码) is checked (GB 32100-2015 check character, Henan "
+    "region code 41xxxx); the programme office approves each registration.":
+        "在河南登记的企业、高校和科研院所可申请算力券。系统校验 18 位统一社会信用代码（GB 32100-2015 校验码，"
+        "河南行政区划代码 41xxxx），由算力券办公室审核注册。",
+    "Provider whitelist": "算力服务商白名单", "Legal entity": "法人主体", "Evidence": "资质证明", "Resume": "恢复",
+    "Only compute bought from whitelisted providers counts: the national supercomputing centre, AI computing "
+    "centres of at least 100 PFLOPS, data centres of at least 1,000 standard racks.":
+        "仅向白名单服务商购买的算力可获补贴：国家超算中心、100 PFLOPS 以上智算中心、1000 个标准机架以上数据中心。",
+    "national_supercomputing": "国家超算中心", "ai_computing_100pf": "智算中心 ≥100 PFLOPS",
+    "data_centre_1000_racks": "数据中心 ≥1000 标准机架",
+    "Programme years": "年度计划", "Open a programme year": "开放新的年度",
+    "Closing a year expires every unused quota back to the pool and refuses further bills for that year's usage; "
+    "type the year to confirm.": "关闭年度后未使用额度全部退回资金池，且不再接受该年度用量的账单；请输入年份确认。",
+    "Error": "错误", "Back": "返回", "Home": "首页", "bills": "账单",
+})
+register("ja", {
+    "Compute voucher programme": "計算力クーポン事業", "Dashboard": "ダッシュボード", "Pool": "予算枠",
+    "Committed": "配分済み", "Used": "使用済み", "Remaining": "残額", "Paid": "支払済み", "Alerts": "アラート",
+    "Monthly subsidy": "月別補助額", "By city": "市別", "By industry": "業種別", "By kind": "組織種別",
+    "By provider": "事業者別", "Top units": "上位の組織", "Quota": "配分額", "Unit": "組織", "Year": "年度",
+    "Approve": "承認", "Reject": "却下", "Amount": "金額", "Reason": "理由", "Status": "状態", "Provider": "事業者",
+    "Owed": "支払額", "Invoice": "請求番号", "Period": "利用期間", "Objections": "異議", "Show": "表示",
+    "All": "すべて", "yuan": "元", "subsidy": "補助", "Remaining quota": "配分残額", "Billed": "請求額",
+    "Maximum approvable now": "現在の承認上限", "Export": "出力", "Programme": "年度計画",
+    "effective": "有効", "submitted": "申請中", "disclosure": "公示中", "rejected": "却下", "objected": "再審査",
+    "expired": "失効", "Nothing here yet.": "データがありません。",
+})

@@ -1,0 +1,645 @@
+"""Voucher programme web pages (server-rendered HTML, no JavaScript needed).
+
+Every page calls the same services as the REST API (``yuzhi.vouchers.service``, ``reports``,
+``yuzhi.accounts.service``, ``yuzhi.compute.registry``), so the browser and the API can never
+disagree about a rule, a tenant boundary or a figure.
+
+Conventions, chosen so that a form never leaves the books half-written:
+
+* GET pages render; forms POST and answer ``303 See Other`` with a one-shot flash message
+  (post/redirect/get, so a browser refresh never submits twice).
+* A :class:`~yuzhi.errors.DomainError` (bad input, wrong state, wrong tenant) rolls the request's
+  transaction back *before* the page is rendered, then the page shows the message, the field and
+  the fix (the ``error`` block of ``base.html``) with the error's HTTP status. The request
+  dependency commits whatever the handler returns normally, so rolling back first is what makes
+  "bad input changes nothing" true for forms too.
+* An anonymous visitor on a private page is redirected to ``/login``; another tenant's record is
+  a 404 page, exactly like the API.
+* Money typed by people is in yuan (``12,345.67``) and converted to integer fen exactly
+  (:func:`yuan_to_fen`); money shown is formatted from fen by the ``fen`` template filter.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts import service as accounts
+from yuzhi.accounts.actor import SYSTEM, Actor
+from yuzhi.accounts.models import OrgKind
+from yuzhi.accounts.schemas import OrgCreate
+from yuzhi.compute import registry
+from yuzhi.compute.models import Criterion
+from yuzhi.compute.registry import ProviderCreate
+from yuzhi.errors import DomainError, Forbidden, InvalidInput
+from yuzhi.vouchers import reports, service
+from yuzhi.vouchers.models import AppStatus, Programme, ProgrammeStatus
+from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
+from yuzhi.web import exports
+from yuzhi.web.charts import bar_chart, hbar_chart
+from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Menu entries: (label, href, who) with who = public / any (logged in) / office.
+NAV = [
+    ("Dashboard", "/vouchers/dashboard", "office"),
+    ("Applications", "/vouchers/applications", "any"),
+    ("Bills", "/vouchers/bills", "any"),
+    ("Settlement", "/vouchers/settlements", "office"),
+    ("Disclosure", "/vouchers/disclosure", "public"),
+    ("Objections", "/vouchers/objections", "office"),
+    ("Statement", "/vouchers/statement", "any"),
+    ("Organisations", "/vouchers/organisations", "any"),
+    ("Providers", "/vouchers/providers", "public"),
+    ("Programme", "/vouchers/programmes", "office"),
+]
+
+FLASH_COOKIE = "yuzhi_flash"
+
+
+class _LoginRequired(Exception):
+    """Raised by :func:`_need` for an anonymous visitor; turned into a redirect to /login."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False) -> int | None:
+    """Parse an amount typed in yuan ('12,345.67', '¥800') into integer fen, exactly.
+
+    Decimal, not float: '0.29' must be 29 fen, never 28.999… More than two decimals is refused
+    rather than rounded, because a silently rounded amount is a wrong amount.
+    """
+    raw = (text or "").replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    if not raw:
+        if allow_empty:
+            return None
+        raise InvalidInput("an amount is required", field=field, fix="type an amount in yuan, e.g. 12345.67")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not an amount", field=field,
+                           fix="type an amount in yuan with at most two decimals, e.g. 12345.67") from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(f"{text!r} has more than two decimals", field=field,
+                           fix="amounts are exact to the fen (0.01 yuan)")
+    if value <= 0:
+        raise InvalidInput(f"{text!r} is not a positive amount", field=field, fix="type an amount above 0")
+    return int(value * 100)
+
+
+def _schema(model: type[BaseModel], **data: Any) -> Any:
+    """Build a pydantic input model from form fields; a validation error becomes InvalidInput."""
+    try:
+        return model(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        msg = first.get("msg", "invalid value").removeprefix("Value error, ")
+        raise InvalidInput(msg, field=loc or None, fix="correct this field and submit again") from None
+
+
+def _need(actor: Actor | None, *, office: bool = False, admin: bool = False) -> Actor:
+    if actor is None:
+        raise _LoginRequired
+    if admin and not actor.is_admin:
+        raise Forbidden("this page needs an office administrator account")
+    if office and not actor.is_office:
+        raise Forbidden("this page is for the programme office")
+    return actor
+
+
+def _flash_of(request: Request) -> str | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    return unquote(raw) if raw else None
+
+
+def _page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None, *,
+          status_code: int = 200, error: DomainError | None = None) -> Response:
+    flash = _flash_of(request)
+    context = {"flash": flash, "error": error, **ctx}
+    response = render(request, name, context, status_code=status_code, actor=actor)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def _done(url: str, message: str) -> RedirectResponse:
+    """Post/redirect/get with a one-shot flash message."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, samesite="strict", httponly=True)
+    return response
+
+
+def html_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Show domain errors as an HTML page; roll back first so that nothing is written.
+
+    A handler may define ``<name>_context`` data through ``request.state.error_page`` (template
+    name and a context builder) so that the error appears *on the form* the user just sent.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        request: Request = kwargs["request"]
+        session: Session | None = kwargs.get("session")
+        actor: Actor | None = kwargs.get("actor")
+        try:
+            return fn(*args, **kwargs)
+        except _LoginRequired:
+            return RedirectResponse("/login", status_code=303)
+        except DomainError as exc:
+            if session is not None:
+                session.rollback()
+            retry = getattr(request.state, "error_page", None)
+            if retry is not None:
+                name, build = retry
+                try:
+                    return _page(request, name, build(), actor, status_code=exc.status_code, error=exc)
+                except DomainError:
+                    if session is not None:
+                        session.rollback()
+            return _page(request, "vouchers/error.html", {}, actor, status_code=exc.status_code, error=exc)
+
+    return wrapper
+
+
+def _on_error(request: Request, name: str, build: Callable[[], dict[str, Any]]) -> None:
+    """Where a failed form is shown again (with the error above it)."""
+    request.state.error_page = (name, build)
+
+
+def _programme(session: Session, year: int | None) -> Programme | None:
+    return reports.programme_or_latest(session, year)
+
+
+def _years(session: Session) -> list[int]:
+    return [p.year for p in service.list_programmes(session)]
+
+
+def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    """Organisation and provider names by id (for tables)."""
+    from sqlalchemy import select
+
+    from yuzhi.accounts.models import Organisation
+    from yuzhi.compute.models import Provider
+
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    provs = dict(session.execute(select(Provider.id, Provider.name)).all())
+    return orgs, provs  # type: ignore[return-value]
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@router.get("/vouchers", response_class=HTMLResponse)
+def vouchers_home(request: Request, actor: OptionalUser) -> Response:
+    if actor is None:
+        return RedirectResponse("/vouchers/disclosure", status_code=303)
+    if actor.is_office:
+        return RedirectResponse("/vouchers/dashboard", status_code=303)
+    return RedirectResponse("/vouchers/bills" if actor.is_provider else "/vouchers/statement", status_code=303)
+
+
+@router.get("/vouchers/dashboard", response_class=HTMLResponse)
+@html_errors
+def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
+    """Office dashboard: pool cards, breakdowns, monthly subsidy chart, top units, alerts."""
+    actor = _need(actor, office=True)
+    p = _programme(session, year)
+    if p is None:
+        return _page(request, "vouchers/dashboard.html", {"d": None, "years": []}, actor)
+    d = reports.dashboard(session, actor=actor, year=p.year)
+    months = [m[5:] for m, _ in d.monthly]
+    chart = bar_chart(months, [v / 100 for _, v in d.monthly], title="monthly subsidy (yuan)",
+                      fmt=lambda v: f"{v / 10000:,.1f}万" if v >= 10000 else f"{v:,.0f}")
+    providers_chart = hbar_chart([n for n, _ in d.by_provider], [v / 100 for _, v in d.by_provider],
+                                 fmt=lambda v: f"¥{v:,.2f}")
+    pct = (lambda a: f"{100 * a / d.pool_fen:.1f}%") if d.pool_fen else (lambda a: "—")
+    return _page(request, "vouchers/dashboard.html", {
+        "d": d, "p": p, "years": _years(session), "chart": chart, "providers_chart": providers_chart,
+        "pct": pct}, actor)
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def _applications_ctx(session: Session, actor: Actor, year: int | None, status: str | None,
+                      form: dict[str, str] | None = None) -> dict[str, Any]:
+    p = _programme(session, year)
+    rows, total = service.list_applications(session, actor=actor, year=p.year if p else None, status=status or None,
+                                            limit=500)
+    orgs, provs = _names(session)
+    whitelist = [pr for pr in registry.list_all(session) if pr.status == "active"]
+    open_years = [q.year for q in service.list_programmes(session) if q.status == ProgrammeStatus.OPEN]
+    can_apply = (not actor.is_office and not actor.is_provider and actor.org_id is not None)
+    return {"rows": rows, "total": total, "p": p, "years": _years(session), "orgs": orgs, "provs": provs,
+            "whitelist": whitelist, "open_years": open_years, "can_apply": can_apply, "status": status or "",
+            "statuses": [s.value for s in AppStatus], "form": form or {}}
+
+
+@router.get("/vouchers/applications", response_class=HTMLResponse)
+@html_errors
+def applications(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
+                 status: str | None = None) -> Response:
+    """Applications with status badges; a unit's apply form lists the provider whitelist."""
+    actor = _need(actor)
+    return _page(request, "vouchers/applications.html", _applications_ctx(session, actor, year, status), actor)
+
+
+@router.post("/vouchers/applications")
+@html_errors
+def apply(request: Request, session: SessionDep, actor: OptionalUser,
+          year: Annotated[str, Form()] = "", provider_id: Annotated[str, Form()] = "",
+          contract_no: Annotated[str, Form()] = "", planned_spend: Annotated[str, Form()] = "",
+          purpose: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor)
+    form = {"year": year, "provider_id": provider_id, "contract_no": contract_no, "planned_spend": planned_spend,
+            "purpose": purpose}
+    _on_error(request, "vouchers/applications.html",
+              lambda: _applications_ctx(session, actor, None, None, form))
+    spend = yuan_to_fen(planned_spend, field="planned_spend")
+    app_in = _schema(ApplicationCreate, year=year or 0, provider_id=provider_id or 0, contract_no=contract_no,
+                     planned_spend_fen=spend, purpose=purpose)
+    a = service.apply(session, actor=actor, app_in=app_in)
+    return _done(f"/vouchers/applications/{a.id}", f"application {a.id} submitted ({a.contract_no})")
+
+
+def _application_ctx(session: Session, actor: Actor, app_id: int) -> dict[str, Any]:
+    a = service.get_application(session, actor=actor, app_id=app_id)
+    p = session.get(Programme, a.programme_id)
+    orgs, provs = _names(session)
+    cap, limits = (None, {})
+    if actor.is_office and a.status in (AppStatus.SUBMITTED, AppStatus.OBJECTED) and p is not None:
+        cap, limits = service.max_approvable(session, p=p, a=a)
+    from sqlalchemy import select
+
+    from yuzhi.vouchers.models import Objection
+
+    objections = list(session.scalars(select(Objection).where(Objection.application_id == a.id)
+                                      .order_by(Objection.id))) if actor.is_office else []
+    return {"a": a, "p": p, "org": orgs.get(a.org_id, str(a.org_id)), "provider": provs.get(a.provider_id, ""),
+            "cap": cap, "limits": limits, "objections": objections}
+
+
+@router.get("/vouchers/applications/{app_id}", response_class=HTMLResponse)
+@html_errors
+def application(request: Request, session: SessionDep, actor: OptionalUser, app_id: int) -> Response:
+    """One application; the office sees the maximum approvable now and each limit behind it."""
+    actor = _need(actor)
+    return _page(request, "vouchers/application.html", _application_ctx(session, actor, app_id), actor)
+
+
+@router.post("/vouchers/applications/{app_id}/review")
+@html_errors
+def review(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
+           decision: Annotated[str, Form()] = "", amount: Annotated[str, Form()] = "",
+           reason: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/application.html", lambda: _application_ctx(session, actor, app_id))
+    if decision not in ("approve", "reject"):
+        raise InvalidInput("choose approve or reject", field="decision", fix="press Approve or Reject")
+    approve = decision == "approve"
+    amount_fen = yuan_to_fen(amount, field="amount", allow_empty=True) if approve else None
+    a = service.review(session, actor=actor, app_id=app_id,
+                       decision=_schema(Review, approve=approve, amount_fen=amount_fen, reason=reason))
+    msg = (f"application {a.id} approved: ¥{a.approved_fen // 100:,}.{a.approved_fen % 100:02d} ({a.status})"
+           if approve else f"application {a.id} rejected")
+    return _done(f"/vouchers/applications/{a.id}", msg)
+
+
+# --- disclosure and objections ----------------------------------------------------------------
+
+
+def _disclosure_ctx(session: Session, year: int | None) -> dict[str, Any]:
+    p = _programme(session, year)
+    rows = service.disclosure(session, year=p.year if p else None)
+    return {"rows": rows, "p": p, "years": _years(session)}
+
+
+@router.get("/vouchers/disclosure", response_class=HTMLResponse)
+@html_errors
+def disclosure(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
+    """Public disclosure (公示) of approved quotas, with an objection form while on disclosure."""
+    return _page(request, "vouchers/disclosure.html", _disclosure_ctx(session, year), actor)
+
+
+@router.post("/vouchers/disclosure/{app_id}/objection")
+@html_errors
+def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
+                    text: Annotated[str, Form()] = "", submitted_by: Annotated[str, Form()] = "") -> Response:
+    _on_error(request, "vouchers/disclosure.html", lambda: _disclosure_ctx(session, None))
+    obj_in = _schema(ObjectionCreate, text=text.strip(), submitted_by=submitted_by.strip() or "public")
+    o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=obj_in)
+    return _done("/vouchers/disclosure", f"objection {o.id} to application {app_id} recorded; the office will "
+                                         "review it before the quota takes effect")
+
+
+def _objections_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, Any]:
+    rows = service.list_objections(session, actor=actor, status=status or None)
+    orgs, _ = _names(session)
+    from yuzhi.vouchers.models import QuotaApplication
+
+    apps = {o.application_id: session.get(QuotaApplication, o.application_id) for o in rows}
+    return {"rows": rows, "apps": apps, "orgs": orgs, "status": status or ""}
+
+
+@router.get("/vouchers/objections", response_class=HTMLResponse)
+@html_errors
+def objections(request: Request, session: SessionDep, actor: OptionalUser,
+               status: str | None = Query("open")) -> Response:
+    actor = _need(actor, office=True)
+    return _page(request, "vouchers/objections.html", _objections_ctx(session, actor, status), actor)
+
+
+@router.post("/vouchers/objections/{objection_id}/resolve")
+@html_errors
+def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser, objection_id: int,
+                      decision: Annotated[str, Form()] = "", resolution: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/objections.html", lambda: _objections_ctx(session, actor, "open"))
+    if decision not in ("uphold", "dismiss"):
+        raise InvalidInput("choose uphold or dismiss", field="decision")
+    if len(resolution.strip()) < 2:
+        raise InvalidInput("a resolution needs a reason", field="resolution",
+                           fix="say why the objection is upheld or dismissed")
+    o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=decision == "uphold",
+                                  resolution=resolution.strip())
+    return _done("/vouchers/objections", f"objection {o.id} {o.status}")
+
+
+# --- bills ------------------------------------------------------------------------------------
+
+
+@router.get("/vouchers/bills", response_class=HTMLResponse)
+@html_errors
+def bills(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
+          org_id: int | None = None) -> Response:
+    """Bills: a provider sees its customers' bills, a unit its own, the office all."""
+    actor = _need(actor)
+    p = _programme(session, year)
+    rows, total = service.list_bills(session, actor=actor, year=p.year if p else None,
+                                     org_id=org_id if actor.is_office else None, limit=500)
+    orgs, provs = _names(session)
+    return _page(request, "vouchers/bills.html", {"rows": rows, "total": total, "p": p, "years": _years(session),
+                                                  "orgs": orgs, "provs": provs}, actor)
+
+
+@router.get("/vouchers/bills/{bill_id}", response_class=HTMLResponse)
+@html_errors
+def bill(request: Request, session: SessionDep, actor: OptionalUser, bill_id: int) -> Response:
+    actor = _need(actor)
+    b = service.get_bill(session, actor=actor, bill_id=bill_id)
+    orgs, provs = _names(session)
+    return _page(request, "vouchers/bill.html", {"b": b, "orgs": orgs, "provs": provs}, actor)
+
+
+# --- settlement -------------------------------------------------------------------------------
+
+
+def _settlements_ctx(session: Session, actor: Actor) -> dict[str, Any]:
+    rows = service.list_settlements(session, actor=actor)
+    years = {p.id: p.year for p in service.list_programmes(session)}
+    return {"rows": rows, "years_by_id": years, "open_years": _years(session)}
+
+
+@router.get("/vouchers/settlements", response_class=HTMLResponse)
+@html_errors
+def settlements(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    actor = _need(actor, office=True)
+    return _page(request, "vouchers/settlements.html", _settlements_ctx(session, actor), actor)
+
+
+@router.post("/vouchers/settlements")
+@html_errors
+def create_settlement(request: Request, session: SessionDep, actor: OptionalUser,
+                      year: Annotated[str, Form()] = "", payee_id: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/settlements.html", lambda: _settlements_ctx(session, actor))
+    b = service.create_settlement(session, actor=actor, settle_in=_schema(
+        SettlementCreate, year=year or 0, payee_id=payee_id.strip() or None))
+    return _done("/vouchers/settlements", f"settlement batch {b.id} created: {len(b.lines)} payees, "
+                                          f"¥{b.total_fen // 100:,}.{b.total_fen % 100:02d}")
+
+
+@router.get("/vouchers/settlements/{batch_id}/export")
+@html_errors
+def export_settlement(request: Request, session: SessionDep, actor: OptionalUser, batch_id: int,
+                      fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
+    """The treasury's payment file (same columns as the API export); marks a draft batch exported."""
+    actor = _need(actor, office=True)
+    b = service.mark_exported(session, actor=actor, batch_id=batch_id)
+    rows = [(b.id, ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen,
+             f"{ln.amount_fen // 100}.{ln.amount_fen % 100:02d}", ln.bill_count) for ln in b.lines]
+    return exports.download(fmt, f"settlement-{b.id}", ["batch", "payee_type", "payee_id", "payee", "amount_fen",
+                                                        "province_fen", "city_fen", "amount_yuan", "bills"], rows)
+
+
+@router.post("/vouchers/settlements/{batch_id}/paid")
+@html_errors
+def mark_paid(request: Request, session: SessionDep, actor: OptionalUser, batch_id: int,
+              payment_ref: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/settlements.html", lambda: _settlements_ctx(session, actor))
+    if len(payment_ref.strip()) < 2:
+        raise InvalidInput("a payment reference is required", field="payment_ref",
+                           fix="type the treasury's payment document number")
+    b = service.mark_paid(session, actor=actor, batch_id=batch_id, payment_ref=payment_ref)
+    return _done("/vouchers/settlements", f"settlement batch {b.id} marked paid ({b.payment_ref})")
+
+
+# --- unit statement ---------------------------------------------------------------------------
+
+
+@router.get("/vouchers/statement", response_class=HTMLResponse)
+@html_errors
+def statement(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
+              org_id: int | None = None, fmt: str = Query("html", pattern="^(html|xlsx|csv)$")) -> Response:
+    """A unit's year: quota, bills, subsidy and what it owes; .xlsx/.csv export."""
+    actor = _need(actor)
+    if actor.is_provider:
+        return RedirectResponse("/vouchers/bills", status_code=303)
+    p = _programme(session, year)
+    orgs_all: list[Any] = []
+    if actor.is_office:
+        orgs_all, _n = accounts.list_orgs(session, actor=actor, status="approved", limit=1000)
+        if org_id is None:
+            return _page(request, "vouchers/statement.html", {"st": None, "p": p, "orgs_all": orgs_all,
+                                                              "years": _years(session)}, actor)
+    target = org_id if actor.is_office else actor.org_id
+    if p is None or target is None:
+        return _page(request, "vouchers/statement.html", {"st": None, "p": p, "orgs_all": orgs_all,
+                                                          "years": _years(session)}, actor)
+    st = reports.statement(session, actor=actor, org_id=target, year=p.year)
+    if fmt != "html":
+        rows = [(b.invoice_no, b.kind, str(b.period_start), str(b.period_end), b.amount_fen, b.eligible_fen,
+                 b.subsidy_fen, b.owed_fen, b.ineligible_reason) for b in st.bills]
+        return exports.download(fmt, f"statement-{st.org.uscc}-{p.year}",
+                                ["invoice_no", "kind", "period_start", "period_end", "amount_fen", "eligible_fen",
+                                 "subsidy_fen", "owed_fen", "note"], rows)
+    _, provs = _names(session)
+    return _page(request, "vouchers/statement.html", {"st": st, "p": p, "orgs_all": orgs_all, "provs": provs,
+                                                      "years": _years(session), "org_id": target}, actor)
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+def _orgs_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, Any]:
+    rows, total = accounts.list_orgs(session, actor=actor, status=status or None, limit=1000)
+    return {"rows": rows, "total": total, "status": status or ""}
+
+
+@router.get("/vouchers/organisations", response_class=HTMLResponse)
+@html_errors
+def organisations(request: Request, session: SessionDep, actor: OptionalUser, status: str | None = None) -> Response:
+    """The office approves registrations; a member sees its own organisation."""
+    actor = _need(actor)
+    return _page(request, "vouchers/organisations.html", _orgs_ctx(session, actor, status), actor)
+
+
+@router.post("/vouchers/organisations/{org_id}/decision")
+@html_errors
+def decide_org(request: Request, session: SessionDep, actor: OptionalUser, org_id: int,
+               decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/organisations.html", lambda: _orgs_ctx(session, actor, "pending"))
+    if decision not in ("approve", "reject"):
+        raise InvalidInput("choose approve or reject", field="decision")
+    org = accounts.decide_org(session, actor=actor, org_id=org_id, approve=decision == "approve", reason=reason)
+    return _done("/vouchers/organisations?status=pending", f"{org.name}: {org.status}")
+
+
+def _register_ctx(form: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"kinds": [k.value for k in OrgKind], "form": form or {}}
+
+
+@router.get("/vouchers/register", response_class=HTMLResponse)
+@html_errors
+def register_form(request: Request, actor: OptionalUser) -> Response:
+    """Public registration of a unit (enterprise, university, research institute)."""
+    return _page(request, "vouchers/register.html", _register_ctx(), actor)
+
+
+@router.post("/vouchers/register")
+@html_errors
+def register(request: Request, session: SessionDep, actor: OptionalUser, uscc: Annotated[str, Form()] = "",
+             name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
+             industry: Annotated[str, Form()] = "") -> Response:
+    form = {"uscc": uscc, "name": name, "kind": kind, "industry": industry}
+    _on_error(request, "vouchers/register.html", lambda: _register_ctx(form))
+    org = accounts.register_org(session, actor=actor or SYSTEM, org_in=_schema(
+        OrgCreate, uscc=uscc.strip(), name=name.strip(), kind=kind, industry=industry.strip()))
+    return _done("/vouchers/register", f"{org.name} ({org.uscc}, {org.city}) registered; the programme office "
+                                       "will review it")
+
+
+# --- providers --------------------------------------------------------------------------------
+
+
+def _providers_ctx(session: Session, form: dict[str, str] | None = None) -> dict[str, Any]:
+    orgs, _ = _names(session)
+    return {"rows": registry.list_all(session), "orgs": orgs, "criteria": [c.value for c in Criterion],
+            "form": form or {}}
+
+
+@router.get("/vouchers/providers", response_class=HTMLResponse)
+@html_errors
+def providers(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    """The provider whitelist (public); the office administrator whitelists and suspends."""
+    return _page(request, "vouchers/providers.html", _providers_ctx(session), actor)
+
+
+@router.post("/vouchers/providers")
+@html_errors
+def whitelist(request: Request, session: SessionDep, actor: OptionalUser, org_uscc: Annotated[str, Form()] = "",
+              name: Annotated[str, Form()] = "", criterion: Annotated[str, Form()] = "",
+              evidence: Annotated[str, Form()] = "", valid_from: Annotated[str, Form()] = "",
+              valid_to: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, admin=True)
+    form = {"org_uscc": org_uscc, "name": name, "criterion": criterion, "evidence": evidence,
+            "valid_from": valid_from, "valid_to": valid_to}
+    _on_error(request, "vouchers/providers.html", lambda: _providers_ctx(session, form))
+    org = accounts.get_org_by_uscc(session, org_uscc)
+    if org is None:
+        raise InvalidInput(f"no organisation with USCC {org_uscc.strip() or '(empty)'} is registered",
+                           field="org_uscc", fix="register the provider's legal entity first, then whitelist it")
+    p = registry.whitelist(session, actor=actor, provider_in=_schema(
+        ProviderCreate, org_id=org.id, name=name.strip(), criterion=criterion, evidence=evidence.strip(),
+        valid_from=valid_from or None, valid_to=valid_to or None))
+    return _done("/vouchers/providers", f"{p.name} whitelisted ({p.valid_from}..{p.valid_to})")
+
+
+@router.post("/vouchers/providers/{provider_id}/status")
+@html_errors
+def provider_status(request: Request, session: SessionDep, actor: OptionalUser, provider_id: int,
+                    action: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, admin=True)
+    _on_error(request, "vouchers/providers.html", lambda: _providers_ctx(session))
+    if action not in ("suspend", "resume"):
+        raise InvalidInput("choose suspend or resume", field="action")
+    p = registry.set_status(session, actor=actor, provider_id=provider_id, active=action == "resume",
+                            reason=reason)
+    return _done("/vouchers/providers", f"{p.name}: {p.status}")
+
+
+# --- programme years and year close -----------------------------------------------------------
+
+
+def _programmes_ctx(session: Session) -> dict[str, Any]:
+    rows = service.list_programmes(session)
+    remaining = {p.id: service.pool_remaining(session, p) for p in rows}
+    next_year = max((p.year for p in rows), default=date.today().year - 1) + 1
+    return {"rows": rows, "remaining": remaining, "next_year": next_year}
+
+
+@router.get("/vouchers/programmes", response_class=HTMLResponse)
+@html_errors
+def programmes(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    actor = _need(actor, office=True)
+    return _page(request, "vouchers/programmes.html", _programmes_ctx(session), actor)
+
+
+@router.post("/vouchers/programmes")
+@html_errors
+def create_programme(request: Request, session: SessionDep, actor: OptionalUser,
+                     year: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                     pool: Annotated[str, Form()] = "", unit_cap: Annotated[str, Form()] = "",
+                     rate_percent: Annotated[str, Form()] = "20", settlement_mode: Annotated[str, Form()] = "discount",
+                     disclosure_days: Annotated[str, Form()] = "5") -> Response:
+    actor = _need(actor, admin=True)
+    _on_error(request, "vouchers/programmes.html", lambda: _programmes_ctx(session))
+    pool_fen = yuan_to_fen(pool, field="pool")
+    cap_fen = yuan_to_fen(unit_cap, field="unit_cap")
+    try:
+        rate_bp = int(Decimal(rate_percent.strip() or "0") * 100)
+    except InvalidOperation:
+        raise InvalidInput(f"{rate_percent!r} is not a percentage", field="rate_percent", fix="e.g. 20") from None
+    p = service.create_programme(session, actor=actor, prog_in=_schema(
+        ProgrammeCreate, year=year or 0, name=name.strip(), pool_fen=pool_fen, unit_cap_fen=cap_fen,
+        rate_bp=rate_bp, settlement_mode=settlement_mode, disclosure_days=disclosure_days or 0))
+    return _done("/vouchers/programmes", f"{p.year} programme opened: pool ¥{p.pool_fen // 100:,}")
+
+
+@router.post("/vouchers/programmes/{year}/close")
+@html_errors
+def close_year(request: Request, session: SessionDep, actor: OptionalUser, year: int,
+               confirm: Annotated[str, Form()] = "") -> Response:
+    actor = _need(actor, admin=True)
+    _on_error(request, "vouchers/programmes.html", lambda: _programmes_ctx(session))
+    if confirm.strip() != str(year):
+        raise InvalidInput(f"type {year} to confirm closing the year", field="confirm",
+                           fix="closing expires all unused quota and refuses further bills; it cannot be undone")
+    out = service.close_year(session, actor=actor, year=year)
+    return _done("/vouchers/programmes", f"{year} closed: ¥{out['expired_fen'] // 100:,}."
+                                         f"{out['expired_fen'] % 100:02d} unused quota expired back to the pool")
