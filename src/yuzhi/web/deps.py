@@ -33,7 +33,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]  # commit before the response is sent
 
 
 def _token_from(request: Request) -> str | None:
