@@ -1,0 +1,107 @@
+"""``yuzhi vouchers``: the programme office's batch work from a terminal (same services as the UI)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Compute-voucher programme (算力券): years, bills import, settlement, year end.",
+                  no_args_is_help=True)
+console = Console()
+
+
+def _fen(v: int) -> str:
+    return f"{'-' if v < 0 else ''}{abs(v) // 100:,}.{abs(v) % 100:02d}"
+
+
+@app.command("programmes")
+def programmes() -> None:
+    """List programme years with pool and remaining amounts (yuan)."""
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.vouchers import service
+
+    t = Table("year", "name", "pool", "remaining", "rate", "cap/unit", "mode", "status")
+    with transaction(get_engine()) as s:
+        for p in service.list_programmes(s):
+            t.add_row(str(p.year), p.name, _fen(p.pool_fen), _fen(service.pool_remaining(s, p)),
+                      f"{p.rate_bp / 100:g}%", _fen(p.unit_cap_fen), p.settlement_mode, p.status)
+    console.print(t)
+
+
+@app.command("import-bills")
+def import_bills(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with columns invoice_no, "
+                                "customer_uscc, period_start, period_end, amount_fen"),
+    provider_id: int = typer.Option(..., help="the provider that issued the bills"),
+) -> None:
+    """Record a provider's bills from CSV in one transaction: any bad row aborts the whole file, naming
+    the row and the field, and nothing is written."""
+    from pydantic import ValidationError
+
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.errors import DomainError, InvalidInput
+    from yuzhi.vouchers import service
+    from yuzhi.vouchers.schemas import BillIn
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise InvalidInput(f"{path} has no bill rows", field="path", fix="add a header line and one row per bill")
+    total = 0
+    with transaction(get_engine()) as s:
+        for i, row in enumerate(rows, start=2):
+            try:
+                bill_in = BillIn(provider_id=provider_id, **{k: v for k, v in row.items() if k and v != ""})
+                bill, _ = service.record_bill(s, actor=SYSTEM, bill_in=bill_in, source="import")
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InvalidInput(f"{path.name} line {i}: {err['msg']}", field=".".join(map(str, err["loc"])),
+                                   fix="correct that cell; nothing was imported") from None
+            except DomainError as exc:
+                raise InvalidInput(f"{path.name} line {i}: {exc.message}", field=exc.field,
+                                   fix=(exc.fix or "") + " (nothing was imported)") from None
+            total += bill.subsidy_fen
+    console.print(f"[green]✓ {len(rows)} bills recorded, subsidy {_fen(total)} yuan[/]")
+
+
+@app.command("settle")
+def settle(year: int = typer.Argument(...), payee_id: int = typer.Option(None, help="one provider/unit only"),
+           out: Path = typer.Option(None, help="write the payment file (.xlsx or .csv)")) -> None:
+    """Create a settlement batch of every unsettled subsidy for the year (optionally export it)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.vouchers import service
+    from yuzhi.vouchers.schemas import SettlementCreate
+    from yuzhi.web.exports import to_csv, to_xlsx
+
+    with transaction(get_engine()) as s:
+        b = service.create_settlement(s, actor=SYSTEM, settle_in=SettlementCreate(year=year, payee_id=payee_id))
+        rows = [(ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen)
+                for ln in b.lines]
+        if out:
+            service.mark_exported(s, actor=SYSTEM, batch_id=b.id)
+        batch_id, total = b.id, b.total_fen
+    if out:
+        headers = ["payee_type", "payee_id", "payee", "amount_fen", "province_fen", "city_fen"]
+        out.write_bytes(to_xlsx("settlement", headers, rows) if out.suffix == ".xlsx" else to_csv(headers, rows))
+    console.print(f"[green]✓ settlement batch {batch_id}: {len(rows)} payees, {_fen(total)} yuan[/]")
+
+
+@app.command("close-year")
+def close_year(year: int = typer.Argument(...), yes: bool = typer.Option(False, "--yes", help="confirm")) -> None:
+    """Year end: expire unused quota back to the pool and stop accepting that year's bills."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.errors import InvalidInput
+    from yuzhi.vouchers import service
+
+    if not yes:
+        raise InvalidInput("closing a year cannot be undone", field="--yes", fix="re-run with --yes to confirm")
+    with transaction(get_engine()) as s:
+        out = service.close_year(s, actor=SYSTEM, year=year)
+    console.print(f"[green]✓ {year} closed: {_fen(out['expired_fen'])} yuan of quota returned to the pool[/]")
