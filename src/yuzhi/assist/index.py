@@ -29,6 +29,7 @@ import numpy as np
 
 from yuzhi.assist import dense
 from yuzhi.assist.bm25 import BM25
+from yuzhi.assist.glossary import expand_query
 from yuzhi.assist.hybrid import fuse
 from yuzhi.assist.parsing import Passage, iter_source_files, parse_file
 from yuzhi.assist.tokenize import DEFAULT_MODE, tokenize
@@ -301,8 +302,10 @@ class KnowledgeIndex:
         """Raw BM25 scores and dense cosine similarities of every passage for ``query``."""
         return self.bm25_scores(query), self.dense_scores(query)
 
-    def bm25_scores(self, query: str) -> np.ndarray:
-        return self.bm25.score(tokenize(query, mode=self.tokenizer))
+    def bm25_scores(self, query: str, *, expand: bool = True) -> np.ndarray:
+        """BM25 over the question, expanded with the glossary's statutory terms unless ``expand=False``."""
+        q = expand_query(query) if expand else query
+        return self.bm25.score(tokenize(q, mode=self.tokenizer))
 
     def dense_scores(self, query: str) -> np.ndarray:
         return self.vectors @ dense.encode_query(query)
@@ -313,7 +316,7 @@ class KnowledgeIndex:
         *,
         k: int = 5,
         mode: str = "hybrid",
-        fusion: str = "rrf",
+        fusion: str = "norm",
         weights: Sequence[float] = (1.0, 1.0),
     ) -> list[Hit]:
         """Rank passages for ``query``.
