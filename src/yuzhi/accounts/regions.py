@@ -21,6 +21,7 @@ HENAN_CITIES: dict[str, tuple[str, str]] = {
     "4116": ("周口", "Zhoukou"),
     "4117": ("驻马店", "Zhumadian"),
     "4190": ("省直辖", "Provincial"),
+    "4100": ("省直属", "Provincial"),
 }
 
 

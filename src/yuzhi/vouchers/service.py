@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts import uscc as uscc_rules
-from yuzhi.accounts.actor import Actor
+from yuzhi.accounts.actor import SYSTEM, Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import record
@@ -313,7 +313,10 @@ def activate_due(session: Session, now: datetime | None = None) -> int:
         open_obj = session.scalar(select(Objection.id).where(Objection.application_id == a.id,
                                                              Objection.status == "open"))
         if open_obj is None:
+            before = _app_snap(a)
             a.status, a.effective_at = AppStatus.EFFECTIVE, now
+            record(session, actor=SYSTEM, action="application.effective", entity="application", entity_id=a.id,
+                   before=before, after=_app_snap(a), org_id=a.org_id)
     session.flush()
     return len(due)
 
