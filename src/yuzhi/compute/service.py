@@ -1,0 +1,671 @@
+"""Compute network services: providers connect engines and publish capacity and prices;
+organisations hold budgets and submit jobs; the worker dispatches, meters and charges them.
+
+Money follows quote → hold → charge → release, as HPC allocation managers do:
+
+* **quote**: the job's full request for its full time limit at the card in force today
+  (:func:`yuzhi.compute.pricing.quote_fen`);
+* **hold**: the quote is added to the organisation's ``held_fen`` under a row lock, refused when
+  ``held + spent + quote > budget`` — so concurrent submissions can never exceed the budget (the
+  table also carries a CHECK constraint);
+* **charge**: when the job ends, its metered usage is priced (capped at the hold) and moved from
+  ``held`` to ``spent``;
+* **release**: the rest of the hold is released (all of it for a job that is cancelled while
+  queued or is free under the provider's failed-job policy).
+
+The bill for the charge goes through the voucher programme's bill service
+(:mod:`yuzhi.compute.flows`), so subsidy, caps, pool and audit rules apply unchanged.
+
+The database is the system of record: the worker keeps nothing in memory, a job's ``token`` is
+chosen before the engine sees it, and every engine call is idempotent per token, so a restart
+neither loses nor re-runs a job (see :func:`tick`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import SYSTEM, Actor
+from yuzhi.accounts.models import Organisation
+from yuzhi.audit.service import record
+from yuzhi.compute import pricing
+from yuzhi.compute.backends import Backend, BackendUnavailable, JobSpec, JobState, Usage, make_backend
+from yuzhi.compute.jobtypes import JOB_TYPES, available_types, expand
+from yuzhi.compute.models import (
+    ACTIVE_JOB_STATUSES,
+    ComputeAccount,
+    ComputeApp,
+    ComputeCapacity,
+    ComputeEndpoint,
+    ComputeJob,
+    JobStatus,
+    Provider,
+    ProviderStatus,
+    RateCardRow,
+)
+from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
+from yuzhi.compute.store import ArtifactStore
+from yuzhi.config import get_settings
+from yuzhi.errors import Forbidden, InvalidInput, NotFound
+
+#: ``(session, org_id, provider_id, amount_fen, day) -> expected subsidy in fen`` (see flows).
+SubsidyEstimator = Callable[[Session, int, int, int, date], int]
+#: ``(session, job) -> None``: posts the finished job's charge as a bill (see flows).
+Biller = Callable[[Session, ComputeJob], None]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    return _now().astimezone(pricing.CST).date()
+
+
+def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
+    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
+
+
+def default_store() -> ArtifactStore:
+    return ArtifactStore(get_settings().artifact_dir)
+
+
+# --- providers: endpoint, capacity, rate cards ---------------------------------------------------
+
+
+def _provider_for_write(session: Session, actor: Actor, provider_id: int) -> Provider:
+    p = session.get(Provider, provider_id)
+    if p is None:
+        raise NotFound(f"provider {provider_id} not found", field="provider_id",
+                       fix="pick a provider from the whitelist (GET /api/compute/providers)")
+    if not (actor.is_admin or (actor.is_provider and actor.provider_id == provider_id)):
+        raise Forbidden("only the provider's operators (or an office administrator) change its compute settings",
+                        field="provider_id")
+    return p
+
+
+def backend_for(endpoint: ComputeEndpoint) -> Backend:
+    """The engine behind an endpoint (``local`` defaults its state to ``<home>/local-jobs``)."""
+    config = json.loads(endpoint.config_json or "{}")
+    if endpoint.kind == "local":
+        config.setdefault("state_dir", str(get_settings().home / "local-jobs"))
+    return make_backend(endpoint.kind, config)
+
+
+def connect(session: Session, *, actor: Actor, provider_id: int, endpoint_in: EndpointIn) -> ComputeEndpoint:
+    """Connect (or re-connect) a provider's engine; the config is validated by building the backend."""
+    p = _provider_for_write(session, actor, provider_id)
+    ep = ComputeEndpoint(provider_id=p.id, kind=endpoint_in.kind, config_json=json.dumps(endpoint_in.config))
+    try:
+        backend_for(ep)
+    except TypeError as exc:
+        raise InvalidInput(f"bad {endpoint_in.kind} configuration: {exc}", field="config",
+                           fix="see docs/compute.md for the keys each backend takes") from None
+    existing = session.scalar(select(ComputeEndpoint).where(ComputeEndpoint.provider_id == p.id))
+    before = {"kind": existing.kind, "config": existing.config_json} if existing else None
+    if existing is not None:
+        existing.kind, existing.config_json = ep.kind, ep.config_json
+        existing.available, existing.unavailable_reason = True, ""
+        ep = existing
+    else:
+        session.add(ep)
+    session.flush()
+    record(session, actor=actor, action="compute.connect", entity="provider", entity_id=p.id, before=before,
+           after={"kind": ep.kind, "config": ep.config_json})
+    return ep
+
+
+def get_endpoint(session: Session, *, provider_id: int) -> ComputeEndpoint | None:
+    return session.scalar(select(ComputeEndpoint).where(ComputeEndpoint.provider_id == provider_id))
+
+
+def check_endpoint(session: Session, *, endpoint: ComputeEndpoint) -> str | None:
+    """Ask the engine whether it accepts jobs; store the answer (and the reason when it does not)."""
+    reason = backend_for(endpoint).check()
+    endpoint.available, endpoint.unavailable_reason = reason is None, (reason or "")[:500]
+    endpoint.checked_at = _now()
+    session.flush()
+    return reason
+
+
+def publish_capacity(session: Session, *, actor: Actor, provider_id: int, capacity_in: CapacityIn) -> ComputeCapacity:
+    p = _provider_for_write(session, actor, provider_id)
+    cap = session.scalar(select(ComputeCapacity).where(ComputeCapacity.provider_id == p.id))
+    before = None
+    if cap is None:
+        cap = ComputeCapacity(provider_id=p.id, **capacity_in.model_dump())
+        session.add(cap)
+    else:
+        before = {k: getattr(cap, k) for k in capacity_in.model_dump()}
+        for k, v in capacity_in.model_dump().items():
+            setattr(cap, k, v)
+    session.flush()
+    record(session, actor=actor, action="compute.capacity", entity="provider", entity_id=p.id, before=before,
+           after=capacity_in.model_dump())
+    return cap
+
+
+def get_capacity(session: Session, *, provider_id: int) -> ComputeCapacity | None:
+    return session.scalar(select(ComputeCapacity).where(ComputeCapacity.provider_id == provider_id))
+
+
+def _card(row: RateCardRow) -> pricing.RateCard:
+    return pricing.RateCard(core_hour_fen=row.core_hour_fen, gpu_hour_fen=row.gpu_hour_fen,
+                            mem_gb_hour_fen=row.mem_gb_hour_fen, valid_from=row.valid_from, valid_to=row.valid_to,
+                            failed_policy=row.failed_policy)
+
+
+def rate_cards(session: Session, *, provider_id: int) -> list[RateCardRow]:
+    """A provider's rate cards, oldest first (public: prices are published)."""
+    return list(session.scalars(select(RateCardRow).where(RateCardRow.provider_id == provider_id)
+                                .order_by(RateCardRow.valid_from)))
+
+
+def publish_rate_card(session: Session, *, actor: Actor, provider_id: int, card_in: RateCardIn) -> RateCardRow:
+    """Add a card; the provider's whole set must stay gap- and overlap-free (errors name the dates).
+
+    To change prices from a date, end the open card the day before (:func:`end_rate_card`) and
+    publish the new one starting that date.
+    """
+    p = _provider_for_write(session, actor, provider_id)
+    new = pricing.RateCard(**card_in.model_dump())
+    existing = rate_cards(session, provider_id=p.id)
+    pricing.validate_rate_cards([*map(_card, existing), new])
+    row = RateCardRow(provider_id=p.id, **card_in.model_dump())
+    session.add(row)
+    session.flush()
+    record(session, actor=actor, action="compute.rate_card", entity="provider", entity_id=p.id,
+           after=card_in.model_dump(mode="json"))
+    return row
+
+
+def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: int, valid_to: date) -> RateCardRow:
+    """Close an open-ended card (so a new card can follow); the set is re-validated."""
+    p = _provider_for_write(session, actor, provider_id)
+    row = session.get(RateCardRow, card_id)
+    if row is None or row.provider_id != p.id:
+        raise NotFound(f"rate card {card_id} not found for provider {p.id}", field="card_id")
+    before = row.valid_to
+    row.valid_to = valid_to
+    pricing.RateCard(**{k: getattr(row, k) for k in RateCardIn.model_fields})  # valid_to ≥ valid_from
+    pricing.validate_rate_cards([_card(r) for r in rate_cards(session, provider_id=p.id)])
+    session.flush()
+    record(session, actor=actor, action="compute.rate_card.end", entity="provider", entity_id=p.id,
+           before={"card": card_id, "valid_to": before}, after={"card": card_id, "valid_to": valid_to})
+    return row
+
+
+def card_on(session: Session, *, provider_id: int, day: date) -> RateCardRow:
+    for row in rate_cards(session, provider_id=provider_id):
+        if _card(row).covers(day):
+            return row
+    raise NotFound(f"provider {provider_id} has no rate card valid on {day}", field="rate_card",
+                   fix="the provider must publish a rate card covering that date")
+
+
+# --- budgets ----------------------------------------------------------------------------------
+
+
+def _account(session: Session, org_id: int, *, lock: bool = False) -> ComputeAccount | None:
+    q = select(ComputeAccount).where(ComputeAccount.org_id == org_id)
+    acc = session.scalar(_for_update(session, q) if lock else q)
+    if acc is not None and lock:
+        session.refresh(acc)
+    return acc
+
+
+def set_budget(session: Session, *, actor: Actor, org_id: int, budget_in: BudgetIn) -> ComputeAccount:
+    """Set an organisation's compute budget (its own members or the office). Never below what is used."""
+    if not (actor.is_office or (actor.org_id == org_id and not actor.is_provider)):
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    if session.get(Organisation, org_id) is None:
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    acc = _account(session, org_id, lock=True)
+    before = None
+    if acc is None:
+        acc = ComputeAccount(org_id=org_id, budget_fen=0, held_fen=0, spent_fen=0)
+        session.add(acc)
+    else:
+        before = {"budget_fen": acc.budget_fen}
+    floor = acc.held_fen + acc.spent_fen
+    if budget_in.budget_fen < floor:
+        raise InvalidInput(f"a budget of {budget_in.budget_fen} fen is below the {floor} fen already held or spent",
+                           field="budget_fen", fix=f"set at least {floor} fen")
+    acc.budget_fen = budget_in.budget_fen
+    session.flush()
+    record(session, actor=actor, action="compute.budget", entity="compute_account", entity_id=org_id,
+           before=before, after={"budget_fen": acc.budget_fen}, org_id=org_id)
+    return acc
+
+
+def get_account(session: Session, *, actor: Actor, org_id: int) -> ComputeAccount:
+    if not (actor.is_office or actor.org_id == org_id):
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    acc = _account(session, org_id)
+    if acc is None:
+        return ComputeAccount(org_id=org_id, budget_fen=0, held_fen=0, spent_fen=0)
+    return acc
+
+
+# --- apps -------------------------------------------------------------------------------------
+
+
+def register_app(session: Session, *, actor: Actor, app_in: AppIn) -> ComputeApp:
+    """Register a command members may run (the office vets what runs on providers' clusters)."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator registers apps")
+    expand(app_in.argv, {k: "" for k in _input_names(app_in.argv)}, python="python")  # placeholders valid
+    if session.scalar(select(ComputeApp.id).where(ComputeApp.name == app_in.name)) is not None:
+        from yuzhi.errors import Conflict
+
+        raise Conflict(f"an app named {app_in.name!r} exists", field="name", fix="choose another name")
+    app = ComputeApp(name=app_in.name, description=app_in.description, argv_json=json.dumps(app_in.argv),
+                     allow_args=app_in.allow_args)
+    session.add(app)
+    session.flush()
+    record(session, actor=actor, action="compute.app.register", entity="compute_app", entity_id=app.id,
+           after=app_in.model_dump())
+    return app
+
+
+def _input_names(argv: list[str]) -> list[str]:
+    import re
+
+    return [m for a in argv for m in re.findall(r"\{input:([^}]+)\}", a)]
+
+
+def list_apps(session: Session) -> list[ComputeApp]:
+    return list(session.scalars(select(ComputeApp).order_by(ComputeApp.name)))
+
+
+def _argv_for(session: Session, job_in: JobIn) -> list[str]:
+    if job_in.kind == "app":
+        if not job_in.app:
+            raise InvalidInput("a job of kind 'app' names a registered app", field="app",
+                               fix="pick one from GET /api/compute/apps")
+        app = session.scalar(select(ComputeApp).where(ComputeApp.name == job_in.app))
+        if app is None:
+            raise NotFound(f"no registered app {job_in.app!r}", field="app", fix="pick one from GET /api/compute/apps")
+        if job_in.args and not app.allow_args:
+            raise InvalidInput(f"app {app.name!r} takes no extra arguments", field="args")
+        template = json.loads(app.argv_json)
+    else:
+        jt = JOB_TYPES.get(job_in.kind)
+        if jt is None or job_in.kind not in available_types():
+            have = ", ".join(["app", *available_types()])
+            raise InvalidInput(f"job kind {job_in.kind!r} is not available on this platform", field="kind",
+                               fix=f"use one of: {have}")
+        template = list(jt.argv)
+    return expand(template, job_in.inputs, python=sys.executable) + list(job_in.args)
+
+
+# --- quotes and provider choice -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    provider: Provider
+    card: RateCardRow
+    quote_fen: int
+    available: bool
+    reason: str
+
+
+def _fit_problem(cap: ComputeCapacity | None, job_in: JobIn) -> str | None:
+    if cap is None:
+        return "has not published its capacity"
+    for label, asked, most in (("CPUs", job_in.cpus, cap.max_cpus_per_job), ("GPUs", job_in.gpus, cap.max_gpus_per_job),
+                               ("MB of memory", job_in.mem_mb, cap.max_mem_mb_per_job),
+                               ("s of time limit", job_in.time_limit_s, cap.max_time_limit_s)):
+        if asked > most:
+            return f"allows at most {most} {label} per job ({asked} requested)"
+    return None
+
+
+def _evaluate(session: Session, p: Provider, job_in: JobIn, day: date) -> Choice:
+    """Raise a specific error when ``p`` cannot run the job; else its quote and availability."""
+    if p.status != ProviderStatus.ACTIVE:
+        raise InvalidInput(f"provider {p.name} is suspended ({p.status_reason or 'no reason given'})",
+                           field="provider_id", fix="choose another provider, or omit it for the cheapest one")
+    if not (p.valid_from <= day <= p.valid_to):
+        raise InvalidInput(f"provider {p.name} is not whitelisted on {day}", field="provider_id")
+    ep = get_endpoint(session, provider_id=p.id)
+    if ep is None:
+        raise InvalidInput(f"provider {p.name} has not connected a compute backend", field="provider_id",
+                           fix="choose another provider")
+    problem = _fit_problem(get_capacity(session, provider_id=p.id), job_in)
+    if problem:
+        raise InvalidInput(f"provider {p.name} {problem}", field="resources",
+                           fix="request less, or choose a bigger provider")
+    card = card_on(session, provider_id=p.id, day=day)
+    q = pricing.quote_fen(_card(card), time_limit_s=job_in.time_limit_s, cpus=job_in.cpus, gpus=job_in.gpus,
+                          mem_mb=job_in.mem_mb)
+    return Choice(p, card, q, ep.available, ep.unavailable_reason)
+
+
+def choose(session: Session, *, job_in: JobIn, day: date | None = None) -> Choice:
+    """The named provider, or the cheapest eligible one (available engines first, then by quote, then id)."""
+    day = day or _today()
+    if job_in.provider_id is not None:
+        p = session.get(Provider, job_in.provider_id)
+        if p is None:
+            raise NotFound(f"provider {job_in.provider_id} not found", field="provider_id",
+                           fix="pick a provider from GET /api/compute/providers, or omit it")
+        return _evaluate(session, p, job_in, day)
+    choices: list[Choice] = []
+    reasons: list[str] = []
+    for p in session.scalars(select(Provider).join(ComputeEndpoint, ComputeEndpoint.provider_id == Provider.id)
+                             .order_by(Provider.id)):
+        try:
+            choices.append(_evaluate(session, p, job_in, day))
+        except (InvalidInput, NotFound) as exc:
+            reasons.append(exc.message)
+    if not choices:
+        raise InvalidInput("no provider can run this job" + (": " + "; ".join(reasons) if reasons else ""),
+                           field="resources", fix="request fewer resources or a shorter time limit")
+    return min(choices, key=lambda c: (not c.available, c.quote_fen, c.provider.id))
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def _visible(actor: Actor, job: ComputeJob) -> bool:
+    if actor.is_office:
+        return True
+    if actor.is_provider:
+        return job.provider_id == actor.provider_id
+    return job.org_id == actor.org_id
+
+
+def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: ArtifactStore | None = None,
+               estimate_subsidy: SubsidyEstimator | None = None) -> ComputeJob:
+    """Quote, hold the quote against the budget, stage the inputs, and queue the job.
+
+    Nothing is written when any check fails (unknown provider, over-sized request, missing
+    input artifact, no rate card, budget exceeded).
+    """
+    if actor.org_id is None or actor.is_office or actor.is_provider:
+        raise Forbidden("only members of an organisation submit compute jobs")
+    store = store or default_store()
+    argv = _argv_for(session, job_in)
+    choice = choose(session, job_in=job_in)
+    for name, sha in job_in.inputs.items():
+        if not store.has(sha):
+            raise NotFound(f"input {name!r} refers to artifact {sha[:12]}… which is not in the store",
+                           field=f"inputs.{name}", fix="upload the file first (yuzhi compute upload)")
+    acc = _account(session, actor.org_id, lock=True)
+    if acc is None or acc.budget_fen == 0:
+        raise InvalidInput("your organisation has no compute budget", field="budget",
+                           fix="set one first (yuzhi compute budget set / PUT /api/compute/budget)")
+    free = acc.budget_fen - acc.held_fen - acc.spent_fen
+    if choice.quote_fen > free:
+        raise InvalidInput(f"the quote of {choice.quote_fen} fen exceeds the {free} fen left in the compute budget "
+                           f"({acc.held_fen} held by running jobs, {acc.spent_fen} spent)", field="budget",
+                           fix="raise the budget, request less, shorten the time limit or wait for jobs to end")
+    token = f"yz-{secrets.token_hex(8)}"
+    expected = 0
+    if estimate_subsidy is not None:
+        expected = estimate_subsidy(session, actor.org_id, choice.provider.id, choice.quote_fen, _today())
+    job = ComputeJob(
+        org_id=actor.org_id, submitted_by=actor.user_id, provider_id=choice.provider.id, kind=job_in.kind,
+        name=job_in.name or job_in.app or job_in.kind, argv_json=json.dumps(argv),
+        params_json=json.dumps({"app": job_in.app, "args": job_in.args}), inputs_json=json.dumps(job_in.inputs),
+        cpus=job_in.cpus, gpus=job_in.gpus, mem_mb=job_in.mem_mb, time_limit_s=job_in.time_limit_s,
+        status=JobStatus.QUEUED, token=token, rate_card_id=choice.card.id, quote_fen=choice.quote_fen,
+        hold_fen=choice.quote_fen, expected_subsidy_fen=expected,
+        reason="" if choice.available else f"waiting: provider unavailable ({choice.reason})",
+    )
+    acc.held_fen += choice.quote_fen
+    session.add(job)
+    session.flush()
+    store.materialize(token, job_in.inputs)
+    record(session, actor=actor, action="compute.job.submit", entity="compute_job", entity_id=job.id,
+           after={"kind": job.kind, "provider_id": job.provider_id, "quote_fen": job.quote_fen,
+                  "hold_fen": job.hold_fen, "cpus": job.cpus, "gpus": job.gpus, "mem_mb": job.mem_mb,
+                  "time_limit_s": job.time_limit_s, "inputs": job_in.inputs}, org_id=job.org_id)
+    return job
+
+
+def get_job(session: Session, *, actor: Actor, job_id: int, lock: bool = False) -> ComputeJob:
+    q = select(ComputeJob).where(ComputeJob.id == job_id)
+    job = session.scalar(_for_update(session, q) if lock else q)
+    if job is None or not _visible(actor, job):
+        raise NotFound(f"job {job_id} not found", field="job_id")
+    return job
+
+
+def list_jobs(session: Session, *, actor: Actor, status: str | None = None, provider_id: int | None = None,
+              limit: int = 100, offset: int = 0) -> tuple[list[ComputeJob], int]:
+    q = select(ComputeJob)
+    if actor.is_provider:
+        q = q.where(ComputeJob.provider_id == actor.provider_id)
+    elif not actor.is_office:
+        q = q.where(ComputeJob.org_id == actor.org_id)
+    if status:
+        q = q.where(ComputeJob.status == status)
+    if provider_id is not None:
+        q = q.where(ComputeJob.provider_id == provider_id)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    return list(session.scalars(q.order_by(ComputeJob.id.desc()).limit(limit).offset(offset))), total
+
+
+def cancel_job(session: Session, *, actor: Actor, job_id: int) -> ComputeJob:
+    """Request cancellation; a queued job is cancelled at once and its hold released."""
+    job = get_job(session, actor=actor, job_id=job_id, lock=True)
+    if actor.is_provider or (not actor.is_office and actor.org_id != job.org_id):
+        raise Forbidden("only the submitting organisation (or the office) cancels a job")
+    if job.status not in ACTIVE_JOB_STATUSES:
+        return job
+    job.cancel_requested = True
+    if job.status == JobStatus.QUEUED and job.external_id is None:
+        _settle(session, job, charge=0)
+        job.status, job.ended_at, job.reason = JobStatus.CANCELLED, _now(), "cancelled before it was submitted"
+    session.flush()
+    record(session, actor=actor, action="compute.job.cancel", entity="compute_job", entity_id=job.id,
+           after={"status": job.status}, org_id=job.org_id)
+    return job
+
+
+def job_log(session: Session, *, actor: Actor, job_id: int, store: ArtifactStore | None = None,
+            tail_bytes: int = 64_000) -> str:
+    job = get_job(session, actor=actor, job_id=job_id)
+    path = (store or default_store()).job_dir(job.token) / "job.log"
+    if not path.exists():
+        return ""
+    with open(path, "rb") as fh:
+        size = path.stat().st_size
+        fh.seek(max(0, size - tail_bytes))
+        return fh.read().decode("utf-8", errors="replace")
+
+
+# --- the worker: dispatch, meter, charge -------------------------------------------------------
+
+
+def _settle(session: Session, job: ComputeJob, *, charge: int) -> None:
+    """Charge ``charge`` (≤ hold) and release the rest of the job's hold, under the account lock."""
+    acc = _account(session, job.org_id, lock=True)
+    assert acc is not None and 0 <= charge <= job.hold_fen
+    acc.held_fen -= job.hold_fen
+    acc.spent_fen += charge
+    job.charge_fen = charge
+    job.hold_fen = 0
+
+
+_STATUS = {
+    JobState.SUCCEEDED: JobStatus.SUCCEEDED, JobState.FAILED: JobStatus.FAILED, JobState.TIMEOUT: JobStatus.FAILED,
+    JobState.LOST: JobStatus.FAILED, JobState.CANCELLED: JobStatus.CANCELLED,
+}
+
+
+def _spec(job: ComputeJob, store: ArtifactStore) -> JobSpec:
+    return JobSpec(token=job.token, name=job.name[:60] or job.kind, argv=tuple(json.loads(job.argv_json)),
+                   workdir=store.job_dir(job.token), cpus=job.cpus, gpus=job.gpus, mem_mb=job.mem_mb,
+                   time_limit_s=job.time_limit_s)
+
+
+def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactStore) -> None:
+    """Record final usage, price it with the card in force at the start, charge (≤ hold), release."""
+    job.backend_state = usage.state.value
+    job.status = _STATUS[usage.state]
+    job.ended_at = job.ended_at or _now()
+    # A job that started and ended between two polls: its start is its end less the metered time.
+    job.started_at = job.started_at or job.ended_at - timedelta(seconds=usage.elapsed_s)
+    job.elapsed_s, job.cpu_s = usage.elapsed_s, usage.cpu_s
+    job.alloc_cpus, job.alloc_gpus, job.alloc_mem_bytes = usage.alloc_cpus, usage.alloc_gpus, usage.alloc_mem_bytes
+    job.max_rss_bytes, job.exit_code = usage.max_rss_bytes, usage.exit_code
+    if usage.state == JobState.TIMEOUT:
+        job.reason = f"time limit of {job.time_limit_s} s reached"
+    elif usage.state == JobState.LOST:
+        job.reason = f"lost by the engine: {usage.reason}"[:500]
+    elif usage.state == JobState.FAILED:
+        job.reason = f"exit code {usage.exit_code}" + (f" ({usage.reason})" if usage.reason else "")
+    elif usage.state == JobState.CANCELLED:
+        job.reason = "cancelled"
+    row = card_on(session, provider_id=job.provider_id, day=job.started_at.astimezone(pricing.CST).date())
+    job.rate_card_id = row.id
+    card = _card(row)
+    job.price_fen = pricing.price_fen(card, elapsed_s=usage.elapsed_s, alloc_cpus=usage.alloc_cpus,
+                                      alloc_gpus=usage.alloc_gpus, alloc_mem_bytes=usage.alloc_mem_bytes)
+    charge = min(job.price_fen if pricing.is_charged(card, usage.state) else 0, job.hold_fen)
+    _settle(session, job, charge=charge)
+    try:
+        job.outputs_json = json.dumps([a.__dict__ for a in store.collect_outputs(job.token)])
+    except OSError as exc:
+        job.reason = (job.reason + f"; outputs not collected: {exc}")[:500]
+    session.flush()
+    record(session, actor=SYSTEM, action="compute.job.finish", entity="compute_job", entity_id=job.id,
+           after={"status": job.status, "state": job.backend_state, "elapsed_s": job.elapsed_s,
+                  "alloc_cpus": job.alloc_cpus, "alloc_gpus": job.alloc_gpus, "alloc_mem_bytes": job.alloc_mem_bytes,
+                  "price_fen": job.price_fen, "charge_fen": job.charge_fen, "rate_card_id": job.rate_card_id},
+           org_id=job.org_id)
+
+
+def step(session: Session, *, job: ComputeJob, backend: Backend, store: ArtifactStore,
+         biller: Biller | None = None) -> bool:
+    """Advance one job by one step against its engine; returns True when something changed.
+
+    Idempotent and restart-safe: a queued job is (re-)submitted under its token, which the
+    engine de-duplicates; a submitted or running job is polled; a finished one is charged and
+    billed in this same transaction, so a crash either leaves it unfinished (and the next step
+    redoes the work) or finished and billed.
+    """
+    if job.status not in ACTIVE_JOB_STATUSES:
+        return False
+    if job.status == JobStatus.QUEUED:
+        if job.cancel_requested:
+            _settle(session, job, charge=0)
+            job.status, job.ended_at, job.reason = JobStatus.CANCELLED, _now(), "cancelled before it was submitted"
+            return True
+        job.external_id = backend.submit(_spec(job, store))
+        job.status, job.submitted_at, job.reason = JobStatus.SUBMITTED, _now(), ""
+        session.flush()
+        record(session, actor=SYSTEM, action="compute.job.dispatch", entity="compute_job", entity_id=job.id,
+               after={"external_id": job.external_id, "backend": backend.kind}, org_id=job.org_id)
+        return True
+    assert job.external_id is not None
+    if job.cancel_requested:
+        backend.cancel(job.external_id)
+    try:
+        usage = backend.usage(job.external_id)
+    except NotFound:
+        usage = Usage(state=JobState.LOST, reason="the engine no longer knows this job")
+    if not usage.state.is_terminal:
+        if usage.state == JobState.RUNNING and job.status != JobStatus.RUNNING:
+            job.status, job.started_at = JobStatus.RUNNING, _now()
+            job.backend_state = usage.state.value
+            return True
+        return False
+    finish(session, job=job, usage=usage, store=store)
+    if biller is not None:
+        biller(session, job)
+    return True
+
+
+@dataclass
+class TickReport:
+    dispatched: int = 0
+    finished: int = 0
+    changed: int = 0
+    unavailable: dict[int, str] | None = None
+
+
+def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = None,  # type: ignore[no-untyped-def]
+         check_every_s: float = 30.0) -> TickReport:
+    """One pass of the worker over every active job, each in its own transaction.
+
+    Engines are checked for availability (at most every ``check_every_s``) and a provider whose
+    engine is down is marked unavailable with the reason; its queued jobs wait, none is lost.
+    """
+    from yuzhi.db import transaction
+
+    store = store or default_store()
+    report = TickReport(unavailable={})
+    with transaction(engine) as s:
+        rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id)
+                         .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
+        providers = sorted({pid for _, pid in rows})
+        backends: dict[int, Backend] = {}
+        for pid in providers:
+            ep = get_endpoint(s, provider_id=pid)
+            if ep is None:
+                continue
+            if ep.checked_at is None or (_now() - ep.checked_at).total_seconds() >= check_every_s \
+                    or not ep.available:
+                check_endpoint(s, endpoint=ep)
+            if ep.available:
+                backends[pid] = backend_for(ep)
+            else:
+                report.unavailable[pid] = ep.unavailable_reason  # type: ignore[index]
+    for job_id, pid in rows:
+        backend = backends.get(pid)
+        try:
+            with transaction(engine) as s:
+                job = s.scalar(_for_update(s, select(ComputeJob).where(ComputeJob.id == job_id)))
+                if job is None:
+                    continue
+                if backend is None:
+                    if job.status == JobStatus.QUEUED and not job.cancel_requested:
+                        reason = f"waiting: provider unavailable ({(report.unavailable or {}).get(pid, 'no backend')})"
+                        if job.reason != reason:
+                            job.reason = reason[:500]
+                        continue
+                    if job.status == JobStatus.QUEUED:
+                        step(s, job=job, backend=None, store=store)  # type: ignore[arg-type]
+                    continue
+                was = job.status
+                if step(s, job=job, backend=backend, store=store, biller=biller):
+                    report.changed += 1
+                    report.dispatched += int(was == JobStatus.QUEUED and job.status == JobStatus.SUBMITTED)
+                    report.finished += int(job.status not in ACTIVE_JOB_STATUSES)
+        except BackendUnavailable as exc:
+            with transaction(engine) as s:
+                ep = get_endpoint(s, provider_id=pid)
+                if ep is not None:
+                    ep.available, ep.unavailable_reason, ep.checked_at = False, exc.message[:500], _now()
+            report.unavailable[pid] = exc.message  # type: ignore[index]
+            backends.pop(pid, None)
+    return report
+
+
+def statement(session: Session, *, actor: Actor, provider_id: int, year: int) -> list[ComputeJob]:
+    """A provider's statement: every finished job in ``year`` (by start date), with usage, price and subsidy."""
+    if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
+        raise NotFound(f"provider {provider_id} not found", field="provider_id")
+    start = datetime(year, 1, 1, tzinfo=pricing.CST)
+    end = datetime(year + 1, 1, 1, tzinfo=pricing.CST)
+    return list(session.scalars(select(ComputeJob).where(
+        ComputeJob.provider_id == provider_id, ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)),
+        ComputeJob.started_at >= start, ComputeJob.started_at < end).order_by(ComputeJob.id)))
+
+
+def artifact_path(store: ArtifactStore, sha256: str) -> Path:
+    return store.object_path(sha256)

@@ -1,0 +1,299 @@
+"""Jobs through the platform: quote → hold → run on a real engine → charge → bill with subsidy.
+
+Prices are chosen so the arithmetic is visible: 3,600 fen per core-hour = 1 fen per core-second,
+so a 1-CPU job that ran for ``s`` seconds costs exactly ``ceil(s)`` fen.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from tests.factories import approved_quota, make_world
+
+from yuzhi.audit.models import AuditEvent
+from yuzhi.compute import flows, service
+from yuzhi.compute.models import ComputeAccount, ComputeJob
+from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
+from yuzhi.compute.store import ArtifactStore
+from yuzhi.db import transaction
+from yuzhi.errors import DomainError, Forbidden, InvalidInput, NotFound
+from yuzhi.vouchers.models import Bill
+
+PY = sys.executable
+BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nprint('done')"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ArtifactStore(tmp_path / "artifacts")
+
+
+def setup_world(engine, tmp_path, *, kind="local", policy="charged", budget=100_000, config=None):
+    with transaction(engine) as s:
+        w = make_world(s, units=2)
+        prov = w.provider
+        if config is None:
+            config = {"state_dir": str(tmp_path / "local-jobs")} if kind == "local" else {}
+        service.connect(s, actor=prov, provider_id=w.provider_id, endpoint_in=EndpointIn(kind=kind, config=config))
+        service.publish_capacity(s, actor=prov, provider_id=w.provider_id, capacity_in=CapacityIn(
+            nodes=1, cores=2, memory_gb=8, max_cpus_per_job=2, max_mem_mb_per_job=4096))
+        service.publish_rate_card(s, actor=prov, provider_id=w.provider_id, card_in=RateCardIn(
+            core_hour_fen=3600, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1),
+            failed_policy=policy))
+        for unit in w.units:
+            service.set_budget(s, actor=unit, org_id=unit.org_id, budget_in=BudgetIn(budget_fen=budget))
+        service.register_app(s, actor=w.admin, app_in=AppIn(name="py", argv=["{python}", "-c"]))
+        approved_quota(s, w, 0, 1_000_00, contract="C-1")  # quota 200.00 yuan with this provider
+    return w
+
+
+def submit(engine, w, store, code, unit=0, **kw):
+    with transaction(engine) as s:
+        job = service.submit_job(s, actor=w.units[unit], job_in=JobIn(kind="app", app="py", args=[code], **kw),
+                                 store=store, estimate_subsidy=flows.estimate_subsidy)
+        return job.id
+
+
+def run_until_done(engine, store, job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        service.tick(engine, store=store, biller=flows.bill_job)
+        with transaction(engine) as s:
+            job = s.get(ComputeJob, job_id)
+            if job.status in ("succeeded", "failed", "cancelled"):
+                return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job.status}")
+
+
+def account(engine, org_id):
+    with transaction(engine) as s:
+        a = s.scalar(select(ComputeAccount).where(ComputeAccount.org_id == org_id))
+        return a.budget_fen, a.held_fen, a.spent_fen
+
+
+@pytest.mark.parametrize("kind", ["local", "slurm"])
+def test_job_runs_meters_charges_and_bills(engine, tmp_path, store, kind, slurm_skip_reason):
+    if kind == "slurm" and slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    w = setup_world(engine, tmp_path, kind=kind)
+    job_id = submit(engine, w, store, BURN, mem_mb=512, time_limit_s=120)
+    # quote: (2 min + 1) × 60 s × 1 CPU × 1 fen/s = 180 fen, held at once
+    assert account(engine, w.unit_orgs[0]) == (100_000, 180, 0)
+    job = run_until_done(engine, store, job_id)
+    assert job.status == "succeeded" and job.exit_code == 0
+    assert job.alloc_cpus == 1 and job.alloc_mem_bytes == 512 * 2**20
+    assert job.cpu_s >= 0.45
+    seconds = -(-job.elapsed_s // 1)  # whole seconds, rounded up
+    assert job.price_fen == job.charge_fen == int(seconds)
+    assert account(engine, w.unit_orgs[0]) == (100_000, 0, job.charge_fen)  # hold released, charge spent
+    with transaction(engine) as s:
+        bill = s.get(Bill, job.bill_id)
+        assert bill.invoice_no == f"YZJOB-{job_id}" and bill.source == "compute-job"
+        assert bill.amount_fen == job.charge_fen
+        assert bill.subsidy_fen == job.charge_fen * 2000 // 10000 == job.subsidy_fen
+        assert job.expected_subsidy_fen == 180 * 2000 // 10000  # 36 fen expected on the quote
+        actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == str(job_id))))
+        assert {"compute.job.submit", "compute.job.dispatch", "compute.job.finish"} <= actions
+        log = service.job_log(s, actor=w.units[0], job_id=job_id, store=store)
+    assert "done" in log
+
+
+def test_failed_job_is_free_under_free_policy(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path, policy="free")
+    job = run_until_done(engine, store, submit(engine, w, store, "import sys; sys.exit(4)"))
+    assert (job.status, job.exit_code, job.reason) == ("failed", 4, "exit code 4")
+    assert job.charge_fen == 0 and job.price_fen >= 1 and job.bill_id is None
+    assert account(engine, w.unit_orgs[0]) == (100_000, 0, 0)
+
+
+def test_failed_job_is_charged_under_charged_policy(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path, policy="charged")
+    job = run_until_done(engine, store, submit(engine, w, store, "import sys; sys.exit(4)"))
+    assert job.status == "failed" and job.charge_fen == job.price_fen >= 1 and job.bill_id is not None
+
+
+def test_timeout_is_failed_with_reason(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path)
+    job = run_until_done(engine, store, submit(engine, w, store, "import time; time.sleep(30)", time_limit_s=1))
+    assert (job.status, job.backend_state, job.reason) == ("failed", "timeout", "time limit of 1 s reached")
+
+
+def test_cancel_queued_releases_hold(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path)
+    job_id = submit(engine, w, store, "print(1)")
+    with transaction(engine) as s:
+        job = service.cancel_job(s, actor=w.units[0], job_id=job_id)
+        assert job.status == "cancelled"
+    assert account(engine, w.unit_orgs[0]) == (100_000, 0, 0)
+
+
+def test_cancel_running_charges_time_used(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path)
+    job_id = submit(engine, w, store, "import time; time.sleep(60)")
+    deadline = time.monotonic() + 30
+    while True:
+        service.tick(engine, store=store)
+        with transaction(engine) as s:
+            if s.get(ComputeJob, job_id).status == "running":
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with transaction(engine) as s:
+        service.cancel_job(s, actor=w.units[0], job_id=job_id)
+    job = run_until_done(engine, store, job_id)
+    assert job.status == "cancelled" and job.elapsed_s < 30
+    assert job.charge_fen == -(-job.elapsed_s // 1)
+
+
+def test_budget_is_never_exceeded_by_concurrent_submissions(engine, tmp_path, store):
+    # each quote: (1 + 1) min × 60 s × 1 fen/s = 120 fen; budget 600 fen fits exactly 5
+    w = setup_world(engine, tmp_path, budget=600)
+
+    def one(i):
+        try:
+            return submit(engine, w, store, f"print({i})", time_limit_s=60) and "ok"
+        except DomainError as exc:
+            return exc.field
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(one, range(16)))
+    assert outcomes.count("ok") == 5 and outcomes.count("budget") == 11
+    assert account(engine, w.unit_orgs[0]) == (600, 600, 0)
+
+
+def test_restart_between_submit_and_commit_does_not_run_twice(engine, tmp_path, store):
+    """The engine accepted the job but the platform died before recording it."""
+    w = setup_world(engine, tmp_path)
+    job_id = submit(engine, w, store, "print('ran once')")
+    with transaction(engine) as s:
+        job = s.get(ComputeJob, job_id)
+        backend = service.backend_for(service.get_endpoint(s, provider_id=job.provider_id))
+        early = backend.submit(service._spec(job, store))  # ... and the commit never happens
+    job = run_until_done(engine, store, job_id)  # a fresh worker pass
+    assert job.external_id == early
+    with transaction(engine) as s:
+        assert service.job_log(s, actor=w.units[0], job_id=job_id, store=store).count("ran once") == 1
+
+
+def test_backend_down_queues_with_reason_then_recovers(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path, kind="slurm", config={"bin_dir": str(tmp_path / "no-slurm")})
+    job_id = submit(engine, w, store, "print('later')")
+    report = service.tick(engine, store=store)
+    assert report.unavailable == {w.provider_id: "Slurm command 'sinfo' not found"}
+    with transaction(engine) as s:
+        job = s.get(ComputeJob, job_id)
+        assert job.status == "queued"
+        assert job.reason == "waiting: provider unavailable (Slurm command 'sinfo' not found)"
+        service.connect(s, actor=w.provider, provider_id=w.provider_id,
+                        endpoint_in=EndpointIn(kind="local", config={"state_dir": str(tmp_path / "lj")}))
+    assert run_until_done(engine, store, job_id).status == "succeeded"
+
+
+def test_outputs_are_collected_into_the_store(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path)
+    data = store.put_bytes(b"3\n4\n", name="nums.txt")
+    code = ("s = sum(int(x) for x in open('inputs/nums.txt'));"
+            "open('outputs/sum.txt', 'w').write(str(s))")
+    job = run_until_done(engine, store, submit(engine, w, store, code, inputs={"nums.txt": data.sha256}))
+    outs = json.loads(job.outputs_json)
+    assert [(o["name"], o["size"]) for o in outs] == [("sum.txt", 1)]
+    assert store.read_bytes(outs[0]["sha256"]) == b"7"
+
+
+def test_cheapest_eligible_provider_and_explicit_choice(session, tmp_path):
+    w = make_world(session, units=1)
+    from tests.factories import code as uscc
+
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.accounts.models import OrgKind
+    from yuzhi.accounts.schemas import OrgCreate
+    from yuzhi.compute import registry
+    from yuzhi.compute.models import Criterion
+    from yuzhi.compute.registry import ProviderCreate
+
+    org2 = accounts.register_org(session, actor=SYSTEM, org_in=OrgCreate(uscc=uscc(998), name="智算中心",
+                                                                         kind=OrgKind.ENTERPRISE))
+    p2 = registry.whitelist(session, actor=w.admin, provider_in=ProviderCreate(
+        org_id=org2.id, name="郑州智算中心", criterion=Criterion.AI_COMPUTING_100PF,
+        valid_from=date(2025, 1, 1), valid_to=date(2027, 12, 31)))
+    for pid, price in ((w.provider_id, 100), (p2.id, 80)):
+        service.connect(session, actor=w.admin, provider_id=pid,
+                        endpoint_in=EndpointIn(kind="local", config={"state_dir": str(tmp_path)}))
+        service.publish_capacity(session, actor=w.admin, provider_id=pid, capacity_in=CapacityIn(
+            nodes=1, cores=8, memory_gb=8, max_cpus_per_job=8 if pid == w.provider_id else 4,
+            max_mem_mb_per_job=4096))
+        service.publish_rate_card(session, actor=w.admin, provider_id=pid, card_in=RateCardIn(
+            core_hour_fen=price, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1)))
+    day = date(2026, 5, 1)
+    # 4 CPUs, 1 h limit → (60 + 1) min: 4 × 61/60 × 80 = 325.33 → 325 fen at the cheaper centre
+    c = service.choose(session, job_in=JobIn(kind="app", cpus=4, time_limit_s=3600), day=day)
+    assert (c.provider.id, c.quote_fen) == (p2.id, 325)
+    # 8 CPUs only fit the dearer centre: 8 × 61/60 × 100 = 813.33 → 813
+    c = service.choose(session, job_in=JobIn(kind="app", cpus=8, time_limit_s=3600), day=day)
+    assert (c.provider.id, c.quote_fen) == (w.provider_id, 813)
+    with pytest.raises(InvalidInput, match=r"郑州智算中心 allows at most 4 CPUs per job \(8 requested\)"):
+        service.choose(session, job_in=JobIn(kind="app", cpus=8, provider_id=p2.id), day=day)
+    with pytest.raises(InvalidInput, match="no provider can run this job"):
+        service.choose(session, job_in=JobIn(kind="app", cpus=16), day=day)
+    with pytest.raises(NotFound, match="provider 999 not found"):
+        service.choose(session, job_in=JobIn(kind="app", provider_id=999), day=day)
+    with pytest.raises(NotFound, match="no rate card valid on 2025-06-01"):
+        service.choose(session, job_in=JobIn(kind="app", provider_id=p2.id), day=date(2025, 6, 1))
+
+
+def test_bad_submissions_write_nothing(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path, budget=100)
+
+    def attempt(**kw):
+        with transaction(engine) as s:
+            service.submit_job(s, actor=w.units[0], job_in=JobIn(**kw), store=store)
+
+    with pytest.raises(InvalidInput, match="quote of 180 fen exceeds the 100 fen left"):
+        attempt(kind="app", app="py", args=["1"], time_limit_s=120)
+    with pytest.raises(NotFound, match=r"input 'data\.csv' refers to artifact"):
+        attempt(kind="app", app="py", args=["1"], time_limit_s=1, inputs={"data.csv": "a" * 64})
+    with pytest.raises(NotFound, match="no registered app 'nope'"):
+        attempt(kind="app", app="nope")
+    with pytest.raises(InvalidInput, match=r"job kind 'crypto\.mine' is not available"):
+        attempt(kind="crypto.mine")
+    with pytest.raises(InvalidInput, match="allows at most 2 CPUs per job"):
+        attempt(kind="app", app="py", cpus=3)
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(ComputeJob)) == 0
+        with pytest.raises(Forbidden):
+            service.submit_job(s, actor=w.provider, job_in=JobIn(kind="app", app="py"), store=store)
+    assert account(engine, w.unit_orgs[0]) == (100, 0, 0)
+    assert not (store.root / "jobs").exists() or not any((store.root / "jobs").iterdir())
+
+
+def test_rate_card_gap_is_refused(session):
+    w = make_world(session, units=1)
+    service.publish_rate_card(session, actor=w.provider, provider_id=w.provider_id, card_in=RateCardIn(
+        core_hour_fen=1, gpu_hour_fen=1, mem_gb_hour_fen=1, valid_from=date(2026, 1, 1), valid_to=date(2026, 6, 30)))
+    with pytest.raises(InvalidInput, match=r"gap: no card covers 2026-07-01\.\.2026-07-31"):
+        service.publish_rate_card(session, actor=w.provider, provider_id=w.provider_id, card_in=RateCardIn(
+            core_hour_fen=1, gpu_hour_fen=1, mem_gb_hour_fen=1, valid_from=date(2026, 8, 1)))
+    with pytest.raises(Forbidden):
+        service.publish_rate_card(session, actor=w.units[0], provider_id=w.provider_id, card_in=RateCardIn(
+            core_hour_fen=1, gpu_hour_fen=1, mem_gb_hour_fen=1, valid_from=date(2026, 7, 1)))
+
+
+def test_tenants_see_only_their_jobs(engine, tmp_path, store):
+    w = setup_world(engine, tmp_path)
+    job_id = submit(engine, w, store, "print(1)")
+    with transaction(engine) as s:
+        with pytest.raises(NotFound):
+            service.get_job(s, actor=w.units[1], job_id=job_id)
+        assert service.list_jobs(s, actor=w.units[1])[1] == 0
+        assert service.list_jobs(s, actor=w.provider)[1] == 1
+        assert service.get_job(s, actor=w.admin, job_id=job_id).id == job_id
+        with pytest.raises(NotFound):
+            service.get_account(s, actor=w.units[1], org_id=w.unit_orgs[0])
