@@ -109,13 +109,19 @@ class Preset:
         return replace(self, limits=tuple(lims))
 
     def with_limit(self, level: str, *, on: float | None = None, off: float | None = None) -> Preset:
-        """Copy with one limit's thresholds adjusted (a site may be stricter than the statute)."""
+        """Copy with one limit's thresholds adjusted (a site may be stricter than the statute).
+
+        Giving only ``on`` moves ``off`` with it (clear at the new limit); add a dead band with
+        :meth:`with_deadband` afterwards.
+        """
         found = False
         lims = []
         for lim in self.limits:
             if lim.level == level:
                 found = True
-                lim = replace(lim, on=lim.on if on is None else on, off=lim.off if off is None else off)
+                new_on = lim.on if on is None else on
+                new_off = off if off is not None else (lim.off if on is None else new_on)
+                lim = replace(lim, on=new_on, off=new_off)
             lims.append(lim)
         if not found:
             raise InvalidInput(f"preset {self.key} has no limit {level!r}", field="level",

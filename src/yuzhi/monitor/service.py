@@ -1,0 +1,455 @@
+"""Monitoring services: sensors, ingestion, live rule evaluation, alarm lifecycle, webhooks.
+
+Keyword-only functions taking ``session``; none of them commits (the caller owns the
+transaction). Every write records an audit event in the same transaction.
+
+Ingestion (file, HTTP or MQTT all end in :func:`ingest`):
+
+* duplicates — a (sensor, timestamp) already stored or repeated in the batch — are skipped and
+  counted;
+* samples older than the sensor's newest stored sample are *late*: stored (so history is
+  complete) and counted as out-of-order, but they do not drive the live alarm state, because an
+  alarm that was never raised at the time cannot be raised retroactively without confusing
+  operators (``yuzhi monitor rules`` re-evaluates a whole file when an audit needs it);
+* gaps longer than 1.5 sampling periods are counted as missing samples; a sensor silent for
+  ``stale_periods`` periods gets a *stale* alarm from :func:`check_stale`.
+
+Live rules use the same :class:`~yuzhi.monitor.rules.Limit` hysteresis as the file evaluation,
+so a file replayed through ``ingest`` raises exactly the events ``rules.evaluate`` lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.audit import service as audit
+from yuzhi.db import utcnow
+from yuzhi.errors import Conflict, InvalidInput, NotFound
+from yuzhi.monitor import rules as R
+from yuzhi.monitor.io import SensorTable
+from yuzhi.monitor.models import Alarm, AlarmStatus, Delivery, Sample, Sensor, Webhook
+from yuzhi.monitor.schemas import IngestReport, SampleIn, SensorCreate, WebhookCreate
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+# --------------------------------------------------------------------------- tenancy helpers
+
+
+def _org_for_write(actor: Actor, org_id: int | None) -> int:
+    if actor.is_office:
+        if org_id is None:
+            raise InvalidInput("office users must say which organisation", field="org_id",
+                               fix="pass org_id")
+        return org_id
+    if actor.org_id is None:
+        raise InvalidInput("your account belongs to no organisation", field="org_id")
+    if org_id is not None and org_id != actor.org_id:
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    return actor.org_id
+
+
+def _visible(stmt, model, actor: Actor):  # type: ignore[no-untyped-def]
+    return stmt if actor.is_office else stmt.where(model.org_id == actor.org_id)
+
+
+def _snap(sensor: Sensor) -> dict[str, object]:
+    return {"key": sensor.key, "preset": sensor.preset, "overrides": sensor.overrides,
+            "deadband": sensor.deadband, "period_s": sensor.period_s,
+            "stale_periods": sensor.stale_periods, "retention_days": sensor.retention_days}
+
+
+def _alarm_snap(a: Alarm) -> dict[str, object]:
+    return {"status": a.status, "active": a.active, "level": a.level, "kind": a.kind,
+            "ack_comment": a.ack_comment, "clear_comment": a.clear_comment}
+
+
+# --------------------------------------------------------------------------- sensors
+
+
+def effective_preset(sensor: Sensor) -> R.Preset | None:
+    """The sensor's preset with its dead band and site overrides applied."""
+    if not sensor.preset:
+        return None
+    p = R.get_preset(sensor.preset)
+    for level, pair in (sensor.overrides or {}).items():
+        if not 1 <= len(pair) <= 2:
+            raise InvalidInput(f"override for {level!r} must be [on] or [on, off]", field="overrides")
+        p = p.with_limit(level, on=pair[0], off=pair[1] if len(pair) == 2 else None)
+    if sensor.deadband:
+        p = p.with_deadband(sensor.deadband)
+    return p
+
+
+def create_sensor(session: Session, *, actor: Actor, sensor_in: SensorCreate) -> Sensor:
+    """Register a sensor (its key must be unique within the organisation)."""
+    org_id = _org_for_write(actor, sensor_in.org_id)
+    if sensor_in.preset:
+        R.get_preset(sensor_in.preset)
+    exists = session.scalar(select(Sensor.id).where(Sensor.org_id == org_id, Sensor.key == sensor_in.key))
+    if exists:
+        raise Conflict(f"sensor {sensor_in.key!r} already exists", field="key", fix="choose another key")
+    sensor = Sensor(org_id=org_id, **sensor_in.model_dump(exclude={"org_id"}), active_levels=[])
+    effective_preset(sensor)  # validates overrides against the preset's levels
+    session.add(sensor)
+    session.flush()
+    audit.record(session, actor=actor, action="monitor.sensor.create", entity="monitor_sensor",
+                 entity_id=sensor.id, after=_snap(sensor), org_id=org_id)
+    return sensor
+
+
+def get_sensor(session: Session, *, actor: Actor, sensor_id: int) -> Sensor:
+    sensor = session.get(Sensor, sensor_id)
+    if sensor is None or (not actor.is_office and sensor.org_id != actor.org_id):
+        raise NotFound(f"sensor {sensor_id} not found", field="sensor_id")
+    return sensor
+
+
+def list_sensors(session: Session, *, actor: Actor, org_id: int | None = None) -> list[Sensor]:
+    stmt = _visible(select(Sensor), Sensor, actor).order_by(Sensor.org_id, Sensor.key)
+    if org_id is not None:
+        stmt = stmt.where(Sensor.org_id == org_id)
+    return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- ingestion
+
+
+def _as_utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_id: int | None = None,
+           source: str = "api") -> IngestReport:
+    """Store samples, evaluate the live rules and raise / return-to-normal alarms.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown sensor key (nothing is stored: the whole batch is refused).
+    """
+    org = _org_for_write(actor, org_id)
+    keys = sorted({s.sensor for s in samples})
+    sensors = {s.key: s for s in session.scalars(select(Sensor).where(Sensor.org_id == org, Sensor.key.in_(keys)))}
+    unknown = [k for k in keys if k not in sensors]
+    if unknown:
+        raise InvalidInput(f"unknown sensor(s): {', '.join(unknown)}", field="sensor",
+                           fix="register them first (POST /api/monitor/sensors or `yuzhi monitor sensor add`)")
+    by_sensor: dict[str, list[SampleIn]] = defaultdict(list)
+    for s in samples:
+        if s.value is not None and not math.isfinite(s.value):
+            raise InvalidInput(f"sensor {s.sensor} at {s.ts.isoformat()}: value must be finite", field="value")
+        by_sensor[s.sensor].append(s)
+    report = IngestReport()
+    for key in keys:
+        _ingest_sensor(session, actor, sensors[key], by_sensor[key], report)
+    audit.record(session, actor=actor, action="monitor.ingest", entity="monitor_samples", entity_id=org,
+                 after={"source": source, "accepted": report.accepted, "duplicates": report.duplicates,
+                        "out_of_order": report.out_of_order, "alarms_raised": report.alarms_raised},
+                 org_id=org)
+    return report
+
+
+def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[SampleIn],
+                   report: IngestReport) -> None:
+    lo = min(s.ts for s in items)
+    hi = max(s.ts for s in items)
+    stored = {_as_utc(t) for t in session.scalars(
+        select(Sample.ts).where(Sample.sensor_id == sensor.id, Sample.ts >= lo, Sample.ts <= hi))}
+    # Arrival-order inversions (against the newest sample seen so far) are reported as
+    # out-of-order, duplicates apart; the batch is then evaluated in time order.
+    newest = _as_utc(sensor.last_ts) if sensor.last_ts else None
+    seen = set(stored)
+    for s in items:
+        if s.ts in seen:
+            continue
+        seen.add(s.ts)
+        if newest is not None and s.ts < newest:
+            report.out_of_order += 1
+        newest = s.ts if newest is None else max(newest, s.ts)
+    items = sorted(items, key=lambda s: s.ts)  # stable: the first of equal timestamps wins
+    preset = effective_preset(sensor)
+    open_alarms = {a.level: a for a in session.scalars(
+        select(Alarm).where(Alarm.sensor_id == sensor.id, Alarm.active.is_(True)))}
+    last = _as_utc(sensor.last_ts) if sensor.last_ts else None
+    period = timedelta(seconds=sensor.period_s)
+    new_rows = []
+    for s in items:
+        ts = s.ts
+        if ts in stored:
+            report.duplicates += 1
+            continue
+        stored.add(ts)
+        new_rows.append({"sensor_id": sensor.id, "ts": ts, "value": s.value})
+        report.accepted += 1
+        if last is not None and ts < last:
+            continue  # late: stored, but does not drive the live alarm state
+        if last is not None and ts - last > 1.5 * period:
+            report.missing += round((ts - last) / period) - 1
+        last = ts
+        if s.value is None:
+            continue
+        stale = open_alarms.pop("stale", None)
+        if stale is not None:
+            _to_normal(session, actor, stale, ts, report)
+        sensor.last_value = s.value
+        if preset is None:
+            continue
+        for lim in preset.limits:
+            alarm = open_alarms.get(lim.level)
+            v = s.value
+            if alarm is None:
+                if lim.violates_on(v):
+                    alarm = _raise(session, actor, sensor, kind="rule", level=lim.level, ts=ts, value=v,
+                                   threshold=lim.on, preset=preset)
+                    open_alarms[lim.level] = alarm
+                    report.alarms_raised.append(alarm.id)
+            elif lim.still_violates(v):
+                alarm.peak = max(alarm.peak, v) if lim.direction == "high" else min(alarm.peak, v)
+            else:
+                _to_normal(session, actor, alarm, ts, report)
+                del open_alarms[lim.level]
+    if new_rows:
+        session.execute(Sample.__table__.insert(), new_rows)
+    sensor.last_ts = last
+    sensor.active_levels = sorted(k for k in open_alarms if k != "stale")
+
+
+def _raise(session: Session, actor: Actor, sensor: Sensor, *, kind: str, level: str, ts: datetime,
+           value: float | None, threshold: float | None, preset: R.Preset | None = None,
+           message: str = "") -> Alarm:
+    if not message and preset is not None:
+        message = f"{sensor.key} {level}: {value:g} {preset.unit} (limit {threshold:g}; {preset.source})"
+    alarm = Alarm(org_id=sensor.org_id, sensor_id=sensor.id, kind=kind, level=level, raised_at=ts,
+                  value=value, peak=value, threshold=threshold, message=message[:500],
+                  status=AlarmStatus.RAISED, active=True)
+    session.add(alarm)
+    session.flush()
+    audit.record(session, actor=actor, action="monitor.alarm.raise", entity="monitor_alarm",
+                 entity_id=alarm.id, after=_alarm_snap(alarm), org_id=sensor.org_id)
+    _enqueue(session, alarm, "raised")
+    return alarm
+
+
+def _to_normal(session: Session, actor: Actor, alarm: Alarm, ts: datetime, report: IngestReport | None) -> None:
+    before = _alarm_snap(alarm)
+    alarm.active = False
+    alarm.normal_at = ts
+    event = "normal"
+    if alarm.status == AlarmStatus.ACKNOWLEDGED:
+        alarm.status = AlarmStatus.CLEARED
+        alarm.cleared_at = ts
+        event = "cleared"
+    audit.record(session, actor=actor, action=f"monitor.alarm.{event}", entity="monitor_alarm",
+                 entity_id=alarm.id, before=before, after=_alarm_snap(alarm), org_id=alarm.org_id)
+    _enqueue(session, alarm, event)
+    if report is not None:
+        report.alarms_normal.append(alarm.id)
+
+
+def ingest_table(session: Session, *, actor: Actor, table: SensorTable, org_id: int | None = None,
+                 source: str = "file") -> IngestReport:
+    """Ingest a table read by :func:`yuzhi.monitor.io.read_table` (one column per sensor key)."""
+    samples = []
+    for j, key in enumerate(table.sensors):
+        col = table.values[:, j]
+        for t, v in zip(table.time, col, strict=True):
+            ts = datetime.fromtimestamp(int(t.astype("datetime64[ns]").astype("int64")) / 1e9, tz=UTC)
+            samples.append(SampleIn(sensor=key, ts=ts, value=None if v != v else float(v)))
+    report = ingest(session, actor=actor, samples=samples, org_id=org_id, source=source)
+    report.duplicates += table.report.duplicates
+    report.out_of_order += table.report.out_of_order
+    return report
+
+
+def check_stale(session: Session, *, actor: Actor, now: datetime | None = None) -> list[Alarm]:
+    """Raise a stale alarm for every sensor silent longer than ``stale_periods × period_s``."""
+    now = _as_utc(now or utcnow())
+    raised = []
+    stmt = _visible(select(Sensor), Sensor, actor)
+    for sensor in session.scalars(stmt):
+        if sensor.last_ts is None:
+            continue
+        limit = timedelta(seconds=sensor.period_s * sensor.stale_periods)
+        if now - _as_utc(sensor.last_ts) <= limit:
+            continue
+        open_stale = session.scalar(select(Alarm.id).where(Alarm.sensor_id == sensor.id, Alarm.level == "stale",
+                                                           Alarm.active.is_(True)))
+        if open_stale:
+            continue
+        raised.append(_raise(session, actor, sensor, kind="stale", level="stale",
+                             ts=_as_utc(sensor.last_ts) + limit, value=None, threshold=None,
+                             message=f"{sensor.key}: no data since {_as_utc(sensor.last_ts).isoformat()} "
+                                     f"({sensor.stale_periods} periods of {sensor.period_s:g}s)"))
+    return raised
+
+
+def purge_samples(session: Session, *, now: datetime | None = None) -> int:
+    """Delete samples older than each sensor's retention; returns the number deleted."""
+    now = _as_utc(now or utcnow())
+    total = 0
+    for sensor_id, days in session.execute(select(Sensor.id, Sensor.retention_days)):
+        res = session.execute(delete(Sample).where(Sample.sensor_id == sensor_id,
+                                                   Sample.ts < now - timedelta(days=days)))
+        total += res.rowcount or 0
+    return total
+
+
+# --------------------------------------------------------------------------- alarms
+
+
+def list_alarms(session: Session, *, actor: Actor, status: str | None = None, sensor_id: int | None = None,
+                limit: int = 100, offset: int = 0) -> tuple[list[Alarm], int]:
+    stmt = _visible(select(Alarm), Alarm, actor)
+    if status:
+        if status not in {s.value for s in AlarmStatus}:
+            raise InvalidInput(f"unknown status {status!r}", field="status",
+                               fix="raised, acknowledged or cleared")
+        stmt = stmt.where(Alarm.status == status)
+    if sensor_id is not None:
+        stmt = stmt.where(Alarm.sensor_id == sensor_id)
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc()).limit(limit).offset(offset))
+    return list(rows), count
+
+
+def get_alarm(session: Session, *, actor: Actor, alarm_id: int) -> Alarm:
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is None or (not actor.is_office and alarm.org_id != actor.org_id):
+        raise NotFound(f"alarm {alarm_id} not found", field="alarm_id")
+    return alarm
+
+
+def acknowledge(session: Session, *, actor: Actor, alarm_id: int, comment: str,
+                now: datetime | None = None) -> Alarm:
+    """raised → acknowledged; if the condition is already normal, straight to cleared."""
+    alarm = get_alarm(session, actor=actor, alarm_id=alarm_id)
+    if not comment.strip():
+        raise InvalidInput("an acknowledgement needs a comment", field="comment",
+                           fix="say what was checked or done")
+    if alarm.status != AlarmStatus.RAISED:
+        raise Conflict(f"alarm {alarm_id} is already {alarm.status}", field="status")
+    before = _alarm_snap(alarm)
+    now = _as_utc(now or utcnow())
+    alarm.status, alarm.ack_at, alarm.ack_by, alarm.ack_comment = AlarmStatus.ACKNOWLEDGED, now, actor.user_id, comment
+    event = "acknowledged"
+    if not alarm.active:
+        alarm.status, alarm.cleared_at, alarm.cleared_by = AlarmStatus.CLEARED, now, actor.user_id
+        event = "cleared"
+    audit.record(session, actor=actor, action=f"monitor.alarm.{event}", entity="monitor_alarm",
+                 entity_id=alarm.id, before=before, after=_alarm_snap(alarm), org_id=alarm.org_id)
+    _enqueue(session, alarm, event)
+    return alarm
+
+
+def clear(session: Session, *, actor: Actor, alarm_id: int, comment: str, now: datetime | None = None) -> Alarm:
+    """acknowledged → cleared by hand; refused while the condition still holds."""
+    alarm = get_alarm(session, actor=actor, alarm_id=alarm_id)
+    if not comment.strip():
+        raise InvalidInput("clearing needs a comment", field="comment")
+    if alarm.status == AlarmStatus.CLEARED:
+        raise Conflict(f"alarm {alarm_id} is already cleared", field="status")
+    if alarm.status == AlarmStatus.RAISED:
+        raise Conflict(f"alarm {alarm_id} must be acknowledged first", field="status",
+                       fix="acknowledge it with a comment")
+    if alarm.active:
+        raise Conflict(f"alarm {alarm_id}: the condition still holds ({alarm.level})", field="active",
+                       fix="clear it once the readings are back to normal")
+    before = _alarm_snap(alarm)
+    now = _as_utc(now or utcnow())
+    alarm.status, alarm.cleared_at, alarm.cleared_by, alarm.clear_comment = (
+        AlarmStatus.CLEARED, now, actor.user_id, comment)
+    audit.record(session, actor=actor, action="monitor.alarm.cleared", entity="monitor_alarm",
+                 entity_id=alarm.id, before=before, after=_alarm_snap(alarm), org_id=alarm.org_id)
+    _enqueue(session, alarm, "cleared")
+    return alarm
+
+
+def samples_around(session: Session, *, actor: Actor, alarm_id: int, before_s: float = 3600,
+                   after_s: float = 3600) -> tuple[Alarm, dict[str, list[tuple[datetime, float | None]]]]:
+    """Traces of every sensor of the alarm's organisation in a window around the alarm."""
+    alarm = get_alarm(session, actor=actor, alarm_id=alarm_id)
+    t0 = _as_utc(alarm.raised_at) - timedelta(seconds=before_s)
+    t1 = _as_utc(alarm.normal_at or alarm.raised_at) + timedelta(seconds=after_s)
+    rows = session.execute(
+        select(Sensor.key, Sample.ts, Sample.value).join(Sensor, Sensor.id == Sample.sensor_id)
+        .where(Sensor.org_id == alarm.org_id, Sample.ts >= t0, Sample.ts <= t1)
+        .order_by(Sensor.key, Sample.ts))
+    out: dict[str, list[tuple[datetime, float | None]]] = defaultdict(list)
+    for key, ts, value in rows:
+        out[key].append((_as_utc(ts), value))
+    return alarm, dict(out)
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+def create_webhook(session: Session, *, actor: Actor, webhook_in: WebhookCreate) -> Webhook:
+    org = _org_for_write(actor, webhook_in.org_id)
+    hook = Webhook(org_id=org, url=webhook_in.url, active=True)
+    session.add(hook)
+    session.flush()
+    audit.record(session, actor=actor, action="monitor.webhook.create", entity="monitor_webhook",
+                 entity_id=hook.id, after={"url": hook.url}, org_id=org)
+    return hook
+
+
+def list_webhooks(session: Session, *, actor: Actor) -> list[Webhook]:
+    return list(session.scalars(_visible(select(Webhook), Webhook, actor).order_by(Webhook.id)))
+
+
+def _payload(alarm: Alarm, event: str) -> dict[str, object]:
+    def iso(d: datetime | None) -> str | None:
+        return _as_utc(d).isoformat() if d else None
+
+    return {"event": event, "alarm_id": alarm.id, "org_id": alarm.org_id, "sensor_id": alarm.sensor_id,
+            "kind": alarm.kind, "level": alarm.level, "status": alarm.status, "active": alarm.active,
+            "raised_at": iso(alarm.raised_at), "normal_at": iso(alarm.normal_at), "value": alarm.value,
+            "peak": alarm.peak, "threshold": alarm.threshold, "message": alarm.message,
+            "comment": alarm.clear_comment or alarm.ack_comment}
+
+
+def _enqueue(session: Session, alarm: Alarm, event: str) -> None:
+    """Outbox: a pending delivery per active webhook, in the alarm's own transaction."""
+    for hook in session.scalars(select(Webhook).where(Webhook.org_id == alarm.org_id, Webhook.active.is_(True))):
+        session.add(Delivery(webhook_id=hook.id, alarm_id=alarm.id, event=event, payload=_payload(alarm, event)))
+
+
+def deliver_pending(session: Session, *, limit: int = 200, timeout_s: float = 5.0) -> list[Delivery]:
+    """POST pending deliveries (oldest first). Run after the alarm's transaction committed."""
+    import httpx
+
+    rows = list(session.scalars(select(Delivery).where(Delivery.status == "pending")
+                                .order_by(Delivery.id).limit(limit)))
+    if not rows:
+        return rows
+    hooks = {h.id: h for h in session.scalars(select(Webhook).where(Webhook.id.in_({d.webhook_id for d in rows})))}
+    with httpx.Client(timeout=timeout_s) as client:
+        for d in rows:
+            d.attempts += 1
+            try:
+                resp = client.post(hooks[d.webhook_id].url, json=d.payload,
+                                   headers={"X-Yuzhi-Event": f"monitor.alarm.{d.event}"})
+                d.response_code = resp.status_code
+                ok = 200 <= resp.status_code < 300
+                d.error = "" if ok else f"HTTP {resp.status_code}"
+            except httpx.HTTPError as exc:
+                ok = False
+                d.error = f"{type(exc).__name__}: {exc}"[:500]
+            if ok:
+                d.status, d.delivered_at = "delivered", utcnow()
+            elif d.attempts >= MAX_DELIVERY_ATTEMPTS:
+                d.status = "failed"
+    return rows
+
+
+def deliveries(session: Session, *, alarm_ids: Iterable[int]) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(Delivery.alarm_id.in_(list(alarm_ids)))
+                                .order_by(Delivery.id)))
