@@ -32,7 +32,8 @@ def test_grant_problem_names_the_binding_limit():
     assert msg is not None and "exceeds requested (40000 fen)" in msg
     msg = grant_problem(R, amount_fen=500_00, requested_fen=600_00, pool_remaining_fen=499_99)
     assert msg is not None and "exceeds pool_remaining (49999 fen)" in msg
-    assert grant_problem(R, amount_fen=0, requested_fen=1, pool_remaining_fen=1) == "the amount must be positive, got 0 fen"
+    assert grant_problem(R, amount_fen=0, requested_fen=1, pool_remaining_fen=1) == \
+        "the amount must be positive, got 0 fen"
 
 
 def test_scores_sum_and_are_checked_per_criterion():
