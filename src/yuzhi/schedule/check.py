@@ -20,6 +20,7 @@ end inside it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -196,7 +197,7 @@ def _machines(problem: Problem, ops: list[ScheduledOp]) -> list[Violation]:
                         )
                     )
             running.append(o)
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in itertools.pairwise(seq):
             fa = problem.jobs[a.job].operations[a.operation].family
             fb = problem.jobs[b.job].operations[b.operation].family
             s = problem.setup(fa, fb)

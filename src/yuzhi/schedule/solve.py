@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from yuzhi.schedule.check import check
@@ -37,7 +37,7 @@ from yuzhi.schedule.problem import Problem
 __all__ = ["Result", "Status", "solve"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of a solve."""
 
     OPTIMAL = "optimal"  # the objective is proven optimal
@@ -255,6 +255,13 @@ def solve(
     heur_ok = not check(problem, heur)
     stats["heuristic"] = evaluate(problem, heur, objective) if heur_ok else None
     best = heur if heur_ok else None
+    # A valid warm start (e.g. the right-shifted old plan) is the fallback if it is no worse.
+    if (
+        hint is not None
+        and not check(problem, hint)
+        and (best is None or reference or evaluate(problem, hint, objective) <= evaluate(problem, best, objective))
+    ):
+        best = hint
     start_hint = hint or heur
     lb = _bound_trivial(problem, objective) if not fixed else 0
     tight = objective == "makespan" and heur_ok and not reference
@@ -297,9 +304,11 @@ def solve(
             else ""
         )
         return result(Status.INFEASIBLE, None, None, why)
-    if r1.schedule is not None:
-        if best is None or evaluate(problem, r1.schedule, objective) <= evaluate(problem, best, objective):
-            best = r1.schedule
+    # With a deviation term CP-SAT's plan wins even at equal objective: it is the closer one.
+    if r1.schedule is not None and (
+        best is None or reference or evaluate(problem, r1.schedule, objective) <= evaluate(problem, best, objective)
+    ):
+        best = r1.schedule
     if r1.bound is not None and not reference:
         lb = max(lb, r1.bound)
     if r1.status == "optimal" or not use_ts or best is None:

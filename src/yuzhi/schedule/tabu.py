@@ -30,6 +30,7 @@ here; :func:`available` says whether Numba is installed (the solver falls back t
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -120,7 +121,7 @@ def _swap(u, v, mprev, mnext):
     mnext[u] = b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search(
     dur,
     mach,
@@ -217,10 +218,7 @@ def _search(
                 continue  # would close a cycle (a job visiting the machine twice)
             mu[n_ok] = u
             mv[n_ok] = v
-            if val < best and val < best_val:
-                best_move = n_ok
-                best_val = val
-            elif tabu[v, u] <= it and val < best_val:
+            if (val < best and val < best_val) or (tabu[v, u] <= it and val < best_val):
                 best_move = n_ok
                 best_val = val
             n_ok += 1
@@ -280,7 +278,7 @@ def _arrays(problem: Problem, schedule: list[ScheduledOp]):
         per.setdefault(o.machine, []).append((o.start, o.end, offs[o.job] + o.operation))
     for seq in per.values():
         seq.sort()
-        for (_, _, a), (_, _, b) in zip(seq, seq[1:], strict=False):
+        for (_, _, a), (_, _, b) in itertools.pairwise(seq):
             mnext[a] = b
             mprev[b] = a
     return offs, n, dur, mach, jprev, jnext, mprev, mnext

@@ -109,15 +109,23 @@ def _machine_bounds(
 def add_hint(built: Built, schedule: list[ScheduledOp]) -> None:
     """Warm start: suggest every start, end and machine choice of ``schedule``."""
     built.model.clear_hints()
+    seen: set[int] = set()
+
+    def hint(var, value: int) -> None:
+        if var.index in seen:
+            return  # constants are shared between fixed operations
+        seen.add(var.index)
+        built.model.add_hint(var, value)
+
     for o in schedule:
         ov = built.vars.ops.get((o.job, o.operation))
-        if ov is None:
+        if ov is None or ov.fixed:
             continue
-        built.model.add_hint(ov.start, o.start)
-        built.model.add_hint(ov.end, o.end)
+        hint(ov.start, o.start)
+        hint(ov.end, o.end)
         for m, (pres, _, _) in ov.modes.items():
             if not isinstance(pres, int):
-                built.model.add_hint(pres, int(m == o.machine))
+                hint(pres, int(m == o.machine))
 
 
 def params(time_limit: float, workers: int, seed: int, *, log: bool = False) -> cp_model.CpSolver:

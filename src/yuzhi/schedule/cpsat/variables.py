@@ -26,6 +26,7 @@ class OpVars:
     modes: dict[int, tuple[cp_model.IntVar | int, cp_model.IntervalVar, object]] = field(default_factory=dict)
     lo: int = 0  # earliest start
     hi: int = 0  # latest end
+    fixed: bool = False  # a frozen operation (constants, never hinted)
 
 
 @dataclass
@@ -88,7 +89,7 @@ def create(
             s = model.new_constant(f.start)
             e = model.new_constant(f.end)
             iv = model.new_fixed_size_interval_var(f.start, f.end - f.start, f"x{j}_{k}_{f.machine}")
-            ops[(j, k)] = OpVars(s, e, {f.machine: (1, iv, f.end - f.start)}, f.start, f.end)
+            ops[(j, k)] = OpVars(s, e, {f.machine: (1, iv, f.end - f.start)}, f.start, f.end, True)
             continue
         lo = max(heads[(j, k)], earliest)
         hi = horizon - tails[(j, k)]
