@@ -1,0 +1,139 @@
+"""``yuzhi assist``: index documents, search them, ask questions with citations.
+
+    yuzhi assist index ../shared/data/assist/cn-safety-law --out var/law-index
+    yuzhi assist search var/law-index "特种作业人员要持证上岗吗" -k 5 --json
+    yuzhi assist ask var/law-index "Who must report an accident, and within how long?" --json
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Knowledge assistant: regulations, SOPs and manuals with citations.", no_args_is_help=True)
+
+
+def _echo_json(obj: object) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+@app.command("index")
+def index_cmd(
+    sources: list[Path] = typer.Argument(..., help="Files or folders (.md .txt .pdf .docx .xlsx)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Index folder (created or updated in place)."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip unreadable files instead of failing."),
+    force: bool = typer.Option(False, "--force", help="Re-parse and re-embed every file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Index SOURCES into OUT; unchanged files (same SHA-256) are reused, not re-embedded."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from yuzhi.assist.index import build_index
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=as_json) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = {"parse": "parsing files", "embed": "embedding passages"}.get(stage, stage)
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = build_index(sources, out, progress=progress, skip_bad=skip_bad, force=force)
+    if as_json:
+        _echo_json(report.to_dict())
+        return
+    typer.echo(
+        f"indexed {report.n_files} files, {report.n_passages} passages into {out} in {report.seconds:.1f} s "
+        f"(added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, skipped {len(report.skipped)})"
+    )
+    for s in report.skipped:
+        typer.echo(f"  skipped {s['path']}: {s['error']}")
+
+
+@app.command("search")
+def search_cmd(
+    index: Path = typer.Argument(..., help="Index folder built by `yuzhi assist index`."),
+    query: str = typer.Argument(..., help="Question or keywords (Chinese, English or Japanese)."),
+    k: int = typer.Option(5, "-k", help="Number of passages."),
+    mode: str = typer.Option("hybrid", help="hybrid, bm25 or dense."),
+    as_json: bool = typer.Option(False, "--json", help="JSON list of {source, article, text, score, …}."),
+) -> None:
+    """Rank passages for QUERY."""
+    from yuzhi.assist.index import KnowledgeIndex
+
+    hits = KnowledgeIndex(index).search(query, k=k, mode=mode)
+    if as_json:
+        _echo_json([h.to_dict() for h in hits])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=True)
+    for col in ("#", "source", "article", "score", "text"):
+        table.add_column(col)
+    for h in hits:
+        text = h.text if len(h.text) <= 160 else h.text[:160] + "…"
+        table.add_row(str(h.rank), h.source, h.article, f"{h.score:.3f}", text)
+    Console().print(table)
+
+
+@app.command("ask")
+def ask_cmd(
+    index: Path = typer.Argument(..., help="Index folder built by `yuzhi assist index`."),
+    question: str = typer.Argument(..., help="The question."),
+    k: int = typer.Option(5, "-k", help="Passages retrieved as evidence."),
+    llm_url: str = typer.Option(None, help="OpenAI-compatible base URL, e.g. http://host:8000/v1 "
+                                           "(default YUZHI_ASSIST_LLM_URL; none = extractive)."),
+    llm_model: str = typer.Option(None, help="Model name (default YUZHI_ASSIST_LLM_MODEL)."),
+    llm_api_key: str = typer.Option(None, help="API key (default YUZHI_ASSIST_LLM_API_KEY)."),
+    gguf: str = typer.Option(None, help="Local GGUF model via llama-cpp-python (default YUZHI_ASSIST_GGUF)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON: answer, covered, citations[{source, article, text}]."),
+) -> None:
+    """Answer QUESTION with citations (extractive unless a model is configured)."""
+    from yuzhi.assist.answer import ask
+    from yuzhi.assist.index import KnowledgeIndex
+    from yuzhi.assist.llm import from_settings
+
+    ix = KnowledgeIndex(index)
+    llm = from_settings(llm_url=llm_url, llm_model=llm_model, llm_api_key=llm_api_key, gguf=gguf)
+    ans = ask(ix, question, k=k, llm=llm)
+    if as_json:
+        _echo_json(ans.to_dict())
+        return
+    from rich.console import Console
+
+    console = Console()
+    console.print(ans.answer, markup=False, highlight=False)
+    for i, c in enumerate(ans.citations, start=1):
+        console.print(f"[{i}] {c.source} {c.article}", markup=False, highlight=False)
+    for w in ans.warnings:
+        console.print(f"warning: {w}", style="yellow", markup=False)
+
+
+@app.command("eval")
+def eval_cmd(
+    index: Path = typer.Argument(..., help="Index folder."),
+    gold: Path = typer.Argument(..., help="Gold JSONL: {question, answers: [{source, article}]} per line."),
+    mode: str = typer.Option("hybrid", help="hybrid, bm25 or dense."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """recall@1, recall@5 and MRR of INDEX on a gold question set."""
+    from yuzhi.assist.evaluate import load_gold, retrieval_metrics
+    from yuzhi.assist.index import KnowledgeIndex
+
+    ix = KnowledgeIndex(index)
+    rows = load_gold(gold)
+    ranked = [[(h.source, h.article) for h in ix.search(r["question"], k=10, mode=mode)] for r in rows]
+    m = retrieval_metrics(ranked, [{(a["source"], a["article"]) for a in r["answers"]} for r in rows])
+    if as_json:
+        _echo_json(m)
+    else:
+        typer.echo(f"{int(m['n'])} questions  recall@1 {m['recall@1']:.3f}  recall@5 {m['recall@5']:.3f}  "
+                   f"MRR {m['mrr']:.3f}")
