@@ -48,7 +48,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 outer.received.append({"header": self.headers.get("X-Yuzhi-Event"), **json.loads(body)})
                 self.send_response(outer.status)
