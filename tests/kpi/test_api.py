@@ -1,0 +1,68 @@
+"""KPI HTTP API: filing by form and Excel, office confirmation moves the dashboard, public page."""
+
+from tests.factories import PASSWORD, code
+from tests.kpi.builders import WAN, file, kpi_world, workbook
+from yuzhi.db import transaction
+
+
+def login(client, username):
+    r = client.post("/api/accounts/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_enterprise_files_office_confirms_dashboard_moves(client, engine):
+    with transaction(engine) as s:
+        kpi_world(s, units=3)
+    unit, other, office = login(client, "unit1"), login(client, "unit2"), login(client, "reviewer")
+    before = client.get("/api/kpi/dashboard/2026", headers=office).json()["current"]["confirmed_fen"]
+    r = client.post("/api/kpi/reports", headers=unit, json={
+        "year": 2026, "quarter": 3, "ai_revenue_fen": 1_234_00, "rd_spend_fen": 500_00, "employees": 12,
+        "ai_products": 1})
+    assert r.status_code == 201, r.text
+    rep = r.json()
+    assert (rep["status"], rep["flags"], rep["source"]) == ("submitted", [], "form")
+    assert client.get(f"/api/kpi/reports/{rep['id']}", headers=other).status_code == 404
+    assert client.post(f"/api/kpi/reports/{rep['id']}/confirm", json={}, headers=unit).status_code == 403
+    c = client.post(f"/api/kpi/reports/{rep['id']}/confirm", json={"note": "已核"}, headers=office)
+    assert c.status_code == 200 and c.json()["status"] == "confirmed"
+    after = client.get("/api/kpi/dashboard/2026", headers=office).json()
+    assert after["current"]["confirmed_fen"] - before == 1_234_00
+    assert client.get("/api/kpi/dashboard/2026", headers=unit).status_code == 403
+    x = client.get("/api/kpi/dashboard/2026/export?fmt=xlsx", headers=office)
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    dup = client.post("/api/kpi/reports", headers=unit, json={
+        "year": 2026, "quarter": 3, "ai_revenue_fen": 1, "rd_spend_fen": 1, "employees": 1, "ai_products": 1})
+    assert dup.status_code == 409 and "2026 Q3 is already filed" in dup.json()["detail"]["message"]
+
+
+def test_excel_upload_over_http_and_its_errors(client, engine):
+    with transaction(engine) as s:
+        kpi_world(s, units=1)
+    unit = login(client, "unit1")
+    tpl = client.get("/api/kpi/reports/template")
+    assert tpl.status_code == 200 and tpl.content[:2] == b"PK"
+    bad = workbook([[code(1), 2026, 1, "一百万", 1, 1, 1]])
+    r = client.post("/api/kpi/reports/upload", headers=unit, files={"file": ("q.xlsx", bad)})
+    assert r.status_code == 422
+    assert r.json()["detail"]["field"] == "季度报表!D2" and "not a number" in r.json()["detail"]["message"]
+    good = workbook([[code(1), 2026, 1, 1_000_000, 200_000, 30, 2], [code(1), 2026, 2, 1_100_000, 210_000, 31, 2]])
+    r = client.post("/api/kpi/reports/upload", headers=unit, files={"file": ("q.xlsx", good)})
+    assert r.status_code == 201, r.text
+    assert [(x["quarter"], x["ai_revenue_fen"]) for x in r.json()] == [(1, 100_000_000), (2, 110_000_000)]
+    assert client.get("/api/kpi/reports", headers=unit).json()["count"] == 2
+
+
+def test_public_summary_has_no_per_enterprise_figure(client, engine):
+    with transaction(engine) as s:
+        w = kpi_world(s, units=3)
+        for i, wan in enumerate([1_000, 1_500, 2_000]):
+            file(s, w, i, 2026, 1, wan, confirm=True)
+    body = client.get("/api/kpi/public/2026")  # no login
+    assert body.status_code == 200
+    data = body.json()
+    assert data["scale_fen"] == 4_500 * WAN and data["firms"] == 3
+    text = body.text
+    for wan in (1_000, 1_500, 2_000):
+        assert str(wan * WAN) not in text
+    assert "测试企业" not in text
