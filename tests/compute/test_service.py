@@ -14,8 +14,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import approved_quota, make_world
 
+from tests.factories import approved_quota, make_world
 from yuzhi.audit.models import AuditEvent
 from yuzhi.compute import flows, service
 from yuzhi.compute.models import ComputeAccount, ComputeJob
@@ -210,7 +210,6 @@ def test_outputs_are_collected_into_the_store(engine, tmp_path, store):
 def test_cheapest_eligible_provider_and_explicit_choice(session, tmp_path):
     w = make_world(session, units=1)
     from tests.factories import code as uscc
-
     from yuzhi.accounts import service as accounts
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.accounts.models import OrgKind

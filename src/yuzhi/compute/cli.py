@@ -1,0 +1,315 @@
+"""``yuzhi compute``: connect engines, publish capacity and prices, run the worker, submit and
+follow jobs from a terminal (same services as the web UI and the REST API).
+
+Provider and office commands act as the system administrator (run them on the platform host);
+member commands take ``--as USERNAME`` and act as that user, with that user's tenant.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Compute network: engines (local, Slurm), rate cards, budgets, AI jobs and the worker.",
+                  no_args_is_help=True)
+card_app = typer.Typer(help="Provider rate cards (prices per core-hour, GPU-hour, GB-hour in fen).",
+                       no_args_is_help=True)
+app.add_typer(card_app, name="rate-card")
+console = Console()
+
+
+def _fen(v: int) -> str:
+    return f"{'-' if v < 0 else ''}¥{abs(v) // 100:,}.{abs(v) % 100:02d}"
+
+
+def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.accounts.models import User
+    from yuzhi.errors import NotFound
+
+    if not username:
+        return SYSTEM
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound(f"no active user {username!r}", field="--as", fix="give an existing username")
+    return accounts.actor_for(user)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from yuzhi.db import get_engine
+
+    return get_engine()
+
+
+@app.command()
+def connect(
+    provider_id: int = typer.Argument(..., help="whitelisted provider id"),
+    kind: str = typer.Option(..., "--kind", help="local or slurm"),
+    config: str = typer.Option("{}", help='JSON, e.g. \'{"partition": "debug", "account": "yuzhi"}\''),
+) -> None:
+    """Connect a provider's engine and check that it accepts jobs."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.compute.schemas import EndpointIn
+    from yuzhi.db import transaction
+    from yuzhi.errors import InvalidInput
+
+    try:
+        cfg = json.loads(config)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--config is not JSON: {exc}", field="config") from None
+    with transaction(_engine()) as s:
+        ep = service.connect(s, actor=SYSTEM, provider_id=provider_id, endpoint_in=EndpointIn(kind=kind, config=cfg))
+        reason = service.check_endpoint(s, endpoint=ep)
+    typer.echo(f"provider {provider_id}: {kind} backend " + ("available" if reason is None else
+                                                             f"UNAVAILABLE: {reason}"))
+
+
+@app.command()
+def capacity(
+    provider_id: int = typer.Argument(...),
+    nodes: int = typer.Option(1), cores: int = typer.Option(...), gpus: int = typer.Option(0),
+    memory_gb: int = typer.Option(...), max_cpus_per_job: int = typer.Option(None),
+    max_gpus_per_job: int = typer.Option(None), max_mem_mb_per_job: int = typer.Option(None),
+    max_time_limit_s: int = typer.Option(7 * 86400),
+) -> None:
+    """Publish a provider's capacity (per-job maxima default to the whole provider)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.compute.schemas import CapacityIn
+    from yuzhi.db import transaction
+
+    cap = CapacityIn(nodes=nodes, cores=cores, gpus=gpus, memory_gb=memory_gb,
+                     max_cpus_per_job=max_cpus_per_job or cores, max_gpus_per_job=max_gpus_per_job or gpus,
+                     max_mem_mb_per_job=max_mem_mb_per_job or memory_gb * 1024, max_time_limit_s=max_time_limit_s)
+    with transaction(_engine()) as s:
+        service.publish_capacity(s, actor=SYSTEM, provider_id=provider_id, capacity_in=cap)
+    typer.echo(f"provider {provider_id}: {cores} cores, {gpus} GPUs, {memory_gb} GB published")
+
+
+@card_app.command("add")
+def card_add(
+    provider_id: int = typer.Argument(...),
+    core_hour_fen: int = typer.Option(..., help="fen per core-hour"),
+    gpu_hour_fen: int = typer.Option(0, help="fen per GPU-hour"),
+    mem_gb_hour_fen: int = typer.Option(0, help="fen per GiB-hour of memory"),
+    valid_from: str = typer.Option(..., help="YYYY-MM-DD (China Standard Time)"),
+    valid_to: str = typer.Option(None, help="YYYY-MM-DD inclusive; omit for open-ended"),
+    failed_policy: str = typer.Option("charged", help="charged or free: are failed/timed-out jobs billed"),
+) -> None:
+    """Publish a rate card; the provider's cards must stay free of gaps and overlaps."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.compute.schemas import RateCardIn
+    from yuzhi.db import transaction
+
+    card = RateCardIn(core_hour_fen=core_hour_fen, gpu_hour_fen=gpu_hour_fen, mem_gb_hour_fen=mem_gb_hour_fen,
+                      valid_from=date.fromisoformat(valid_from),
+                      valid_to=date.fromisoformat(valid_to) if valid_to else None, failed_policy=failed_policy)
+    with transaction(_engine()) as s:
+        row = service.publish_rate_card(s, actor=SYSTEM, provider_id=provider_id, card_in=card)
+    typer.echo(f"rate card {row.id} for provider {provider_id} from {valid_from}")
+
+
+@card_app.command("list")
+def card_list(provider_id: int = typer.Argument(...)) -> None:
+    """List a provider's rate cards."""
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    t = Table("id", "from", "to", "core-h", "GPU-h", "GiB-h", "failed jobs")
+    with transaction(_engine()) as s:
+        for r in service.rate_cards(s, provider_id=provider_id):
+            t.add_row(str(r.id), str(r.valid_from), str(r.valid_to or "open"), _fen(r.core_hour_fen),
+                      _fen(r.gpu_hour_fen), _fen(r.mem_gb_hour_fen), r.failed_policy)
+    console.print(t)
+
+
+@app.command()
+def budget(
+    org_id: int = typer.Argument(...),
+    fen: int = typer.Argument(None, help="new budget in fen; omit to show the account"),
+) -> None:
+    """Show or set an organisation's compute budget (held and spent shown too)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.compute.schemas import BudgetIn
+    from yuzhi.db import transaction
+
+    with transaction(_engine()) as s:
+        if fen is not None:
+            service.set_budget(s, actor=SYSTEM, org_id=org_id, budget_in=BudgetIn(budget_fen=fen))
+        a = service.get_account(s, actor=SYSTEM, org_id=org_id)
+        typer.echo(f"org {org_id}: budget {_fen(a.budget_fen)}, held {_fen(a.held_fen)}, spent {_fen(a.spent_fen)}, "
+                   f"free {_fen(a.budget_fen - a.held_fen - a.spent_fen)}")
+
+
+@app.command("register-app")
+def register_app(
+    name: str = typer.Argument(...),
+    argv: list[str] = typer.Argument(..., help="command template; {python}, {input:NAME} are expanded"),
+    description: str = typer.Option(""),
+    no_args: bool = typer.Option(False, "--no-args", help="members may not append arguments"),
+) -> None:
+    """Register a command members may run as a job (put `--` before a template starting with '-')."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.compute.schemas import AppIn
+    from yuzhi.db import transaction
+
+    with transaction(_engine()) as s:
+        a = service.register_app(s, actor=SYSTEM, app_in=AppIn(name=name, argv=argv, description=description,
+                                                                allow_args=not no_args))
+    typer.echo(f"app {a.name} registered (id {a.id})")
+
+
+@app.command()
+def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Store a file in the artifact store; prints its SHA-256 for --input."""
+    from yuzhi.compute.service import default_store
+
+    art = default_store().put_file(path)
+    typer.echo(f"{art.sha256}  {art.size} bytes  {art.name}")
+
+
+def _parse_inputs(items: list[str] | None) -> dict[str, str]:
+    from yuzhi.compute.service import default_store
+    from yuzhi.errors import InvalidInput
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"--input {item!r} is not NAME=PATH or NAME=SHA256", field="--input")
+        if Path(value).is_file():
+            value = default_store().put_file(Path(value), name=name).sha256
+        out[name] = value
+    return out
+
+
+@app.command()
+def submit(
+    user: str = typer.Option(..., "--as", help="username of the submitting organisation member"),
+    kind: str = typer.Option("app", help="app, or a typed job such as monitor.fit"),
+    app_name: str = typer.Option(None, "--app", help="registered app (kind=app)"),
+    inputs: list[str] = typer.Option(None, "--input", help="NAME=PATH (uploaded) or NAME=SHA256; repeatable"),
+    provider_id: int = typer.Option(None, help="omit for the cheapest eligible provider"),
+    cpus: int = typer.Option(1), gpus: int = typer.Option(0), mem_mb: int = typer.Option(1024),
+    time_limit_s: int = typer.Option(3600), name: str = typer.Option(""),
+    args: list[str] = typer.Argument(None, help="extra arguments for the app"),
+) -> None:
+    """Quote, hold and queue a job (the worker dispatches it)."""
+    from yuzhi.compute import flows, service
+    from yuzhi.compute.schemas import JobIn
+    from yuzhi.db import transaction
+
+    job_in = JobIn(kind=kind, app=app_name, args=args or [], inputs=_parse_inputs(inputs), provider_id=provider_id,
+                   cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s, name=name)
+    with transaction(_engine()) as s:
+        job = service.submit_job(s, actor=_actor(s, user), job_in=job_in, estimate_subsidy=flows.estimate_subsidy)
+    typer.echo(f"job {job.id} queued on provider {job.provider_id}: quote {_fen(job.quote_fen)} held, "
+               f"expected subsidy {_fen(job.expected_subsidy_fen)}")
+
+
+@app.command()
+def jobs(
+    user: str = typer.Option(None, "--as", help="list as this user (default: everything, as the office)"),
+    status: str = typer.Option(None), limit: int = typer.Option(50),
+) -> None:
+    """List jobs with status, usage and cost."""
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    t = Table("id", "org", "provider", "kind", "status", "elapsed s", "CPU s", "charge", "subsidy", "reason")
+    with transaction(_engine()) as s:
+        rows, total = service.list_jobs(s, actor=_actor(s, user), status=status, limit=limit)
+        for j in rows:
+            t.add_row(str(j.id), str(j.org_id), str(j.provider_id), j.kind, j.status, f"{j.elapsed_s:.1f}",
+                      f"{j.cpu_s:.1f}", _fen(j.charge_fen or j.hold_fen), _fen(j.subsidy_fen), j.reason[:40])
+    console.print(t)
+    typer.echo(f"{total} job(s)")
+
+
+@app.command()
+def show(job_id: int = typer.Argument(...), user: str = typer.Option(None, "--as")) -> None:
+    """One job in full (JSON), including its metering and money trail."""
+    from yuzhi.compute import service
+    from yuzhi.compute.api import job_read
+    from yuzhi.db import transaction
+
+    with transaction(_engine()) as s:
+        job = service.get_job(s, actor=_actor(s, user), job_id=job_id)
+        typer.echo(job_read(job).model_dump_json(indent=2))
+
+
+@app.command()
+def log(job_id: int = typer.Argument(...), user: str = typer.Option(None, "--as")) -> None:
+    """Print the job's log (stdout and stderr)."""
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    with transaction(_engine()) as s:
+        typer.echo(service.job_log(s, actor=_actor(s, user), job_id=job_id), nl=False)
+
+
+@app.command()
+def cancel(job_id: int = typer.Argument(...), user: str = typer.Option(None, "--as")) -> None:
+    """Cancel a job (a queued one at once, a running one at the worker's next pass)."""
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    with transaction(_engine()) as s:
+        job = service.cancel_job(s, actor=_actor(s, user), job_id=job_id)
+    typer.echo(f"job {job.id}: {job.status}" + (" (cancellation requested)" if job.cancel_requested else ""))
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="one pass, then exit"),
+    interval: float = typer.Option(1.0, help="seconds between passes"),
+) -> None:
+    """Dispatch queued jobs, follow running ones, charge and bill finished ones. Safe to restart
+    at any time: all state is in the database and every engine call is idempotent."""
+    from yuzhi.compute import flows, service
+
+    engine = _engine()
+    store = service.default_store()
+    while True:
+        report = service.tick(engine, store=store, biller=flows.bill_job)
+        if report.changed or report.unavailable:
+            msg = f"dispatched {report.dispatched}, finished {report.finished}, changed {report.changed}"
+            if report.unavailable:
+                msg += "; unavailable: " + "; ".join(f"provider {k}: {v}" for k, v in report.unavailable.items())
+            console.print(msg)
+        if once:
+            return
+        time.sleep(interval)
+
+
+@app.command()
+def statement(provider_id: int = typer.Argument(...), year: int = typer.Option(date.today().year)) -> None:
+    """A provider's statement: every finished job with metered usage, price, charge and subsidy."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    t = Table("job", "org", "kind", "status", "elapsed s", "CPUs", "GPUs", "GiB", "price", "charged", "subsidy",
+              "bill")
+    totals = [0, 0, 0]
+    with transaction(_engine()) as s:
+        for j in service.statement(s, actor=SYSTEM, provider_id=provider_id, year=year):
+            t.add_row(str(j.id), str(j.org_id), j.kind, j.status, f"{j.elapsed_s:.0f}", str(j.alloc_cpus),
+                      str(j.alloc_gpus), f"{j.alloc_mem_bytes / 2**30:.2f}", _fen(j.price_fen), _fen(j.charge_fen),
+                      _fen(j.subsidy_fen), str(j.bill_id or "—"))
+            totals = [totals[0] + j.price_fen, totals[1] + j.charge_fen, totals[2] + j.subsidy_fen]
+    console.print(t)
+    typer.echo(f"total price {_fen(totals[0])}, charged {_fen(totals[1])}, subsidy {_fen(totals[2])}")
