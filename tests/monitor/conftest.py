@@ -23,8 +23,8 @@ class Tenants:
     b: Actor
 
 
-@pytest.fixture
-def tenants(session) -> Tenants:  # type: ignore[no-untyped-def]
+def make_tenants(session) -> Tenants:  # type: ignore[no-untyped-def]
+    """Office admin ``admin``; members ``op0`` (tenant a) and ``op1`` (tenant b)."""
     admin = accounts.actor_for(accounts.create_user(session, actor=SYSTEM, user_in=UserCreate(
         username="admin", password=PASSWORD, role=Role.OFFICE_ADMIN.value)))
     members = []
@@ -37,6 +37,11 @@ def tenants(session) -> Tenants:  # type: ignore[no-untyped-def]
         members.append(accounts.actor_for(u))
     session.flush()
     return Tenants(office=admin, a=members[0], b=members[1])
+
+
+@pytest.fixture
+def tenants(session) -> Tenants:  # type: ignore[no-untyped-def]
+    return make_tenants(session)
 
 
 class Receiver:
