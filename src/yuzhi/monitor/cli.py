@@ -240,3 +240,121 @@ def eval_nab(
     for name, s in B.NAB_LEADERBOARD:
         t.add_row(f"{name} (published, full corpus)", f"{s:.1f}", "", "")
     Console().print(t)
+
+
+# --------------------------------------------------------------------------- platform commands
+
+sensor_app = typer.Typer(help="Registered sensors in the platform database.", no_args_is_help=True)
+app.add_typer(sensor_app, name="sensor")
+
+
+@sensor_app.command("add")
+def sensor_add(
+    key: str = typer.Argument(..., help="Column name in files / last MQTT topic level."),
+    org: int = typer.Option(..., "--org", help="Owning organisation id."),
+    preset: str = typer.Option(None, help="Statutory preset (see `yuzhi monitor presets`)."),
+    unit: str = typer.Option("", help="Unit shown in alarms."),
+    period_s: float = typer.Option(60.0, help="Expected sampling period (seconds)."),
+    stale_periods: int = typer.Option(3, help="Stale alarm after this many silent periods."),
+    deadband: float = typer.Option(0.0, help="Hysteresis dead band."),
+    retention_days: int = typer.Option(90, help="Keep samples this many days."),
+) -> None:
+    """Register a sensor (as the system; the audit trail records it)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+    from yuzhi.monitor.schemas import SensorCreate
+
+    with transaction() as session:
+        s = service.create_sensor(session, actor=SYSTEM, sensor_in=SensorCreate(
+            key=key, org_id=org, preset=preset, unit=unit, period_s=period_s, stale_periods=stale_periods,
+            deadband=deadband, retention_days=retention_days))
+        typer.echo(f"sensor {s.id} {s.key} registered for organisation {org}")
+
+
+@sensor_app.command("list")
+def sensor_list(org: int = typer.Option(None, "--org", help="Only this organisation.")) -> None:
+    """List registered sensors with their last reading and active limits."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        for s in service.list_sensors(session, actor=SYSTEM, org_id=org):
+            typer.echo(f"{s.id:>5} org {s.org_id:<4} {s.key:<24} {s.preset or '-':<24} last {s.last_ts} "
+                       f"{'' if s.last_value is None else s.last_value} {','.join(s.active_levels)}")
+
+
+@app.command()
+def ingest(
+    data: Path = typer.Argument(..., help="CSV/Parquet: timestamp + one column per registered sensor key."),
+    org: int = typer.Option(..., "--org", help="Organisation owning the sensors."),
+) -> None:
+    """Load a file into the platform database: dedupe, out-of-order, gaps reported; live rules run."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+    from yuzhi.monitor.io import read_table
+
+    table = read_table(data, order="sort", dedupe=True)
+    with transaction() as session:
+        rep = service.ingest_table(session, actor=SYSTEM, table=table, org_id=org)
+    with transaction() as session:
+        sent = service.deliver_pending(session)
+    typer.echo(f"{rep.accepted} samples stored, {rep.duplicates} duplicate, {rep.out_of_order} out of order, "
+               f"{rep.missing} missing; alarms raised {rep.alarms_raised}, back to normal {rep.alarms_normal}; "
+               f"{len(sent)} webhook deliveries attempted")
+
+
+@app.command()
+def mqtt(
+    topic: str = typer.Option(..., "--topic", help="Subscription filter, e.g. 'mine3/#'."),
+    org: int = typer.Option(..., "--org", help="Organisation owning the sensors."),
+    host: str = typer.Option("127.0.0.1", help="Broker host."),
+    port: int = typer.Option(1883, help="Broker port."),
+    seconds: float = typer.Option(0.0, help="Stop after this many seconds (0 = until Ctrl-C)."),
+) -> None:
+    """Subscribe to an MQTT broker and ingest readings until stopped."""
+    import time
+
+    from yuzhi.db import get_engine
+    from yuzhi.monitor.mqtt import MqttIngestor
+
+    ing = MqttIngestor(engine=get_engine(), org_id=org, topic=topic, host=host, port=port).start()
+    typer.echo(f"subscribed to {topic} on {host}:{port}; Ctrl-C to stop")
+    t0 = time.monotonic()
+    try:
+        while not seconds or time.monotonic() - t0 < seconds:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ing.stop()
+    st = ing.stats
+    typer.echo(f"{st.messages} messages, {st.accepted} samples stored, {st.duplicates} duplicate, "
+               f"{st.bad_messages} unreadable, {st.failed_batches} refused batches"
+               + (f" (last error: {st.last_error})" if st.last_error else ""))
+
+
+@app.command("stale-check")
+def stale_check() -> None:
+    """Raise stale-sensor alarms now (run from cron/systemd every minute)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        raised = service.check_stale(session, actor=SYSTEM)
+        typer.echo(f"{len(raised)} stale-sensor alarms raised")
+    with transaction() as session:
+        service.deliver_pending(session)
+
+
+@app.command()
+def purge() -> None:
+    """Delete samples older than each sensor's retention."""
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        typer.echo(f"{service.purge_samples(session)} samples deleted")

@@ -1,0 +1,77 @@
+"""The ``yuzhi monitor`` commands end to end on small files."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+from typer.testing import CliRunner
+
+from yuzhi.cli import app
+from yuzhi.errors import InvalidInput
+
+from .test_detectors import SENSORS, plant
+
+runner = CliRunner()
+
+
+def write_csv(path, X, start=0, label=None):
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["datetime", *SENSORS] + (["anomaly"] if label is not None else []))
+        for i, row in enumerate(X):
+            t = np.datetime64("2026-03-01T00:00:00") + np.timedelta64(start + i, "s")
+            w.writerow([str(t).replace("T", " "), *(f"{v:.5f}" for v in row)] + (
+                [int(label[i])] if label is not None else []))
+
+
+def test_fit_detect_round_trip(tmp_path):
+    X, y = plant()
+    write_csv(tmp_path / "normal.csv", X[:1500])
+    write_csv(tmp_path / "live.csv", X[1500:], start=1500, label=y[1500:])
+    r = runner.invoke(app, ["monitor", "fit", str(tmp_path / "normal.csv"), "--out", str(tmp_path / "model")])
+    assert r.exit_code == 0, r.output
+    assert "fitted on 1500 rows of 4 sensors" in r.output
+    r = runner.invoke(app, ["monitor", "detect", str(tmp_path / "model"), str(tmp_path / "live.csv"),
+                            "--out", str(tmp_path / "out.csv")])
+    assert isinstance(r.exception, InvalidInput) and "--ignore anomaly" in str(r.exception)
+    r = runner.invoke(app, ["monitor", "detect", str(tmp_path / "model"), str(tmp_path / "live.csv"),
+                            "--out", str(tmp_path / "out.csv"), "--ignore", "anomaly"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert len(rows) == 1500 and list(rows[0]) == ["timestamp", "score", "anomaly", "top_sensor"]
+    assert rows[0]["timestamp"] == "2026-03-01 00:25:00"
+    flagged = [r for r in rows[550:] if r["anomaly"] == "1"]
+    assert len(flagged) == 950 and {r["top_sensor"] for r in flagged} == {"flow"}
+    assert sum(r["anomaly"] == "1" for r in rows[:500]) == 0
+    assert "most responsible sensors: flow (" in r.output
+
+
+def test_detect_missing_sensor_is_an_error_with_exit_2(tmp_path):
+    X, _ = plant(n=300)
+    write_csv(tmp_path / "normal.csv", X)
+    runner.invoke(app, ["monitor", "fit", str(tmp_path / "normal.csv"), "--out", str(tmp_path / "m")])
+    (tmp_path / "short.csv").write_text("timestamp,current,flow\n2026-03-01 00:00:00,1,2\n")
+    p = subprocess.run([sys.executable, "-c", "from yuzhi.cli import main; main()", "monitor", "detect",
+                        str(tmp_path / "m"), str(tmp_path / "short.csv"), "--out", str(tmp_path / "o.csv")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "lacks sensor column(s) the model needs: pressure, vibration" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_rules_cold_chain_file(tmp_path):
+    lines = ["timestamp,fridge"] + [f"2026-03-01 0{h}:00:00,{v}" for h, v in enumerate(
+        [5, 6, 8.5, 9.0, 7, 4, 1.5, 5, 5])]
+    (tmp_path / "f.csv").write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["monitor", "rules", str(tmp_path / "f.csv"), "--preset", "cold.pharma_2_8",
+                            "--sensor", "fridge", "--out", str(tmp_path / "ev.csv"), "--mkt-window", "3h"])
+    assert r.exit_code == 0, r.output
+    ev = list(csv.DictReader((tmp_path / "ev.csv").open()))
+    assert [(e["level"], e["start"], e["end"], e["duration_s"], e["peak"]) for e in ev] == [
+        ("high", "2026-03-01 02:00:00", "2026-03-01 04:00:00", "7200", "9"),
+        ("low", "2026-03-01 06:00:00", "2026-03-01 07:00:00", "3600", "1.5"),
+    ]
+    assert "MKT over the whole file: " in r.output and "highest rolling MKT (3h)" in r.output
