@@ -405,7 +405,7 @@ def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: Artifact
     acc = _account(session, actor.org_id, lock=True)
     if acc is None or acc.budget_fen == 0:
         raise InvalidInput("your organisation has no compute budget", field="budget",
-                           fix="set one first (yuzhi compute budget set / PUT /api/compute/budget)")
+                           fix="set one first (yuzhi compute budget ORG_ID FEN, or PUT /api/compute/budget)")
     free = acc.budget_fen - acc.held_fen - acc.spent_fen
     if choice.quote_fen > free:
         raise InvalidInput(f"the quote of {choice.quote_fen} fen exceeds the {free} fen left in the compute budget "
