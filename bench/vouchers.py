@@ -1,0 +1,467 @@
+"""Bills per second through the voucher service and the HTTP API, beside raw PostgreSQL.
+
+Usage::
+
+    .venv/bin/python bench/vouchers.py            # 10 s per phase, 16 concurrent clients
+    .venv/bin/python bench/vouchers.py --quick    # 3 s per phase
+    .venv/bin/python bench/vouchers.py --clients 32 --profile
+
+Needs PostgreSQL: ``YUZHI_BENCH_DATABASE_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/yuzhi_bench``; the database is created when missing
+and its schema is dropped and re-migrated on every run, so never point it at real data).
+
+What is measured, in one run on one machine:
+
+1. **raw PostgreSQL**: ``pgbench -i -s 1`` then ``pgbench -T <d> -c <N> -j 2`` (TPC-B: five
+   statements per transaction) on a scratch database ``<name>_pgbench``. Without ``pgbench`` a
+   Python TPC-B-like loop on the same tables is used and the output says so.
+2. **service**: N threads, each running ``record_bill`` in its own transaction (pydantic
+   validation, eligibility, quota lock, subsidy, ledger postings, hash-chained audit event, commit).
+3. **HTTP**: the real app under uvicorn in a subprocess, N concurrent httpx clients posting
+   ``/api/vouchers/bills`` with a provider's bearer token; p50/p99 latency.
+4. **HTTP paced**: an open-loop schedule of 200 bills/s; latency is measured from each bill's
+   *scheduled* send time, so queueing behind a slow request counts (no coordinated omission).
+
+Bills go to many units (``--units``, each with its own effective quota), the realistic case: one
+provider billing its customers. The ratio service/raw compares a bill (≈ 20 statements and an
+append to the audit chain) with a TPC-B transaction (5 statements).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import itertools
+import os
+import pstats
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/yuzhi_bench"
+PASSWORD = "bench-pass-2026"
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` when it does not exist (connects to ``postgres``)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}) is None:
+            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    admin.dispose()
+
+
+def fresh_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from yuzhi.db import migrate
+
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    eng.dispose()
+    migrate(url)
+
+
+# --- the programme ----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    provider_id: int
+    provider_username: str
+    token: str
+    unit_codes: list[str] = field(default_factory=list)
+
+
+def setup_world(engine, units: int) -> World:  # type: ignore[no-untyped-def]
+    """A 2026 programme (disclosure 0 days), one whitelisted provider, ``units`` units with quota."""
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts import uscc
+    from yuzhi.accounts.actor import SYSTEM, Actor, Role
+    from yuzhi.accounts.models import OrgKind
+    from yuzhi.accounts.schemas import OrgCreate, UserCreate
+    from yuzhi.compute import registry
+    from yuzhi.compute.models import Criterion
+    from yuzhi.compute.registry import ProviderCreate
+    from yuzhi.db import transaction
+    from yuzhi.vouchers import service as vouchers
+    from yuzhi.vouchers.schemas import ApplicationCreate, ProgrammeCreate, Review
+
+    def code(n: int) -> str:
+        body = f"{n:08d}".replace("0", "A")
+        return uscc.make(f"91410100{body}0")
+
+    with transaction(engine) as s:
+        vouchers.create_programme(s, actor=SYSTEM, prog_in=ProgrammeCreate(
+            year=2026, name="2026 bench", disclosure_days=0))
+        porg = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
+            uscc=code(99_999), name="国家超算郑州中心运营单位", kind=OrgKind.UNIVERSITY))
+        accounts.decide_org(s, actor=SYSTEM, org_id=porg.id, approve=True)
+        prov = registry.whitelist(s, actor=SYSTEM, provider_in=ProviderCreate(
+            org_id=porg.id, name="国家超算郑州中心", criterion=Criterion.NATIONAL_SUPERCOMPUTING,
+            valid_from=date(2025, 1, 1), valid_to=date(2027, 12, 31)))
+        user = accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
+            username="bench-provider", password=PASSWORD, role=Role.PROVIDER.value, provider_id=prov.id))
+        _row, token = accounts.issue_token(s, user=user, name="bench")
+        world = World(provider_id=prov.id, provider_username=user.username, token=token)
+        for i in range(units):
+            org = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
+                uscc=code(i + 1), name=f"基准企业{i + 1}", kind=OrgKind.ENTERPRISE, industry="新材料"))
+            accounts.decide_org(s, actor=SYSTEM, org_id=org.id, approve=True)
+            member = Actor(user_id=None, username=f"unit{i + 1}", role=Role.MEMBER, org_id=org.id)
+            a = vouchers.apply(s, actor=member, app_in=ApplicationCreate(
+                year=2026, provider_id=prov.id, contract_no=f"BENCH-{i + 1}", planned_spend_fen=2_000_000_00))
+            vouchers.review(s, actor=SYSTEM, app_id=a.id, decision=Review(approve=True))
+            world.unit_codes.append(org.uscc)
+    return world
+
+
+class Bills:
+    """Distinct, valid bill payloads, spread over the units (thread-safe counter)."""
+
+    def __init__(self, world: World, phase: str) -> None:
+        self.world, self.phase = world, phase
+        self._n = itertools.count()
+        self._rng = random.Random(hash(phase) & 0xFFFF)
+
+    def next(self) -> dict[str, object]:
+        i = next(self._n)
+        return {"invoice_no": f"{self.phase}-{i:08d}",
+                "customer_uscc": self.world.unit_codes[i % len(self.world.unit_codes)],
+                "period_start": "2026-03-01", "period_end": "2026-03-31",
+                "amount_fen": 10_000 + (i * 7919) % 500_000}
+
+
+# --- measurements -----------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int = 0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        xs = sorted(self.latencies_ms)
+        return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def closed_loop(name: str, clients: int, seconds: float, one) -> Result:  # type: ignore[no-untyped-def]
+    """``clients`` threads call ``one(worker_state)`` back to back until the time is up."""
+    lat: list[list[float]] = [[] for _ in range(clients)]
+    errs = [0] * clients
+    start_gate = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def worker(k: int) -> None:
+        state: dict[str, object] = {}
+        start_gate.wait()
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= deadline[0]:
+                break
+            try:
+                one(state)
+            except Exception as exc:
+                errs[k] += 1
+                if errs[k] == 1:
+                    print(f"  [{name}] error: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+                continue
+            lat[k].append((time.perf_counter() - t0) * 1000)
+        closer = state.get("close")
+        if callable(closer):
+            closer()
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(clients)]
+    for t in threads:
+        t.start()
+    t_start = time.perf_counter()
+    deadline[0] = t_start + seconds
+    start_gate.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t_start
+    flat = [x for xs in lat for x in xs]
+    return Result(name, len(flat), elapsed, flat, sum(errs))
+
+
+def bench_service(engine, world: World, clients: int, seconds: float) -> Result:  # type: ignore[no-untyped-def]
+    from yuzhi.accounts.actor import Actor, Role
+    from yuzhi.db import transaction
+    from yuzhi.vouchers import service as vouchers
+    from yuzhi.vouchers.schemas import BillIn
+
+    provider = Actor(user_id=None, username="bench-provider", role=Role.PROVIDER, provider_id=world.provider_id)
+    bills = Bills(world, "svc")
+
+    def one(_state: dict[str, object]) -> None:
+        with transaction(engine) as s:
+            vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
+
+    return closed_loop(f"service, {clients} threads", clients, seconds, one)
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "YUZHI_DATABASE_URL": url}
+    cmd = [sys.executable, "-m", "uvicorn", "yuzhi.web.app:create_app", "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env)
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/vouchers/programmes", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {proc.returncode}")
+        time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("uvicorn did not answer within 60 s")
+
+
+def _post(client, world: World, payload: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/vouchers/bills", json=payload)
+    if r.status_code != 201:
+        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+
+
+def bench_http(base: str, world: World, clients: int, seconds: float) -> Result:
+    import httpx
+
+    bills = Bills(world, "http")
+    headers = {"Authorization": f"Bearer {world.token}"}
+
+    def one(state: dict[str, object]) -> None:
+        if "client" not in state:
+            c = httpx.Client(base_url=base, headers=headers, timeout=30)
+            state["client"], state["close"] = c, c.close
+        _post(state["client"], world, bills.next())
+
+    return closed_loop(f"HTTP, {clients} clients", clients, seconds, one)
+
+
+def bench_paced(base: str, world: World, rate: float, seconds: float, senders: int = 32) -> Result:
+    """Open loop: bill i is due at t0 + i/rate; latency counts from the due time."""
+    import httpx
+
+    bills = Bills(world, f"paced{int(rate)}")
+    headers = {"Authorization": f"Bearer {world.token}"}
+    total = int(rate * seconds)
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    t0 = time.perf_counter() + 0.2
+
+    def sender(k: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+            for i in range(k, total, senders):
+                due = t0 + i / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                try:
+                    _post(c, world, bills.next())
+                except Exception:
+                    with lock:
+                        errors[0] += 1
+                    continue
+                done = (time.perf_counter() - due) * 1000
+                with lock:
+                    lat.append(done)
+
+    threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return Result(f"HTTP paced {rate:.0f}/s", len(lat), elapsed, lat, errors[0])
+
+
+def raw_postgres(url: str, clients: int, seconds: float) -> Result:
+    """pgbench TPC-B on a scratch database, or a Python TPC-B-like loop when pgbench is absent."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    scratch = f"{u.database}_pgbench"
+    ensure_database(str(u.set(database=scratch)))
+    pgbench = shutil.which("pgbench")
+    conn = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    env = {**os.environ}
+    if u.password:
+        env["PGPASSWORD"] = u.password
+    if pgbench:
+        subprocess.run([pgbench, "-i", "-s", "1", "-q", *conn, scratch], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = subprocess.run([pgbench, "-T", str(int(seconds)), "-c", str(clients), "-j", "2", "-r", *conn, scratch],
+                             check=True, env=env, capture_output=True, text=True).stdout
+        tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))  # type: ignore[union-attr]
+        lat = re.search(r"latency average = ([\d.]+) ms", out)
+        n = re.search(r"number of transactions actually processed: (\d+)", out)
+        count = int(n.group(1)) if n else int(tps * seconds)
+        r = Result(f"pgbench TPC-B, {clients} clients", count, count / tps if tps else seconds, [])
+        r.note = f"latency avg {lat.group(1)} ms" if lat else ""
+        return r
+    return _python_tpcb(str(u.set(database=scratch)), clients, seconds)
+
+
+def _python_tpcb(url: str, clients: int, seconds: float) -> Result:
+    """TPC-B-like transactions from Python (used only when pgbench is absent)."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS pgbench_history, pgbench_accounts, pgbench_tellers, pgbench_branches")
+        c.execute("CREATE TABLE pgbench_branches (bid int primary key, bbalance int)")
+        c.execute("CREATE TABLE pgbench_tellers (tid int primary key, bid int, tbalance int)")
+        c.execute("CREATE TABLE pgbench_accounts (aid int primary key, bid int, abalance int)")
+        c.execute("CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp)")
+        c.execute("INSERT INTO pgbench_branches VALUES (1, 0)")
+        c.execute("INSERT INTO pgbench_tellers SELECT g, 1, 0 FROM generate_series(1, 10) g")
+        c.execute("INSERT INTO pgbench_accounts SELECT g, 1, 0 FROM generate_series(1, 100000) g")
+
+    def one(state: dict[str, object]) -> None:
+        if "conn" not in state:
+            conn = psycopg.connect(dsn)
+            state["conn"], state["close"] = conn, conn.close
+        conn = state["conn"]
+        aid, tid, delta = random.randint(1, 100000), random.randint(1, 10), random.randint(-5000, 5000)
+        with conn.transaction():  # type: ignore[attr-defined]
+            conn.execute("UPDATE pgbench_accounts SET abalance = abalance + %s WHERE aid = %s", (delta, aid))  # type: ignore[attr-defined]
+            conn.execute("SELECT abalance FROM pgbench_accounts WHERE aid = %s", (aid,)).fetchone()  # type: ignore[attr-defined]
+            conn.execute("UPDATE pgbench_tellers SET tbalance = tbalance + %s WHERE tid = %s", (delta, tid))  # type: ignore[attr-defined]
+            conn.execute("UPDATE pgbench_branches SET bbalance = bbalance + %s WHERE bid = 1", (delta,))  # type: ignore[attr-defined]
+            conn.execute("INSERT INTO pgbench_history VALUES (%s, 1, %s, %s, now())", (tid, aid, delta))  # type: ignore[attr-defined]
+
+    r = closed_loop(f"Python TPC-B-like loop, {clients} clients (pgbench absent)", clients, seconds, one)
+    r.note = "pgbench not found: Python fallback"
+    return r
+
+
+def profile_service(engine, world: World, n: int = 300) -> str:  # type: ignore[no-untyped-def]
+    """cProfile of ``n`` bills on one thread: where a bill's time goes."""
+    from yuzhi.accounts.actor import Actor, Role
+    from yuzhi.db import transaction
+    from yuzhi.vouchers import service as vouchers
+    from yuzhi.vouchers.schemas import BillIn
+
+    provider = Actor(user_id=None, username="bench-provider", role=Role.PROVIDER, provider_id=world.provider_id)
+    bills = Bills(world, "prof")
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in range(n):
+        with transaction(engine) as s:
+            vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
+    prof.disable()
+    per_bill = (time.perf_counter() - t0) / n * 1000
+    buf = io.StringIO()
+    st = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
+    st.print_stats(r"yuzhi|sqlalchemy/orm/session.py:\d+\(commit\)|execute\b", 25)
+    return f"one thread, {n} bills: {per_bill:.2f} ms per bill (under the profiler)\n" + buf.getvalue()
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def fmt(r: Result) -> str:
+    lat = (f"p50 {r.pct(0.50):7.2f} ms  p99 {r.pct(0.99):7.2f} ms" if r.latencies_ms else " " * 34)
+    err = f"  errors {r.errors}" if r.errors else ""
+    note = f"  ({r.note})" if r.note else ""
+    return f"  {r.name:<34} {r.rate:9.1f} /s  {lat}  n={r.count}{err}{note}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="3 s per phase instead of 10 s")
+    ap.add_argument("--clients", type=int, default=16, help="concurrent threads / HTTP clients (default 16)")
+    ap.add_argument("--seconds", type=float, default=None, help="duration of each phase")
+    ap.add_argument("--units", type=int, default=100, help="units holding quota (default 100)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
+    ap.add_argument("--rate", type=float, default=200.0, help="paced bills per second (default 200)")
+    ap.add_argument("--profile", action="store_true", help="also profile 300 bills on one thread")
+    ap.add_argument("--skip-http", action="store_true")
+    args = ap.parse_args(argv)
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+
+    from yuzhi.db import make_engine, normalise_url
+
+    url = normalise_url(os.environ.get("YUZHI_BENCH_DATABASE_URL", DEFAULT_URL))
+    if not url.startswith("postgresql"):
+        raise SystemExit("bench/vouchers.py needs PostgreSQL (YUZHI_BENCH_DATABASE_URL=postgresql://...)")
+    print(f"yuzhi voucher bench · {os.cpu_count()} CPUs · {seconds:.0f} s per phase · {args.clients} clients · "
+          f"{args.units} units")
+    ensure_database(url)
+    fresh_schema(url)
+    engine = make_engine(url, pool_size=args.clients + 4, max_overflow=4)
+    t = time.perf_counter()
+    world = setup_world(engine, args.units)
+    print(f"  setup: programme, provider, {args.units} units with effective quota ({time.perf_counter() - t:.1f} s)")
+
+    raw = raw_postgres(url, args.clients, seconds)
+    print(fmt(raw))
+    svc1 = bench_service(engine, world, 1, seconds / 2)
+    print(fmt(svc1))
+    svc = bench_service(engine, world, args.clients, seconds)
+    print(fmt(svc))
+    results = [raw, svc1, svc]
+    if not args.skip_http:
+        port = 8700 + os.getpid() % 200
+        proc = start_server(url, port, args.workers)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            http = bench_http(base, world, args.clients, seconds)
+            http.name += f", {args.workers} workers"
+            print(fmt(http))
+            paced = bench_paced(base, world, args.rate, seconds)
+            print(fmt(paced))
+            results += [http, paced]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    with engine.connect() as conn:
+        bills = conn.exec_driver_sql("SELECT count(*), coalesce(sum(subsidy_fen), 0) FROM voucher_bills").one()
+    print(f"  recorded {bills[0]} bills, subsidy {bills[1] / 100:,.2f} yuan")
+    print("ratios (same run, same machine):")
+    print(f"  service / raw PostgreSQL TPC-B   {svc.rate / raw.rate:6.3f}  (aim >= 0.333)")
+    if not args.skip_http:
+        print(f"  HTTP / raw PostgreSQL TPC-B      {results[3].rate / raw.rate:6.3f}")
+        print(f"  HTTP / service                   {results[3].rate / svc.rate:6.3f}")
+        p99 = results[4].pct(0.99)
+        print(f"  p99 at {args.rate:.0f} bills/s                {p99:6.1f} ms  (aim < 50 ms)")
+    if args.profile:
+        print(profile_service(engine, world))
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
