@@ -443,10 +443,11 @@ def record_bill(session: Session, *, actor: Actor, bill_in: BillIn, source: str 
     else:
         bill = _record_debit(session, actor=actor, provider=provider, org=org, p=p, bill_in=bill_in,
                              digest=digest, source=source)
-    bill.lines = [BillLine(resource=ln.resource, quantity=str(ln.quantity), unit=ln.unit,
-                           unit_price_fen=str(ln.unit_price_fen),
-                           amount_fen=line_amount(ln.quantity, ln.unit_price_fen)) for ln in bill_in.lines]
-    session.flush()
+    if bill_in.lines:
+        bill.lines = [BillLine(resource=ln.resource, quantity=str(ln.quantity), unit=ln.unit,
+                               unit_price_fen=str(ln.unit_price_fen),
+                               amount_fen=line_amount(ln.quantity, ln.unit_price_fen)) for ln in bill_in.lines]
+        session.flush()
     record(session, actor=actor, action=f"{bill.kind}.record", entity="bill", entity_id=bill.id,
            after={"invoice_no": bill.invoice_no, "provider_id": provider.id, "org_id": org.id,
                   "amount_fen": bill.amount_fen, "eligible_fen": bill.eligible_fen,
@@ -457,6 +458,11 @@ def record_bill(session: Session, *, actor: Actor, bill_in: BillIn, source: str 
 
 def _record_debit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
                   bill_in: BillIn, digest: str, source: str) -> Bill:
+    """Price the subsidy first, then write the bill, its allocations and one ledger transaction.
+
+    Round trips matter here (providers push bills in bulk): the unit's applications are read and
+    locked in one statement, and the bill is inserted once with its final numbers.
+    """
     reason = ""
     if org.status != OrgStatus.APPROVED:
         reason = f"unit is {org.status}, not approved"
@@ -464,26 +470,25 @@ def _record_debit(session: Session, *, actor: Actor, provider: Provider, org: Or
                                                       end=bill_in.period_end) or ""
     reason = reason or _eligibility_problem(session, org=org, provider=provider) or ""
     eligible = 0 if reason else bill_in.amount_fen
-    bill = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
-                kind=BillKind.BILL, period_start=bill_in.period_start, period_end=bill_in.period_end,
-                amount_fen=bill_in.amount_fen, eligible_fen=eligible, subsidy_fen=0, owed_fen=bill_in.amount_fen,
-                ineligible_reason=reason, settlement_mode=p.settlement_mode, payload_hash=digest, source=source)
-    session.add(bill)
-    session.flush()
+    apps: list[QuotaApplication] = []
+    subsidy = 0
     if eligible:
-        activate_due(session)
-        apps = list(session.scalars(_for_update(session, select(QuotaApplication).where(
-            QuotaApplication.org_id == org.id, QuotaApplication.programme_id == p.id,
-            QuotaApplication.provider_id == provider.id, QuotaApplication.status == AppStatus.EFFECTIVE,
-        ).order_by(QuotaApplication.effective_at, QuotaApplication.id))))
-        for a in apps:
-            session.refresh(a)
+        apps = _locked_quota(session, org_id=org.id, programme_id=p.id, provider_id=provider.id)
         remaining = sum(a.remaining_fen for a in apps)
         subsidy = rules_of(p).subsidy_for(eligible_fen=eligible, remaining_quota_fen=remaining)
         if not apps:
-            bill.ineligible_reason = "no effective voucher quota with this provider (apply and wait for 公示)"
+            reason = "no effective voucher quota with this provider (apply and wait for 公示)"
         elif subsidy == 0 and remaining == 0:
-            bill.ineligible_reason = "voucher quota with this provider is used up"
+            reason = "voucher quota with this provider is used up"
+    discount = p.settlement_mode == SettlementMode.DISCOUNT
+    bill = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
+                kind=BillKind.BILL, period_start=bill_in.period_start, period_end=bill_in.period_end,
+                amount_fen=bill_in.amount_fen, eligible_fen=eligible, subsidy_fen=subsidy,
+                net_subsidy_fen=subsidy, owed_fen=bill_in.amount_fen - subsidy if discount else bill_in.amount_fen,
+                ineligible_reason=reason, settlement_mode=p.settlement_mode, payload_hash=digest, source=source)
+    session.add(bill)
+    session.flush()
+    if subsidy:
         left = subsidy
         postings: list[Posting] = []
         for a in apps:
@@ -494,15 +499,26 @@ def _record_debit(session: Session, *, actor: Actor, provider: Provider, org: Or
             left -= take
             postings.append(Posting(acct_quota(p.year, a.id), -take))
             session.add(BillAllocation(bill_id=bill.id, application_id=a.id, amount_fen=take))
-        if subsidy:
-            postings.append(Posting(acct_payable(p.year, payee_type_for(p.settlement_mode),
-                                                 provider.id if p.settlement_mode == SettlementMode.DISCOUNT
-                                                 else org.id), subsidy))
-            ledger.post(session, Txn("subsidy", p.year, tuple(postings), ref=f"bill:{bill.id}"))
-        bill.subsidy_fen = subsidy
-        bill.net_subsidy_fen = subsidy
-        bill.owed_fen = bill.amount_fen - subsidy if p.settlement_mode == SettlementMode.DISCOUNT else bill.amount_fen
+        postings.append(Posting(acct_payable(p.year, payee_type_for(p.settlement_mode),
+                                             provider.id if discount else org.id), subsidy))
+        ledger.post(session, Txn("subsidy", p.year, tuple(postings), ref=f"bill:{bill.id}"))
     return bill
+
+
+def _locked_quota(session: Session, *, org_id: int, programme_id: int, provider_id: int) -> list[QuotaApplication]:
+    """The unit's effective quotas with this provider, locked, oldest first (activating any whose
+    disclosure period has just ended)."""
+    q = (select(QuotaApplication)
+         .where(QuotaApplication.org_id == org_id, QuotaApplication.programme_id == programme_id,
+                QuotaApplication.provider_id == provider_id,
+                QuotaApplication.status.in_([AppStatus.EFFECTIVE, AppStatus.DISCLOSURE]))
+         .order_by(QuotaApplication.effective_at, QuotaApplication.id)
+         .execution_options(populate_existing=True))
+    apps = list(session.scalars(_for_update(session, q)))
+    now = _now()
+    if any(a.status == AppStatus.DISCLOSURE and a.disclosure_until and a.disclosure_until <= now for a in apps):
+        activate_due(session, now)
+    return [a for a in apps if a.status == AppStatus.EFFECTIVE]
 
 
 def _record_credit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
