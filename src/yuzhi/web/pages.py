@@ -13,7 +13,7 @@ from yuzhi.web.deps import SESSION_COOKIE, OptionalUser, SessionDep
 from yuzhi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [("Dashboard", "/", "any")]
+NAV: list[tuple[str, str, str]] = []  # "/" redirects to the role's home page
 
 
 @router.get("/", response_model=None)
