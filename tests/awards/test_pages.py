@@ -1,0 +1,52 @@
+"""Award pages: register, verify, apply, review with scores, pay, public disclosure."""
+
+import re
+
+from tests.awards.builders import award_world
+from tests.factories import PASSWORD
+from yuzhi.db import transaction
+
+
+def login(client, username):
+    client.cookies.clear()
+    r = client.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def test_award_walk_through_the_pages(client, engine):
+    with transaction(engine) as s:
+        award_world(s, budget_fen=5_000_000_00)
+    login(client, "unit1")
+    r = client.post("/awards/models", data={
+        "name": "豫鼎安澜", "domain": "work_safety", "filing_no": "Henan-YDAL-202504", "filing_date": "2025-04-10",
+        "customer": "平煤神马", "scenario": "井下违规行为识别", "effect": "违规识别准确率 96.2%"}, follow_redirects=True)
+    assert r.status_code == 200 and "model 豫鼎安澜 registered" in r.text
+    model_id = re.search(r'data-testid="model-(\d+)"', r.text).group(1)
+    login(client, "unit2")
+    assert "豫鼎安澜" not in client.get("/awards").text  # another tenant's filing is invisible
+    login(client, "reviewer")
+    r = client.post(f"/awards/models/{model_id}/verify", data={"approve": "true"}, follow_redirects=True)
+    assert "豫鼎安澜: verified" in r.text
+    login(client, "unit1")
+    over = client.post("/awards/applications", data={"year": 2026, "model_id": model_id,
+                                                     "requested_yuan": "1,000,000.01"})
+    assert over.status_code == 422 and "above the cap" in over.text
+    r = client.post("/awards/applications", data={"year": 2026, "model_id": model_id, "requested_yuan": "800,000"},
+                    follow_redirects=True)
+    app_id = re.search(r"award application (\d+) submitted", r.text).group(1)
+    login(client, "reviewer")
+    low = client.post(f"/awards/applications/{app_id}/review", data={
+        "score_innovation": "10", "score_application_effect": "20", "score_industry_impact": "10",
+        "reason": "创新性不足", "approve": "true"})
+    assert low.status_code == 422 and "below the pass mark 60" in low.text
+    ok = client.post(f"/awards/applications/{app_id}/review", data={
+        "score_innovation": "26", "score_application_effect": "36", "score_industry_impact": "22",
+        "reason": "安全生产场景成效可量化", "approve": "true"}, follow_redirects=True)
+    assert ok.status_code == 200 and f"award application {app_id}: approved" in ok.text
+    login(client, "admin")
+    paid = client.post(f"/awards/applications/{app_id}/pay", data={"payment_ref": "豫财建〔2026〕奖补-1"},
+                       follow_redirects=True)
+    assert f"award application {app_id} paid" in paid.text
+    client.cookies.clear()
+    pub = client.get("/awards/disclosure")
+    assert pub.status_code == 200 and "豫鼎安澜" in pub.text and "¥800,000.00" in pub.text and "84" in pub.text
