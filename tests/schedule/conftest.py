@@ -21,8 +21,10 @@ def sched_data() -> Path:
 def jobshop(*jobs: list[tuple[int, int]], n_machines: int | None = None, **extra) -> Problem:
     """A job shop from lists of (machine, duration) per job."""
     m = n_machines or 1 + max(mm for job in jobs for mm, _ in job)
-    return Problem.from_dict({
-        "machines": m,
-        "jobs": [{"operations": [{"modes": [[mm, d]]} for mm, d in job]} for job in jobs],
-        **extra,
-    })
+    return Problem.from_dict(
+        {
+            "machines": m,
+            "jobs": [{"operations": [{"modes": [[mm, d]]} for mm, d in job]} for job in jobs],
+            **extra,
+        }
+    )

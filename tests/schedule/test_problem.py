@@ -16,13 +16,19 @@ def _p(jobs, machines=2, **kw):
     ("jobs", "field", "words"),
     [
         ([{"operations": [{"modes": []}]}], "jobs[0].operations[0]", "no eligible machine"),
-        ([{"operations": [{"modes": [[0, 1]]}, {"modes": [[5, 1]]}]}], "jobs[0].operations[1].modes[0]",
-         "uses machine 5"),
+        (
+            [{"operations": [{"modes": [[0, 1]]}, {"modes": [[5, 1]]}]}],
+            "jobs[0].operations[1].modes[0]",
+            "uses machine 5",
+        ),
         ([{"operations": [{"modes": [[0, -3]]}]}], "jobs[0].operations[0].modes[0].duration", "-3"),
         ([{"operations": [{"modes": [[0, 1], [0, 2]]}]}], "jobs[0].operations[0].modes[1]", "twice"),
         ([{"release": -1, "operations": [{"modes": [[0, 1]]}]}], "jobs[0].release", "≥ 0"),
-        ([{"operations": [{"modes": [[0, 1]]}, {"modes": [[1, 1]]}], "precedences": [[0, 1], [1, 0]]}],
-         "jobs[0].precedences", "cyclic"),
+        (
+            [{"operations": [{"modes": [[0, 1]]}, {"modes": [[1, 1]]}], "precedences": [[0, 1], [1, 0]]}],
+            "jobs[0].precedences",
+            "cyclic",
+        ),
         ([{"operations": [{"modes": [[0, 1]]}], "precedences": [[0, 3]]}], "jobs[0].precedences", "outside"),
         ([{"operations": []}], "jobs[0]", "no operations"),
         ([{"operations": [{"modes": [[0, 1]], "family": 2}]}], "jobs[0].operations[0].family", "0 families"),
@@ -39,8 +45,9 @@ def test_unknown_machine_name_and_bad_calendar():
     with pytest.raises(InvalidInput, match="unknown machine 'X'"):
         Problem.from_dict({"machines": [{"name": "A"}], "jobs": [{"operations": [{"modes": [["X", 1]]}]}]})
     with pytest.raises(InvalidInput) as e:
-        Problem.from_dict({"machines": [{"name": "A", "unavailable": [[5, 5]]}],
-                           "jobs": [{"operations": [{"modes": [["A", 1]]}]}]})
+        Problem.from_dict(
+            {"machines": [{"name": "A", "unavailable": [[5, 5]]}], "jobs": [{"operations": [{"modes": [["A", 1]]}]}]}
+        )
     assert e.value.field == "machines[0].unavailable[0]"
 
 
@@ -55,10 +62,20 @@ def test_calendar_periods_are_sorted_and_merged():
 
 
 def test_general_dag_and_json_round_trip():
-    p = _p([{"name": "A", "due": 9, "weight": 2, "release": 1,
-             "operations": [{"modes": [[0, 2]]}, {"modes": [[1, 3]]}, {"modes": [[0, 1], [1, 4]], "family": "x"}],
-             "precedences": [[0, 2], [1, 2]]}],
-           families=["x"], setup_times=[[3]])
+    p = _p(
+        [
+            {
+                "name": "A",
+                "due": 9,
+                "weight": 2,
+                "release": 1,
+                "operations": [{"modes": [[0, 2]]}, {"modes": [[1, 3]]}, {"modes": [[0, 1], [1, 4]], "family": "x"}],
+                "precedences": [[0, 2], [1, 2]],
+            }
+        ],
+        families=["x"],
+        setup_times=[[3]],
+    )
     job = p.jobs[0]
     assert job.arcs == ((0, 2), (1, 2))
     assert job.topological_order() == [0, 1, 2]
@@ -69,7 +86,9 @@ def test_general_dag_and_json_round_trip():
 
 
 def test_chain_is_the_default_precedence():
-    p = Problem(jobs=(Job((Operation((Mode(0, 1),)), Operation((Mode(0, 1),)), Operation((Mode(0, 1),)))),),
-                machines=(Machine("M"),))
+    p = Problem(
+        jobs=(Job((Operation((Mode(0, 1),)), Operation((Mode(0, 1),)), Operation((Mode(0, 1),)))),),
+        machines=(Machine("M"),),
+    )
     assert p.jobs[0].arcs == ((0, 1), (1, 2))
     assert p.is_classic and p.n_operations == 3

@@ -48,8 +48,17 @@ def test_release_date():
 
 def test_general_precedence_dag():
     # A (M0, 2) and B (M1, 3) both precede C (M2, 1): C starts at max(2, 3) = 3, ends 4.
-    p = Problem.from_dict({"machines": 3, "jobs": [{"operations": [
-        {"modes": [[0, 2]]}, {"modes": [[1, 3]]}, {"modes": [[2, 1]]}], "precedences": [[0, 2], [1, 2]]}]})
+    p = Problem.from_dict(
+        {
+            "machines": 3,
+            "jobs": [
+                {
+                    "operations": [{"modes": [[0, 2]]}, {"modes": [[1, 3]]}, {"modes": [[2, 1]]}],
+                    "precedences": [[0, 2], [1, 2]],
+                }
+            ],
+        }
+    )
     r = _solve(p)
     assert _at(r, 0, 0)[1] == 0 and _at(r, 0, 1)[1] == 0
     assert _at(r, 0, 2) == (2, 3, 4)
@@ -58,9 +67,17 @@ def test_general_precedence_dag():
 def test_sequence_dependent_changeovers():
     # One machine, J0 family a (2), J1 family b (2); a→b takes 5, b→a takes 1.
     # a first: 2 + 5 + 2 = 9; b first: 2 + 1 + 2 = 5 → optimum 5 with J1 at [0,2), J0 at [3,5).
-    p = Problem.from_dict({"machines": 1, "families": ["a", "b"], "setup_times": [[0, 5], [1, 0]],
-                           "jobs": [{"operations": [{"modes": [[0, 2]], "family": "a"}]},
-                                    {"operations": [{"modes": [[0, 2]], "family": "b"}]}]})
+    p = Problem.from_dict(
+        {
+            "machines": 1,
+            "families": ["a", "b"],
+            "setup_times": [[0, 5], [1, 0]],
+            "jobs": [
+                {"operations": [{"modes": [[0, 2]], "family": "a"}]},
+                {"operations": [{"modes": [[0, 2]], "family": "b"}]},
+            ],
+        }
+    )
     r = _solve(p)
     assert (r.makespan, r.status) == (5, Status.OPTIMAL)
     assert _at(r, 1) == (0, 0, 2) and _at(r, 0) == (0, 3, 5)
@@ -68,47 +85,70 @@ def test_sequence_dependent_changeovers():
 
 def test_calendar_fixed_operation_waits_for_the_machine():
     # Machine off over [2, 10); a 3-unit operation does not fit in [0, 2) → [10, 13).
-    p = Problem.from_dict({"machines": [{"name": "M", "unavailable": [[2, 10]]}],
-                           "jobs": [{"operations": [{"modes": [[0, 3]]}]}]})
+    p = Problem.from_dict(
+        {"machines": [{"name": "M", "unavailable": [[2, 10]]}], "jobs": [{"operations": [{"modes": [[0, 3]]}]}]}
+    )
     assert _at(_solve(p), 0) == (0, 10, 13)
 
 
 def test_calendar_breakable_operation_pauses():
     # Same, but breakable: works [0, 2), pauses over [2, 10), finishes the last unit at 11.
-    p = Problem.from_dict({"machines": [{"name": "M", "unavailable": [[2, 10]]}],
-                           "jobs": [{"operations": [{"modes": [[0, 3]], "breakable": True}]}]})
+    p = Problem.from_dict(
+        {
+            "machines": [{"name": "M", "unavailable": [[2, 10]]}],
+            "jobs": [{"operations": [{"modes": [[0, 3]], "breakable": True}]}],
+        }
+    )
     assert _at(_solve(p), 0) == (0, 0, 11)
 
 
 def test_calendar_mixed_breakable_and_fixed_on_one_machine():
     # Off over [4, 6). Fixed F (3) and breakable B (3). F then B: F [0,3), B [3,4)+[6,8) → 8.
     # B then F: B [0,3), F [3,...) does not fit before 4 → [6,9) → 9. Optimum 8.
-    p = Problem.from_dict({"machines": [{"name": "M", "unavailable": [[4, 6]]}],
-                           "jobs": [{"operations": [{"modes": [[0, 3]]}]},
-                                    {"operations": [{"modes": [[0, 3]], "breakable": True}]}]})
+    p = Problem.from_dict(
+        {
+            "machines": [{"name": "M", "unavailable": [[4, 6]]}],
+            "jobs": [{"operations": [{"modes": [[0, 3]]}]}, {"operations": [{"modes": [[0, 3]], "breakable": True}]}],
+        }
+    )
     r = _solve(p)
     assert r.makespan == 8 and _at(r, 0) == (0, 0, 3) and _at(r, 1) == (0, 3, 8)
 
 
-@pytest.mark.parametrize(("objective", "expected"), [("total-tardiness", 1), ("weighted-tardiness", 4),
-                                                      ("max-tardiness", 1), ("late-jobs", 1),
-                                                      ("total-completion", 6), ("makespan", 5)])
+@pytest.mark.parametrize(
+    ("objective", "expected"),
+    [
+        ("total-tardiness", 1),
+        ("weighted-tardiness", 4),
+        ("max-tardiness", 1),
+        ("late-jobs", 1),
+        ("total-completion", 6),
+        ("makespan", 5),
+    ],
+)
 def test_due_date_objectives(objective, expected):
     # One machine. A: 4 units, due 4, weight 4. B: 1 unit, due 1, weight 10.
     # B first: B [0,1) on time, A [1,5) late 1 → total 1, weighted 4·1 = 4, max 1, late jobs 1,
     #          completions 1 + 5 = 6, makespan 5.
     # A first: A [0,4) on time, B [4,5) late 4 → total 4, weighted 10·4 = 40, completions 9.
-    p = Problem.from_dict({"machines": 1, "jobs": [
-        {"name": "A", "due": 4, "weight": 4, "operations": [{"modes": [[0, 4]]}]},
-        {"name": "B", "due": 1, "weight": 10, "operations": [{"modes": [[0, 1]]}]}]})
+    p = Problem.from_dict(
+        {
+            "machines": 1,
+            "jobs": [
+                {"name": "A", "due": 4, "weight": 4, "operations": [{"modes": [[0, 4]]}]},
+                {"name": "B", "due": 1, "weight": 10, "operations": [{"modes": [[0, 1]]}]},
+            ],
+        }
+    )
     r = _solve(p, objective=objective)
     assert (r.objective, r.status) == (expected, Status.OPTIMAL)
 
 
 def test_impossible_deadline_is_infeasible_with_reason():
     # release 2 + 5 units cannot end by 6.
-    p = Problem.from_dict({"machines": 1, "jobs": [
-        {"name": "SO-7", "release": 2, "deadline": 6, "operations": [{"modes": [[0, 5]]}]}]})
+    p = Problem.from_dict(
+        {"machines": 1, "jobs": [{"name": "SO-7", "release": 2, "deadline": 6, "operations": [{"modes": [[0, 5]]}]}]}
+    )
     r = solve(p, time_limit=2)
     assert r.status == Status.INFEASIBLE and r.operations == []
     assert "SO-7" in r.reason and "deadline 6" in r.reason and "7" in r.reason
@@ -116,9 +156,15 @@ def test_impossible_deadline_is_infeasible_with_reason():
 
 def test_deadlines_that_conflict_only_together():
     # Each alone fits (3 ≤ 4), but two 3-unit jobs on one machine need 6 > 4.
-    p = Problem.from_dict({"machines": 1, "jobs": [
-        {"name": "X", "deadline": 4, "operations": [{"modes": [[0, 3]]}]},
-        {"name": "Y", "deadline": 4, "operations": [{"modes": [[0, 3]]}]}]})
+    p = Problem.from_dict(
+        {
+            "machines": 1,
+            "jobs": [
+                {"name": "X", "deadline": 4, "operations": [{"modes": [[0, 3]]}]},
+                {"name": "Y", "deadline": 4, "operations": [{"modes": [[0, 3]]}]},
+            ],
+        }
+    )
     r = solve(p, time_limit=2)
     assert r.status == Status.INFEASIBLE
     assert "X, Y" in r.reason
