@@ -188,12 +188,13 @@ def _docx_text(p: Path) -> str:
     import zipfile
 
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         doc = Document(str(p))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{p.name} is not a valid .docx file ({exc}).", field="sources") from exc
     lines: list[str] = []
     for block in doc.element.body.iterchildren():

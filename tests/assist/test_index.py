@@ -1,0 +1,97 @@
+"""Index directory: build, search, incremental re-indexing, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.assist.conftest import write_corpus
+from yuzhi.assist.index import KnowledgeIndex, build_index
+from yuzhi.errors import InvalidInput, NotFound
+
+
+def test_search_returns_cited_passages(tiny_index) -> None:
+    _, ix = tiny_index
+    # 5 articles; SOP clauses 1, 2, 2.1, 2.2, 3, 3.1
+    assert [p.article for p in ix.passages if p.source.startswith("受限")] == ["1", "2", "2.1", "2.2", "3", "3.1"]
+    assert len(ix) == 11
+    hits = ix.search("特种作业人员要持证上岗吗", k=3)
+    top = hits[0]
+    assert (top.source, top.article) == ("示例安全生产法(2024-01-01).md", "第二条")
+    assert top.rank == 1 and top.score >= hits[1].score
+    assert top.title == "示例安全生产法" and top.chapter == "第一章 总则"
+    sop = ix.search("受限空间作业前要做气体检测吗？氧含量多少算合格？", k=1)[0]
+    assert (sop.source, sop.article) == ("受限空间作业规程.md", "2.1")
+    # an English question reaches the Chinese article through the dense model and the glossary
+    en = ix.search("Within how many hours must an accident be reported?", k=2)
+    assert ("示例安全生产法(2024-01-01).md", "第四条") in [(h.source, h.article) for h in en]
+
+
+def test_search_modes_and_bad_input(tiny_index) -> None:
+    _, ix = tiny_index
+    bm = ix.search("劳动防护用品", k=5, mode="bm25")
+    assert bm[0].article == "第三条" and all(h.bm25 > 0 for h in bm)
+    assert ix.search("劳动防护用品", k=2, mode="dense")[0].dense > 0
+    with pytest.raises(InvalidInput, match="empty"):
+        ix.search("   ")
+    with pytest.raises(InvalidInput, match="between 1 and 100"):
+        ix.search("x", k=0)
+    with pytest.raises(InvalidInput, match="unknown search mode"):
+        ix.search("x", mode="magic")
+
+
+def _law_entry(out: Path) -> dict:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return next(f for f in manifest["files"] if f["path"].startswith("示例"))
+
+
+def test_reindex_touches_only_changed_files(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "docs")
+    out = tmp_path / "index"
+    first = build_index([corpus], out)
+    assert sorted(first.added) == ["受限空间作业规程.md", "示例安全生产法(2024-01-01).md"]
+    law0 = _law_entry(out)
+    law_vecs = np.load(out / "dense.npy")[law0["start"] : law0["start"] + law0["count"]]
+    sop = corpus / "受限空间作业规程.md"
+    sop.write_text(sop.read_text(encoding="utf-8") + "3.2 救援人员必须佩戴正压式空气呼吸器。\n", encoding="utf-8")
+    (corpus / "新文件.txt").write_text("交接班时必须检查安全阀。", encoding="utf-8")
+    second = build_index([corpus], out)
+    assert second.unchanged == ["示例安全生产法(2024-01-01).md"]
+    assert second.updated == ["受限空间作业规程.md"]
+    assert second.added == ["新文件.txt"]
+    # the unchanged law's vectors are carried over bit for bit (not re-embedded)
+    law1 = _law_entry(out)
+    assert law1["sha256"] == law0["sha256"] and law1["count"] == law0["count"] == 5
+    np.testing.assert_array_equal(np.load(out / "dense.npy")[law1["start"] : law1["start"] + law1["count"]], law_vecs)
+    ix = KnowledgeIndex(out)
+    assert ix.search("救援人员要佩戴呼吸器吗", k=1)[0].article == "3.2"
+    # removing a file drops it
+    (corpus / "新文件.txt").unlink()
+    third = build_index([corpus], out)
+    assert third.removed == ["新文件.txt"] and len(third.unchanged) == 2
+
+
+def test_bad_sources_change_nothing(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "docs")
+    out = tmp_path / "index"
+    build_index([corpus], out)
+    before = (out / "manifest.json").read_bytes()
+    (corpus / "坏文件.txt").write_bytes(b"\x00\x00binary")
+    with pytest.raises(InvalidInput, match="binary"):
+        build_index([corpus], out)
+    assert (out / "manifest.json").read_bytes() == before
+    report = build_index([corpus], out, skip_bad=True)
+    assert [s["path"] for s in report.skipped] == ["坏文件.txt"]
+    # an existing folder that is not an index is never overwritten
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "cat.jpg").write_bytes(b"jpg")
+    with pytest.raises(InvalidInput, match="not an assist index"):
+        build_index([corpus], other)
+    shutil.rmtree(out)
+    with pytest.raises(NotFound, match="no assist index"):
+        KnowledgeIndex(out)
