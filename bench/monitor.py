@@ -59,7 +59,15 @@ def latencies(update, rows) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes (CI smoke run)")
+    ap.add_argument("--chart", help="only write the documentation chart (PNG) to this path and exit")
+    ap.add_argument("--demo-csv", help="only write the worked example's CSV files into this folder and exit")
     args = ap.parse_args()
+    if args.demo_csv:
+        demo_csv(args.demo_csv)
+        return
+    if args.chart:
+        demo_chart(args.chart)
+        return
     n_batch = 200_000 if args.quick else 2_000_000
     n_stream = 5_000 if args.quick else 50_000
     d = 8
@@ -110,8 +118,10 @@ def main() -> None:
     lat_b = latencies(st.update, big_rows)
     b50, b99 = np.percentile(lat_b, [50, 99]) * 1e3
     share = lat_b.mean() / 1.0
-    print(f"1,000 sensors at 1 Hz, streaming: p50 {b50:.3f} ms  p99 {b99:.3f} ms per sample "
-          f"= {100 * share:.3f}% of one core (budget 1 s per sample: ×{1 / lat_b.max():,.0f} headroom)")
+    print(
+        f"1,000 sensors at 1 Hz, streaming: p50 {b50:.3f} ms  p99 {b99:.3f} ms per sample "
+        f"= {100 * share:.3f}% of one core (budget 1 s per sample: ×{1 / lat_b.max():,.0f} headroom)"
+    )
     t_bb = best_of(lambda: big.score_samples(big_rows), repeat=2)
     print(f"  batch: {len(big_rows) / t_bb:,.0f} samples/s of 1,000 sensors")
 
@@ -121,16 +131,21 @@ def main() -> None:
     t = np.arange(n_rule, dtype=float)
     t_rule = best_of(lambda: evaluate(PRESETS["methane.coal_face"], t, ch4), repeat=2)
     t_vec = best_of(lambda: np.flatnonzero(np.diff((ch4 >= 1.0).astype(np.int8))), repeat=3)
-    print(f"rules: methane preset with hysteresis {n_rule / t_rule:,.0f} samples/s; "
-          f"plain vectorised threshold (no hysteresis) {n_rule / t_vec:,.0f} samples/s (×{t_rule / t_vec:,.0f} slower)")
+    print(
+        f"rules: methane preset with hysteresis {n_rule / t_rule:,.0f} samples/s; "
+        f"plain vectorised threshold (no hysteresis) {n_rule / t_vec:,.0f} samples/s (×{t_rule / t_vec:,.0f} slower)"
+    )
 
     data = shared_data_dir() / "monitoring"
     if (data / "skab").exists():
         from yuzhi.monitor import benchmarks as B
 
         files = B.load_skab(data / "skab")
-        for name, make in (("yuzhi", MahalanobisDetector), ("Isolation Forest", B.IsolationForestBaseline),
-                           ("PCA T²+Q", B.PcaT2QBaseline)):
+        for name, make in (
+            ("yuzhi", MahalanobisDetector),
+            ("Isolation Forest", B.IsolationForestBaseline),
+            ("PCA T²+Q", B.PcaT2QBaseline),
+        ):
             r = B.evaluate_skab(files, make)
             print(f"SKAB {name:<17s} F1 {r['f1']:.3f}  FAR {r['far']:5.1f}%  MAR {r['mar']:5.1f}%")
     if (data / "nab").exists() and not args.quick:
@@ -140,10 +155,66 @@ def main() -> None:
         files = B.load_nab(data / "nab")
         ours_nab = B.nab_score(files, [NoveltyStreamDetector().score_samples(f.values) for f in files])
         wg = B.nab_score(files, [B.windowed_gaussian(f.values) for f in files])
-        print(f"NAB standard: yuzhi {ours_nab['standard']['score']:.1f}, windowed Gaussian "
-              f"{wg['standard']['score']:.1f} (×{ours_nab['standard']['score'] / wg['standard']['score']:.2f})")
+        print(
+            f"NAB standard: yuzhi {ours_nab['standard']['score']:.1f}, windowed Gaussian "
+            f"{wg['standard']['score']:.1f} (×{ours_nab['standard']['score'] / wg['standard']['score']:.2f})"
+        )
     elif not args.quick:
         print("shared NAB data not present: NAB part skipped")
+
+
+def demo_scenario(seed: int = 7) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Synthetic coal face, one sample a minute for 3 h: the local fan weakens from minute 80,
+    methane accumulates, is back under 1 % after the fan is fixed at minute 140."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(180) * 60.0
+    m = np.arange(180)
+    air = 2.2 + 0.05 * rng.normal(size=180)
+    air[80:140] -= np.minimum((m[80:140] - 80) * 0.03, 1.2)
+    ch4 = 0.45 + 0.04 * rng.normal(size=180)
+    deficit = np.clip(2.2 - air, 0, None)
+    ch4 += np.convolve(deficit, np.ones(15) / 15, mode="full")[:180] * 1.0
+    co = 6 + 0.5 * rng.normal(size=180) + 2 * deficit
+    fan = 38 + 0.4 * rng.normal(size=180)
+    fan[80:140] -= np.minimum((m[80:140] - 80) * 0.25, 8)
+    return t, {"ch4_face %": ch4, "airflow m/s": air, "co ppm": co, "fan current A": fan}
+
+
+def demo_csv(folder: str) -> None:
+    """coalface_normal.csv (first hour) and coalface_shift.csv (3 h) for docs/monitor.md."""
+    from pathlib import Path
+
+    t, series = demo_scenario()
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = [k.split()[0] for k in series]
+    stamps = [str(np.datetime64("2026-03-02T08:00:00") + np.timedelta64(int(s), "s")).replace("T", " ") for s in t]
+    for name, rows in (("coalface_normal.csv", range(60)), ("coalface_shift.csv", range(len(t)))):
+        lines = ["timestamp," + ",".join(keys)]
+        lines += [stamps[i] + "," + ",".join(f"{series[k][i]:.3f}" for k in series) for i in rows]
+        (out / name).write_text("\n".join(lines) + "\n")
+    print(f"wrote {out / 'coalface_normal.csv'} and {out / 'coalface_shift.csv'}")
+
+
+def demo_chart(path: str) -> None:
+    """The docs chart: statutory methane alarm, learned early warning, traces around them."""
+    from yuzhi.monitor.chart import traces_png
+
+    t, series = demo_scenario()
+    X = np.column_stack(list(series.values()))
+    det = MahalanobisDetector().fit(X[:60], list(series))
+    score, flag, top = det.explain(X)
+    ev = evaluate(PRESETS["methane.coal_face"], t, series["ch4_face %"])
+    alarm = next(e for e in ev if e.level == "alarm")
+    first_warn = int(np.flatnonzero(flag)[0])
+    traces = {k: list(zip(t / 60, v.tolist(), strict=True)) for k, v in series.items()}
+    traces["learned score (max 5)"] = list(zip(t / 60, np.minimum(score, 5.0).tolist(), strict=True))
+    title = (f"minutes; shaded: statutory CH4 alarm (>=1.0%) {alarm.start_s / 60:.0f}-{alarm.end_s / 60:.0f} min; "
+             f"learned early warning from minute {first_warn} (sensor: {det.sensors_[top[first_warn]]})")
+    traces_png(path, traces, span=(alarm.start_s / 60, alarm.end_s / 60),
+               limits={"ch4_face %": [1.0, 1.5], "learned score (max 5)": [1.0]}, highlight="ch4_face %", title=title)
+    print(title)
+    print(f"chart written to {path}")
 
 
 if __name__ == "__main__":
