@@ -1,0 +1,208 @@
+"""Compute network web pages: jobs (list, submit, detail with log, usage, cost and subsidy),
+provider utilisation, and the office's subsidy-by-provider and by-AI-service dashboard.
+
+Pages call the same services as the REST API. Forms POST and redirect (post/redirect/get); a
+:class:`~yuzhi.errors.DomainError` rolls the request back before the page shows the message, the
+field and the fix, so a bad form writes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.compute import flows, service
+from yuzhi.compute.jobtypes import available_types
+from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob, Provider
+from yuzhi.compute.pricing import CST
+from yuzhi.compute.schemas import JobIn
+from yuzhi.errors import DomainError, InvalidInput, NotFound
+from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+NAV = [
+    ("Jobs", "/compute/jobs", "any"),
+    ("Compute", "/compute/providers", "public"),
+    ("Compute subsidy", "/compute/dashboard", "office"),
+]
+FLASH = "yuzhi_flash"
+
+
+class _Login(Exception):
+    pass
+
+
+def _need(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise _Login
+    return actor
+
+
+def _page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None, *, status_code: int = 200,
+          error: DomainError | None = None) -> Response:
+    raw = request.cookies.get(FLASH)
+    resp = render(request, name, {"flash": unquote(raw) if raw else None, "error": error, **ctx},
+                  status_code=status_code, actor=actor)
+    if raw:
+        resp.delete_cookie(FLASH)
+    return resp
+
+
+def _done(url: str, message: str) -> RedirectResponse:
+    resp = RedirectResponse(url, status_code=303)
+    resp.set_cookie(FLASH, quote(message), max_age=60, samesite="strict", httponly=True)
+    return resp
+
+
+def _html(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become the page's error block (after a rollback); anonymous → /login."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        request: Request = kwargs["request"]
+        session: Session = kwargs["session"]
+        actor: Actor | None = kwargs.get("actor")
+        try:
+            return await fn(*args, **kwargs)
+        except _Login:
+            return RedirectResponse("/login", status_code=303)
+        except DomainError as exc:
+            session.rollback()
+            return _page(request, "compute/error.html", {}, actor, status_code=exc.status_code, error=exc)
+
+    return wrapper
+
+
+def _names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Provider.id, Provider.name)).all())  # type: ignore[arg-type]
+
+
+@router.get("/compute/jobs")
+@_html
+async def jobs_page(request: Request, session: SessionDep, actor: OptionalUser, status: str | None = None) -> Response:
+    a = _need(actor)
+    rows, total = service.list_jobs(session, actor=a, status=status or None, limit=200)
+    ctx = {"rows": rows, "total": total, "provs": _names(session), "status": status or "",
+           "apps": service.list_apps(session), "kinds": sorted(available_types()),
+           "account": service.get_account(session, actor=a, org_id=a.org_id) if a.org_id and not a.is_provider
+           else None, "can_submit": a.org_id is not None and not a.is_office and not a.is_provider}
+    return _page(request, "compute/jobs.html", ctx, a)
+
+
+@router.post("/compute/jobs")
+@_html
+async def submit_page(
+    request: Request, session: SessionDep, actor: OptionalUser,
+    kind: Annotated[str, Form()] = "app", app: Annotated[str, Form()] = "", args: Annotated[str, Form()] = "",
+    provider_id: Annotated[str, Form()] = "", cpus: Annotated[int, Form()] = 1, mem_mb: Annotated[int, Form()] = 1024,
+    time_limit_s: Annotated[int, Form()] = 3600, input_name: Annotated[str, Form()] = "",
+    input_file: UploadFile | None = None,
+) -> Response:
+    a = _need(actor)
+    store = getattr(request.app.state, "compute_store", None) or service.default_store()
+    inputs: dict[str, str] = {}
+    if input_file is not None and input_file.filename:
+        data = await input_file.read()
+        name = input_name.strip() or input_file.filename
+        inputs[name] = store.put_bytes(data, name=name).sha256
+    try:
+        argv = shlex.split(args)
+    except ValueError as exc:
+        raise InvalidInput(f"arguments: {exc}", field="args", fix="balance the quotes") from None
+    try:
+        job_in = JobIn(kind=kind, app=app or None, args=argv, inputs=inputs, cpus=cpus, mem_mb=mem_mb,
+                       time_limit_s=time_limit_s, provider_id=int(provider_id) if provider_id else None)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"])),
+                           fix="correct this field and submit again") from None
+    job = service.submit_job(session, actor=a, job_in=job_in, store=store, estimate_subsidy=flows.estimate_subsidy)
+    return _done(f"/compute/jobs/{job.id}", f"job {job.id} queued; {job.quote_fen / 100:.2f} yuan held")
+
+
+@router.get("/compute/jobs/{job_id}")
+@_html
+async def job_page(job_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    a = _need(actor)
+    job = service.get_job(session, actor=a, job_id=job_id)
+    store = getattr(request.app.state, "compute_store", None) or service.default_store()
+    from yuzhi.compute.api import job_read
+
+    ctx = {"job": job_read(job), "provider": _names(session).get(job.provider_id, job.provider_id),
+           "log": service.job_log(session, actor=a, job_id=job_id, store=store, tail_bytes=20_000),
+           "active": job.status in ACTIVE_JOB_STATUSES}
+    return _page(request, "compute/job.html", ctx, a)
+
+
+@router.post("/compute/jobs/{job_id}/cancel")
+@_html
+async def cancel_page(job_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    job = service.cancel_job(session, actor=_need(actor), job_id=job_id)
+    return _done(f"/compute/jobs/{job.id}", f"job {job.id}: {job.status}"
+                 + (" (cancellation requested)" if job.status != "cancelled" else ""))
+
+
+@router.get("/compute/providers")
+@_html
+async def providers_page(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    """Provider utilisation: engine state, capacity, today's prices, running jobs, this year's usage."""
+    year = datetime.now(CST).year
+    start = datetime(year, 1, 1, tzinfo=CST)
+    rows = []
+    for p in session.scalars(select(Provider).order_by(Provider.id)):
+        ep = service.get_endpoint(session, provider_id=p.id)
+        cap = service.get_capacity(session, provider_id=p.id)
+        try:
+            card = service.card_on(session, provider_id=p.id, day=service._today())
+        except NotFound:
+            card = None
+        running_cpus = session.scalar(select(func.coalesce(func.sum(ComputeJob.cpus), 0)).where(
+            ComputeJob.provider_id == p.id, ComputeJob.status == "running")) or 0
+        done = session.execute(select(
+            func.count(), func.coalesce(func.sum(ComputeJob.alloc_cpus * ComputeJob.elapsed_s), 0),
+            func.coalesce(func.sum(ComputeJob.charge_fen), 0), func.coalesce(func.sum(ComputeJob.subsidy_fen), 0))
+            .where(ComputeJob.provider_id == p.id, ComputeJob.started_at >= start,
+                   ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)))).one()
+        rows.append({"p": p, "ep": ep, "cap": cap, "card": card, "running_cpus": int(running_cpus),
+                     "jobs": done[0], "core_hours": float(done[1]) / 3600, "charged": int(done[2]),
+                     "subsidy": int(done[3])})
+    return _page(request, "compute/providers.html", {"rows": rows, "year": year}, actor)
+
+
+@router.get("/compute/dashboard")
+@_html
+async def dashboard_page(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    """Office: compute charges and voucher subsidy by provider and by AI service (job kind)."""
+    a = _need(actor)
+    if not a.is_office:
+        from yuzhi.errors import Forbidden
+
+        raise Forbidden("this page is for the programme office")
+    names = _names(session)
+    by_provider: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for pid, kind, n, charged, subsidy in session.execute(
+            select(ComputeJob.provider_id, ComputeJob.kind, func.count(), func.sum(ComputeJob.charge_fen),
+                   func.sum(ComputeJob.subsidy_fen))
+            .where(ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)))
+            .group_by(ComputeJob.provider_id, ComputeJob.kind)):
+        for bucket in (by_provider[names.get(pid, str(pid))], by_kind[kind]):
+            bucket[0] += n
+            bucket[1] += int(charged or 0)
+            bucket[2] += int(subsidy or 0)
+    return _page(request, "compute/dashboard.html", {"by_provider": sorted(by_provider.items()),
+                                                     "by_kind": sorted(by_kind.items())}, a)
