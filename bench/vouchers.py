@@ -223,7 +223,48 @@ def bench_service(engine, world: World, clients: int, seconds: float) -> Result:
         with transaction(engine) as s:
             vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
 
-    return closed_loop(f"service, {clients} threads", clients, seconds, one)
+    with WaitSampler(engine) as waits:
+        r = closed_loop(f"service, {clients} threads", clients, seconds, one)
+    r.note = waits.summary()
+    return r
+
+
+class WaitSampler:
+    """Samples ``pg_stat_activity`` every 50 ms: how many sessions run, and how many wait on a lock.
+
+    Tells whether concurrent bills queue on a lock (the audit chain's advisory lock, a quota row)
+    rather than on CPU or I/O.
+    """
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine, self.samples = engine, []  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        q = ("SELECT count(*) FILTER (WHERE state = 'active'), "
+             "count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'), "
+             "count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event <> 'advisory') "
+             "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.05):
+                self.samples.append(tuple(conn.exec_driver_sql(q).one()))
+                conn.rollback()
+
+    def __enter__(self) -> WaitSampler:
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join(5)
+
+    def summary(self) -> str:
+        if not self.samples:
+            return ""
+        n = len(self.samples)
+        act, adv, row = (sum(s[i] for s in self.samples) / n for i in range(3))
+        return f"sessions active {act:.1f}, waiting on audit advisory lock {adv:.1f}, on row locks {row:.1f}"
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -368,6 +409,10 @@ def _python_tpcb(url: str, clients: int, seconds: float) -> Result:
 
 def profile_service(engine, world: World, n: int = 300) -> str:  # type: ignore[no-untyped-def]
     """cProfile of ``n`` bills on one thread: where a bill's time goes."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
     from yuzhi.accounts.actor import Actor, Role
     from yuzhi.db import transaction
     from yuzhi.vouchers import service as vouchers
@@ -375,6 +420,18 @@ def profile_service(engine, world: World, n: int = 300) -> str:  # type: ignore[
 
     provider = Actor(user_id=None, username="bench-provider", role=Role.PROVIDER, provider_id=world.provider_id)
     bills = Bills(world, "prof")
+    statements: Counter[str] = Counter()
+
+    def _count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", statement)
+        target = m.group(1) if m else ("advisory lock" if "pg_advisory" in statement else "")
+        statements[f"{statement.split()[0]} {target}".strip()] += 1
+
+    event.listen(engine, "before_cursor_execute", _count)
+    with transaction(engine) as s:  # one bill outside the profile, to count its statements
+        vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
+    event.remove(engine, "before_cursor_execute", _count)
+    per = ", ".join(f"{k} x{v}" for k, v in statements.most_common())
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
@@ -386,7 +443,8 @@ def profile_service(engine, world: World, n: int = 300) -> str:  # type: ignore[
     buf = io.StringIO()
     st = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
     st.print_stats(r"yuzhi|sqlalchemy/orm/session.py:\d+\(commit\)|execute\b", 25)
-    return f"one thread, {n} bills: {per_bill:.2f} ms per bill (under the profiler)\n" + buf.getvalue()
+    return (f"SQL statements in one bill ({sum(statements.values())} + BEGIN/COMMIT): {per}\n"
+            f"one thread, {n} bills: {per_bill:.2f} ms per bill (under the profiler)\n" + buf.getvalue())
 
 
 # --- report -----------------------------------------------------------------------------------
