@@ -1,7 +1,8 @@
 """Headless Chromium walks the voucher year end to end against the real app served by uvicorn.
 
 Office reviewer logs in and approves ¥150,000.00 of quota (disclosure 0 days, so it takes effect at
-once); the provider's billing system pushes a ¥12,345.67 bill over the HTTP API with its token;
+once); the provider's operator issues an API token on its bills page and its billing system pushes
+a ¥12,345.67 bill over the HTTP API with it;
 the unit logs in and sees its statement; the office dashboard shows the numbers. Exact figures:
 subsidy = floor(1,234,567 fen × 20 %) = 246,913 fen = ¥2,469.13, the unit owes ¥9,876.54, the
 quota left is ¥147,530.87 and the pool left is ¥49,850,000.00.
@@ -103,17 +104,22 @@ def test_voucher_year_in_the_browser(engine, server, chromium):
     assert text(office, "status") == "已生效"
     assert text(office, "approved") == "¥150,000.00"
 
-    # 2. the provider's billing system pushes a bill over the HTTP API with its own token
+    # 2. the provider's operator issues an API token on its page; its billing system pushes a bill
+    provider = chromium.new_context().new_page()
+    login(provider, server, "provider")
+    assert provider.url == f"{server}/vouchers/bills"
+    provider.get_by_test_id("tokens").locator("summary").click()
+    provider.get_by_test_id("token-form").locator("button").click()
+    provider.wait_for_load_state()
+    token = text(provider, "new-token")
     with httpx.Client(base_url=server, timeout=10) as api:
-        r = api.post("/api/accounts/login", json={"username": "provider", "password": PASSWORD})
-        r = api.post("/api/accounts/tokens", json={"name": "billing"},
-                     headers={"Authorization": f"Bearer {r.json()['token']}"})
-        token = r.json()["token"]
         bill = {"invoice_no": "ZZSC-26-INV-0001", "customer_uscc": code(1), "period_start": "2026-03-01",
                 "period_end": "2026-03-31", "amount_fen": 1_234_567}
         r = api.post("/api/vouchers/bills", json=bill, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 201, r.text
         assert (r.json()["subsidy_fen"], r.json()["owed_fen"]) == (246_913, 987_654)
+    provider.reload()
+    assert text(provider, "bill-subsidy-ZZSC-26-INV-0001") == "¥2,469.13"
 
     # 3. the unit sees its statement with the exact subsidy
     unit = chromium.new_context().new_page()

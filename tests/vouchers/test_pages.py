@@ -351,3 +351,25 @@ def test_provider_suspend_and_whitelist_forms(app, world, engine):
     assert "新智算中心" in c.get("/vouchers/providers").text
     assert browser(app, "reviewer").post(f"/vouchers/providers/{world.provider_id}/status",
                                          data={"action": "resume"}).status_code == 403
+
+
+def test_provider_issues_a_token_on_the_page_and_it_pushes_bills(app, world, engine):
+    from yuzhi.accounts.models import ApiToken
+
+    c = browser(app, "provider")
+    before = count(engine, ApiToken)
+    r = c.post("/vouchers/tokens", data={"name": "x", "days": "365"})
+    assert r.status_code == 422 and "name" in error_of(r.text)
+    r = c.post("/vouchers/tokens", data={"name": "billing", "days": "9999"})
+    assert r.status_code == 422 and "1 to 730 days" in error_of(r.text)
+    assert count(engine, ApiToken) == before
+    r = c.post("/vouchers/tokens", data={"name": "billing", "days": "30"})
+    assert r.status_code == 201
+    token = by_testid(r.text, "new-token")
+    assert token.startswith("yz_") and token not in c.get("/vouchers/bills").text  # shown once
+    api = TestClient(app)
+    res = api.post("/api/vouchers/bills", headers={"Authorization": f"Bearer {token}"}, json={
+        "invoice_no": "INV-2", "customer_uscc": code(1), "period_start": "2026-04-01", "period_end": "2026-04-30",
+        "amount_fen": 100_00})
+    assert res.status_code == 201 and res.json()["subsidy_fen"] == 20_00
+    assert browser(app, "unit1").post("/vouchers/tokens", data={"name": "billing"}).status_code == 403

@@ -381,18 +381,50 @@ def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser
 # --- bills ------------------------------------------------------------------------------------
 
 
+def _bills_ctx(session: Session, actor: Actor, year: int | None, org_id: int | None) -> dict[str, Any]:
+    p = _programme(session, year)
+    rows, total = service.list_bills(session, actor=actor, year=p.year if p else None,
+                                     org_id=org_id if actor.is_office else None, limit=500)
+    orgs, provs = _names(session)
+    return {"rows": rows, "total": total, "p": p, "years": _years(session), "orgs": orgs, "provs": provs}
+
+
 @router.get("/vouchers/bills", response_class=HTMLResponse)
 @html_errors
 def bills(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
           org_id: int | None = None) -> Response:
     """Bills: a provider sees its customers' bills, a unit its own, the office all."""
     actor = _need(actor)
-    p = _programme(session, year)
-    rows, total = service.list_bills(session, actor=actor, year=p.year if p else None,
-                                     org_id=org_id if actor.is_office else None, limit=500)
-    orgs, provs = _names(session)
-    return _page(request, "vouchers/bills.html", {"rows": rows, "total": total, "p": p, "years": _years(session),
-                                                  "orgs": orgs, "provs": provs}, actor)
+    return _page(request, "vouchers/bills.html", _bills_ctx(session, actor, year, org_id), actor)
+
+
+@router.post("/vouchers/tokens")
+@html_errors
+def new_token(request: Request, session: SessionDep, actor: OptionalUser, name: Annotated[str, Form()] = "",
+              days: Annotated[str, Form()] = "365") -> Response:
+    """A provider operator issues an API token for its billing system; the token is shown once.
+
+    The answer is the page itself (not a redirect): the clear token must never travel in a cookie
+    or a URL, and only its SHA-256 is stored.
+    """
+    from yuzhi.accounts.models import User
+
+    actor = _need(actor)
+    _on_error(request, "vouchers/bills.html", lambda: _bills_ctx(session, actor, None, None))
+    if not actor.is_provider:
+        raise Forbidden("API tokens for pushing bills are issued to provider operators")
+    if not 2 <= len(name.strip()) <= 100:
+        raise InvalidInput("a token needs a name of 2 to 100 characters", field="name",
+                           fix="name it after the system that will use it, e.g. billing-system")
+    if not days.strip().isdigit() or not 1 <= int(days) <= 730:
+        raise InvalidInput(f"{days!r} is not a validity of 1 to 730 days", field="days", fix="e.g. 365")
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise Forbidden("this account cannot hold tokens")
+    row, token = accounts.issue_token(session, user=user, name=name.strip(), days=int(days))
+    ctx = _bills_ctx(session, actor, None, None)
+    ctx["new_token"] = {"token": token, "name": row.name, "expires_at": row.expires_at}
+    return _page(request, "vouchers/bills.html", ctx, actor, status_code=201)
 
 
 @router.get("/vouchers/bills/{bill_id}", response_class=HTMLResponse)

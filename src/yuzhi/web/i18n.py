@@ -115,3 +115,4 @@ register("ja", {
     "effective": "有効", "submitted": "申請中", "disclosure": "公示中", "rejected": "却下", "objected": "再審査",
     "expired": "失効", "Nothing here yet.": "データがありません。",
 })
+register("zh", {"Copy this token now; it is shown only once.": "请立即复制此令牌，它只显示这一次。"})
