@@ -19,7 +19,8 @@ def test_award_walk_through_the_pages(client, engine):
     login(client, "unit1")
     r = client.post("/awards/models", data={
         "name": "豫鼎安澜", "domain": "work_safety", "filing_no": "Henan-YDAL-202504", "filing_date": "2025-04-10",
-        "customer": "平煤神马", "scenario": "井下违规行为识别", "effect": "违规识别准确率 96.2%"}, follow_redirects=True)
+        "customer": "平煤神马", "scenario": "井下违规行为识别", "effect": "违规识别准确率 96.2%"},
+        follow_redirects=True)
     assert r.status_code == 200 and "model 豫鼎安澜 registered" in r.text
     model_id = re.search(r'data-testid="model-(\d+)"', r.text).group(1)
     login(client, "unit2")
