@@ -373,3 +373,22 @@ def test_provider_issues_a_token_on_the_page_and_it_pushes_bills(app, world, eng
         "amount_fen": 100_00})
     assert res.status_code == 201 and res.json()["subsidy_fen"] == 20_00
     assert browser(app, "unit1").post("/vouchers/tokens", data={"name": "billing"}).status_code == 403
+
+
+def test_bills_are_paged(app, world, engine):
+    from yuzhi.vouchers.pages import PER_PAGE
+
+    with transaction(engine) as s:
+        for i in range(PER_PAGE + 5):  # 106 bills in all with the fixture's
+            vouchers.record_bill(s, actor=world.provider, bill_in=BillIn(
+                invoice_no=f"P-{i:03d}", customer_uscc=code(2), period_start=date(2026, 5, 1),
+                period_end=date(2026, 5, 31), amount_fen=100))
+    c = browser(app, "admin")
+    first = c.get("/vouchers/bills?year=2026").text
+    assert by_testid(first, "pager").startswith(f"1–{PER_PAGE} / {PER_PAGE + 6}")
+    assert 'data-testid="prev"' not in first and "P-104" in first and "INV-1<" not in first
+    nxt = re.search(r'href="([^"]+)" data-testid="next"', first).group(1).replace("&amp;", "&")
+    assert nxt == "/vouchers/bills?year=2026&page=2"
+    second = c.get(nxt).text
+    assert by_testid(second, "pager").startswith(f"{PER_PAGE + 1}–{PER_PAGE + 6} / {PER_PAGE + 6}")
+    assert "INV-1<" in second and "P-104" not in second

@@ -179,6 +179,24 @@ def _on_error(request: Request, name: str, build: Callable[[], dict[str, Any]]) 
     request.state.error_page = (name, build)
 
 
+PER_PAGE = 100
+
+
+def _pager(request: Request, total: int, page: int) -> dict[str, Any]:
+    """Range shown and links to the neighbouring pages (other query parameters kept)."""
+    last = max(1, -(-total // PER_PAGE))
+    page = min(max(1, page), last)
+    url = request.url
+
+    def link(n: int) -> str:
+        u = url.include_query_params(page=n)
+        return f"{u.path}?{u.query}"
+
+    return {"page": page, "last": last, "first_row": (page - 1) * PER_PAGE + 1 if total else 0,
+            "last_row": min(total, page * PER_PAGE), "total": total,
+            "prev": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < last else None}
+
+
 def _programme(session: Session, year: int | None) -> Programme | None:
     return reports.programme_or_latest(session, year)
 
@@ -235,10 +253,11 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
 
 
 def _applications_ctx(session: Session, actor: Actor, year: int | None, status: str | None,
-                      form: dict[str, str] | None = None) -> dict[str, Any]:
+                      form: dict[str, str] | None = None, page: int = 1) -> dict[str, Any]:
     p = _programme(session, year)
+    page = max(1, page)
     rows, total = service.list_applications(session, actor=actor, year=p.year if p else None, status=status or None,
-                                            limit=500)
+                                            limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     orgs, provs = _names(session)
     whitelist = [pr for pr in registry.list_all(session) if pr.status == "active"]
     open_years = [q.year for q in service.list_programmes(session) if q.status == ProgrammeStatus.OPEN]
@@ -251,10 +270,12 @@ def _applications_ctx(session: Session, actor: Actor, year: int | None, status: 
 @router.get("/vouchers/applications", response_class=HTMLResponse)
 @html_errors
 def applications(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
-                 status: str | None = None) -> Response:
+                 status: str | None = None, page: int = Query(1, ge=1)) -> Response:
     """Applications with status badges; a unit's apply form lists the provider whitelist."""
     actor = _need(actor)
-    return _page(request, "vouchers/applications.html", _applications_ctx(session, actor, year, status), actor)
+    ctx = _applications_ctx(session, actor, year, status, page=page)
+    ctx["pager"] = _pager(request, ctx["total"], page)
+    return _page(request, "vouchers/applications.html", ctx, actor)
 
 
 @router.post("/vouchers/applications")
@@ -381,10 +402,13 @@ def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser
 # --- bills ------------------------------------------------------------------------------------
 
 
-def _bills_ctx(session: Session, actor: Actor, year: int | None, org_id: int | None) -> dict[str, Any]:
+def _bills_ctx(session: Session, actor: Actor, year: int | None, org_id: int | None,
+               page: int = 1) -> dict[str, Any]:
     p = _programme(session, year)
+    page = max(1, page)
     rows, total = service.list_bills(session, actor=actor, year=p.year if p else None,
-                                     org_id=org_id if actor.is_office else None, limit=500)
+                                     org_id=org_id if actor.is_office else None, limit=PER_PAGE,
+                                     offset=(page - 1) * PER_PAGE)
     orgs, provs = _names(session)
     return {"rows": rows, "total": total, "p": p, "years": _years(session), "orgs": orgs, "provs": provs}
 
@@ -392,10 +416,12 @@ def _bills_ctx(session: Session, actor: Actor, year: int | None, org_id: int | N
 @router.get("/vouchers/bills", response_class=HTMLResponse)
 @html_errors
 def bills(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
-          org_id: int | None = None) -> Response:
+          org_id: int | None = None, page: int = Query(1, ge=1)) -> Response:
     """Bills: a provider sees its customers' bills, a unit its own, the office all."""
     actor = _need(actor)
-    return _page(request, "vouchers/bills.html", _bills_ctx(session, actor, year, org_id), actor)
+    ctx = _bills_ctx(session, actor, year, org_id, page=page)
+    ctx["pager"] = _pager(request, ctx["total"], page)
+    return _page(request, "vouchers/bills.html", ctx, actor)
 
 
 @router.post("/vouchers/tokens")

@@ -116,3 +116,4 @@ register("ja", {
     "expired": "失効", "Nothing here yet.": "データがありません。",
 })
 register("zh", {"Copy this token now; it is shown only once.": "请立即复制此令牌，它只显示这一次。"})
+register("zh", {"Previous": "上一页", "Next": "下一页"})
