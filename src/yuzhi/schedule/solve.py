@@ -290,7 +290,7 @@ def solve(
 
     use_ts = use_tabu and tabu.available() and problem.is_classic and objective == "makespan" and not fixed
     # 2. CP-SAT, short run (or the whole time when tabu search does not apply)
-    first = left() * (0.2 if use_ts else 0.999)
+    first = left() * (0.12 if use_ts else 0.999)
     r1 = run_cp(horizon, start_hint, max(0.05, first))
     stats["cpsat1"] = {"status": r1.status, "objective": r1.objective, "bound": r1.bound}
     if r1.status == "infeasible":
@@ -317,7 +317,7 @@ def solve(
         status = Status.OPTIMAL if r1.status == "optimal" and not reference else Status.FEASIBLE
         return result(status, best, lb if not reference else None)
     # 3. tabu search
-    ts_time = left() * 0.75
+    ts_time = left() * 0.8
     # For a flexible job shop the search works on the machine assignment of the best schedule so
     # far; CP-SAT (stage 4) may then move operations to other machines.
     ts = tabu.tabu_search(_assigned(problem, best), best, time_limit=ts_time, seed=seed)

@@ -121,52 +121,94 @@ def _swap(u, v, mprev, mnext):
     mnext[u] = b
 
 
+@njit(cache=True)
+def _tails(dur, jnext, mnext, n, order, q):
+    """Tails (longest path after each op, excluding it) in reverse topological ``order``."""
+    for t in range(n - 1, -1, -1):
+        i = order[t]
+        best = 0
+        s = jnext[i]
+        if s >= 0 and q[s] + dur[s] > best:
+            best = q[s] + dur[s]
+        s = mnext[i]
+        if s >= 0 and q[s] + dur[s] > best:
+            best = q[s] + dur[s]
+        q[i] = best
+
+
 @njit(cache=True, nogil=True)
 def _search(
     dur,
     mach,
     jprev,
     jnext,
-    mprev0,
-    mnext0,
+    mprev,
+    mnext,
     n,
     n_jobs,
     n_mach,
-    iters_max,
-    time_steps,
+    it0,
+    iters,
     stall_max,
-    seed,
+    tabu,
+    best_in,
     best_mprev,
     best_mnext,
-    deadline_iters,
+    stall_in,
+    seed,
 ):
-    np.random.seed(seed)
-    mprev = mprev0.copy()
-    mnext = mnext0.copy()
+    """Run ``iters`` tabu iterations from the current solution (``mprev``/``mnext``, updated in place).
+
+    Moves are ranked by Taillard's estimate (heads and tails of the swapped pair), exact whenever the
+    new longest path goes through the pair; the real makespan is recomputed once per iteration.
+    Returns ``(best makespan, last iteration, stall counter)``.
+    """
+    if seed >= 0:
+        np.random.seed(seed)
     r = np.zeros(n, np.int64)
+    q = np.zeros(n, np.int64)
     order = np.zeros(n, np.int64)
     indeg = np.zeros(n, np.int64)
     path = np.zeros(n, np.int64)
     mu = np.zeros(2 * n, np.int64)
     mv = np.zeros(2 * n, np.int64)
-    tabu = np.zeros((n, n), np.int64)  # tabu[u, v]: iteration until which making u precede v is tabu
-    cur = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
-    best = cur
-    best_mprev[:] = mprev
-    best_mnext[:] = mnext
-    stall = 0
+    est = np.zeros(2 * n, np.int64)
+    best = best_in
+    stall = stall_in
+    perturb = 0
+    n_restart = 0
     base_tenure = 10 + n_jobs // n_mach
-    it = 0
-    while it < iters_max:
+    it = it0
+    while it < it0 + iters:
         it += 1
-        # heads of the current solution
-        _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+        cnt = _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+        if cnt < n:  # a cycle slipped in (zero durations): go back to the best solution
+            mprev[:] = best_mprev
+            mnext[:] = best_mnext
+            continue
+        _tails(dur, jnext, mnext, n, order, q)
         cmax = 0
         last = -1
         for i in range(n):
             if r[i] + dur[i] > cmax:
                 cmax = r[i] + dur[i]
                 last = i
+        if cmax < best:
+            best = cmax
+            best_mprev[:] = mprev
+            best_mnext[:] = mnext
+            stall = 0
+        else:
+            stall += 1
+        if stall > stall_max:
+            # restart from the best, then a few random critical moves (ignoring the tabu list)
+            n_restart += 1
+            if n_restart % 4 == 0:
+                mprev[:] = best_mprev
+                mnext[:] = best_mnext
+            perturb = 2 + np.random.randint(0, 4)
+            stall = 0
+            continue
         # one critical path, built backwards from the op that ends last
         length = 0
         i = last
@@ -182,7 +224,7 @@ def _search(
                 if p >= 0 and r[p] + dur[p] == r[i]:
                     nxt = p
             i = nxt
-        # path[length-1] is the first op in time; build blocks walking forwards in time
+        # path[length-1] is the first op in time; blocks walking forwards in time (N5 moves)
         nm = 0
         t = length - 1
         first_block = True
@@ -190,7 +232,7 @@ def _search(
             bs = t
             while t - 1 >= 0 and mach[path[t - 1]] == mach[path[bs]] and mnext[path[t]] == path[t - 1]:
                 t -= 1
-            be = t  # block in time order: path[bs], path[bs-1], ..., path[be]
+            be = t
             last_block = be == 0
             if bs - be >= 1:
                 if not first_block:
@@ -203,56 +245,62 @@ def _search(
                     nm += 1
             first_block = False
             t -= 1
-        if nm == 0:
-            break  # the critical path is one job: optimal
         best_move = -1
         best_val = 1 << 60
         n_ok = 0
-        for q in range(nm):
-            u = mu[q]
-            v = mv[q]
-            _swap(u, v, mprev, mnext)
-            val = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
-            _swap(v, u, mprev, mnext)
-            if val >= (1 << 59):
-                continue  # would close a cycle (a job visiting the machine twice)
+        for k in range(nm):
+            u = mu[k]
+            v = mv[k]
+            if jnext[u] == v:
+                continue  # same job: the swap would close a cycle
+            a = mprev[u]
+            b = mnext[v]
+            ru = 0
+            p = jprev[v]
+            if p >= 0:
+                ru = r[p] + dur[p]
+            if a >= 0 and r[a] + dur[a] > ru:
+                ru = r[a] + dur[a]
+            rv_new = ru  # new head of v (now first)
+            ru_new = rv_new + dur[v]
+            p = jprev[u]
+            if p >= 0 and r[p] + dur[p] > ru_new:
+                ru_new = r[p] + dur[p]
+            qu_new = 0
+            s = jnext[u]
+            if s >= 0:
+                qu_new = q[s] + dur[s]
+            if b >= 0 and q[b] + dur[b] > qu_new:
+                qu_new = q[b] + dur[b]
+            qv_new = qu_new + dur[u]
+            s = jnext[v]
+            if s >= 0 and q[s] + dur[s] > qv_new:
+                qv_new = q[s] + dur[s]
+            val = rv_new + dur[v] + qv_new
+            if ru_new + dur[u] + qu_new > val:
+                val = ru_new + dur[u] + qu_new
             mu[n_ok] = u
             mv[n_ok] = v
-            if (val < best and val < best_val) or (tabu[v, u] <= it and val < best_val):
+            est[n_ok] = val
+            if val < best and val < best_val:
+                best_move = n_ok
+                best_val = val
+            elif tabu[v, u] <= it and val < best_val:
                 best_move = n_ok
                 best_val = val
             n_ok += 1
         if n_ok == 0:
-            break
-        if best_move < 0:
+            stall = stall_max + 1  # nothing to do here: restart next iteration
+            continue
+        if best_move < 0 or perturb > 0:
             best_move = np.random.randint(0, n_ok)
+            if perturb > 0:
+                perturb -= 1
         u = mu[best_move]
         v = mv[best_move]
         _swap(u, v, mprev, mnext)
         tabu[u, v] = it + base_tenure + np.random.randint(0, base_tenure + 1)
-        cur = _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
-        if cur < best:
-            best = cur
-            best_mprev[:] = mprev
-            best_mnext[:] = mnext
-            stall = 0
-        else:
-            stall += 1
-        if stall > stall_max:
-            # restart from the best, perturbed by a few random adjacent swaps on critical blocks
-            mprev[:] = best_mprev
-            mnext[:] = best_mnext
-            for _ in range(3):
-                _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
-                # random adjacent pair on a random machine
-                u = np.random.randint(0, n)
-                v = mnext[u]
-                if v >= 0:
-                    _swap(u, v, mprev, mnext)
-                    if _makespan(dur, jprev, mprev, jnext, mnext, n, r, order, indeg) >= (1 << 59):
-                        _swap(v, u, mprev, mnext)
-            stall = 0
-    return best, it
+    return best, it, stall
 
 
 def _arrays(problem: Problem, schedule: list[ScheduledOp]):
@@ -304,41 +352,40 @@ def tabu_search(
     offs, n, dur, mach, jprev, jnext, mprev, mnext = _arrays(problem, initial)
     best_prev = mprev.copy()
     best_next = mnext.copy()
+    tabu = np.zeros((n, n), np.int64)  # tabu[u, v]: until which iteration putting u before v is tabu
     t0 = time.perf_counter()
+    best_val = 1 << 60
+    stall_max = stall
+    it, stall_count, chunk, first = 0, 0, 100, True
     # Run in chunks so the time limit is honoured without timers inside compiled code.
-    chunk = 200
-    cur_prev, cur_next = mprev, mnext
-    best_val = None
-    rnd = seed
     while time.perf_counter() - t0 < time_limit:
-        bp = np.empty_like(mprev)
-        bn = np.empty_like(mnext)
-        val, _ = _search(
+        tc = time.perf_counter()
+        best_val, it, stall_count = _search(
             dur,
             mach,
             jprev,
             jnext,
-            cur_prev,
-            cur_next,
+            mprev,
+            mnext,
             n,
             problem.n_jobs,
             problem.n_machines,
+            it,
             chunk,
-            0,
-            stall,
-            rnd,
-            bp,
-            bn,
-            0,
+            stall_max,
+            tabu,
+            best_val,
+            best_prev,
+            best_next,
+            stall_count,
+            seed if first else -1,
         )
-        rnd += 1
-        if best_val is None or val < best_val:
-            best_val = val
-            best_prev, best_next = bp, bn
-        cur_prev, cur_next = bp, bn
-        elapsed = time.perf_counter() - t0
-        if elapsed < time_limit / 4:
-            chunk = min(chunk * 2, 20000)
+        first = False
+        spent = time.perf_counter() - tc
+        left = time_limit - (time.perf_counter() - t0)
+        # aim for chunks of about a tenth of a second
+        chunk = max(10, min(int(chunk * 0.1 / max(spent, 1e-4)), int(chunk * max(left, 0) / max(spent, 1e-4))))
+    tabu_search.last_iterations = it  # type: ignore[attr-defined]
     r = np.zeros(n, np.int64)
     order = np.zeros(n, np.int64)
     indeg = np.zeros(n, np.int64)
