@@ -90,7 +90,8 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
         "path_chart": charts.path_chart(d.progress.planned_path, d.progress.recomputed_path, actual_pts),
         "quarter_chart": bar_chart([f"Q{q}" for q, _, _ in d.by_quarter],
                                    [(c + e) / core.YI for _, c, e in d.by_quarter], fmt=lambda v: f"{v:,.1f}亿"),
-        "city_chart": hbar_chart([c for c, *_ in d.by_city], [(v + e) / core.YI for _, _, v, e in d.by_city],
+        # estimates are mostly not allocated to a city, so the city chart shows confirmed reports only
+        "city_chart": hbar_chart([c for c, _, v, _ in d.by_city if v], [v / core.YI for _, _, v, _ in d.by_city if v],
                                  fmt=lambda v: f"{v:,.2f}亿"),
         "industry_chart": hbar_chart([i for i, *_ in d.by_industry],
                                      [(v + e) / core.YI for _, _, v, e in d.by_industry],
