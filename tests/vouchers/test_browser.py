@@ -100,7 +100,7 @@ def test_voucher_year_in_the_browser(engine, server, chromium):
     office.get_by_test_id("amount").fill("150,000.00")
     office.get_by_test_id("approve").click()
     office.wait_for_load_state()
-    assert "approved: ¥150,000.00" in text(office, "flash")
+    assert text(office, "flash") == f"申请 {app_id} 已批准：¥150,000.00（已生效）"
     assert text(office, "status") == "已生效"
     assert text(office, "approved") == "¥150,000.00"
 

@@ -44,10 +44,10 @@ from yuzhi.errors import DomainError, Forbidden, InvalidInput
 from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.models import AppStatus, Programme, ProgrammeStatus
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
-from yuzhi.web import exports
+from yuzhi.web import exports, i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.templating import render
+from yuzhi.web.templating import fen, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -135,8 +135,16 @@ def _page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None,
     return response
 
 
-def _done(url: str, message: str) -> RedirectResponse:
-    """Post/redirect/get with a one-shot flash message."""
+def _done(request: Request, url: str, message: str, **params: Any) -> RedirectResponse:
+    """Post/redirect/get with a one-shot flash message in the user's language.
+
+    ``message`` is an English template (the i18n key); ``params`` fill it. Money params are fen
+    and formatted here; status words are translated.
+    """
+    lang = lang_of(request)
+    values = {k: (fen(v) if k.endswith("_fen") else i18n.translate(v, lang) if k == "status" else v)
+              for k, v in params.items()}
+    message = i18n.translate(message, lang).format(**values)
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, samesite="strict", httponly=True)
     return response
@@ -293,7 +301,8 @@ def apply(request: Request, session: SessionDep, actor: OptionalUser,
     app_in = _schema(ApplicationCreate, year=year or 0, provider_id=provider_id or 0, contract_no=contract_no,
                      planned_spend_fen=spend, purpose=purpose)
     a = service.apply(session, actor=actor, app_in=app_in)
-    return _done(f"/vouchers/applications/{a.id}", f"application {a.id} submitted ({a.contract_no})")
+    return _done(request, f"/vouchers/applications/{a.id}", "application {id} submitted ({contract})", id=a.id,
+                 contract=a.contract_no)
 
 
 def _application_ctx(session: Session, actor: Actor, app_id: int) -> dict[str, Any]:
@@ -334,9 +343,10 @@ def review(request: Request, session: SessionDep, actor: OptionalUser, app_id: i
     amount_fen = yuan_to_fen(amount, field="amount", allow_empty=True) if approve else None
     a = service.review(session, actor=actor, app_id=app_id,
                        decision=_schema(Review, approve=approve, amount_fen=amount_fen, reason=reason))
-    msg = (f"application {a.id} approved: ¥{a.approved_fen // 100:,}.{a.approved_fen % 100:02d} ({a.status})"
-           if approve else f"application {a.id} rejected")
-    return _done(f"/vouchers/applications/{a.id}", msg)
+    if approve:
+        return _done(request, f"/vouchers/applications/{a.id}", "application {id} approved: {amount_fen} ({status})",
+                     id=a.id, amount_fen=a.approved_fen, status=a.status)
+    return _done(request, f"/vouchers/applications/{a.id}", "application {id} rejected", id=a.id)
 
 
 # --- disclosure and objections ----------------------------------------------------------------
@@ -362,8 +372,8 @@ def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, 
     _on_error(request, "vouchers/disclosure.html", lambda: _disclosure_ctx(session, None))
     obj_in = _schema(ObjectionCreate, text=text.strip(), submitted_by=submitted_by.strip() or "public")
     o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=obj_in)
-    return _done("/vouchers/disclosure", f"objection {o.id} to application {app_id} recorded; the office will "
-                                         "review it before the quota takes effect")
+    return _done(request, "/vouchers/disclosure", "objection {oid} to application {id} recorded; the office will "
+                 "review it before the quota takes effect", oid=o.id, id=app_id)
 
 
 def _objections_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, Any]:
@@ -396,7 +406,7 @@ def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser
                            fix="say why the objection is upheld or dismissed")
     o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=decision == "uphold",
                                   resolution=resolution.strip())
-    return _done("/vouchers/objections", f"objection {o.id} {o.status}")
+    return _done(request, "/vouchers/objections", "objection {id}: {status}", id=o.id, status=o.status)
 
 
 # --- bills ------------------------------------------------------------------------------------
@@ -486,8 +496,8 @@ def create_settlement(request: Request, session: SessionDep, actor: OptionalUser
     _on_error(request, "vouchers/settlements.html", lambda: _settlements_ctx(session, actor))
     b = service.create_settlement(session, actor=actor, settle_in=_schema(
         SettlementCreate, year=year or 0, payee_id=payee_id.strip() or None))
-    return _done("/vouchers/settlements", f"settlement batch {b.id} created: {len(b.lines)} payees, "
-                                          f"¥{b.total_fen // 100:,}.{b.total_fen % 100:02d}")
+    return _done(request, "/vouchers/settlements", "settlement batch {id} created: {n} payees, {total_fen}", id=b.id,
+                 n=len(b.lines), total_fen=b.total_fen)
 
 
 @router.get("/vouchers/settlements/{batch_id}/export")
@@ -513,7 +523,8 @@ def mark_paid(request: Request, session: SessionDep, actor: OptionalUser, batch_
         raise InvalidInput("a payment reference is required", field="payment_ref",
                            fix="type the treasury's payment document number")
     b = service.mark_paid(session, actor=actor, batch_id=batch_id, payment_ref=payment_ref)
-    return _done("/vouchers/settlements", f"settlement batch {b.id} marked paid ({b.payment_ref})")
+    return _done(request, "/vouchers/settlements", "settlement batch {id} marked paid ({ref})", id=b.id,
+                 ref=b.payment_ref)
 
 
 # --- unit statement ---------------------------------------------------------------------------
@@ -575,7 +586,8 @@ def decide_org(request: Request, session: SessionDep, actor: OptionalUser, org_i
     if decision not in ("approve", "reject"):
         raise InvalidInput("choose approve or reject", field="decision")
     org = accounts.decide_org(session, actor=actor, org_id=org_id, approve=decision == "approve", reason=reason)
-    return _done("/vouchers/organisations?status=pending", f"{org.name}: {org.status}")
+    return _done(request, "/vouchers/organisations?status=pending", "{name}: {status}", name=org.name,
+                 status=org.status)
 
 
 def _register_ctx(form: dict[str, str] | None = None) -> dict[str, Any]:
@@ -598,8 +610,8 @@ def register(request: Request, session: SessionDep, actor: OptionalUser, uscc: A
     _on_error(request, "vouchers/register.html", lambda: _register_ctx(form))
     org = accounts.register_org(session, actor=actor or SYSTEM, org_in=_schema(
         OrgCreate, uscc=uscc.strip(), name=name.strip(), kind=kind, industry=industry.strip()))
-    return _done("/vouchers/register", f"{org.name} ({org.uscc}, {org.city}) registered; the programme office "
-                                       "will review it")
+    return _done(request, "/vouchers/register", "{name} ({uscc}, {city}) registered; the programme office will "
+                 "review it", name=org.name, uscc=org.uscc, city=org.city)
 
 
 # --- providers --------------------------------------------------------------------------------
@@ -635,7 +647,8 @@ def whitelist(request: Request, session: SessionDep, actor: OptionalUser, org_us
     p = registry.whitelist(session, actor=actor, provider_in=_schema(
         ProviderCreate, org_id=org.id, name=name.strip(), criterion=criterion, evidence=evidence.strip(),
         valid_from=valid_from or None, valid_to=valid_to or None))
-    return _done("/vouchers/providers", f"{p.name} whitelisted ({p.valid_from}..{p.valid_to})")
+    return _done(request, "/vouchers/providers", "{name} whitelisted ({start} to {end})", name=p.name,
+                 start=p.valid_from, end=p.valid_to)
 
 
 @router.post("/vouchers/providers/{provider_id}/status")
@@ -648,7 +661,7 @@ def provider_status(request: Request, session: SessionDep, actor: OptionalUser, 
         raise InvalidInput("choose suspend or resume", field="action")
     p = registry.set_status(session, actor=actor, provider_id=provider_id, active=action == "resume",
                             reason=reason)
-    return _done("/vouchers/providers", f"{p.name}: {p.status}")
+    return _done(request, "/vouchers/providers", "{name}: {status}", name=p.name, status=p.status)
 
 
 # --- programme years and year close -----------------------------------------------------------
@@ -686,7 +699,8 @@ def create_programme(request: Request, session: SessionDep, actor: OptionalUser,
     p = service.create_programme(session, actor=actor, prog_in=_schema(
         ProgrammeCreate, year=year or 0, name=name.strip(), pool_fen=pool_fen, unit_cap_fen=cap_fen,
         rate_bp=rate_bp, settlement_mode=settlement_mode, disclosure_days=disclosure_days or 0))
-    return _done("/vouchers/programmes", f"{p.year} programme opened: pool ¥{p.pool_fen // 100:,}")
+    return _done(request, "/vouchers/programmes", "{year} programme opened: pool {pool_fen}", year=p.year,
+                 pool_fen=p.pool_fen)
 
 
 @router.post("/vouchers/programmes/{year}/close")
@@ -699,5 +713,5 @@ def close_year(request: Request, session: SessionDep, actor: OptionalUser, year:
         raise InvalidInput(f"type {year} to confirm closing the year", field="confirm",
                            fix="closing expires all unused quota and refuses further bills; it cannot be undone")
     out = service.close_year(session, actor=actor, year=year)
-    return _done("/vouchers/programmes", f"{year} closed: ¥{out['expired_fen'] // 100:,}."
-                                         f"{out['expired_fen'] % 100:02d} unused quota expired back to the pool")
+    return _done(request, "/vouchers/programmes", "{year} closed: {expired_fen} unused quota expired back to the pool",
+                 year=year, expired_fen=out["expired_fen"])

@@ -117,3 +117,20 @@ register("ja", {
 })
 register("zh", {"Copy this token now; it is shown only once.": "请立即复制此令牌，它只显示这一次。"})
 register("zh", {"Previous": "上一页", "Next": "下一页"})
+register("zh", {  # flash messages of the voucher pages (templates filled after translation)
+    "application {id} submitted ({contract})": "申请 {id} 已提交（合同 {contract}）",
+    "application {id} approved: {amount_fen} ({status})": "申请 {id} 已批准：{amount_fen}（{status}）",
+    "application {id} rejected": "申请 {id} 已驳回",
+    "objection {oid} to application {id} recorded; the office will review it before the quota takes effect":
+        "对申请 {id} 的异议（编号 {oid}）已登记；额度生效前办公室将予以核查",
+    "objection {id}: {status}": "异议 {id}：{status}",
+    "settlement batch {id} created: {n} payees, {total_fen}": "结算批次 {id} 已生成：{n} 个收款方，合计 {total_fen}",
+    "settlement batch {id} marked paid ({ref})": "结算批次 {id} 已标记为已支付（{ref}）",
+    "{name}: {status}": "{name}：{status}",
+    "{name} ({uscc}, {city}) registered; the programme office will review it":
+        "{name}（{uscc}，{city}）已提交注册，等待算力券办公室审核",
+    "{name} whitelisted ({start} to {end})": "{name} 已列入白名单（{start} 至 {end}）",
+    "{year} programme opened: pool {pool_fen}": "{year} 年度计划已开放：资金池 {pool_fen}",
+    "{year} closed: {expired_fen} unused quota expired back to the pool":
+        "{year} 年度已关闭：未使用额度 {expired_fen} 已退回资金池",
+})
