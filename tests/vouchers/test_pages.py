@@ -287,8 +287,13 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
 
 def test_settlement_batch_export_and_paid(app, world, engine):
     c = browser(app, "admin")
-    r = c.post("/vouchers/settlements", data={"year": "2026"})
+    form = c.get("/vouchers/settlements").text
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', form)
+    assert [(v, t.replace("&nbsp;", "").split(" · ")[-1]) for v, t in options] == [
+        ("2026:", "¥2,469.13"), (f"2026:{world.provider_id}", "¥2,469.13")]
+    r = c.post("/vouchers/settlements", data={"target": f"2026:{world.provider_id}"})
     assert r.status_code == 303
+    assert "当前没有待结算金额" in c.get("/vouchers/settlements").text
     with transaction(engine) as s:
         batch = s.scalar(select(SettlementBatch))
         assert (batch.total_fen, batch.province_fen, batch.city_fen) == (SUBSIDY_FEN, 123_457, 123_456)

@@ -476,9 +476,21 @@ def bill(request: Request, session: SessionDep, actor: OptionalUser, bill_id: in
 
 
 def _settlements_ctx(session: Session, actor: Actor) -> dict[str, Any]:
+    from yuzhi.ledger import service as ledger
+
     rows = service.list_settlements(session, actor=actor)
-    years = {p.id: p.year for p in service.list_programmes(session)}
-    return {"rows": rows, "years_by_id": years, "open_years": _years(session)}
+    programmes = service.list_programmes(session)
+    orgs, provs = _names(session)
+    due: list[tuple[str, str, int]] = []  # (form value "year:payee", label, amount due in fen)
+    for p in programmes:
+        ptype = service.payee_type_for(p.settlement_mode)
+        prefix = f"payable:{p.year}:{ptype}:"
+        owed = {int(k.rsplit(":", 1)[1]): v for k, v in ledger.balances_like(session, prefix).items() if v > 0}
+        if owed:
+            due.append((f"{p.year}:", f"{p.year} · {len(owed)}", sum(owed.values())))
+            names = provs if ptype == "provider" else orgs
+            due += [(f"{p.year}:{pid}", f"{p.year} · {names.get(pid, pid)}", v) for pid, v in sorted(owed.items())]
+    return {"rows": rows, "years_by_id": {p.id: p.year for p in programmes}, "due": due}
 
 
 @router.get("/vouchers/settlements", response_class=HTMLResponse)
@@ -491,9 +503,13 @@ def settlements(request: Request, session: SessionDep, actor: OptionalUser) -> R
 @router.post("/vouchers/settlements")
 @html_errors
 def create_settlement(request: Request, session: SessionDep, actor: OptionalUser,
-                      year: Annotated[str, Form()] = "", payee_id: Annotated[str, Form()] = "") -> Response:
+                      target: Annotated[str, Form()] = "", year: Annotated[str, Form()] = "",
+                      payee_id: Annotated[str, Form()] = "") -> Response:
+    """Settle a year's payables: ``target`` is ``"<year>:"`` (every payee) or ``"<year>:<payee id>"``."""
     actor = _need(actor, office=True)
     _on_error(request, "vouchers/settlements.html", lambda: _settlements_ctx(session, actor))
+    if target:
+        year, _, payee_id = target.partition(":")
     b = service.create_settlement(session, actor=actor, settle_in=_schema(
         SettlementCreate, year=year or 0, payee_id=payee_id.strip() or None))
     return _done(request, "/vouchers/settlements", "settlement batch {id} created: {n} payees, {total_fen}", id=b.id,

@@ -134,3 +134,4 @@ register("zh", {  # flash messages of the voucher pages (templates filled after 
     "{year} closed: {expired_fen} unused quota expired back to the pool":
         "{year} 年度已关闭：未使用额度 {expired_fen} 已退回资金池",
 })
+register("zh", {"payees": "个收款方", "Nothing is payable now.": "当前没有待结算金额。"})
