@@ -29,7 +29,7 @@ def test_file_confirm_and_the_dashboard_moves(client, engine):
                                             "rd_spend_yuan": "1", "employees": 1, "ai_products": 1})
     assert bad.status_code == 422 and "ai_revenue_yuan" in bad.text
     up = client.post("/kpi/reports/upload", files={"file": ("q.xlsx", workbook([[code(1), 2026, 1, "x", 1, 1, 1]]))})
-    assert up.status_code == 422 and "季度报表!D2" in up.text
+    assert up.status_code == 422 and "季度报表!D2" in up.text and up.headers["content-type"].startswith("text/html")
     login(client, "reviewer")
     queue = client.get("/kpi/reports")
     rid = re.search(r'data-testid="confirm-(\d+)"', queue.text).group(1)

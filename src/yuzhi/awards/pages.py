@@ -20,8 +20,8 @@ from yuzhi.accounts.models import Organisation
 from yuzhi.awards import service
 from yuzhi.awards.models import AiModel, AwardProgrammeStatus, ModelDomain
 from yuzhi.awards.schemas import AwardApply, AwardReview, CaseCreate, ModelCreate, Verify
+from yuzhi.awards.webforms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.errors import InvalidInput
-from yuzhi.vouchers.pages import _done, _need, _on_error, _page, _schema, html_errors, yuan_to_fen
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 
@@ -63,8 +63,8 @@ def _ctx(session: Session, actor: Actor) -> dict[str, Any]:
 @html_errors
 def awards_home(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     """Registry and awards: an organisation sees its own models and applications; the office sees all."""
-    actor = _need(actor)
-    return _page(request, "awards/index.html", _ctx(session, actor), actor)
+    actor = need(actor)
+    return page(request, "awards/index.html", _ctx(session, actor), actor)
 
 
 @router.post("/awards/models")
@@ -74,13 +74,19 @@ def register_model(request: Request, session: SessionDep, actor: OptionalUser, n
                    filing_date: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
                    customer: Annotated[str, Form()] = "", scenario: Annotated[str, Form()] = "",
                    effect: Annotated[str, Form()] = "") -> Response:
-    actor = _need(actor)
-    _on_error(request, "awards/index.html", lambda: _ctx(session, actor))
-    cases = [_schema(CaseCreate, customer=customer, scenario=scenario, effect=effect)] if customer.strip() else []
-    m = service.register_model(session, actor=actor, model_in=_schema(
-        ModelCreate, name=name, domain=domain, filing_no=filing_no, description=description, cases=cases,
-        filing_date=date.fromisoformat(filing_date) if filing_date else None))
-    return _done("/awards", f"model {m.name} registered; the office will verify its filing")
+    actor = need(actor)
+    on_error(request, "awards/index.html", lambda: _ctx(session, actor))
+    case = {"customer": customer, "scenario": scenario, "effect": effect}
+    cases = [validated(CaseCreate, case)] if customer.strip() else []
+    try:
+        fdate = date.fromisoformat(filing_date) if filing_date else None
+    except ValueError:
+        raise InvalidInput(f"filing date {filing_date!r} is not a date", field="filing_date",
+                           fix="use the form's date picker (YYYY-MM-DD)") from None
+    m = service.register_model(session, actor=actor, model_in=validated(ModelCreate, {
+        "name": name, "domain": domain, "filing_no": filing_no, "description": description, "cases": cases,
+        "filing_date": fdate}))
+    return done("/awards", f"model {m.name} registered; the office will verify its filing")
 
 
 @router.post("/awards/models/{model_id}/cases")
@@ -88,19 +94,19 @@ def register_model(request: Request, session: SessionDep, actor: OptionalUser, n
 def add_case(request: Request, session: SessionDep, actor: OptionalUser, model_id: int,
              customer: Annotated[str, Form()], scenario: Annotated[str, Form()],
              effect: Annotated[str, Form()]) -> Response:
-    actor = _need(actor)
+    actor = need(actor)
     service.add_case(session, actor=actor, model_id=model_id,
-                     case_in=_schema(CaseCreate, customer=customer, scenario=scenario, effect=effect))
-    return _done("/awards", "case added")
+                     case_in=validated(CaseCreate, {"customer": customer, "scenario": scenario, "effect": effect}))
+    return done("/awards", "case added")
 
 
 @router.post("/awards/models/{model_id}/verify")
 @html_errors
 def verify(request: Request, session: SessionDep, actor: OptionalUser, model_id: int,
            approve: Annotated[bool, Form()], reason: Annotated[str, Form()] = "") -> Response:
-    actor = _need(actor, office=True)
+    actor = need(actor, office=True)
     m = service.verify_model(session, actor=actor, model_id=model_id, decision=Verify(approve=approve, reason=reason))
-    return _done("/awards", f"model {m.name}: {m.status}")
+    return done("/awards", f"model {m.name}: {m.status}")
 
 
 @router.post("/awards/applications")
@@ -108,12 +114,12 @@ def verify(request: Request, session: SessionDep, actor: OptionalUser, model_id:
 def apply(request: Request, session: SessionDep, actor: OptionalUser, year: Annotated[int, Form()],
           model_id: Annotated[int, Form()], requested_yuan: Annotated[str, Form()],
           summary: Annotated[str, Form()] = "") -> Response:
-    actor = _need(actor)
-    _on_error(request, "awards/index.html", lambda: _ctx(session, actor))
-    a = service.apply(session, actor=actor, app_in=_schema(
-        AwardApply, year=year, model_id=model_id, summary=summary,
-        requested_fen=yuan_to_fen(requested_yuan, field="requested_yuan")))
-    return _done("/awards", f"award application {a.id} submitted")
+    actor = need(actor)
+    on_error(request, "awards/index.html", lambda: _ctx(session, actor))
+    a = service.apply(session, actor=actor, app_in=validated(AwardApply, {
+        "year": year, "model_id": model_id, "summary": summary,
+        "requested_fen": yuan_to_fen(requested_yuan, field="requested_yuan")}))
+    return done("/awards", f"award application {a.id} submitted")
 
 
 @router.post("/awards/applications/{app_id}/review")
@@ -125,8 +131,8 @@ async def review(request: Request, session: SessionDep, actor: OptionalUser, app
 @html_errors
 def _review(*, request: Request, session: SessionDep, actor: OptionalUser, app_id: int, form: dict[str, Any]
             ) -> Response:
-    actor = _need(actor, office=True)
-    _on_error(request, "awards/index.html", lambda: _ctx(session, actor))
+    actor = need(actor, office=True)
+    on_error(request, "awards/index.html", lambda: _ctx(session, actor))
     scores: dict[str, int] = {}
     for k, v in form.items():
         if k.startswith("score_") and str(v).strip():
@@ -137,32 +143,32 @@ def _review(*, request: Request, session: SessionDep, actor: OptionalUser, app_i
                                    fix="score each criterion with a whole number") from None
     approve = str(form.get("approve", "")) == "true"
     amount = yuan_to_fen(str(form.get("amount_yuan", "")), field="amount_yuan", allow_empty=True)
-    a = service.review(session, actor=actor, app_id=app_id, decision=_schema(
-        AwardReview, approve=approve, scores=scores, amount_fen=amount, reason=str(form.get("reason", ""))))
-    return _done("/awards", f"award application {a.id}: {a.status}")
+    a = service.review(session, actor=actor, app_id=app_id, decision=validated(AwardReview, {
+        "approve": approve, "scores": scores, "amount_fen": amount, "reason": str(form.get("reason", ""))}))
+    return done("/awards", f"award application {a.id}: {a.status}")
 
 
 @router.post("/awards/applications/{app_id}/pay")
 @html_errors
 def pay(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
         payment_ref: Annotated[str, Form()]) -> Response:
-    actor = _need(actor, admin=True)
+    actor = need(actor, admin=True)
     a = service.pay(session, actor=actor, app_id=app_id, payment_ref=payment_ref)
-    return _done("/awards", f"award application {a.id} paid ({payment_ref})")
+    return done("/awards", f"award application {a.id} paid ({payment_ref})")
 
 
 @router.post("/awards/applications/{app_id}/revoke")
 @html_errors
 def revoke(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
            reason: Annotated[str, Form()]) -> Response:
-    actor = _need(actor, office=True)
+    actor = need(actor, office=True)
     a = service.revoke(session, actor=actor, app_id=app_id, reason=reason)
-    return _done("/awards", f"award application {a.id} revoked")
+    return done("/awards", f"award application {a.id} revoked")
 
 
 @router.get("/awards/disclosure", response_class=HTMLResponse)
 @html_errors
 def disclosure(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
     """Public disclosure (公示) of approved and paid awards."""
-    return _page(request, "awards/disclosure.html", {"rows": service.disclosure(session, year=year),
+    return page(request, "awards/disclosure.html", {"rows": service.disclosure(session, year=year),
                                                      "year": year}, actor)

@@ -11,16 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
-from yuzhi.errors import InvalidInput
+from yuzhi.awards.webforms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.kpi import charts, core, reports, service
 from yuzhi.kpi.schemas import EstimateIn, ReportIn, RobotIn
-from yuzhi.vouchers.pages import _done, _need, _on_error, _page, _schema, html_errors, yuan_to_fen
 from yuzhi.web import i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
@@ -46,17 +44,6 @@ i18n.register("zh", {
 })
 
 
-def _validated(cls: type[BaseModel], data: dict[str, Any]) -> Any:
-    """Build an input model from form fields (a field may be called ``model``); errors become InvalidInput."""
-    try:
-        return cls(**data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidInput(first.get("msg", "invalid value").removeprefix("Value error, "), field=loc or None,
-                           fix="correct this field and submit again") from None
-
-
 def _year(year: int | None) -> int:
     return year or datetime.now(UTC).year
 
@@ -79,7 +66,7 @@ def kpi_home(request: Request, actor: OptionalUser) -> Response:
 @html_errors
 def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
     """Progress to 160 bn by 2027: path chart, scale cards, by quarter / city / industry, instruments."""
-    actor = _need(actor, office=True)
+    actor = need(actor, office=True)
     y = _year(year)
     d = reports.dashboard(session, actor=actor, year=y)
     actual_pts = [(s.year, s.total_fen, s.complete) for s in d.scales if s.total_fen]
@@ -100,7 +87,7 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
         "sectors": core.ROBOT_SECTORS, "industries": [*core.INDUSTRIES, core.OTHER_INDUSTRY],
         "estimates": service.list_estimates(session, year=y),
     }
-    return _page(request, "kpi/dashboard.html", ctx, actor)
+    return page(request, "kpi/dashboard.html", ctx, actor)
 
 
 @router.post("/kpi/estimates")
@@ -109,11 +96,11 @@ def set_estimate(request: Request, session: SessionDep, actor: OptionalUser, yea
                  quarter: Annotated[int, Form()], industry: Annotated[str, Form()],
                  amount_yuan: Annotated[str, Form()], basis: Annotated[str, Form()],
                  city: Annotated[str, Form()] = "", firms: Annotated[int, Form()] = 0) -> Response:
-    actor = _need(actor, office=True)
-    est = _schema(EstimateIn, year=year, quarter=quarter, industry=industry, city=city, firms=firms, basis=basis,
-                  ai_revenue_fen=yuan_to_fen(amount_yuan, field="amount_yuan"))
+    actor = need(actor, office=True)
+    est = validated(EstimateIn, {"year": year, "quarter": quarter, "industry": industry, "city": city, "firms": firms,
+                                 "basis": basis, "ai_revenue_fen": yuan_to_fen(amount_yuan, field="amount_yuan")})
     service.set_estimate(session, actor=actor, est_in=est)
-    return _done(f"/kpi/dashboard?year={year}", f"estimate recorded: {year} Q{quarter} {industry}")
+    return done(f"/kpi/dashboard?year={year}", f"estimate recorded: {year} Q{quarter} {industry}")
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -133,10 +120,10 @@ def _reports_ctx(session: Session, actor: Actor, year: int | None, status: str |
 def reports_page(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
                  status: str | None = None) -> Response:
     """Enterprise: its own quarters with the filing form and Excel upload. Office: the review queue."""
-    actor = _need(actor)
+    actor = need(actor)
     if actor.is_office and status is None:
         status = "submitted"
-    return _page(request, "kpi/reports.html", _reports_ctx(session, actor, year, status), actor)
+    return page(request, "kpi/reports.html", _reports_ctx(session, actor, year, status), actor)
 
 
 @router.post("/kpi/reports")
@@ -145,40 +132,34 @@ def file_report(request: Request, session: SessionDep, actor: OptionalUser, year
                 quarter: Annotated[int, Form()], ai_revenue_yuan: Annotated[str, Form()],
                 rd_spend_yuan: Annotated[str, Form()], employees: Annotated[int, Form()],
                 ai_products: Annotated[int, Form()]) -> Response:
-    actor = _need(actor)
-    _on_error(request, "kpi/reports.html", lambda: _reports_ctx(session, actor, None, None))
-    r = service.submit_report(session, actor=actor, report_in=_schema(
-        ReportIn, year=year, quarter=quarter, employees=employees, ai_products=ai_products,
-        ai_revenue_fen=_fen0(ai_revenue_yuan, "ai_revenue_yuan"), rd_spend_fen=_fen0(rd_spend_yuan, "rd_spend_yuan")))
+    actor = need(actor)
+    on_error(request, "kpi/reports.html", lambda: _reports_ctx(session, actor, None, None))
+    r = service.submit_report(session, actor=actor, report_in=validated(ReportIn, {
+        "year": year, "quarter": quarter, "employees": employees, "ai_products": ai_products,
+        "ai_revenue_fen": yuan_to_fen(ai_revenue_yuan, field="ai_revenue_yuan", allow_zero=True),
+        "rd_spend_fen": yuan_to_fen(rd_spend_yuan, field="rd_spend_yuan", allow_zero=True)}))
     flags = service.flags_of(r)
     msg = f"{year} Q{quarter} filed" + (f" with {len(flags)} flag(s) for the office to check" if flags else "")
-    return _done("/kpi/reports", msg)
-
-
-def _fen0(text: str, field: str) -> int:
-    """Like ``yuan_to_fen`` but zero is a valid figure (no AI revenue this quarter)."""
-    if (text or "").strip() in ("0", "0.0", "0.00"):
-        return 0
-    return int(yuan_to_fen(text, field=field) or 0)
+    return done("/kpi/reports", msg)
 
 
 @router.post("/kpi/reports/upload")
 @html_errors
 async def upload(request: Request, session: SessionDep, actor: OptionalUser,
                  file: Annotated[UploadFile, File()]) -> Response:
-    actor = _need(actor)
-    _on_error(request, "kpi/reports.html", lambda: _reports_ctx(session, actor, None, None))
+    actor = need(actor)
+    on_error(request, "kpi/reports.html", lambda: _reports_ctx(session, actor, None, None))
     rows = service.upload_reports(session, actor=actor, data=await file.read())
-    return _done("/kpi/reports", f"{len(rows)} quarter(s) filed from {file.filename}")
+    return done("/kpi/reports", f"{len(rows)} quarter(s) filed from {file.filename}")
 
 
 @router.post("/kpi/reports/{report_id}/decision")
 @html_errors
 def decide(request: Request, session: SessionDep, actor: OptionalUser, report_id: int,
            confirm: Annotated[bool, Form()], note: Annotated[str, Form()] = "") -> Response:
-    actor = _need(actor, office=True)
+    actor = need(actor, office=True)
     r = service.decide_report(session, actor=actor, report_id=report_id, confirm=confirm, note=note)
-    return _done("/kpi/reports", f"report {r.id} ({r.year} Q{r.quarter}) {r.status}")
+    return done("/kpi/reports", f"report {r.id} ({r.year} Q{r.quarter}) {r.status}")
 
 
 # --- robots ---------------------------------------------------------------------------------------
@@ -199,8 +180,8 @@ def _robots_ctx(session: Session, actor: Actor, year: int) -> dict[str, Any]:
 @html_errors
 def robots(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
     """Embodied-AI robot deployments (an organisation sees its own) and progress to the year's target."""
-    actor = _need(actor)
-    return _page(request, "kpi/robots.html", _robots_ctx(session, actor, _year(year)), actor)
+    actor = need(actor)
+    return page(request, "kpi/robots.html", _robots_ctx(session, actor, _year(year)), actor)
 
 
 @router.post("/kpi/robots")
@@ -210,12 +191,12 @@ def register_robots(request: Request, session: SessionDep, actor: OptionalUser, 
                     quantity: Annotated[int, Form()], deployed_on: Annotated[date, Form()],
                     status: Annotated[str, Form()] = "deployed", made_in_henan: Annotated[bool, Form()] = False,
                     site: Annotated[str, Form()] = "") -> Response:
-    actor = _need(actor)
-    _on_error(request, "kpi/robots.html", lambda: _robots_ctx(session, actor, _year(None)))
+    actor = need(actor)
+    on_error(request, "kpi/robots.html", lambda: _robots_ctx(session, actor, _year(None)))
     fields = {"maker": maker, "model": model, "sector": sector, "quantity": quantity, "deployed_on": deployed_on,
               "status": status, "made_in_henan": made_in_henan, "site": site}
-    r = service.register_robots(session, actor=actor, robot_in=_validated(RobotIn, fields))
-    return _done("/kpi/robots", f"{r.quantity} × {r.model} registered")
+    r = service.register_robots(session, actor=actor, robot_in=validated(RobotIn, fields))
+    return done("/kpi/robots", f"{r.quantity} × {r.model} registered")
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -228,6 +209,6 @@ def public(request: Request, session: SessionDep, actor: OptionalUser, year: int
     y = _year(year)
     s = reports.public_summary(session, year=y)
     chart = charts.path_chart(s.planned_path, [], [(s.latest_year, s.latest_fen, True)])
-    return _page(request, "kpi/public.html", {
+    return page(request, "kpi/public.html", {
         "s": s, "year": y, "yi": _yi, "chart": chart, "sectors": core.ROBOT_SECTORS,
         "robot_bar": charts.progress_bar(s.robots_deployed, s.robots_target)}, actor)

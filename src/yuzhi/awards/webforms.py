@@ -1,0 +1,131 @@
+"""Small page helpers shared by the awards and kpi pages (post/redirect/get, errors on the form).
+
+They follow the voucher pages' conventions — a domain error rolls the request's transaction back
+*before* the page is rendered and is shown with its field and fix; a successful form answers 303
+with a one-shot flash message — but live here so these pages do not depend on another domain's
+private helpers. Both sync and async handlers are supported (file uploads are async).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.errors import DomainError, Forbidden, InvalidInput
+from yuzhi.web.templating import render
+
+FLASH_COOKIE = "yuzhi_flash"  # the same one-shot cookie as the voucher pages
+
+
+class LoginRequired(Exception):
+    """An anonymous visitor on a private page; answered with a redirect to /login."""
+
+
+def need(actor: Actor | None, *, office: bool = False, admin: bool = False) -> Actor:
+    if actor is None:
+        raise LoginRequired
+    if admin and not actor.is_admin:
+        raise Forbidden("this page needs an office administrator account")
+    if office and not actor.is_office:
+        raise Forbidden("this page is for the programme office")
+    return actor
+
+
+def page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None, *, status_code: int = 200,
+         error: DomainError | None = None) -> Response:
+    raw = request.cookies.get(FLASH_COOKIE)
+    flash = unquote(raw) if raw else None
+    response = render(request, name, {"flash": flash, "error": error, **ctx}, status_code=status_code, actor=actor)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def done(url: str, message: str) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, samesite="strict", httponly=True)
+    return response
+
+
+def on_error(request: Request, name: str, build: Callable[[], dict[str, Any]]) -> None:
+    """Show a failed form again (with the error above it) instead of the bare error page."""
+    request.state.error_page = (name, build)
+
+
+def _error_response(request: Request, session: Session | None, actor: Actor | None, exc: DomainError) -> Response:
+    if session is not None:
+        session.rollback()
+    retry = getattr(request.state, "error_page", None)
+    if retry is not None:
+        name, build = retry
+        try:
+            return page(request, name, build(), actor, status_code=exc.status_code, error=exc)
+        except DomainError:
+            if session is not None:
+                session.rollback()
+    return page(request, "awards/error.html", {}, actor, status_code=exc.status_code, error=exc)
+
+
+def html_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into an HTML page (after a rollback) and anonymous visitors into /login."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def awrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except LoginRequired:
+                return RedirectResponse("/login", status_code=303)
+            except DomainError as exc:
+                return _error_response(kwargs["request"], kwargs.get("session"), kwargs.get("actor"), exc)
+        return awrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LoginRequired:
+            return RedirectResponse("/login", status_code=303)
+        except DomainError as exc:
+            return _error_response(kwargs["request"], kwargs.get("session"), kwargs.get("actor"), exc)
+    return wrapper
+
+
+def validated(cls: type[BaseModel], data: dict[str, Any]) -> Any:
+    """Build an input model from form fields; the first validation error becomes InvalidInput."""
+    try:
+        return cls(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(first.get("msg", "invalid value").removeprefix("Value error, "), field=loc or None,
+                           fix="correct this field and submit again") from None
+
+
+def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False, allow_zero: bool = False) -> int | None:
+    """An amount typed in yuan ('12,345.67', '¥800') as integer fen, exactly (Decimal; > 2 decimals refused)."""
+    raw = (text or "").replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    if not raw:
+        if allow_empty:
+            return None
+        raise InvalidInput("an amount is required", field=field, fix="type an amount in yuan, e.g. 12345.67")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not an amount", field=field,
+                           fix="type an amount in yuan with at most two decimals, e.g. 12345.67") from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(f"{text!r} has more than two decimals", field=field,
+                           fix="amounts are exact to the fen (0.01 yuan)")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInput(f"{text!r} is not a positive amount", field=field, fix="type an amount above 0")
+    return int(value * 100)
