@@ -142,9 +142,6 @@ def _parse_jsplib(text: str, name: str) -> Problem:
         return _parse_taillard(lines, name)
     hdr_no, n, m, _ = _header(lines)
     body = lines[1:]
-    if len(body) < n:
-        last = body[-1][0] if body else hdr_no
-        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     rows = []
     for no, toks in body[:n]:
         vals = _ints(no, toks)
@@ -154,6 +151,9 @@ def _parse_jsplib(text: str, name: str) -> Problem:
                 field=f"line {no}",
             )
         rows.append((no, vals))
+    if len(body) < n:
+        last = body[-1][0] if body else hdr_no
+        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     for no, toks in body[n:]:
         raise InvalidInput(f"unexpected extra line after {n} jobs: {' '.join(toks)!r}", field=f"line {no}")
     all_m = [v for _, r in rows for v in r[0::2]]
@@ -174,9 +174,6 @@ def _parse_fjs(text: str, name: str) -> Problem:
     lines = _lines(text)
     n, m, third = _header_fjs(lines)
     body = lines[1:]
-    if len(body) < n:
-        last = body[-1][0] if body else lines[0][0]
-        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     raw_jobs: list[tuple[int, list[list[tuple[int, int]]]]] = []
     for no, toks in body[:n]:
         vals = _ints(no, toks)
@@ -203,6 +200,9 @@ def _parse_fjs(text: str, name: str) -> Problem:
         if pos != len(vals):
             raise InvalidInput(f"{len(vals) - pos} extra numbers after {n_ops} operations", field=f"line {no}")
         raw_jobs.append((no, ops))
+    if len(body) < n:
+        last = body[-1][0] if body else lines[0][0]
+        raise InvalidInput(f"header says {n} jobs but only {len(body)} job lines follow", field=f"line {last + 1}")
     for no, toks in body[n:]:
         raise InvalidInput(f"unexpected extra line after {n} jobs: {' '.join(toks)!r}", field=f"line {no}")
     all_m = [mm for _, ops in raw_jobs for op in ops for mm, _ in op]

@@ -282,10 +282,7 @@ def _search(
             mu[n_ok] = u
             mv[n_ok] = v
             est[n_ok] = val
-            if val < best and val < best_val:
-                best_move = n_ok
-                best_val = val
-            elif tabu[v, u] <= it and val < best_val:
+            if (val < best and val < best_val) or (tabu[v, u] <= it and val < best_val):
                 best_move = n_ok
                 best_val = val
             n_ok += 1

@@ -1,0 +1,138 @@
+"""Stored production plans: solve an organisation's workbook or JSON problem and keep the result.
+
+Keyword-only functions taking the caller's ``session``; they never commit (the caller owns the
+transaction). Every query is scoped to the caller's organisation (the office sees all; another
+tenant's plan is a 404). Every write is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.audit import service as audit
+from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.schedule.models import Plan
+from yuzhi.schedule.problem import Problem
+from yuzhi.schedule.schemas import PlanCreate
+
+__all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of"]
+
+
+def _org_for_write(actor: Actor, org_id: int | None) -> int:
+    if actor.is_office:
+        if org_id is None:
+            raise InvalidInput("office users must say which organisation", field="org_id", fix="pass org_id")
+        return org_id
+    if actor.org_id is None:
+        raise InvalidInput("your account belongs to no organisation", field="org_id")
+    if org_id is not None and org_id != actor.org_id:
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    return actor.org_id
+
+
+def _snap(plan: Plan) -> dict[str, object]:
+    return {
+        "name": plan.name,
+        "objective": plan.objective,
+        "status": plan.status,
+        "objective_value": plan.objective_value,
+        "makespan": plan.makespan,
+        "n_orders": plan.n_orders,
+    }
+
+
+def create(session: Session, *, actor: Actor, problem: Problem, plan_in: PlanCreate) -> Plan:
+    """Solve ``problem`` and store the plan (also when infeasible: the reason is kept)."""
+    from yuzhi.schedule.objectives import check_objective
+    from yuzhi.schedule.solve import solve
+
+    org_id = _org_for_write(actor, plan_in.org_id)
+    check_objective(plan_in.objective)
+    result = solve(problem, time_limit=plan_in.time_limit, workers=plan_in.workers, objective=plan_in.objective)
+    plan = Plan(
+        org_id=org_id,
+        name=plan_in.name or problem.name or "plan",
+        objective=plan_in.objective,
+        status=result.status.value,
+        objective_value=result.objective,
+        lower_bound=result.lower_bound,
+        makespan=result.makespan,
+        n_orders=problem.n_jobs,
+        n_machines=problem.n_machines,
+        runtime_s=round(result.runtime, 3),
+        reason=result.reason[:500],
+        problem=problem.to_dict(),
+        schedule=result.to_dict(),
+        created_by=actor.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="schedule.plan.create",
+        entity="schedule_plan",
+        entity_id=plan.id,
+        after=_snap(plan),
+        org_id=org_id,
+    )
+    return plan
+
+
+def create_from_file(session: Session, *, actor: Actor, filename: str, content: bytes, plan_in: PlanCreate) -> Plan:
+    """Read an uploaded instance (Excel workbook, JSON, JSPLIB or FJS text) and :func:`create` a plan."""
+    from yuzhi.schedule.readers import read_instance
+
+    name = Path(filename or "plan.xlsx").name
+    if not content:
+        raise InvalidInput("the uploaded file is empty", field="file", fix="choose a workbook or JSON file")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        problem = read_instance(path)
+    if plan_in.name in ("", "plan"):
+        plan_in = plan_in.model_copy(update={"name": Path(name).stem})
+    return create(session, actor=actor, problem=problem, plan_in=plan_in)
+
+
+def get(session: Session, *, actor: Actor, plan_id: int) -> Plan:
+    """One plan visible to the caller."""
+    plan = session.get(Plan, plan_id)
+    if plan is None or (not actor.is_office and plan.org_id != actor.org_id):
+        raise NotFound(f"plan {plan_id} not found", field="plan_id")
+    return plan
+
+
+def get_all(session: Session, *, actor: Actor, limit: int = 100, offset: int = 0) -> tuple[list[Plan], int]:
+    """Plans visible to the caller, newest first, with the total count."""
+    from sqlalchemy import func
+
+    stmt = select(Plan)
+    count = select(func.count(Plan.id))
+    if not actor.is_office:
+        stmt = stmt.where(Plan.org_id == actor.org_id)
+        count = count.where(Plan.org_id == actor.org_id)
+    rows = list(session.scalars(stmt.order_by(Plan.id.desc()).limit(limit).offset(offset)))
+    return rows, int(session.scalar(count) or 0)
+
+
+def problem_of(plan: Plan) -> Problem:
+    """The stored instance of a plan."""
+    return Problem.from_dict(plan.problem)
+
+
+def gantt_html(session: Session, *, actor: Actor, plan_id: int) -> str:
+    """The self-contained Gantt page of a plan."""
+    from yuzhi.schedule.check import schedule_from_json
+    from yuzhi.schedule.gantt import render_html
+
+    plan = get(session, actor=actor, plan_id=plan_id)
+    ops = schedule_from_json(plan.schedule)
+    return render_html(
+        problem_of(plan), ops, title=plan.name, status=plan.status, objective=plan.objective, value=plan.objective_value
+    )
