@@ -105,9 +105,17 @@ def test_job_runs_meters_charges_and_bills(engine, tmp_path, store, kind, slurm_
     assert "done" in log
 
 
-def test_failed_job_is_free_under_free_policy(engine, tmp_path, store):
-    w = setup_world(engine, tmp_path, policy="free")
-    job = run_until_done(engine, store, submit(engine, w, store, "import sys; sys.exit(4)"))
+@pytest.fixture(params=["local", "slurm"])
+def kind(request, slurm_skip_reason):
+    if request.param == "slurm" and slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    return request.param
+
+
+def test_failed_job_is_free_under_free_policy(engine, tmp_path, store, kind):
+    """Hold released on failure: nothing charged, nothing billed."""
+    w = setup_world(engine, tmp_path, policy="free", kind=kind)
+    job = run_until_done(engine, store, submit(engine, w, store, "import sys, time; time.sleep(1.2); sys.exit(4)"))
     assert (job.status, job.exit_code, job.reason) == ("failed", 4, "exit code 4")
     assert job.charge_fen == 0 and job.price_fen >= 1 and job.bill_id is None
     assert account(engine, w.unit_orgs[0]) == (100_000, 0, 0)
@@ -115,7 +123,7 @@ def test_failed_job_is_free_under_free_policy(engine, tmp_path, store):
 
 def test_failed_job_is_charged_under_charged_policy(engine, tmp_path, store):
     w = setup_world(engine, tmp_path, policy="charged")
-    job = run_until_done(engine, store, submit(engine, w, store, "import sys; sys.exit(4)"))
+    job = run_until_done(engine, store, submit(engine, w, store, "import sys, time; time.sleep(1.2); sys.exit(4)"))
     assert job.status == "failed" and job.charge_fen == job.price_fen >= 1 and job.bill_id is not None
 
 
@@ -134,8 +142,8 @@ def test_cancel_queued_releases_hold(engine, tmp_path, store):
     assert account(engine, w.unit_orgs[0]) == (100_000, 0, 0)
 
 
-def test_cancel_running_charges_time_used(engine, tmp_path, store):
-    w = setup_world(engine, tmp_path)
+def test_cancel_running_charges_time_used(engine, tmp_path, store, kind):
+    w = setup_world(engine, tmp_path, kind=kind)
     job_id = submit(engine, w, store, "import time; time.sleep(60)")
     deadline = time.monotonic() + 30
     while True:
@@ -168,9 +176,9 @@ def test_budget_is_never_exceeded_by_concurrent_submissions(engine, tmp_path, st
     assert account(engine, w.unit_orgs[0]) == (600, 600, 0)
 
 
-def test_restart_between_submit_and_commit_does_not_run_twice(engine, tmp_path, store):
+def test_restart_between_submit_and_commit_does_not_run_twice(engine, tmp_path, store, kind):
     """The engine accepted the job but the platform died before recording it."""
-    w = setup_world(engine, tmp_path)
+    w = setup_world(engine, tmp_path, kind=kind)
     job_id = submit(engine, w, store, "print('ran once')")
     with transaction(engine) as s:
         job = s.get(ComputeJob, job_id)
@@ -296,3 +304,44 @@ def test_tenants_see_only_their_jobs(engine, tmp_path, store):
         assert service.get_job(s, actor=w.admin, job_id=job_id).id == job_id
         with pytest.raises(NotFound):
             service.get_account(s, actor=w.units[1], org_id=w.unit_orgs[0])
+
+
+def test_worker_killed_mid_job_is_reconciled(engine, db_url, tmp_path, store, kind):
+    """A worker process dispatches a job and is killed (SIGKILL) while it runs; a new worker
+    finds the job's true outcome: one run, metered, charged and billed once."""
+    import subprocess
+
+    w = setup_world(engine, tmp_path, kind=kind)
+    job_id = submit(engine, w, store, "import time; time.sleep(4); print('finished once')")
+    code = (
+        "import time\n"
+        "from yuzhi.compute import flows, service\n"
+        "from yuzhi.compute.store import ArtifactStore\n"
+        "from yuzhi.db import make_engine\n"
+        f"engine = make_engine({db_url!r})\n"
+        f"store = ArtifactStore({str(store.root)!r})\n"
+        "while True:\n"
+        "    service.tick(engine, store=store, biller=flows.bill_job)\n"
+        "    time.sleep(0.1)\n"
+    )
+    worker = subprocess.Popen([PY, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with transaction(engine) as s:
+                status = s.get(ComputeJob, job_id).status
+            if status == "running":
+                break
+            assert worker.poll() is None, "the worker died on its own"
+            assert time.monotonic() < deadline, f"job still {status} after 60 s"
+            time.sleep(0.1)
+    finally:
+        worker.kill()
+        worker.wait()
+    job = run_until_done(engine, store, job_id)
+    assert job.status == "succeeded" and job.bill_id is not None
+    assert job.charge_fen == job.price_fen == -(-job.elapsed_s // 1) >= 2
+    with transaction(engine) as s:
+        assert service.job_log(s, actor=w.units[0], job_id=job_id, store=store).count("finished once") == 1
+        assert s.scalar(select(func.count()).select_from(Bill).where(Bill.invoice_no == f"YZJOB-{job_id}")) == 1
+    assert account(engine, w.unit_orgs[0]) == (100_000, 0, job.charge_fen)

@@ -240,7 +240,8 @@ class SlurmBackend(Backend):
             alloc_cpus=int(tres.get("cpu", 0) or 0), alloc_gpus=int(tres.get("gres/gpu", 0) or 0),
             alloc_mem_bytes=parse_size(tres.get("mem", ""), "M"), max_rss_bytes=rss,
             exit_code=parse_exit(exit_text) if state.is_terminal else None,
-            reason=state_text if state_text.split(" ")[0] not in ("COMPLETED", "RUNNING", "PENDING") else "",
+            # Only states that say more than our JobState (OUT_OF_MEMORY, NODE_FAIL, "CANCELLED by 0" ...).
+            reason="" if state_text in ("COMPLETED", "RUNNING", "PENDING", "FAILED", "TIMEOUT") else state_text,
         )
 
     def check(self) -> str | None:
