@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts import uscc
 from yuzhi.accounts.actor import SYSTEM, Actor, Role
-from yuzhi.accounts.models import OrgKind, User
+from yuzhi.accounts.models import Organisation, OrgKind, User
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
 from yuzhi.compute import registry
 from yuzhi.compute.models import Criterion
@@ -206,3 +206,7 @@ def _load(s) -> None:  # type: ignore[no-untyped-def]
     batch = vouchers.create_settlement(s, actor=admin, settle_in=SettlementCreate(year=2026, payee_id=kg.id))
     vouchers.mark_paid(s, actor=admin, batch_id=batch.id, payment_ref="豫财建〔2026〕算力券-第1批")
     vouchers.create_settlement(s, actor=admin, settle_in=SettlementCreate(year=2026, payee_id=sc.id))
+
+    from yuzhi.demo_awards import load_awards_demo
+
+    load_awards_demo(s, admin, {**orgs, **{p.name: s.get(Organisation, p.org_id) for p in providers.values()}})
