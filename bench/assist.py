@@ -14,6 +14,7 @@ Data: ``../shared/data/assist/cn-safety-law``; gold questions: ``bench/data/assi
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from yuzhi.config import shared_data_dir
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = "hybrid norm (1:1)"
 GOLD = ROOT / "bench" / "data" / "assist_gold.jsonl"
+OFFTOPIC = ROOT / "bench" / "data" / "assist_offtopic.txt"
 
 
 def ranked_keys(ix: KnowledgeIndex, scores: np.ndarray, k: int = 10) -> list[tuple[str, str]]:
@@ -64,22 +66,28 @@ def main() -> int:
         folder = ROOT / "var" / "assist-bench-index"
         t = time.perf_counter()
         rep = build_index([data], folder)
-        print(f"index (cached, {len(rep.unchanged)} unchanged / {len(rep.added) + len(rep.updated)} built): "
-              f"{time.perf_counter() - t:.1f} s, {rep.n_passages} passages")
+        print(
+            f"index (cached, {len(rep.unchanged)} unchanged / {len(rep.added) + len(rep.updated)} built): "
+            f"{time.perf_counter() - t:.1f} s, {rep.n_passages} passages"
+        )
         tmp = None
     else:
         tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
         folder = tmp / "index"
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         rep = build_index([data], folder)
-        full = time.perf_counter() - t
+        full, full_cpu = time.perf_counter() - t, time.process_time() - c
         t = time.perf_counter()
         rep2 = build_index([data], folder)
         again = time.perf_counter() - t
-        print(f"index from scratch: {full:.1f} s for {rep.n_files} files, {rep.n_passages} passages "
-              f"(floor < 120 s)")
-        print(f"re-index, nothing changed: {again:.2f} s ({len(rep2.unchanged)} files reused) "
-              f"= {again / full:.3f}x the full build")
+        print(
+            f"index from scratch: {full:.1f} s wall, {full_cpu:.1f} s CPU (all threads) for {rep.n_files} files, "
+            f"{rep.n_passages} passages (floor < 120 s); load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        print(
+            f"re-index, nothing changed: {again:.2f} s ({len(rep2.unchanged)} files reused) "
+            f"= {again / full:.3f}x the full build"
+        )
 
     ix = KnowledgeIndex(folder)
     questions = [r["question"] for r in gold_rows]
@@ -96,17 +104,20 @@ def main() -> int:
         "bm25 + glossary": bm25_s,
         "dense": dense_s,
         "hybrid rrf (1:1)": [fuse([b, d], method="rrf") for b, d in zip(bm25_s, dense_s, strict=True)],
-        "hybrid rrf (1:2)": [fuse([b, d], method="rrf", weights=[1, 2])
-                             for b, d in zip(bm25_s, dense_s, strict=True)],
+        "hybrid rrf (1:2)": [fuse([b, d], method="rrf", weights=[1, 2]) for b, d in zip(bm25_s, dense_s, strict=True)],
         "hybrid norm (1:1)": [fuse([b, d], method="norm") for b, d in zip(bm25_s, dense_s, strict=True)],
-        "hybrid norm (1:2)": [fuse([b, d], method="norm", weights=[1, 2])
-                              for b, d in zip(bm25_s, dense_s, strict=True)],
-        "hybrid norm (2:1)": [fuse([b, d], method="norm", weights=[2, 1])
-                              for b, d in zip(bm25_s, dense_s, strict=True)],
+        "hybrid norm (1:2)": [
+            fuse([b, d], method="norm", weights=[1, 2]) for b, d in zip(bm25_s, dense_s, strict=True)
+        ],
+        "hybrid norm (2:1)": [
+            fuse([b, d], method="norm", weights=[2, 1]) for b, d in zip(bm25_s, dense_s, strict=True)
+        ],
     }
     print("\nretrieval (all questions; ratio vs BM25 alone)")
-    print(f"{'method':22s} {'R@1':>6s} {'R@5':>6s} {'MRR':>6s}  {'xR@5':>5s} {'xMRR':>5s}  "
-          + "  ".join(f"{lg}:R@5/MRR" for lg in langs))
+    print(
+        f"{'method':22s} {'R@1':>6s} {'R@5':>6s} {'MRR':>6s}  {'xR@5':>5s} {'xMRR':>5s}  "
+        + "  ".join(f"{lg}:R@5/MRR" for lg in langs)
+    )
     base = None
     for name, scores in variants.items():
         ranked = [ranked_keys(ix, s) for s in scores]
@@ -118,9 +129,11 @@ def main() -> int:
             idx = [i for i, r in enumerate(gold_rows) if r.get("lang") == lg]
             ml = retrieval_metrics([ranked[i] for i in idx], [gold[i] for i in idx])
             per.append(f"{ml['recall@5']:.2f}/{ml['mrr']:.2f}".rjust(len(lg) + 9))
-        print(f"{name:22s} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['mrr']:6.3f}  "
-              f"{m['recall@5'] / max(base['recall@5'], 1e-9):5.2f} {m['mrr'] / max(base['mrr'], 1e-9):5.2f}  "
-              + "  ".join(per))
+        print(
+            f"{name:22s} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['mrr']:6.3f}  "
+            f"{m['recall@5'] / max(base['recall@5'], 1e-9):5.2f} {m['mrr'] / max(base['mrr'], 1e-9):5.2f}  "
+            + "  ".join(per)
+        )
 
     # ---- BM25 tokenizer variants (BM25 alone, Chinese questions and all)
     print("\nBM25 + glossary, tokenizer variants (R@5 / MRR)")
@@ -138,11 +151,24 @@ def main() -> int:
 
     # ---- misses of the default hybrid, for error analysis
     hyb = variants[DEFAULT]
-    misses = [(r["id"], r["question"]) for r, s, g in zip(gold_rows, hyb, gold, strict=True)
-              if first_hit_rank(ranked_keys(ix, s, 5), g) == 0]
+    misses = [
+        (r["id"], r["question"])
+        for r, s, g in zip(gold_rows, hyb, gold, strict=True)
+        if first_hit_rank(ranked_keys(ix, s, 5), g) == 0
+    ]
     print(f"\nhybrid misses at 5: {len(misses)}")
     for qid, q in misses[:15]:
         print(f"  {qid} {q}")
+
+    # ---- "not covered" decisions of the extractive answer (coverage threshold on BM25)
+    from yuzhi.assist.answer import is_covered, min_bm25_for
+
+    thr = min_bm25_for(len(ix))
+    off = [ln.strip() for ln in OFFTOPIC.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    g_cov = sum(is_covered(ix.search(q, k=5), min_bm25=thr) for q in questions)
+    o_cov = sum(is_covered(ix.search(q, k=5), min_bm25=thr) for q in off)
+    print(f"\ncoverage (threshold {thr:.1f}): gold answered {g_cov}/{len(questions)}, "
+          f"off-topic refused {len(off) - o_cov}/{len(off)}")
 
     # ---- latency of the full search call (tokenise + BM25 + embed query + fuse + top-k)
     print("\nsearch latency per question, k=5 (ms)")
@@ -157,8 +183,10 @@ def main() -> int:
         lat[mode] = xs
     b50 = pct(lat["bm25"], 50)
     for mode, xs in lat.items():
-        print(f"  {mode:7s} p50 {pct(xs, 50):7.1f}  p95 {pct(xs, 95):7.1f}  max {max(xs) * 1000:7.1f}  "
-              f"(p50 {pct(xs, 50) / b50:5.1f}x BM25)")
+        print(
+            f"  {mode:7s} p50 {pct(xs, 50):7.1f}  p95 {pct(xs, 95):7.1f}  max {max(xs) * 1000:7.1f}  "
+            f"(p50 {pct(xs, 50) / b50:5.1f}x BM25)"
+        )
     print("floors: recall@5 >= 0.90, MRR >= 0.75, search p95 < 300 ms, index < 120 s")
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
