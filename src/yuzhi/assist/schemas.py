@@ -1,0 +1,93 @@
+"""Pydantic I/O for the assistant's API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class KnowledgeBaseCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=1000)
+    scope: Literal["public", "org"] = "org"
+    org_id: int | None = Field(default=None, description="Owner (office only; members always own their KB).")
+
+
+class KnowledgeBaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    scope: str
+    org_id: int | None
+    n_passages: int
+    indexed_at: datetime | None
+    created_at: datetime
+
+
+class DocumentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kb_id: int
+    filename: str
+    sha256: str
+    size: int
+    n_passages: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SearchIn(BaseModel):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(default=5, ge=1, le=50)
+    kb_ids: list[int] | None = Field(default=None, description="Limit to these knowledge bases (default: all visible).")
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    k: int = Field(default=5, ge=1, le=20)
+    kb_ids: list[int] | None = None
+
+
+class HitRead(BaseModel):
+    kb_id: int
+    kb_name: str
+    rank: int
+    source: str
+    article: str
+    text: str
+    score: float
+    title: str
+    chapter: str
+
+
+class CitationRead(BaseModel):
+    kb_id: int
+    source: str
+    article: str
+    text: str
+    highlighted: str
+    title: str
+
+
+class AnswerRead(BaseModel):
+    question: str
+    answer: str
+    mode: str
+    covered: bool
+    model: str | None
+    citations: list[CitationRead]
+    warnings: list[str]
+
+
+class ArticleRead(BaseModel):
+    kb_id: int
+    source: str
+    article: str
+    title: str
+    chapter: str
+    text: str

@@ -1,0 +1,298 @@
+"""Per-organisation knowledge bases: create, upload, search and ask, scoped to the caller.
+
+Visibility: the office sees every knowledge base; a member sees the public ones and those of
+their own organisation; anyone else's is a 404 (it does not exist *for them*). Writing to a
+public base needs an office account; writing to an organisation's base needs a member of that
+organisation (or the office). Every write is audited in the caller's transaction.
+
+Files and indexes live under ``get_settings().home / "assist" / "kb-<id>"``. An upload is parsed
+before anything is written, so a bad file changes nothing; the index is then rebuilt
+incrementally (only the new or changed file is embedded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import Actor
+from yuzhi.assist.answer import Answer, extractive_answer, llm_answer, min_bm25_for
+from yuzhi.assist.hybrid import norm_fusion
+from yuzhi.assist.index import Hit, KnowledgeIndex, build_index
+from yuzhi.assist.llm import LLM, LLMUnavailable, from_settings
+from yuzhi.assist.models import Document, KnowledgeBase
+from yuzhi.assist.parsing import SUFFIXES, parse_file
+from yuzhi.assist.schemas import KnowledgeBaseCreate
+from yuzhi.audit import service as audit
+from yuzhi.config import get_settings
+from yuzhi.db import utcnow
+from yuzhi.errors import Forbidden, InvalidInput, NotFound
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def storage_root() -> Path:
+    """Where knowledge-base files and indexes are kept."""
+    return get_settings().home / "assist"
+
+
+def kb_dir(kb_id: int) -> Path:
+    return storage_root() / f"kb-{kb_id}"
+
+
+def _snapshot(kb: KnowledgeBase) -> dict[str, object]:
+    return {"name": kb.name, "scope": kb.scope, "org_id": kb.org_id, "n_passages": kb.n_passages}
+
+
+# ---------------------------------------------------------------- knowledge bases
+
+
+def create_kb(session: Session, *, actor: Actor, kb_in: KnowledgeBaseCreate) -> KnowledgeBase:
+    """Create a knowledge base: public (office only) or owned by an organisation."""
+    if kb_in.scope == "public":
+        if not actor.is_office:
+            raise Forbidden("only the programme office may create public knowledge bases", field="scope",
+                            fix="Create an organisation knowledge base (scope 'org') instead.")
+        org_id = None
+    elif actor.is_office:
+        if kb_in.org_id is None:
+            raise InvalidInput("an organisation knowledge base needs org_id", field="org_id",
+                               fix="Give the owning organisation's id, or use scope 'public'.")
+        org_id = kb_in.org_id
+    else:
+        if actor.org_id is None:
+            raise Forbidden("your account belongs to no organisation", field="scope")
+        if kb_in.org_id not in (None, actor.org_id):
+            raise Forbidden("you can only create knowledge bases for your own organisation", field="org_id")
+        org_id = actor.org_id
+    kb = KnowledgeBase(name=kb_in.name.strip(), description=kb_in.description, scope=kb_in.scope, org_id=org_id)
+    session.add(kb)
+    session.flush()
+    audit.record(session, actor=actor, action="assist.kb.create", entity="assist_knowledge_base", entity_id=kb.id,
+                 after=_snapshot(kb), org_id=org_id)
+    return kb
+
+
+def _visible(actor: Actor):  # type: ignore[no-untyped-def]
+    if actor.is_office:
+        return True
+    if actor.org_id is None:
+        return KnowledgeBase.scope == "public"
+    return or_(KnowledgeBase.scope == "public", KnowledgeBase.org_id == actor.org_id)
+
+
+def get_all_kbs(session: Session, *, actor: Actor) -> list[KnowledgeBase]:
+    """Knowledge bases this caller may read, public first."""
+    stmt = select(KnowledgeBase).where(_visible(actor)).order_by(KnowledgeBase.scope.desc(), KnowledgeBase.id)
+    return list(session.scalars(stmt))
+
+
+def get_kb(session: Session, *, actor: Actor, kb_id: int) -> KnowledgeBase:
+    """One knowledge base the caller may read (another tenant's is a 404)."""
+    kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.id == kb_id, _visible(actor)))
+    if kb is None:
+        raise NotFound(f"knowledge base {kb_id} not found", field="kb_id")
+    return kb
+
+
+def _check_write(actor: Actor, kb: KnowledgeBase) -> None:
+    if actor.is_office:
+        return
+    if kb.scope == "public":
+        raise Forbidden("public knowledge bases are managed by the programme office", field="kb_id")
+    if kb.org_id != actor.org_id:  # not reachable through get_kb, kept as a second lock
+        raise NotFound(f"knowledge base {kb.id} not found", field="kb_id")
+
+
+# ---------------------------------------------------------------- documents
+
+
+_SAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff()（）《》\-. ]+")
+
+
+def clean_filename(name: str) -> str:
+    """A safe file name (no folders, no control characters) with a supported suffix."""
+    base = Path((name or "").replace("\\", "/")).name.strip()
+    base = _SAFE_NAME.sub("_", base)
+    if not base or base.startswith("."):
+        raise InvalidInput("the file has no usable name.", field="file", fix="Name it e.g. 动火作业规程.docx.")
+    if Path(base).suffix.lower() not in SUFFIXES:
+        raise InvalidInput(f"{base}: unsupported file type.", field="file",
+                           fix=f"Upload one of {', '.join(SUFFIXES)}.")
+    return base
+
+
+def get_all_documents(session: Session, *, actor: Actor, kb_id: int) -> list[Document]:
+    kb = get_kb(session, actor=actor, kb_id=kb_id)
+    return list(session.scalars(select(Document).where(Document.kb_id == kb.id).order_by(Document.filename)))
+
+
+def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tuple[str, bytes]]) -> list[Document]:
+    """Add or replace files (name, content) and re-index the knowledge base.
+
+    Every file is validated and parsed first; if any is bad nothing is written.
+    """
+    kb = get_kb(session, actor=actor, kb_id=kb_id)
+    _check_write(actor, kb)
+    if not files:
+        raise InvalidInput("no files given.", field="file")
+    staging = kb_dir(kb.id) / ".staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    prepared: list[tuple[str, bytes, int]] = []
+    try:
+        for name, data in files:
+            fname = clean_filename(name)
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise InvalidInput(f"{fname} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB.", field="file")
+            tmp = staging / fname
+            tmp.write_bytes(data)
+            n = len(parse_file(tmp))  # raises InvalidInput with the file name
+            prepared.append((fname, data, n))
+    finally:
+        for f in staging.iterdir():
+            f.unlink()
+    files_dir = kb_dir(kb.id) / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    out: list[Document] = []
+    for fname, data, n in prepared:
+        (files_dir / fname).write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        doc = session.scalar(select(Document).where(Document.kb_id == kb.id, Document.filename == fname))
+        before = None if doc is None else {"sha256": doc.sha256, "size": doc.size}
+        if doc is None:
+            doc = Document(kb_id=kb.id, filename=fname, sha256=digest, size=len(data), n_passages=n)
+            session.add(doc)
+        else:
+            doc.sha256, doc.size, doc.n_passages = digest, len(data), n
+        session.flush()
+        audit.record(session, actor=actor, action="assist.document.upload", entity="assist_document",
+                     entity_id=doc.id, before=before,
+                     after={"kb_id": kb.id, "filename": fname, "sha256": digest, "size": len(data)}, org_id=kb.org_id)
+        out.append(doc)
+    _reindex(kb)
+    return out
+
+
+def delete_document(session: Session, *, actor: Actor, kb_id: int, doc_id: int) -> None:
+    """Remove a file from the knowledge base and its index."""
+    kb = get_kb(session, actor=actor, kb_id=kb_id)
+    _check_write(actor, kb)
+    doc = session.scalar(select(Document).where(Document.id == doc_id, Document.kb_id == kb.id))
+    if doc is None:
+        raise NotFound(f"document {doc_id} not found", field="doc_id")
+    audit.record(session, actor=actor, action="assist.document.delete", entity="assist_document", entity_id=doc.id,
+                 before={"kb_id": kb.id, "filename": doc.filename, "sha256": doc.sha256}, org_id=kb.org_id)
+    (kb_dir(kb.id) / "files" / doc.filename).unlink(missing_ok=True)
+    session.delete(doc)
+    session.flush()
+    _reindex(kb)
+
+
+def _reindex(kb: KnowledgeBase) -> None:
+    files_dir = kb_dir(kb.id) / "files"
+    index_dir = kb_dir(kb.id) / "index"
+    if not files_dir.is_dir() or not any(files_dir.iterdir()):
+        import shutil
+
+        shutil.rmtree(index_dir, ignore_errors=True)
+        kb.n_passages = 0
+    else:
+        report = build_index([files_dir], index_dir)
+        kb.n_passages = report.n_passages
+    kb.indexed_at = utcnow()
+
+
+# ---------------------------------------------------------------- search and ask
+
+
+@lru_cache(maxsize=32)
+def _load(index_dir: str, stamp: float) -> KnowledgeIndex:
+    return KnowledgeIndex(index_dir)
+
+
+def _index_of(kb: KnowledgeBase) -> KnowledgeIndex | None:
+    d = kb_dir(kb.id) / "index"
+    mf = d / "manifest.json"
+    if not mf.is_file():
+        return None
+    return _load(str(d), mf.stat().st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class KbHit:
+    kb_id: int
+    kb_name: str
+    hit: Hit
+
+
+def _targets(session: Session, actor: Actor, kb_ids: list[int] | None) -> list[KnowledgeBase]:
+    if kb_ids:
+        return [get_kb(session, actor=actor, kb_id=i) for i in dict.fromkeys(kb_ids)]
+    return get_all_kbs(session, actor=actor)
+
+
+def search(session: Session, *, actor: Actor, query: str, k: int = 5, kb_ids: list[int] | None = None) -> list[KbHit]:
+    """Search every knowledge base the caller may read (or the given ones) and merge the results.
+
+    Each index returns its own top ``k``; the merged candidates are re-fused on their raw BM25
+    and cosine scores, so a weak match in one base does not outrank a strong one in another.
+    """
+    if not (query or "").strip():
+        raise InvalidInput("the question is empty.", field="query", fix="Type a question.")
+    cands: list[KbHit] = []
+    for kb in _targets(session, actor, kb_ids):
+        ix = _index_of(kb)
+        if ix is None or len(ix) == 0:
+            continue
+        cands += [KbHit(kb.id, kb.name, h) for h in ix.search(query, k=k)]
+    if not cands:
+        return []
+    fused = norm_fusion([np.array([c.hit.bm25 for c in cands]), np.array([c.hit.dense for c in cands])])
+    order = sorted(range(len(cands)), key=lambda i: (-fused[i], i))[:k]
+    out = []
+    for r, i in enumerate(order, start=1):
+        c = cands[i]
+        h = c.hit
+        out.append(KbHit(c.kb_id, c.kb_name, Hit(source=h.source, article=h.article, text=h.text,
+                                                   score=float(fused[i]), rank=r, title=h.title, chapter=h.chapter,
+                                                   path=h.path, bm25=h.bm25, dense=h.dense)))
+    return out
+
+
+def ask(session: Session, *, actor: Actor, question: str, k: int = 5, kb_ids: list[int] | None = None,
+        llm: LLM | None = None, use_configured_llm: bool = True) -> tuple[Answer, dict[tuple[str, str], int]]:
+    """Answer from the caller's knowledge bases. Returns the answer and, per cited (source,
+    article), the knowledge base it came from (for links to the article)."""
+    kb_hits = search(session, actor=actor, query=question, k=k, kb_ids=kb_ids)
+    hits = [kh.hit for kh in kb_hits]
+    where = {(kh.hit.source, kh.hit.article): kh.kb_id for kh in kb_hits}
+    n_total = sum(kb.n_passages for kb in _targets(session, actor, kb_ids)) or 1
+    threshold = min_bm25_for(n_total)
+    if llm is None and use_configured_llm:
+        llm = from_settings()
+    if llm is None:
+        return extractive_answer(question.strip(), hits, min_bm25=threshold), where
+    try:
+        return llm_answer(question.strip(), hits, llm), where
+    except LLMUnavailable as exc:
+        ans = extractive_answer(question.strip(), hits, min_bm25=threshold)
+        ans.warnings.append(f"language model unavailable ({exc}); extractive answer given instead")
+        return ans, where
+
+
+def get_article(session: Session, *, actor: Actor, kb_id: int, source: str, article: str):  # type: ignore[no-untyped-def]
+    """The full text of one cited article (what a citation link opens)."""
+    kb = get_kb(session, actor=actor, kb_id=kb_id)
+    ix = _index_of(kb)
+    if ix is not None:
+        for p in ix.passages:
+            if p.source == source and p.article == article:
+                return p
+    raise NotFound(f"{source} {article} not found in knowledge base {kb_id}", field="article")
