@@ -240,6 +240,7 @@ def test_disclosure_objection_and_uphold(app, engine):
     assert r.status_code == 303
     assert f"对申请 {app_id} 的异议" in by_testid(public.get("/vouchers/disclosure").text, "flash")
     office = browser(app, "reviewer")
+    assert by_testid(office.get("/vouchers/dashboard").text, "open-objections") == "异议 1"
     objections = office.get("/vouchers/objections").text
     with transaction(engine) as s:
         oid = s.scalar(select(Objection.id))
@@ -276,6 +277,7 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
     with transaction(engine) as s:
         org = s.scalar(select(Organisation).where(Organisation.uscc == good))
         assert (org.status, org.city, org.kind) == ("pending", "郑州", "university")
+    assert by_testid(office.get("/vouchers/dashboard").text, "pending-orgs") == "待审核注册 1"
     page = office.get("/vouchers/organisations?status=pending").text
     assert f"decide-form-{org.id}" in page
     r = office.post(f"/vouchers/organisations/{org.id}/decision", data={"decision": "reject", "reason": ""})

@@ -58,9 +58,8 @@ NAV = [
     ("Bills", "/vouchers/bills", "any"),
     ("Settlement", "/vouchers/settlements", "office"),
     ("Disclosure", "/vouchers/disclosure", "public"),
-    ("Objections", "/vouchers/objections", "office"),
     ("Statement", "/vouchers/statement", "any"),
-    ("Organisations", "/vouchers/organisations", "any"),
+    ("Organisations", "/vouchers/organisations", "office"),
     ("Providers", "/vouchers/providers", "public"),
     ("Programme", "/vouchers/programmes", "office"),
 ]
@@ -252,9 +251,11 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
     providers_chart = hbar_chart([n for n, _ in d.by_provider], [v / 100 for _, v in d.by_provider],
                                  fmt=lambda v: f"¥{v:,.2f}")
     pct = (lambda a: f"{100 * a / d.pool_fen:.1f}%") if d.pool_fen else (lambda a: "—")
+    open_objections = len(service.list_objections(session, actor=actor, status="open"))
+    pending_orgs = accounts.list_orgs(session, actor=actor, status="pending", limit=1)[1]
     return _page(request, "vouchers/dashboard.html", {
         "d": d, "p": p, "years": _years(session), "chart": chart, "providers_chart": providers_chart,
-        "pct": pct}, actor)
+        "pct": pct, "open_objections": open_objections, "pending_orgs": pending_orgs}, actor)
 
 
 # --- applications -----------------------------------------------------------------------------

@@ -135,3 +135,4 @@ register("zh", {  # flash messages of the voucher pages (templates filled after 
         "{year} 年度已关闭：未使用额度 {expired_fen} 已退回资金池",
 })
 register("zh", {"payees": "个收款方", "Nothing is payable now.": "当前没有待结算金额。"})
+register("zh", {"Registrations to review": "待审核注册"})
