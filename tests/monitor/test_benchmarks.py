@@ -14,11 +14,12 @@ from yuzhi.monitor.benchmarks import (
     evaluate_skab,
     load_nab,
     load_skab,
+    nab_run,
     nab_score,
     scaled_sigmoid,
     skab_binary,
 )
-from yuzhi.monitor.detectors import MahalanobisDetector, NoveltyStreamDetector
+from yuzhi.monitor.detectors import MahalanobisDetector
 
 DATA = shared_data_dir() / "monitoring"
 
@@ -75,5 +76,5 @@ def test_nab_floor_and_window_bookkeeping():
     files = load_nab(DATA / "nab")
     labels = json.loads((DATA / "nab" / "labels" / "combined_windows.json").read_text())
     assert sum(len(f.windows) for f in files) == sum(len(labels[f.name]) for f in files)
-    r = nab_score(files, [NoveltyStreamDetector().score_samples(f.values) for f in files])
+    r = nab_score(files, nab_run(files))
     assert r["standard"]["score"] >= 60.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from yuzhi.errors import InvalidInput
-from yuzhi.monitor.detectors import MahalanobisDetector, NoveltyStreamDetector
+from yuzhi.monitor.detectors import MahalanobisDetector, NoveltyStreamDetector, samples_per_day
 
 SENSORS = ("current", "flow", "pressure", "vibration")
 
@@ -97,3 +97,21 @@ def test_novelty_stream_detector():
     assert s[100:800].max() < 0.99999
     again = NoveltyStreamDetector()
     assert [again.update(v) for v in x] == s.tolist()
+
+
+def test_seasonal_forecaster_learns_the_daily_pattern_and_flags_a_missing_peak():
+    rng = np.random.default_rng(1)
+    day = 100
+    x = np.tile(np.r_[np.zeros(70), np.full(30, 10.0)], 30) + rng.normal(0, 0.3, 3000)
+    x[2570:2600] = rng.normal(0, 0.3, 30)          # day 25: the daily peak never comes
+    s = NoveltyStreamDetector(period=day).score_samples(x)
+    assert s[1200:2500].max() < 0.99               # learnt peaks are not anomalies
+    assert s[2570:2600].max() >= 0.99              # the missing one is
+    level_only = NoveltyStreamDetector(period=0).score_samples(x)
+    assert level_only[2560:2620].max() < 0.5           # the level forecaster alone cannot see it
+
+
+def test_samples_per_day():
+    t = np.datetime64("2026-01-01T00:00") + np.arange(10) * np.timedelta64(5, "m")
+    assert samples_per_day(t) == 288
+    assert samples_per_day(np.datetime64("2026-01-01") + np.arange(10) * np.timedelta64(1, "D")) == 0

@@ -224,16 +224,15 @@ def eval_nab(
     from rich.table import Table
 
     from yuzhi.monitor import benchmarks as B
-    from yuzhi.monitor.detectors import NoveltyStreamDetector
 
     files = B.load_nab(directory)
-    runs = {"yuzhi novelty+likelihood (ours)": lambda x: NoveltyStreamDetector().score_samples(x)}
+    runs = {"yuzhi forecaster-likelihood (ours)": lambda fs: B.nab_run(fs)}
     if baselines:
-        runs["windowed Gaussian (same run)"] = B.windowed_gaussian
+        runs["windowed Gaussian (same run)"] = lambda fs: [B.windowed_gaussian(f.values) for f in fs]
     t = Table("detector", "standard", "low FP", "low FN",
               title=f"NAB, {len(files)} files, {sum(len(f.windows) for f in files)} windows")
-    for name, fn in runs.items():
-        scores = [fn(f.values) for f in track(files, description=name)]
+    for name, fn in track(list(runs.items()), description="NAB"):
+        scores = fn(files)
         r = B.nab_score(files, scores)
         profiles = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
         t.add_row(name, *(f"{r[k]['score']:.1f}" for k in profiles))

@@ -304,15 +304,57 @@ class MahalanobisStream:
         return StreamResult(score, score > 1.0, m.sensors_[int(np.argmax(self._c))])
 
 
+class _Window:
+    """Running mean over the last ``n`` entries, ignoring missing (None) entries."""
+
+    __slots__ = ("buf", "count", "n", "total")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.buf: deque[float | None] = deque()
+        self.total = 0.0
+        self.count = 0
+
+    def push(self, v: float | None) -> None:
+        self.buf.append(v)
+        if v is not None:
+            self.total += v
+            self.count += 1
+        if len(self.buf) > self.n:
+            old = self.buf.popleft()
+            if old is not None:
+                self.total -= old
+                self.count -= 1
+
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
 class NoveltyStreamDetector:
-    """Univariate streaming detector: EWMA error likelihood + novelty + rest period.
+    """Univariate streaming detector: best-forecaster error likelihood + novelty + rest period.
+
+    Every sample, three forecasters predict the value: an EWMA (level), the median of the same
+    time on the previous ``seasons`` days and the median of the same time in the previous
+    ``weeks`` weeks (when ``period``, the samples per day, is known). The forecaster with the
+    lowest mean absolute error over the last ``mae_window`` samples is trusted; its error divided
+    by that MAE is the raw surprise, so a daily rush hour is not an anomaly once the daily
+    forecaster has learnt it, while a missing rush hour is. The raw surprise becomes an anomaly
+    likelihood (short vs long average, Gaussian tail), values outside everything seen so far (by
+    more than ``novelty`` of the range) are certain anomalies, and after a confident alarm the
+    output rests for ``rest`` samples so that one incident is one alarm.
 
     Parameters
     ----------
+    period : int
+        Samples per day (0: no seasonal forecasters). The NAB runner derives it from timestamps.
     alpha : float
-        EWMA weight used to predict the next value.
+        EWMA weight of the level forecaster.
+    seasons, weeks : int
+        Number of past days / weeks whose median forms the seasonal forecasts.
     short, long : int
-        Window lengths (samples) of the short and long averages of the prediction error.
+        Windows (samples) of the short and long averages of the raw surprise.
+    mae_window : int
+        Window over which the forecasters' errors are compared.
     rest_level : float
         Score at or above which an alarm starts a rest period.
     rest : int
@@ -321,13 +363,22 @@ class NoveltyStreamDetector:
         Fraction of the range seen so far by which a value must leave that range to be novel.
     novelty_score : float
         Score given to a novel value.
+    mae_floor : float
+        Smallest forecaster MAE used, as a fraction of the range seen so far.
     """
 
-    def __init__(self, *, alpha: float = 0.1, short: int = 10, long: int = 1000, rest_level: float = 0.99,
-                 rest: int = 150, novelty: float = 0.01, novelty_score: float = 0.99999) -> None:
+    def __init__(self, *, period: int = 0, alpha: float = 0.1, seasons: int = 3, weeks: int = 2,
+                 short: int = 15, long: int = 1000, mae_window: int = 1000, rest_level: float = 0.99,
+                 rest: int = 150, novelty: float = 0.01, novelty_score: float = 0.99999,
+                 mae_floor: float = 1e-3) -> None:
+        self.period = period
+        self.mae_floor = mae_floor
         self.alpha = alpha
+        self.seasons = seasons
+        self.weeks = weeks
         self.short = short
         self.long = long
+        self.mae_window = mae_window
         self.rest_level = rest_level
         self.rest = rest
         self.novelty = novelty
@@ -335,38 +386,71 @@ class NoveltyStreamDetector:
         self.reset()
 
     def reset(self) -> None:
+        """Forget everything (a new stream)."""
+        lags: list[list[int]] = [[]]
+        if self.period > 0:
+            lags.append([self.period * k for k in range(1, self.seasons + 1)])
+            if self.weeks > 0:
+                lags.append([7 * self.period * k for k in range(1, self.weeks + 1)])
+        self._lags = [x for x in lags if x or x is lags[0]]
+        self._hist: deque[float] = deque(maxlen=max([1] + [max(x) for x in self._lags if x]))
+        self._mae = [_Window(self.mae_window) for _ in self._lags]
         self._m: float | None = None
         self._lo = math.inf
         self._hi = -math.inf
-        self._short: deque[float] = deque()
-        self._short_sum = 0.0
+        self._short = _Window(self.short)
         self._long: deque[float] = deque()
         self._long_sum = 0.0
         self._long_sq = 0.0
         self._since_alarm = 10**12
+        self._steps = 0
+
+    def _forecasts(self) -> list[float | None]:
+        out: list[float | None] = [self._m]
+        h = self._hist
+        for lags in self._lags[1:]:
+            vals = sorted(h[-lag] for lag in lags if lag <= len(h))
+            if not vals:
+                out.append(None)
+                continue
+            k = len(vals)
+            out.append(vals[k // 2] if k % 2 else 0.5 * (vals[k // 2 - 1] + vals[k // 2]))
+        return out
 
     def update(self, x: float) -> float:
         """Score of the next value in [0, 1)."""
         if x != x:  # NaN: no evidence either way
             return 0.0
-        raw = 0.0 if self._m is None else abs(x - self._m)
+        rng = self._hi - self._lo if self._hi >= self._lo else 0.0
+        eps = 1e-9 * rng if rng > 0 else 1e-12
+        errors = [None if f is None else abs(x - f) for f in self._forecasts()]
+        maes = [w.mean() for w in self._mae]
+        best, best_mae = 0, math.inf
+        for k, m in enumerate(maes):
+            if m is not None and m < best_mae:
+                best, best_mae = k, m
+        if errors[best] is None:
+            best = 0
+        err = errors[best]
+        mae = maes[best]
+        # A forecaster that has been exact (MAE 0, e.g. a noiseless periodic signal) must not turn
+        # the next tiny deviation into an infinite surprise: floor its MAE at 0.1 % of the range.
+        raw = 0.0 if err is None or mae is None else min(err / max(mae, self.mae_floor * rng, eps), 1e3)
+        for w, e in zip(self._mae, errors, strict=True):
+            w.push(e)
         self._m = x if self._m is None else (1 - self.alpha) * self._m + self.alpha * x
-        self._short.append(raw)
-        self._short_sum += raw
-        if len(self._short) > self.short:
-            self._short_sum -= self._short.popleft()
-        ms = self._short_sum / len(self._short)
+        self._hist.append(x)
+        self._short.push(raw)
+        ms = self._short.mean() or 0.0
         n = len(self._long)
-        rng = self._hi - self._lo if n else 0.0
         if n >= 1:
             ml = self._long_sum / n
             var = (self._long_sq - n * ml * ml) / (n - 1) if n >= 2 else 1.0
-            sl = max(math.sqrt(max(var, 0.0)), 1e-4 * rng if rng > 0 else 1e-12)
-            z = (ms - ml) / sl
-            like = 1.0 - 0.5 * math.erfc(z / math.sqrt(2))
+            sl = max(math.sqrt(max(var, 0.0)), 1e-4)
+            like = 1.0 - 0.5 * math.erfc((ms - ml) / sl / math.sqrt(2))
         else:
             like = 0.5
-        if n and rng >= 0:
+        if rng > 0 or n:
             out = max(x - self._hi, self._lo - x) / (rng if rng > 0 else 1e-9)
             if out > self.novelty:
                 like = max(like, self.novelty_score)
@@ -377,6 +461,10 @@ class NoveltyStreamDetector:
             old = self._long.popleft()
             self._long_sum -= old
             self._long_sq -= old * old
+            self._steps += 1
+            if self._steps % self.long == 0:  # re-sum now and then: no drift from running subtraction
+                self._long_sum = math.fsum(self._long)
+                self._long_sq = math.fsum(v * v for v in self._long)
         self._lo = min(self._lo, x)
         self._hi = max(self._hi, x)
         self._since_alarm += 1
@@ -390,3 +478,16 @@ class NoveltyStreamDetector:
         """Scores of a whole series (a fresh state; same numbers as repeated :meth:`update`)."""
         self.reset()
         return np.array([self.update(float(v)) for v in np.asarray(x, dtype=np.float64)])
+
+
+def samples_per_day(timestamps: Sequence[np.datetime64] | np.ndarray, probe: int = 200) -> int:
+    """Samples per day from the first ``probe`` timestamps (0 when sampling is daily or slower)."""
+    ts = np.asarray(timestamps[:probe], dtype="datetime64[ns]")
+    if len(ts) < 3:
+        return 0
+    d = np.diff(ts).astype(np.int64) / 1e9
+    d = d[d > 0]
+    if len(d) == 0:
+        return 0
+    dt = float(np.median(d))
+    return round(86400 / dt) if dt < 86400 / 4 else 0
