@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         row["pyjobshop_900s"] = ref
         rows.append(row)
         print(line, flush=True)
+        if args.json:  # partial results survive an interrupted run
+            args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "rows": rows}, indent=1))
     print("-" * len(header))
     means = {}
     for s in solvers:
