@@ -35,6 +35,26 @@ def wan(value: int | None) -> str:
     return f"{value / 1_000_000:,.2f} 万"
 
 
+#: Menu titles for each domain's group of pages (the first segment of their paths).
+GROUP_LABELS = {"vouchers": "Vouchers", "compute": "Compute", "inspect": "Inspection", "schedule": "Scheduling",
+                "monitor": "Monitoring", "assist": "Assistant", "awards": "Awards", "kpi": "Targets"}
+
+
+def group_label(group: str) -> str:
+    return GROUP_LABELS.get(group, group.title())
+
+
+def nav_groups(nav: list[tuple[str, str, str]], actor: Any) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The menu entries this caller may see, grouped by domain in registration order."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for label, href, who in nav:
+        visible = who == "public" or (actor is not None and (who == "any" or (who == "office" and actor.is_office)))
+        if visible:
+            groups.setdefault(href.strip("/").split("/")[0], []).append((label, href, who))
+    order = list(GROUP_LABELS)
+    return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+
+
 def _env() -> Environment:
     paths = [str(_ROOT / "web" / "templates")]
     paths += [str(_ROOT / d / "templates") for d in DOMAINS if (_ROOT / d / "templates").is_dir()]
@@ -42,6 +62,8 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]))
     env.filters["fen"] = fen
     env.filters["wan"] = wan
+    env.globals["nav_groups"] = nav_groups
+    env.globals["group_label"] = group_label
     return env
 
 
