@@ -8,12 +8,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+os.environ.setdefault("YUZHI_PASSWORD_PROFILE", "test")  # argon2 CHEAPEST: users are created per test
 
-from yuzhi.config import shared_data_dir
-from yuzhi.db import Base, import_all_models, make_engine, migrate, normalise_url
+import pytest  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from yuzhi.config import shared_data_dir  # noqa: E402
+from yuzhi.db import Base, import_all_models, make_engine, migrate, normalise_url  # noqa: E402
 
 PG_URL = os.environ.get("YUZHI_TEST_DATABASE_URL", "")
 

@@ -8,7 +8,22 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+def _make_hasher() -> PasswordHasher:
+    """RFC 9106 low-memory argon2id by default. ``YUZHI_PASSWORD_PROFILE=test`` selects argon2's
+    CHEAPEST profile so a test suite that creates hundreds of users stays fast; it is refused in
+    production. Hashes carry their own parameters, so either profile verifies the other's hashes."""
+    import os
+
+    from argon2 import profiles
+
+    if os.environ.get("YUZHI_PASSWORD_PROFILE") == "test":
+        if os.environ.get("YUZHI_ENVIRONMENT", "development") == "production":
+            raise RuntimeError("YUZHI_PASSWORD_PROFILE=test is not allowed in production")
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+_hasher = _make_hasher()
 #: Hash verified for unknown users so a login's timing does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
 
