@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.factories import approved_quota, make_world
 from yuzhi.audit.models import AuditEvent
 from yuzhi.compute import flows, service
+from yuzhi.compute.backends import JobState
 from yuzhi.compute.models import ComputeAccount, ComputeJob
 from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
 from yuzhi.compute.store import ArtifactStore
@@ -326,12 +327,16 @@ def test_worker_killed_mid_job_is_reconciled(engine, db_url, tmp_path, store, ki
     )
     worker = subprocess.Popen([PY, "-c", code])
     try:
+        # Kill the worker once it has dispatched the job and the engine is running it.
         deadline = time.monotonic() + 60
         while True:
             with transaction(engine) as s:
-                status = s.get(ComputeJob, job_id).status
-            if status == "running":
+                job = s.get(ComputeJob, job_id)
+                status, eid = job.status, job.external_id
+                backend = service.backend_for(service.get_endpoint(s, provider_id=job.provider_id))
+            if eid is not None and backend.status(eid) == JobState.RUNNING:
                 break
+            assert status in ("queued", "submitted", "running"), f"job {status} before the worker was killed"
             assert worker.poll() is None, "the worker died on its own"
             assert time.monotonic() < deadline, f"job still {status} after 60 s"
             time.sleep(0.1)
