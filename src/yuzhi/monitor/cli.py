@@ -357,3 +357,23 @@ def purge() -> None:
 
     with transaction() as session:
         typer.echo(f"{service.purge_samples(session)} samples deleted")
+
+
+@sensor_app.command("model")
+def sensor_model(
+    model: Path = typer.Argument(..., help="Model folder written by `yuzhi monitor fit`."),
+    org: int = typer.Option(..., "--org", help="Organisation owning the sensors."),
+    name: str = typer.Option(..., "--name", help="Name of this early-warning model."),
+    clear_below: float = typer.Option(0.8, help="An early warning returns to normal below this score."),
+) -> None:
+    """Attach a fitted model to live ingestion: early-warning alarms name the responsible sensor."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+    from yuzhi.monitor.detectors import MahalanobisDetector
+
+    det = MahalanobisDetector.load(model)
+    with transaction() as session:
+        row = service.register_model(session, actor=SYSTEM, name=name, model=det, org_id=org,
+                                     clear_below=clear_below)
+        typer.echo(f"model {row.id} {name!r} scores {', '.join(row.sensors)} live for organisation {org}")

@@ -222,6 +222,42 @@ class MahalanobisDetector:
         return MahalanobisStream(self)
 
     # -------------------------------------------------------------- persistence
+    def to_parts(self) -> tuple[dict[str, object], bytes]:
+        """``(model.json content, arrays.npz bytes)``: what :meth:`save` writes, for a database row."""
+        import io
+
+        self._check_fitted()
+        buf = io.BytesIO()
+        np.savez(buf, mean=self.mean_, scale=self.scale_, center=self.center_, precision=self.precision_)
+        return self._meta(), buf.getvalue()
+
+    @classmethod
+    def from_parts(cls, meta: dict[str, object], arrays: bytes) -> MahalanobisDetector:
+        """Inverse of :meth:`to_parts` (``allow_pickle=False``)."""
+        import io
+
+        if meta.get("format") != MODEL_FORMAT:
+            raise InvalidInput(f"model format {meta.get('format')!r}, expected {MODEL_FORMAT}", field="model")
+        det = cls(**meta["params"])  # type: ignore[arg-type]
+        with np.load(io.BytesIO(arrays), allow_pickle=False) as arr:
+            det.mean_, det.scale_ = arr["mean"], arr["scale"]
+            det.center_, det.precision_ = arr["center"], arr["precision"]
+        det.sensors_ = tuple(meta["sensors"])  # type: ignore[arg-type]
+        det.threshold_ = float(meta["threshold"])  # type: ignore[arg-type]
+        det.n_train_ = int(meta["n_train"])  # type: ignore[call-overload]
+        return det
+
+    def _meta(self) -> dict[str, object]:
+        return {
+            "format": MODEL_FORMAT,
+            "params": {k: getattr(self, k) for k in ("input_alpha", "score_alpha", "shrinkage",
+                                                     "threshold_quantile", "threshold_factor",
+                                                     "random_state")},
+            "sensors": list(self.sensors_),
+            "threshold": self.threshold_,
+            "n_train": self.n_train_,
+        }
+
     def save(self, path: str | Path) -> Path:
         """Write ``model.json`` and ``arrays.npz`` (no pickle) into the folder ``path``."""
         self._check_fitted()
@@ -277,6 +313,20 @@ class MahalanobisStream:
         self._c: np.ndarray | None = None
         self._inv_scale = 1.0 / model.scale_
         self._inv_diag = 1.0 / np.diag(model.precision_)
+
+    def state(self) -> dict[str, object]:
+        """JSON-serialisable filter state (to resume scoring later with :meth:`restore`)."""
+        return {"last": self._last.tolist(), "s": None if self._s is None else self._s.tolist(),
+                "r": self._r, "c": None if self._c is None else self._c.tolist()}
+
+    def restore(self, state: dict[str, object]) -> MahalanobisStream:
+        """Continue from a :meth:`state` snapshot (an empty dict is a fresh stream)."""
+        if state:
+            self._last = np.asarray(state["last"], dtype=np.float64)
+            self._s = None if state["s"] is None else np.asarray(state["s"], dtype=np.float64)
+            self._r = None if state["r"] is None else float(state["r"])  # type: ignore[arg-type]
+            self._c = None if state["c"] is None else np.asarray(state["c"], dtype=np.float64)
+        return self
 
     def update(self, x: Sequence[float] | np.ndarray) -> StreamResult:
         m = self.model

@@ -15,7 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuzhi.db import Base, IdMixin, OrgScopedMixin, TimestampMixin
@@ -105,3 +117,24 @@ class Delivery(IdMixin, TimestampMixin, Base):
     response_code: Mapped[int | None] = mapped_column(Integer, default=None)
     error: Mapped[str] = mapped_column(String(500), default="")
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LearnedModel(IdMixin, TimestampMixin, OrgScopedMixin, Base):
+    """A fitted early-warning model scoring an organisation's live samples point by point.
+
+    ``meta`` is the model's ``model.json``; ``arrays`` its ``arrays.npz`` bytes (no pickle);
+    ``state`` the streaming state (EWMA filters, last values, the open alarm) so scoring continues
+    seamlessly from one ingest batch to the next.
+    """
+
+    __tablename__ = "monitor_models"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="org_name"),)
+
+    name: Mapped[str] = mapped_column(String(100))
+    sensors: Mapped[list] = mapped_column(JSON)
+    meta: Mapped[dict] = mapped_column(JSON)
+    arrays: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    clear_below: Mapped[float] = mapped_column(Float, default=0.8)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_ts: Mapped[datetime | None] = mapped_column(default=None)

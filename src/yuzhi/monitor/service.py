@@ -34,7 +34,7 @@ from yuzhi.db import utcnow
 from yuzhi.errors import Conflict, InvalidInput, NotFound
 from yuzhi.monitor import rules as R
 from yuzhi.monitor.io import SensorTable
-from yuzhi.monitor.models import Alarm, AlarmStatus, Delivery, Sample, Sensor, Webhook
+from yuzhi.monitor.models import Alarm, AlarmStatus, Delivery, LearnedModel, Sample, Sensor, Webhook
 from yuzhi.monitor.schemas import IngestReport, SampleIn, SensorCreate, WebhookCreate
 
 MAX_DELIVERY_ATTEMPTS = 5
@@ -148,8 +148,11 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
             raise InvalidInput(f"sensor {s.sensor} at {s.ts.isoformat()}: value must be finite", field="value")
         by_sensor[s.sensor].append(s)
     report = IngestReport()
+    live: dict[datetime, dict[str, float]] = defaultdict(dict)
     for key in keys:
-        _ingest_sensor(session, actor, sensors[key], by_sensor[key], report)
+        _ingest_sensor(session, actor, sensors[key], by_sensor[key], report, live)
+    if live:
+        _score_models(session, actor, org, live, report)
     audit.record(session, actor=actor, action="monitor.ingest", entity="monitor_samples", entity_id=org,
                  after={"source": source, "accepted": report.accepted, "duplicates": report.duplicates,
                         "out_of_order": report.out_of_order, "alarms_raised": report.alarms_raised},
@@ -158,7 +161,7 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
 
 
 def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[SampleIn],
-                   report: IngestReport) -> None:
+                   report: IngestReport, live: dict[datetime, dict[str, float]]) -> None:
     lo = min(s.ts for s in items)
     hi = max(s.ts for s in items)
     stored = {_as_utc(t) for t in session.scalars(
@@ -196,6 +199,7 @@ def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[S
         last = ts
         if s.value is None:
             continue
+        live[ts][sensor.key] = s.value
         stale = open_alarms.pop("stale", None)
         if stale is not None:
             _to_normal(session, actor, stale, ts, report)
@@ -252,6 +256,80 @@ def _to_normal(session: Session, actor: Actor, alarm: Alarm, ts: datetime, repor
     _enqueue(session, alarm, event)
     if report is not None:
         report.alarms_normal.append(alarm.id)
+
+
+def register_model(session: Session, *, actor: Actor, name: str, model: object, org_id: int | None = None,
+                   clear_below: float = 0.8) -> LearnedModel:
+    """Attach a fitted :class:`~yuzhi.monitor.detectors.MahalanobisDetector` to live ingestion.
+
+    Every in-order sample of its sensors is then scored point by point; ``score > 1`` raises an
+    ``early_warning`` alarm on the sensor that contributes most, which returns to normal when the
+    score falls below ``clear_below`` (hysteresis).
+    """
+    from yuzhi.monitor.detectors import MahalanobisDetector
+
+    if not isinstance(model, MahalanobisDetector):
+        raise InvalidInput("model must be a fitted MahalanobisDetector", field="model")
+    if not 0 < clear_below <= 1:
+        raise InvalidInput("clear_below must be in (0, 1]", field="clear_below")
+    org = _org_for_write(actor, org_id)
+    known = set(session.scalars(select(Sensor.key).where(Sensor.org_id == org)))
+    missing = [k for k in model.sensors_ if k not in known]
+    if missing:
+        raise InvalidInput(f"the model's sensors are not registered: {', '.join(missing)}", field="sensors",
+                           fix="register them first, with the same keys as the training columns")
+    if session.scalar(select(LearnedModel.id).where(LearnedModel.org_id == org, LearnedModel.name == name)):
+        raise Conflict(f"a model named {name!r} already exists", field="name")
+    meta, arrays = model.to_parts()
+    row = LearnedModel(org_id=org, name=name, sensors=list(model.sensors_), meta=meta, arrays=arrays,
+                       state={}, clear_below=clear_below, active=True)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="monitor.model.register", entity="monitor_model",
+                 entity_id=row.id, after={"name": name, "sensors": row.sensors, "threshold": meta["threshold"]},
+                 org_id=org)
+    return row
+
+
+def _score_models(session: Session, actor: Actor, org: int, live: dict[datetime, dict[str, float]],
+                  report: IngestReport) -> None:
+    from yuzhi.monitor.detectors import MahalanobisDetector
+
+    models = list(session.scalars(select(LearnedModel).where(LearnedModel.org_id == org,
+                                                             LearnedModel.active.is_(True))))
+    if not models:
+        return
+    ids = dict(session.execute(select(Sensor.key, Sensor.id).where(Sensor.org_id == org)).all())
+    for row in models:
+        keys = row.sensors
+        wanted = set(keys)
+        last = _as_utc(row.last_ts) if row.last_ts else None
+        times = sorted(t for t, vals in live.items() if wanted & vals.keys() and (last is None or t > last))
+        if not times:
+            continue
+        det = MahalanobisDetector.from_parts(row.meta, row.arrays)
+        state = dict(row.state or {})
+        open_id = state.pop("open_alarm_id", None)
+        stream = det.stream().restore(state.get("filters", {}))
+        alarm = session.get(Alarm, open_id) if open_id else None
+        for t in times:
+            vals = live[t]
+            res = stream.update([vals.get(k, float("nan")) for k in keys])
+            if alarm is None and res.anomaly:
+                sensor = session.get(Sensor, ids[res.top_sensor])
+                alarm = _raise(session, actor, sensor, kind="model", level="early_warning", ts=t,
+                               value=res.score, threshold=1.0,
+                               message=f"model {row.name}: score {res.score:.2f} > 1; most responsible sensor "
+                                       f"{res.top_sensor}")
+                report.alarms_raised.append(alarm.id)
+            elif alarm is not None:
+                if res.score >= row.clear_below:
+                    alarm.peak = max(alarm.peak or 0.0, res.score)
+                else:
+                    _to_normal(session, actor, alarm, t, report)
+                    alarm = None
+        row.last_ts = times[-1]
+        row.state = {"filters": stream.state(), "open_alarm_id": alarm.id if alarm is not None else None}
 
 
 def ingest_table(session: Session, *, actor: Actor, table: SensorTable, org_id: int | None = None,
