@@ -393,3 +393,336 @@ def tabu_search(
             i = offs[j] + k
             out.append(ScheduledOp(j, k, int(mach[i]), int(r[i]), int(r[i] + dur[i])))
     return out
+
+
+# --------------------------------------------------------------------------- flexible job shop
+
+
+@njit(cache=True, nogil=True)
+def _search_flex(
+    dur_m,
+    dur,
+    mach,
+    jprev,
+    jnext,
+    mprev,
+    mnext,
+    mfirst,
+    n,
+    n_jobs,
+    n_mach,
+    it0,
+    iters,
+    stall_max,
+    tabu,
+    tabu_a,
+    best_in,
+    best_mprev,
+    best_mnext,
+    best_mach,
+    stall_in,
+    seed,
+):
+    """Tabu search for the flexible job shop: N5 swaps plus moving a critical operation to another
+    eligible machine at any position that cannot close a cycle (after Mastrolilli & Gambardella,
+    "Effective neighbourhood functions for the flexible job shop problem", J. Scheduling 3, 2000).
+
+    Positions on the new machine ``m'`` between ``a`` and ``b`` are kept when ``a`` cannot be a
+    successor of ``x`` (``r[a] < r[x] + p[x]``) and ``b`` cannot be a predecessor
+    (``q[b] < q[x] + p[x]``); moves are ranked by the longest path through ``x`` afterwards.
+    """
+    if seed >= 0:
+        np.random.seed(seed)
+    r = np.zeros(n, np.int64)
+    q = np.zeros(n, np.int64)
+    order = np.zeros(n, np.int64)
+    indeg = np.zeros(n, np.int64)
+    path = np.zeros(n, np.int64)
+    max_moves = 4 * n + 16
+    mk = np.zeros(max_moves, np.int64)  # 0 = swap (u, v), 1 = move x to machine mm between a and b
+    mu = np.zeros(max_moves, np.int64)
+    mv = np.zeros(max_moves, np.int64)
+    ma = np.zeros(max_moves, np.int64)
+    mb = np.zeros(max_moves, np.int64)
+    best = best_in
+    stall = stall_in
+    perturb = 0
+    n_restart = 0
+    base_tenure = 10 + n_jobs // n_mach
+    it = it0
+    while it < it0 + iters:
+        it += 1
+        cnt = _heads(dur, jprev, mprev, jnext, mnext, n, r, order, indeg)
+        if cnt < n:
+            mprev[:] = best_mprev
+            mnext[:] = best_mnext
+            mach[:] = best_mach
+            _rebuild(dur_m, dur, mach, mprev, mfirst, n, n_mach)
+            continue
+        _tails(dur, jnext, mnext, n, order, q)
+        cmax = 0
+        last = -1
+        for i in range(n):
+            if r[i] + dur[i] > cmax:
+                cmax = r[i] + dur[i]
+                last = i
+        if cmax < best:
+            best = cmax
+            best_mprev[:] = mprev
+            best_mnext[:] = mnext
+            best_mach[:] = mach
+            stall = 0
+        else:
+            stall += 1
+        if stall > stall_max:
+            n_restart += 1
+            if n_restart % 4 == 0:
+                mprev[:] = best_mprev
+                mnext[:] = best_mnext
+                mach[:] = best_mach
+                _rebuild(dur_m, dur, mach, mprev, mfirst, n, n_mach)
+            perturb = 2 + np.random.randint(0, 4)
+            stall = 0
+            continue
+        length = 0
+        i = last
+        while i >= 0:
+            path[length] = i
+            length += 1
+            nxt = -1
+            p = mprev[i]
+            if p >= 0 and r[p] + dur[p] == r[i]:
+                nxt = p
+            else:
+                p = jprev[i]
+                if p >= 0 and r[p] + dur[p] == r[i]:
+                    nxt = p
+            i = nxt
+        nm = 0
+        # N5 swaps
+        t = length - 1
+        first_block = True
+        while t >= 0:
+            bs = t
+            while t - 1 >= 0 and mach[path[t - 1]] == mach[path[bs]] and mnext[path[t]] == path[t - 1]:
+                t -= 1
+            be = t
+            last_block = be == 0
+            if bs - be >= 1:
+                if not first_block and nm < max_moves:
+                    mk[nm] = 0
+                    mu[nm] = path[bs]
+                    mv[nm] = path[bs - 1]
+                    nm += 1
+                if not last_block and (first_block or bs - be >= 2) and nm < max_moves:
+                    mk[nm] = 0
+                    mu[nm] = path[be + 1]
+                    mv[nm] = path[be]
+                    nm += 1
+            first_block = False
+            t -= 1
+        best_move = -1
+        best_val = 1 << 60
+        n_ok = 0
+        for k in range(nm):
+            u = mu[k]
+            v = mv[k]
+            if jnext[u] == v:
+                continue
+            a = mprev[u]
+            b = mnext[v]
+            rv_new = 0
+            p = jprev[v]
+            if p >= 0:
+                rv_new = r[p] + dur[p]
+            if a >= 0 and r[a] + dur[a] > rv_new:
+                rv_new = r[a] + dur[a]
+            ru_new = rv_new + dur[v]
+            p = jprev[u]
+            if p >= 0 and r[p] + dur[p] > ru_new:
+                ru_new = r[p] + dur[p]
+            qu_new = 0
+            s = jnext[u]
+            if s >= 0:
+                qu_new = q[s] + dur[s]
+            if b >= 0 and q[b] + dur[b] > qu_new:
+                qu_new = q[b] + dur[b]
+            qv_new = qu_new + dur[u]
+            s = jnext[v]
+            if s >= 0 and q[s] + dur[s] > qv_new:
+                qv_new = q[s] + dur[s]
+            val = rv_new + dur[v] + qv_new
+            if ru_new + dur[u] + qu_new > val:
+                val = ru_new + dur[u] + qu_new
+            mk[n_ok] = 0
+            mu[n_ok] = u
+            mv[n_ok] = v
+            if (val < best and val < best_val) or (tabu[v, u] <= it and val < best_val):
+                best_move = n_ok
+                best_val = val
+            n_ok += 1
+        # reassignment moves of critical operations
+        for t in range(length):
+            x = path[t]
+            rx_in = 0
+            p = jprev[x]
+            if p >= 0:
+                rx_in = r[p] + dur[p]
+            qx_out = 0
+            s = jnext[x]
+            if s >= 0:
+                qx_out = q[s] + dur[s]
+            for m2 in range(n_mach):
+                d2 = dur_m[x, m2]
+                if d2 < 0 or m2 == mach[x]:
+                    continue
+                is_tabu = tabu_a[x, m2] > it
+                a = -1
+                b = mfirst[m2]
+                while True:
+                    ok_a = a < 0 or r[a] < r[x] + dur[x]
+                    ok_b = b < 0 or q[b] < q[x] + dur[x]
+                    if not ok_a:
+                        break
+                    if ok_b:
+                        rx = rx_in
+                        if a >= 0 and r[a] + dur[a] > rx:
+                            rx = r[a] + dur[a]
+                        qx = qx_out
+                        if b >= 0 and q[b] + dur[b] > qx:
+                            qx = q[b] + dur[b]
+                        val = rx + d2 + qx
+                        if n_ok < max_moves:
+                            mk[n_ok] = 1
+                            mu[n_ok] = x
+                            mv[n_ok] = m2
+                            ma[n_ok] = a
+                            mb[n_ok] = b
+                            if (val < best and val < best_val) or (not is_tabu and val < best_val):
+                                best_move = n_ok
+                                best_val = val
+                            n_ok += 1
+                    if b < 0:
+                        break
+                    a = b
+                    b = mnext[b]
+        if n_ok == 0:
+            stall = stall_max + 1
+            continue
+        if best_move < 0 or perturb > 0:
+            best_move = np.random.randint(0, n_ok)
+            if perturb > 0:
+                perturb -= 1
+        if mk[best_move] == 0:
+            u = mu[best_move]
+            v = mv[best_move]
+            if mprev[u] < 0:
+                mfirst[mach[u]] = v
+            _swap(u, v, mprev, mnext)
+            tabu[u, v] = it + base_tenure + np.random.randint(0, base_tenure + 1)
+        else:
+            x = mu[best_move]
+            m2 = mv[best_move]
+            a = ma[best_move]
+            b = mb[best_move]
+            m1 = mach[x]
+            # unlink x from its machine
+            pa = mprev[x]
+            pb = mnext[x]
+            if pa >= 0:
+                mnext[pa] = pb
+            else:
+                mfirst[m1] = pb
+            if pb >= 0:
+                mprev[pb] = pa
+            # link between a and b on m2
+            mprev[x] = a
+            mnext[x] = b
+            if a >= 0:
+                mnext[a] = x
+            else:
+                mfirst[m2] = x
+            if b >= 0:
+                mprev[b] = x
+            mach[x] = m2
+            dur[x] = dur_m[x, m2]
+            tabu_a[x, m1] = it + base_tenure + np.random.randint(0, base_tenure + 1)
+    return best, it, stall
+
+
+@njit(cache=True)
+def _rebuild(dur_m, dur, mach, mprev, mfirst, n, n_mach):
+    """Durations and first operation per machine from the assignment and machine links."""
+    for m in range(n_mach):
+        mfirst[m] = -1
+    for i in range(n):
+        dur[i] = dur_m[i, mach[i]]
+        if mprev[i] < 0:
+            mfirst[mach[i]] = i
+
+
+def flexible_search(
+    problem: Problem, initial: list[ScheduledOp], *, time_limit: float, seed: int = 0, stall: int = 3000
+) -> list[ScheduledOp]:
+    """Tabu search for a flexible job shop (chains, makespan) from ``initial``; never worse than it."""
+    if not (_NUMBA and problem.is_classic):
+        return initial
+    offs, n, dur, mach, jprev, jnext, mprev, mnext = _arrays(problem, initial)
+    n_mach = problem.n_machines
+    dur_m = -np.ones((n, n_mach), np.int64)
+    for j, k, op in problem.operations():
+        for md in op.modes:
+            dur_m[offs[j] + k, md.machine] = md.duration
+    for o in initial:
+        i = offs[o.job] + o.operation
+        mach[i] = o.machine
+    mfirst = -np.ones(n_mach, np.int64)
+    _rebuild(dur_m, dur, mach, mprev, mfirst, n, n_mach)
+    best_prev, best_next, best_mach = mprev.copy(), mnext.copy(), mach.copy()
+    tabu = np.zeros((n, n), np.int64)
+    tabu_a = np.zeros((n, n_mach), np.int64)
+    t0 = time.perf_counter()
+    best_val = 1 << 60
+    it, stall_count, chunk, first = 0, 0, 50, True
+    while time.perf_counter() - t0 < time_limit:
+        tc = time.perf_counter()
+        best_val, it, stall_count = _search_flex(
+            dur_m,
+            dur,
+            mach,
+            jprev,
+            jnext,
+            mprev,
+            mnext,
+            mfirst,
+            n,
+            problem.n_jobs,
+            n_mach,
+            it,
+            chunk,
+            stall,
+            tabu,
+            tabu_a,
+            best_val,
+            best_prev,
+            best_next,
+            best_mach,
+            stall_count,
+            seed if first else -1,
+        )
+        first = False
+        spent = time.perf_counter() - tc
+        left = time_limit - (time.perf_counter() - t0)
+        chunk = max(10, min(int(chunk * 0.1 / max(spent, 1e-4)), int(chunk * max(left, 0) / max(spent, 1e-4))))
+    flexible_search.last_iterations = it  # type: ignore[attr-defined]
+    bdur = np.array([dur_m[i, best_mach[i]] for i in range(n)], np.int64)
+    r = np.zeros(n, np.int64)
+    order = np.zeros(n, np.int64)
+    indeg = np.zeros(n, np.int64)
+    _heads(bdur, jprev, best_prev, jnext, best_next, n, r, order, indeg)
+    out = []
+    for j, job in enumerate(problem.jobs):
+        for k in range(len(job.operations)):
+            i = offs[j] + k
+            out.append(ScheduledOp(j, k, int(best_mach[i]), int(r[i]), int(r[i] + bdur[i])))
+    return out
