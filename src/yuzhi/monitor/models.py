@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+import yuzhi.accounts.models  # noqa: F401  (organisations / users tables behind the foreign keys)
 from yuzhi.db import Base, IdMixin, OrgScopedMixin, TimestampMixin
 
 

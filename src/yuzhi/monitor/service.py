@@ -180,7 +180,8 @@ def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[S
     items = sorted(items, key=lambda s: s.ts)  # stable: the first of equal timestamps wins
     preset = effective_preset(sensor)
     open_alarms = {a.level: a for a in session.scalars(
-        select(Alarm).where(Alarm.sensor_id == sensor.id, Alarm.active.is_(True)))}
+        select(Alarm).where(Alarm.sensor_id == sensor.id, Alarm.active.is_(True),
+                            Alarm.kind.in_(("rule", "stale"))))}
     last = _as_utc(sensor.last_ts) if sensor.last_ts else None
     period = timedelta(seconds=sensor.period_s)
     new_rows = []
