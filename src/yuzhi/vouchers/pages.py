@@ -152,8 +152,9 @@ def _done(request: Request, url: str, message: str, **params: Any) -> RedirectRe
 def html_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Show domain errors as an HTML page; roll back first so that nothing is written.
 
-    A handler may define ``<name>_context`` data through ``request.state.error_page`` (template
-    name and a context builder) so that the error appears *on the form* the user just sent.
+    A form handler first calls :func:`_on_error` with its template and a context builder, so that
+    a refused form is shown again *with the error above it* and what the user typed; otherwise a
+    plain error page is shown. The status is the error's (403, 404, 409, 422).
     """
 
     @functools.wraps(fn)
