@@ -16,9 +16,10 @@ from yuzhi.errors import InvalidInput, NotFound
 
 def test_search_returns_cited_passages(tiny_index) -> None:
     _, ix = tiny_index
-    # 5 articles; SOP clauses 1, 2, 2.1, 2.2, 3, 3.1
-    assert [p.article for p in ix.passages if p.source.startswith("受限")] == ["1", "2", "2.1", "2.2", "3", "3.1"]
-    assert len(ix) == 11
+    # 5 articles; SOP clauses 1, 2.1, 2.2, 3.1 (the headings "2 作业前", "3 应急" become their chapters)
+    sop = [(p.article, p.chapter) for p in ix.passages if p.source.startswith("受限")]
+    assert sop == [("1", ""), ("2.1", "2 作业前"), ("2.2", "2 作业前"), ("3.1", "3 应急")]
+    assert len(ix) == 9
     hits = ix.search("特种作业人员要持证上岗吗", k=3)
     top = hits[0]
     assert (top.source, top.article) == ("示例安全生产法(2024-01-01).md", "第二条")

@@ -49,11 +49,11 @@ def test_law_articles_keep_items_and_chapters() -> None:
 def test_sop_numbered_clauses() -> None:
     sop = "# 动火作业规程\n\n1 范围\n本规程适用于全厂。\n2 要求\n2.1 动火前办理动火证。\n2.1.1 监护人全程在场。\n"
     ps = parse_text(sop, source="sop.md")
-    assert [(p.article, p.text) for p in ps] == [
-        ("1", "1 范围\n本规程适用于全厂。"),
-        ("2", "2 要求"),
-        ("2.1", "2.1 动火前办理动火证。"),
-        ("2.1.1", "2.1.1 监护人全程在场。"),
+    # "2 要求" has no text of its own: it becomes the chapter of 2.1 and 2.1.1
+    assert [(p.article, p.chapter, p.text) for p in ps] == [
+        ("1", "", "1 范围\n本规程适用于全厂。"),
+        ("2.1", "2 要求", "2.1 动火前办理动火证。"),
+        ("2.1.1", "2 要求", "2.1.1 监护人全程在场。"),
     ]
 
 
@@ -133,8 +133,8 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
     path = tmp_path / "lockout.pdf"
     _pdf_with_text(path, "1 Scope\nThis applies to all machines.\n2 Lockout\n2.1 Isolate energy before work.")
     ps = parse_file(path)
-    assert [p.article for p in ps] == ["1", "2", "2.1"]
-    assert "Isolate energy" in ps[2].text
+    assert [(p.article, p.chapter) for p in ps] == [("1", ""), ("2.1", "2 Lockout")]
+    assert ps[1].text == "2.1 Isolate energy before work."
 
 
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:

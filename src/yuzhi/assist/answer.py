@@ -26,10 +26,12 @@ from yuzhi.assist.tokenize import normalize
 from yuzhi.errors import InvalidInput
 
 #: "Not covered" when the best BM25 score (question expanded by the glossary) is below
-#: ``COVER_FACTOR * ln(1 + N)`` for an index of N passages: idf — and so BM25 — grows with ln N, so
-#: the threshold scales with it. Measured on the law corpus (N=1157, threshold 20.0): all 148
-#: gold questions score >= 22.2; 14 of 16 off-topic questions score below 20 (bench/assist.py).
-COVER_FACTOR = 2.84
+#: ``COVER_FACTOR`` times the largest idf an index of N passages can give, ``ln(1 + (N - 0.5) / 1.5)``:
+#: roughly "the best passage must match about three rare terms of the question". Scaling by the
+#: idf keeps it meaningful from a 2-file SOP folder to the whole law corpus. Measured on the law
+#: corpus (N=1157, threshold 20.0): all 148 gold questions score >= 22.2; 14 of 16 off-topic
+#: questions score below 20 (bench/assist.py).
+COVER_FACTOR = 3.0
 NOT_COVERED = "NOT_COVERED"
 _SENT_END = re.compile(r"(?<=[。；;！？!?\n])")
 _CITE = re.compile(r"\[(\d{1,2})\]")
@@ -167,7 +169,8 @@ _TEMPLATES = {
 
 def min_bm25_for(n_passages: int) -> float:
     """The coverage threshold for an index of ``n_passages`` (see :data:`COVER_FACTOR`)."""
-    return COVER_FACTOR * math.log1p(max(n_passages, 1))
+    n = max(n_passages, 1)
+    return COVER_FACTOR * math.log1p((n - 0.5) / 1.5)
 
 
 def is_covered(hits: list[Hit], *, min_bm25: float) -> bool:

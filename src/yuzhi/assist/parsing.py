@@ -297,7 +297,7 @@ def parse_text(
     if sum(1 for ln in body if ARTICLE_RE.match(ln)) >= 1:
         units = _split_articles(body)
     elif sum(1 for ln in body if CLAUSE_RE.match(ln) and not HEADING_RE.match(ln.strip())) >= 2:
-        units = _split_clauses(body)
+        units = _split_clauses(body, title)
     elif any(HEADING_RE.match(ln.strip()) for ln in body):
         units = _split_headings(body, title)
     else:
@@ -350,7 +350,7 @@ def _split_articles(lines: list[str]) -> list[_Unit]:
     return ([pre] if any(x.strip() for x in pre.lines) else []) + units
 
 
-def _split_clauses(lines: list[str]) -> list[_Unit]:
+def _split_clauses(lines: list[str], title: str) -> list[_Unit]:
     units: list[_Unit] = []
     heading = ""
     cur: _Unit | None = None
@@ -366,7 +366,7 @@ def _split_clauses(lines: list[str]) -> list[_Unit]:
                 units.append(cur)
                 if "." not in cm.group(1):
                     heading = inner
-            else:
+            elif not (len(hm.group(1)) == 1 and inner == title):
                 heading = inner
                 cur = None
             continue
@@ -376,7 +376,27 @@ def _split_clauses(lines: list[str]) -> list[_Unit]:
             units.append(cur)
             continue
         (cur or pre).lines.append(ln)
+    units = _fold_heading_clauses(units)
     return ([pre] if any(x.strip() for x in pre.lines) else []) + units
+
+
+def _fold_heading_clauses(units: list[_Unit]) -> list[_Unit]:
+    """A clause that is only a heading ("2 泄漏处置") followed by its sub-clauses is context, not
+    content: it becomes the ``chapter`` of those sub-clauses instead of a passage of its own."""
+    out: list[_Unit] = []
+    for i, u in enumerate(units):
+        body = [ln for ln in u.lines if ln.strip()]
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        is_heading = len(body) == 1 and len(body[0].strip()) <= 40 and not re.search(r"[。；;：:！？!?]", body[0])
+        if is_heading and nxt is not None and nxt.article.startswith(u.article + "."):
+            title = body[0].strip()
+            for child in units[i + 1 :]:
+                if not child.article.startswith(u.article + "."):
+                    break
+                child.chapter = " / ".join(x for x in (u.chapter, title) if x)
+            continue
+        out.append(u)
+    return out
 
 
 def _split_headings(lines: list[str], title: str) -> list[_Unit]:

@@ -13,6 +13,7 @@ incrementally (only the new or changed file is embedded).
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -273,8 +274,10 @@ def ask(session: Session, *, actor: Actor, question: str, k: int = 5, kb_ids: li
     kb_hits = search(session, actor=actor, query=question, k=k, kb_ids=kb_ids)
     hits = [kh.hit for kh in kb_hits]
     where = {(kh.hit.source, kh.hit.article): kh.kb_id for kh in kb_hits}
-    n_total = sum(kb.n_passages for kb in _targets(session, actor, kb_ids)) or 1
-    threshold = min_bm25_for(n_total)
+    # coverage is judged per knowledge base: BM25 scales with the idf its own size allows
+    sizes = {kb.id: kb.n_passages for kb in _targets(session, actor, kb_ids)}
+    covered = any(kh.hit.bm25 >= min_bm25_for(sizes.get(kh.kb_id, 1)) for kh in kb_hits)
+    threshold = 0.0 if covered else math.inf
     if llm is None and use_configured_llm:
         llm = from_settings()
     if llm is None:

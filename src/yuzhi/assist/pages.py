@@ -1,0 +1,89 @@
+"""Assistant web pages: a question box with answers whose citations open the cited article.
+
+Server-rendered, no JavaScript: the question is a GET form (bookmarkable, no state change), a
+citation is a link to ``/assist/article`` which shows the whole article with the quote marked.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from yuzhi.assist import service
+from yuzhi.errors import DomainError
+from yuzhi.web import i18n
+from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+NAV = [("Ask the regulations", "/assist", "any")]
+
+i18n.register("zh", {
+    "Ask the regulations": "法规问答", "Ask": "提问", "Question": "问题", "Sources": "依据",
+    "Knowledge bases": "知识库", "public": "公开", "own": "本单位", "passages": "条",
+    "Not covered by the indexed sources.": "已索引的资料未涵盖此问题。", "Back": "返回",
+    "Example": "示例", "Warnings": "提示", "Answered by": "回答方式",
+})
+i18n.register("ja", {
+    "Ask the regulations": "法規Q&A", "Ask": "質問", "Question": "質問", "Sources": "根拠",
+    "Knowledge bases": "ナレッジベース", "public": "公開", "own": "自組織", "passages": "件",
+    "Not covered by the indexed sources.": "索引済みの資料では回答できません。", "Back": "戻る",
+    "Example": "例", "Warnings": "注意", "Answered by": "回答方式",
+})
+
+
+def _login() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def segments(highlighted: str) -> list[tuple[str, bool]]:
+    """'a【b】c' → [('a', False), ('b', True), ('c', False)] so the template can escape each part."""
+    out: list[tuple[str, bool]] = []
+    for i, part in enumerate(re.split(r"[【】]", highlighted)):
+        if part:
+            out.append((part, i % 2 == 1))
+    return out
+
+
+def article_href(kb_id: int, source: str, article: str, quote: str = "") -> str:
+    return "/assist/article?" + urlencode({"kb": kb_id, "source": source, "article": article, "quote": quote})
+
+
+@router.get("/assist", response_class=HTMLResponse)
+def chat_page(request: Request, session: SessionDep, actor: OptionalUser, q: str = "") -> Response:
+    if actor is None:
+        return _login()
+    kbs = service.get_all_kbs(session, actor=actor)
+    ctx: dict[str, object] = {"q": q, "kbs": kbs, "answer": None, "links": []}
+    if q.strip():
+        try:
+            ans, where = service.ask(session, actor=actor, question=q)
+        except DomainError as exc:
+            ctx["error"] = exc
+            return render(request, "assist/chat.html", ctx, status_code=exc.status_code, actor=actor)
+        ctx["answer"] = ans
+        ctx["links"] = [article_href(where[(c.source, c.article)], c.source, c.article, c.text) for c in ans.citations]
+        ctx["segments"] = [segments(c.highlighted) for c in ans.citations]
+    return render(request, "assist/chat.html", ctx, actor=actor)
+
+
+@router.get("/assist/article", response_class=HTMLResponse)
+def article_page(request: Request, session: SessionDep, actor: OptionalUser, kb: int, source: str, article: str,
+                 quote: str = "") -> Response:
+    if actor is None:
+        return _login()
+    try:
+        p = service.get_article(session, actor=actor, kb_id=kb, source=source, article=article)
+    except DomainError as exc:
+        return render(request, "assist/article.html", {"p": None, "error": exc}, status_code=exc.status_code,
+                      actor=actor)
+    before, mark, after = p.text, "", ""
+    if quote and quote in p.text:
+        i = p.text.index(quote)
+        before, mark, after = p.text[:i], quote, p.text[i + len(quote):]
+    return render(request, "assist/article.html", {"p": p, "before": before, "mark": mark, "after": after},
+                  actor=actor)
