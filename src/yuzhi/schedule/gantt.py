@@ -303,7 +303,9 @@ def render_png(problem: Problem, ops: list[ScheduledOp], path: str | Path, *, ti
     for lab, lt in zip(a2.get_yticklabels(), late, strict=True):
         if lt:
             lab.set_color("#cc0000")
+    right = max([cmax] + [j.due or 0 for j in problem.jobs]) * 1.02
     for ax in (a1, a2):
+        ax.set_xlim(0, right)
         ax.invert_yaxis()
         ax.grid(axis="x", color="#e4e4e4")
         ax.set_axisbelow(True)
