@@ -401,3 +401,21 @@ def test_bills_are_paged(app, world, engine):
     second = c.get(nxt).text
     assert by_testid(second, "pager").startswith(f"{PER_PAGE + 1}–{PER_PAGE + 6} / {PER_PAGE + 6}")
     assert "INV-1<" in second and "P-104" not in second
+
+
+def test_every_label_of_the_voucher_templates_is_translated():
+    """A label missing from the tables would show up in English in the Chinese (default) UI."""
+    from pathlib import Path
+
+    import yuzhi.vouchers
+    from yuzhi.web import i18n
+
+    folder = Path(yuzhi.vouchers.__file__).parent / "templates" / "vouchers"
+    keys = set()
+    for f in folder.glob("*.html"):
+        text = f.read_text(encoding="utf-8")
+        keys |= set(re.findall(r'_\(\s*"([^"]+)"\s*\)', text)) | set(re.findall(r"_\(\s*'([^']+)'\s*\)", text))
+    assert len(keys) > 100
+    for lang in ("zh", "ja"):
+        missing = sorted(k for k in keys if i18n.translate(k, lang) == k and not k.isupper())
+        assert missing == [], lang
