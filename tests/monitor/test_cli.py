@@ -75,3 +75,13 @@ def test_rules_cold_chain_file(tmp_path):
         ("low", "2026-03-01 06:00:00", "2026-03-01 07:00:00", "3600", "1.5"),
     ]
     assert "MKT over the whole file: " in r.output and "highest rolling MKT (3h)" in r.output
+
+
+def test_monitor_models_resolve_their_foreign_keys_in_a_fresh_process():
+    # The CLI imports only monitor modules; the organisations/users tables must come along.
+    code = ("import yuzhi.monitor.models as m; from sqlalchemy.orm import configure_mappers; "
+            "configure_mappers(); "
+            "print([f'{c.column.table.name}.{c.column.name}' for c in m.Sensor.__table__.foreign_keys])")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "organisations.id" in p.stdout
