@@ -83,7 +83,7 @@ def detect(
         w.writerow(["timestamp", "score", "anomaly", "top_sensor"])
         names = det.sensors_
         for ts, s, a, k in zip(table.raw_time, score, flag, top, strict=True):
-            w.writerow([ts, f"{s:.6g}", int(a), names[k] if a else ""])
+            w.writerow([ts, f"{s:.6g}", int(a), names[k]])
     n = int(flag.sum())
     typer.echo(f"{len(flag)} rows scored, {n} anomalous ({100 * n / max(len(flag), 1):.1f}%); "
                f"{table.report.summary()}; written to {out}")
