@@ -1,6 +1,8 @@
 """Pure target arithmetic, plausibility checks and disclosure control (no database)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yuzhi.kpi.core import (
     YI,
@@ -81,3 +83,27 @@ def test_protect_merges_small_cells_and_protects_the_residual():
     # only one small cell: alone it would be revealed as total − published, so the smallest cell joins it
     assert protect({"A": [10, 10, 10], "B": [50, 40, 30], "C": [7]}) == [Cell("B", 3, 120), Cell("其他", 4, 37)]
     assert protect({"A": [5], "B": [6]}) == []  # even the total is unpublishable
+
+
+@given(st.dictionaries(st.sampled_from(["A", "B", "C", "D", "E", "F"]),
+                       st.lists(st.integers(0, 10**9), min_size=1, max_size=6), max_size=6))
+def test_protect_never_publishes_an_unsafe_cell_and_keeps_the_total(groups):
+    cells = protect(groups)
+    total = sum(sum(v) for v in groups.values())
+    if cells:
+        assert sum(c.value_fen for c in cells) == total
+        assert sum(c.firms for c in cells) == sum(len(v) for v in groups.values())
+        assert all(c.firms >= 3 for c in cells)
+        # every published cell passes both rules: rebuild its members and check
+        for c in cells:
+            if c.label != "其他":
+                assert publishable(groups[c.label])
+    else:
+        assert not all(publishable(v) for v in groups.values()) or not groups
+
+
+@given(st.integers(1, 10**14), st.integers(2020, 2026), st.integers(1, 10**14))
+def test_required_path_ends_on_the_target(start, year, target):
+    path = required_path(start, year, target, 2027)
+    assert path[0] == (year, start) and path[-1] == (2027, target)
+    assert len(path) == 2027 - year + 1
