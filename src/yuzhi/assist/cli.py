@@ -137,3 +137,55 @@ def eval_cmd(
     else:
         typer.echo(f"{int(m['n'])} questions  recall@1 {m['recall@1']:.3f}  recall@5 {m['recall@5']:.3f}  "
                    f"MRR {m['mrr']:.3f}")
+
+
+@app.command("kb-create")
+def kb_create_cmd(
+    name: str = typer.Argument(..., help="Knowledge base name, e.g. 安全生产法规."),
+    org: int = typer.Option(None, "--org", help="Owning organisation id (default: a public knowledge base)."),
+    description: str = typer.Option("", help="Free text."),
+) -> None:
+    """Create a platform knowledge base (public regulations, or one organisation's SOPs)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.assist import service
+    from yuzhi.assist.schemas import KnowledgeBaseCreate
+    from yuzhi.db import import_all_models, transaction
+
+    import_all_models()
+    with transaction() as session:
+        kb = service.create_kb(session, actor=SYSTEM, kb_in=KnowledgeBaseCreate(
+            name=name, description=description, scope="org" if org else "public", org_id=org))
+        typer.echo(f"knowledge base {kb.id}: {kb.name} ({kb.scope}{f', org {kb.org_id}' if kb.org_id else ''})")
+
+
+@app.command("kb-add")
+def kb_add_cmd(
+    kb_id: int = typer.Argument(..., help="Knowledge base id."),
+    sources: list[Path] = typer.Argument(..., help="Files or folders to add (replaces files of the same name)."),
+) -> None:
+    """Add documents to a platform knowledge base and re-index it."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.assist import service
+    from yuzhi.assist.parsing import iter_source_files
+    from yuzhi.db import import_all_models, transaction
+
+    files = [(p.name, p.read_bytes()) for p, _ in iter_source_files(sources)]
+    import_all_models()
+    with transaction() as session:
+        docs = service.add_documents(session, actor=SYSTEM, kb_id=kb_id, files=files)
+        kb = service.get_kb(session, actor=SYSTEM, kb_id=kb_id)
+        typer.echo(f"{len(docs)} documents added to {kb.name}: {kb.n_passages} passages indexed")
+
+
+@app.command("kb-list")
+def kb_list_cmd() -> None:
+    """List the platform's knowledge bases."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.assist import service
+    from yuzhi.db import import_all_models, transaction
+
+    import_all_models()
+    with transaction() as session:
+        for kb in service.get_all_kbs(session, actor=SYSTEM):
+            owner = "public" if kb.scope == "public" else f"org {kb.org_id}"
+            typer.echo(f"{kb.id}\t{kb.name}\t{owner}\t{kb.n_passages} passages")
