@@ -54,3 +54,26 @@ def make_spec(workdir: Path):  # type: ignore[no-untyped-def]
         return JobSpec(token=f"t-{uuid.uuid4().hex[:16]}", argv=argv, workdir=workdir, **kw)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def slurm_timeout_job(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                      slurm_skip_reason: str | None):
+    """Start Slurm's time-out case as soon as the session starts.
+
+    Slurm enforces limits in whole minutes, so this job needs about 70 s; started first, it runs
+    while the other tests do and ``test_timeouts.py`` (collected last) only collects the result.
+    Only submitted when that test was selected and Slurm is usable.
+    """
+    wanted = any(item.name == "test_slurm_time_limit" for item in request.session.items)
+    if not wanted or slurm_skip_reason:
+        yield None
+        return
+    import sys
+
+    wd = tmp_path_factory.mktemp("slurm-timeout")
+    os.chmod(wd, 0o755)
+    backend = make_backend("slurm", {})
+    spec = JobSpec(token=f"t-timeout-{uuid.uuid4().hex[:12]}", name="timeout", workdir=wd, time_limit_s=60,
+                   argv=(sys.executable, "-c", "import time; time.sleep(600)"))
+    yield backend, backend.submit(spec)
