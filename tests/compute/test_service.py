@@ -350,3 +350,17 @@ def test_worker_killed_mid_job_is_reconciled(engine, db_url, tmp_path, store, ki
         assert service.job_log(s, actor=w.units[0], job_id=job_id, store=store).count("finished once") == 1
         assert s.scalar(select(func.count()).select_from(Bill).where(Bill.invoice_no == f"YZJOB-{job_id}")) == 1
     assert account(engine, w.unit_orgs[0]) == (100_000, 0, job.charge_fen)
+
+
+def test_demo_seed_is_idempotent_and_ready_to_run(engine, tmp_path, store):
+    from yuzhi.compute import demo
+
+    with transaction(engine) as s:
+        w = make_world(s, units=1)
+        assert demo.seed(s, home=tmp_path, year=2026) == 1
+        assert demo.seed(s, home=tmp_path, year=2026) == 0  # second run changes nothing
+        assert [c.core_hour_fen for c in service.rate_cards(s, provider_id=w.provider_id)] == [10]
+        job = service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(
+            kind="app", app="python", args=["print('demo')"], time_limit_s=60))
+        job_id = job.id
+    assert run_until_done(engine, store, job_id).status == "succeeded"
