@@ -1,6 +1,6 @@
 """KPI HTTP API: filing by form and Excel, office confirmation moves the dashboard, public page."""
 
-from tests.factories import PASSWORD, code
+from tests.factories import PASSWORD, code, make_world
 from tests.kpi.builders import WAN, file, kpi_world, workbook
 from yuzhi.db import transaction
 
@@ -66,3 +66,46 @@ def test_public_summary_has_no_per_enterprise_figure(client, engine):
     for wan in (1_000, 1_500, 2_000):
         assert str(wan * WAN) not in text
     assert "测试企业" not in text
+
+
+def test_designation_estimates_robots_and_returns_over_http(client, engine):
+    with transaction(engine) as s:
+        w = make_world(s, units=2)
+    office, unit, other = login(client, "reviewer"), login(client, "unit1"), login(client, "unit2")
+    r = client.post("/api/kpi/reports", headers=unit, json={
+        "year": 2026, "quarter": 1, "ai_revenue_fen": 1, "rd_spend_fen": 1, "employees": 1, "ai_products": 0})
+    assert r.status_code == 422 and "not a designated key AI enterprise" in r.json()["detail"]["message"]
+    assert client.post("/api/kpi/key-enterprises", headers=unit,
+                       json={"org_id": w.unit_orgs[0], "industry": "新材料"}).status_code == 403
+    bad = client.post("/api/kpi/key-enterprises", headers=office, json={"org_id": w.unit_orgs[0], "industry": "煤炭"})
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "industry"
+    ke = client.post("/api/kpi/key-enterprises", headers=office, json={"org_id": w.unit_orgs[0], "industry": "新材料"})
+    assert ke.status_code == 201 and ke.json()["industry"] == "新材料"
+    assert [k["name"] for k in client.get("/api/kpi/key-enterprises", headers=unit).json()] == ["测试企业1"]
+    assert client.get("/api/kpi/key-enterprises", headers=other).json() == []
+    rep = client.post("/api/kpi/reports", headers=unit, json={
+        "year": 2026, "quarter": 1, "ai_revenue_fen": 500_00, "rd_spend_fen": 1, "employees": 3,
+        "ai_products": 0}).json()
+    ret = client.post(f"/api/kpi/reports/{rep['id']}/return", headers=office, json={"note": ""})
+    assert ret.status_code == 422 and ret.json()["detail"]["field"] == "note"
+    ret = client.post(f"/api/kpi/reports/{rep['id']}/return", headers=office, json={"note": "请补充研发口径"})
+    assert ret.json()["status"] == "returned" and ret.json()["office_note"] == "请补充研发口径"
+    est = {"year": 2026, "quarter": 1, "industry": "电子信息", "ai_revenue_fen": 300 * 10**10, "firms": 60,
+           "basis": "统计局季报推算"}
+    assert client.put("/api/kpi/estimates", headers=unit, json=est).status_code == 403
+    assert client.put("/api/kpi/estimates", headers=office, json=est).status_code == 200
+    again = client.put("/api/kpi/estimates", headers=office, json={**est, "ai_revenue_fen": 310 * 10**10}).json()
+    assert again["ai_revenue_fen"] == 310 * 10**10
+    assert [e["ai_revenue_fen"] for e in client.get("/api/kpi/estimates?year=2026", headers=office).json()] == \
+        [310 * 10**10]  # replaced, not added
+    d = client.get("/api/kpi/dashboard/2026", headers=office).json()
+    assert (d["current"]["estimate_fen"], d["current"]["confirmed_fen"]) == (310 * 10**10, 0)
+    robot = {"maker": "河南某机器人", "model": "H1", "sector": "culture", "quantity": 3, "deployed_on": "2026-04-01"}
+    rb = client.post("/api/kpi/robots", headers=unit, json=robot)
+    assert rb.status_code == 201 and rb.json()["org_id"] == w.unit_orgs[0]
+    assert client.post("/api/kpi/robots", headers=unit, json={**robot, "sector": "space"}).status_code == 422
+    assert client.get("/api/kpi/robots", headers=other).json() == []
+    assert client.post(f"/api/kpi/robots/{rb.json()['id']}/status", headers=other,
+                       json={"status": "retired"}).status_code == 404
+    assert client.post(f"/api/kpi/robots/{rb.json()['id']}/status", headers=unit,
+                       json={"status": "retired"}).json()["status"] == "retired"
