@@ -364,3 +364,25 @@ def test_demo_seed_is_idempotent_and_ready_to_run(engine, tmp_path, store):
             kind="app", app="python", args=["print('demo')"], time_limit_s=60))
         job_id = job.id
     assert run_until_done(engine, store, job_id).status == "succeeded"
+
+
+def test_expected_subsidy_never_exceeds_the_quota_under_concurrency(engine, tmp_path, store):
+    """Quota holds: the subsidy that active jobs expect never adds up past the unit's quota."""
+    with transaction(engine) as s:
+        w = make_world(s, units=1)
+        service.connect(s, actor=w.provider, provider_id=w.provider_id,
+                        endpoint_in=EndpointIn(kind="local", config={"state_dir": str(tmp_path / "lj")}))
+        service.publish_capacity(s, actor=w.provider, provider_id=w.provider_id, capacity_in=CapacityIn(
+            nodes=1, cores=2, memory_gb=8, max_cpus_per_job=2, max_mem_mb_per_job=4096))
+        service.publish_rate_card(s, actor=w.provider, provider_id=w.provider_id, card_in=RateCardIn(
+            core_hour_fen=3600, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1)))
+        service.set_budget(s, actor=w.units[0], org_id=w.unit_orgs[0], budget_in=BudgetIn(budget_fen=100_000))
+        service.register_app(s, actor=w.admin, app_in=AppIn(name="py", argv=["{python}", "-c"]))
+        approved_quota(s, w, 0, 1_000_00, contract="C-1", amount_fen=50)  # quota: 50 fen
+
+    # each quote 120 fen expects 24 fen: 24 + 24 + 2 + 0 + ... = 50 whatever the interleaving
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda i: submit(engine, w, store, "1", time_limit_s=60), range(8)))
+    with transaction(engine) as s:
+        expected = sorted(s.get(ComputeJob, i).expected_subsidy_fen for i in ids)
+    assert expected == [0, 0, 0, 0, 0, 2, 24, 24]

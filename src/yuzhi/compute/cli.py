@@ -285,11 +285,13 @@ def worker(
     store = service.default_store()
     while True:
         report = service.tick(engine, store=store, biller=flows.bill_job)
-        if report.changed or report.unavailable:
+        if report.changed or report.unavailable or report.errors:
             msg = f"dispatched {report.dispatched}, finished {report.finished}, changed {report.changed}"
             if report.unavailable:
                 msg += "; unavailable: " + "; ".join(f"provider {k}: {v}" for k, v in report.unavailable.items())
-            console.print(msg)
+            if report.errors:
+                msg += "; errors: " + "; ".join(f"job {k}: {v}" for k, v in report.errors.items())
+            console.print(msg, markup=False)
         if once:
             return
         time.sleep(interval)

@@ -24,6 +24,7 @@ neither loses nor re-runs a job (see :func:`tick`).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sys
 from collections.abc import Callable
@@ -61,6 +62,9 @@ from yuzhi.errors import Forbidden, InvalidInput, NotFound
 SubsidyEstimator = Callable[[Session, int, int, int, date], int]
 #: ``(session, job) -> None``: posts the finished job's charge as a bill (see flows).
 Biller = Callable[[Session, ComputeJob], None]
+
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -530,7 +534,11 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
         job.reason = f"exit code {usage.exit_code}" + (f" ({usage.reason})" if usage.reason else "")
     elif usage.state == JobState.CANCELLED:
         job.reason = "cancelled"
-    row = card_on(session, provider_id=job.provider_id, day=job.started_at.astimezone(pricing.CST).date())
+    try:
+        row = card_on(session, provider_id=job.provider_id, day=job.started_at.astimezone(pricing.CST).date())
+    except NotFound:  # the provider's cards ended before the job started: the quoted card applies
+        row = session.get(RateCardRow, job.rate_card_id)
+        assert row is not None
     job.rate_card_id = row.id
     card = _card(row)
     job.price_fen = pricing.price_fen(card, elapsed_s=usage.elapsed_s, alloc_cpus=usage.alloc_cpus,
@@ -596,6 +604,7 @@ class TickReport:
     finished: int = 0
     changed: int = 0
     unavailable: dict[int, str] | None = None
+    errors: dict[int, str] | None = None  # job id → what went wrong (the job is retried next pass)
 
 
 def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = None,  # type: ignore[no-untyped-def]
@@ -608,7 +617,7 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     from yuzhi.db import transaction
 
     store = store or default_store()
-    report = TickReport(unavailable={})
+    report = TickReport(unavailable={}, errors={})
     with transaction(engine) as s:
         rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id)
                          .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
@@ -653,6 +662,9 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                     ep.available, ep.unavailable_reason, ep.checked_at = False, exc.message[:500], _now()
             report.unavailable[pid] = exc.message  # type: ignore[index]
             backends.pop(pid, None)
+        except Exception as exc:  # one bad job must not stop the worker: log it, retry next pass
+            log.exception("compute worker: job %s", job_id)
+            report.errors[job_id] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
     return report
 
 
