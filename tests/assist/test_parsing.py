@@ -177,3 +177,16 @@ def test_iter_source_files(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidInput, match="no supported files"):
         iter_source_files([tmp_path / "empty"])
+
+
+def test_gold_set_points_at_real_articles(law_corpus) -> None:
+    """Every (file, article) in bench/data/assist_gold.jsonl exists in the corpus as parsed."""
+    from yuzhi.assist.evaluate import load_gold
+
+    known = {(p.source, p.article) for f, rel in iter_source_files([law_corpus]) for p in parse_file(f, rel_path=rel)}
+    assert len(known) == 1157
+    gold = load_gold(Path(__file__).resolve().parents[2] / "bench" / "data" / "assist_gold.jsonl")
+    assert len(gold) >= 100
+    missing = [(r["id"], a) for r in gold for a in r["answers"] if (a["source"], a["article"]) not in known]
+    assert missing == []
+    assert {r["lang"] for r in gold} == {"zh", "en", "ja"}

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +226,7 @@ def build_index(
 
     bm = BM25().fit([tokenize(_bm25_text(p), mode=tokenizer) for p in passages])
 
-    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    tmp = out.parent / f".{out.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
@@ -263,7 +264,7 @@ def _bm25_text(p: Passage) -> str:
 def _swap_in(tmp: Path, out: Path) -> None:
     """Replace ``out`` by ``tmp`` with two renames (the old index survives until the new one is complete)."""
     if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         out.rename(old)
         tmp.rename(out)
         shutil.rmtree(old, ignore_errors=True)
