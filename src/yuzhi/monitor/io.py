@@ -256,16 +256,17 @@ def read_table(
     if dedupe and duplicates:
         keep = keep[~dup_mask]
         ns_sorted = ns[keep]
-    period, missing, gaps = _gaps(ns_sorted, [raw.iloc[k] for k in keep])
+    raw_arr = raw.to_numpy(dtype=object)[keep]
+    period, missing, gaps = _gaps(ns_sorted, raw_arr)
     extra = {c: df[c].to_numpy()[keep] for c in ignore_set}
     report = SamplingReport(rows=len(keep), period_s=period, duplicates=duplicates,
                             out_of_order=out_of_order, missing=missing, gaps=tuple(gaps),
                             empty_cells=empty_cells)
-    return SensorTable(time=time[keep], raw_time=tuple(raw.iloc[k] for k in keep), values=values[keep],
+    return SensorTable(time=time[keep], raw_time=tuple(raw_arr.tolist()), values=values[keep],
                        sensors=tuple(sensors), extra=extra, report=report)
 
 
-def _gaps(ns: np.ndarray, raw: list[str]) -> tuple[float | None, int, list[Gap]]:
+def _gaps(ns: np.ndarray, raw: np.ndarray) -> tuple[float | None, int, list[Gap]]:
     """Median sampling period and the gaps longer than 1.5 periods."""
     if len(ns) < 3:
         return None, 0, []
@@ -281,5 +282,5 @@ def _gaps(ns: np.ndarray, raw: list[str]) -> tuple[float | None, int, list[Gap]]
     for i in idx:
         miss = round(float(steps[i]) / period) - 1
         total += miss
-        gaps.append(Gap(start=raw[i], end=raw[i + 1], missing=miss))
+        gaps.append(Gap(start=str(raw[i]), end=str(raw[i + 1]), missing=miss))
     return period / 1e9, total, gaps
