@@ -169,3 +169,19 @@ def test_roles_are_enforced(session):
             approve=True, scores=GOOD, reason="自己批"))
     with pytest.raises(NotFound):
         service.get_application(session, actor=w.units[1], app_id=a.id)
+
+
+def test_a_closed_year_takes_no_applications_or_reviews_but_pays_what_it_approved(session):
+    w = award_world(session)
+    m1, m2 = verified_model(session, w, 0, "甲模型"), verified_model(session, w, 1, "乙模型")
+    a1, a2 = apply(session, w, 0, m1.id, 100 * YUAN), apply(session, w, 1, m2.id, 100 * YUAN)
+    approve(session, w.reviewer, a1.id)
+    with pytest.raises(Forbidden):
+        service.close_programme(session, actor=w.reviewer, year=2026)
+    assert service.close_programme(session, actor=w.admin, year=2026).status == "closed"
+    with pytest.raises(Conflict, match="programme is closed"):
+        approve(session, w.reviewer, a2.id)
+    with pytest.raises(InvalidInput, match="programme is closed"):
+        apply(session, w, 0, verified_model(session, w, 0, "丙模型").id, 100 * YUAN)
+    assert service.pay(session, actor=w.admin, app_id=a1.id, payment_ref="豫财-9").status == "paid"
+    assert check_books(session)[0] == []

@@ -127,3 +127,12 @@ def test_template_round_trips():
     data = excel.template([["91410100MA0000000X", 2026, 3, 100.5, 20, 7, 1]])
     (row,) = excel.parse(data)
     assert (row.row, row.year, row.quarter, row.ai_revenue_fen, row.rd_spend_fen) == (2, 2026, 3, 10_050, 2_000)
+
+
+def test_the_office_uploads_for_several_enterprises(session):
+    w = kpi_world(session, units=2)
+    rows = service.upload_reports(session, actor=w.reviewer, data=workbook([
+        [code(2), 2026, 1, 2_000, 10, 5, 1], [code(1), 2026, 1, 1_000, 10, 5, 1]]))
+    assert sorted((r.org_id, r.ai_revenue_fen) for r in rows) == [(w.unit_orgs[0], 100_000), (w.unit_orgs[1], 200_000)]
+    with pytest.raises(NotFound, match="is not registered"):
+        service.upload_reports(session, actor=w.reviewer, data=workbook([["91410100MA00000000", 2026, 2, 1, 1, 1, 1]]))
