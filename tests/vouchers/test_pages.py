@@ -419,3 +419,25 @@ def test_every_label_of_the_voucher_templates_is_translated():
     for lang in ("zh", "ja"):
         missing = sorted(k for k in keys if i18n.translate(k, lang) == k and not k.isupper())
         assert missing == [], lang
+
+
+def test_office_declares_related_parties_and_their_bills_get_no_subsidy(app, world, engine):
+    with transaction(engine) as s:
+        provider_org = s.scalar(select(Organisation.id).where(Organisation.uscc == code(999)))
+    c = browser(app, "reviewer")
+    r = c.post("/vouchers/affiliations", data={"org_a_id": str(provider_org), "org_b_id": str(provider_org)})
+    assert r.status_code == 422 and "cannot be affiliated with itself" in error_of(r.text)
+    r = c.post("/vouchers/affiliations", data={"org_a_id": str(world.unit_orgs[0]), "org_b_id": str(provider_org),
+                                               "note": "同一实际控制人"})
+    assert r.status_code == 303
+    page = c.get("/vouchers/organisations").text
+    # the service stores the pair in id order: the provider's legal entity was registered first
+    assert by_testid(page, "flash") == "国家超算郑州中心运营单位 与 测试企业1 已登记为关联方"
+    assert re.search(r"<td>国家超算郑州中心运营单位</td><td>测试企业1</td><td>同一实际控制人</td>", page)
+    r = c.post("/vouchers/affiliations", data={"org_a_id": str(provider_org), "org_b_id": str(world.unit_orgs[0])})
+    assert r.status_code == 409 and "already declared" in error_of(r.text)
+    with transaction(engine) as s:
+        bill, _ = vouchers.record_bill(s, actor=world.provider, bill_in=BillIn(
+            invoice_no="INV-R", customer_uscc=code(1), period_start=date(2026, 6, 1), period_end=date(2026, 6, 30),
+            amount_fen=100_00))
+        assert (bill.subsidy_fen, bill.owed_fen) == (0, 100_00) and "related-party" in bill.ineligible_reason

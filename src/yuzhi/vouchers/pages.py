@@ -584,7 +584,16 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
 
 def _orgs_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, Any]:
     rows, total = accounts.list_orgs(session, actor=actor, status=status or None, limit=1000)
-    return {"rows": rows, "total": total, "status": status or ""}
+    ctx: dict[str, Any] = {"rows": rows, "total": total, "status": status or ""}
+    if actor.is_office:
+        from sqlalchemy import select
+
+        from yuzhi.accounts.models import Affiliation
+
+        orgs, _ = _names(session)
+        ctx["orgs"] = orgs
+        ctx["affiliations"] = list(session.scalars(select(Affiliation).order_by(Affiliation.id)))
+    return ctx
 
 
 @router.get("/vouchers/organisations", response_class=HTMLResponse)
@@ -606,6 +615,23 @@ def decide_org(request: Request, session: SessionDep, actor: OptionalUser, org_i
     org = accounts.decide_org(session, actor=actor, org_id=org_id, approve=decision == "approve", reason=reason)
     return _done(request, "/vouchers/organisations?status=pending", "{name}: {status}", name=org.name,
                  status=org.status)
+
+
+@router.post("/vouchers/affiliations")
+@html_errors
+def add_affiliation(request: Request, session: SessionDep, actor: OptionalUser,
+                    org_a_id: Annotated[str, Form()] = "", org_b_id: Annotated[str, Form()] = "",
+                    note: Annotated[str, Form()] = "") -> Response:
+    """Declare two organisations related parties (关联方): no subsidy flows between them."""
+    from yuzhi.accounts.schemas import AffiliationCreate
+
+    actor = _need(actor, office=True)
+    _on_error(request, "vouchers/organisations.html", lambda: _orgs_ctx(session, actor, None))
+    aff = accounts.add_affiliation(session, actor=actor, aff_in=_schema(
+        AffiliationCreate, org_a_id=org_a_id or 0, org_b_id=org_b_id or 0, note=note.strip()))
+    orgs, _ = _names(session)
+    return _done(request, "/vouchers/organisations", "{a} and {b} declared related parties",
+                 a=orgs.get(aff.org_a_id), b=orgs.get(aff.org_b_id))
 
 
 def _register_ctx(form: dict[str, str] | None = None) -> dict[str, Any]:

@@ -264,3 +264,14 @@ register("ja", {  # voucher pages
     "unit_cap_remaining": "組織上限の残り",
     "pool_remaining": "予算枠の残り",
 })
+register("zh", {
+    "Related parties": "关联方", "Organisation": "机构", "Declare related parties": "登记关联关系",
+    "No subsidy flows between declared related parties (a unit buying from an affiliated provider).":
+        "已登记的关联方之间不产生补贴（单位向其关联服务商购买算力）。",
+    "{a} and {b} declared related parties": "{a} 与 {b} 已登记为关联方",
+})
+register("ja", {
+    "Related parties": "関連当事者", "Organisation": "組織", "Declare related parties": "関連当事者として登録",
+    "No subsidy flows between declared related parties (a unit buying from an affiliated provider).":
+        "登録された関連当事者間の取引には補助金が出ません。",
+})
