@@ -1,0 +1,136 @@
+"""``yuzhi inspect``: train on good images, inspect a batch, evaluate on an MVTec-layout category.
+
+Heavy imports (torch) happen inside the commands so ``yuzhi --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Visual defect inspection (中原智造): learn from good parts, flag and localise defects.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+@contextmanager
+def _progress_bar(enabled: bool = True):
+    """A Rich progress bar driven by ``progress(stage, done, total)`` callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def cb(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield cb
+
+
+@app.command()
+def train(
+    data: Path = typer.Argument(..., help="Folder of good images, or an MVTec AD category (uses train/good)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
+    image_size: int = typer.Option(256, help="Working size of the typical image's shorter side (px)."),
+    tile_size: int = typer.Option(512, help="Scaled images larger than this are processed in tiles."),
+    false_reject_rate: float = typer.Option(0.01, help="Target share of good parts flagged NG (sets the threshold)."),
+    holdout: float = typer.Option(0.2, help="Share of good images held out to set the threshold."),
+    coreset_ratio: float = typer.Option(0.01, help="Share of training patches kept in the memory bank."),
+    max_bank: int = typer.Option(16384, help="Upper bound on the memory bank size."),
+    augment: bool = typer.Option(False, help="Also learn mirrored copies of the good images."),
+    seed: int = typer.Option(0, help="Random seed (same seed and data give the same model)."),
+    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a model on good images only and write it to --out."""
+    from . import service
+
+    service.set_threads(threads or None)
+    params = {
+        "image_size": image_size,
+        "tile_size": tile_size,
+        "false_reject_rate": false_reject_rate,
+        "holdout_fraction": holdout,
+        "coreset_ratio": coreset_ratio,
+        "max_bank": max_bank,
+        "augment": augment,
+        "random_state": seed,
+    }
+    with _progress_bar(not quiet) as cb:
+        meta = service.train(data=data, out=out, params=params, progress=cb)
+    thr = meta["threshold"]
+    typer.echo(
+        f"model written to {out}: {meta['training']['n_images']} good images "
+        f"({thr['n_holdout']} held out for the threshold), bank {meta['bank_size']} patches, "
+        f"threshold at {thr['false_reject_rate']:.1%} false rejects, {meta['train_seconds']:.1f} s"
+    )
+
+
+@app.command()
+def run(
+    model: Path = typer.Argument(..., help="Model folder written by `yuzhi inspect train`."),
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="An image or a folder of images."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (report.csv, overlays/, maps/)."),
+    save_maps: bool = typer.Option(False, "--save-maps", help="Write maps/<stem>.npy (float32, input H x W)."),
+    threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score (0.5 = trained)."),
+    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Score images: report.csv (path,score,verdict,...), an overlay PNG per NG image."""
+    from . import service
+
+    service.set_threads(threads or None)
+    with _progress_bar(not quiet) as cb:
+        s = service.run(model=model, input_path=input_path, out=out, save_maps=save_maps,
+                        threshold=threshold, progress=cb)
+    typer.echo(
+        f"{s.n_images} files: {s.n_ok} OK, {s.n_ng} NG, {s.n_errors} unreadable "
+        f"in {s.seconds:.1f} s; report {s.report}"
+    )
+    for r in s.rows:
+        if r["verdict"] == "ERROR":
+            console.print(f"[yellow]skipped[/] {r['path']}: {r['error']}")
+
+
+@app.command("eval")
+def evaluate(
+    model: Path = typer.Argument(..., help="Model folder written by `yuzhi inspect train`."),
+    dataset: Path = typer.Argument(..., help="MVTec AD category folder (test/<type>, ground_truth/<type>)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score."),
+    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Image AUROC, pixel AUROC, AUPRO@30% FPR, F1 at the threshold, throughput."""
+    from . import service
+
+    service.set_threads(threads or None)
+    with _progress_bar(not quiet and not as_json) as cb:
+        r = service.evaluate(model=model, dataset=dataset, threshold=threshold, progress=cb)
+    if as_json:
+        typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    typer.echo(f"{r['dataset']}: {r['n_images']} images ({r['n_defective']} defective)")
+    for k in ("image_auroc", "pixel_auroc", "aupro_30", "f1", "f1_max", "false_reject_rate", "miss_rate",
+              "images_per_second"):
+        typer.echo(f"  {k:<18} {r[k]}")
+    for t, v in r["per_type_image_auroc"].items():
+        typer.echo(f"  image_auroc[{t}] {v}")

@@ -1,0 +1,285 @@
+"""Inspection services: train, run a batch, evaluate, score one uploaded image.
+
+These functions work on model *folders* (see :mod:`yuzhi.inspect.model_io`) and image files; they
+touch no database, so the CLI, the web API and a plant-side batch job call the same code. In the
+platform, models live under ``<YUZHI_HOME>/models/inspect/<name>`` (:func:`model_dir`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from yuzhi.errors import InvalidInput, NotFound
+
+from . import images as imgs
+from .detector import PatchCoreDetector, Progress
+
+#: Columns of ``report.csv`` (the first three are the contract of issue 3).
+REPORT_COLUMNS = ("path", "score", "verdict", "width", "height", "error")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Use ``threads`` CPU threads for torch (default: the CPUs this process may run on)."""
+    import torch
+
+    if threads:
+        n = int(threads)
+    elif hasattr(os, "sched_getaffinity"):
+        n = len(os.sched_getaffinity(0))
+    else:
+        n = os.cpu_count() or 1
+    n = max(1, n)
+    torch.set_num_threads(n)
+    return n
+
+
+def models_root() -> Path:
+    """Where the platform keeps inspection models: ``<home>/models/inspect``."""
+    from yuzhi.config import get_settings
+
+    return get_settings().home / "models" / "inspect"
+
+
+def model_dir(name: str) -> Path:
+    """Folder of the platform model ``name`` (letters, digits, ``_.-``; no paths)."""
+    if not _NAME.match(name or ""):
+        raise InvalidInput(f"model name {name!r} is invalid.", field="model",
+                           fix="Use letters, digits, '_', '.' or '-' (at most 64 characters).")
+    return models_root() / name
+
+
+def load_images(paths: list[Path], *, progress: Progress | None = None) -> list[np.ndarray]:
+    """Load all images or fail on the first bad one (training must not silently skip parts)."""
+    out = []
+    for i, p in enumerate(paths):
+        out.append(imgs.load_image(p))
+        if progress:
+            progress("loading", i + 1, len(paths))
+    return out
+
+
+def train(
+    *,
+    data: str | Path,
+    out: str | Path,
+    params: dict | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Train a detector on the good images in ``data`` and write the model folder ``out``.
+
+    Parameters
+    ----------
+    data : path
+        Folder of good images, or an MVTec AD category (its ``train/good`` is used).
+    out : path
+        Model folder to write.
+    params : dict, optional
+        :class:`PatchCoreDetector` parameters.
+
+    Returns
+    -------
+    dict
+        The model metadata plus ``train_seconds``.
+    """
+    from .model_io import save_model
+
+    paths = imgs.list_training_images(data, min_images=10)
+    t0 = time.perf_counter()
+    images = load_images(paths, progress=progress)
+    det = PatchCoreDetector(**(params or {})).fit(images, progress=progress)
+    train_hash = imgs.hash_files(paths)
+    d = save_model(det, out, training_hash=train_hash, training_source=str(imgs.training_folder(data)))
+    from .model_io import read_metadata
+
+    meta = read_metadata(d)
+    meta["train_seconds"] = round(time.perf_counter() - t0, 2)
+    return meta
+
+
+def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
+    if isinstance(model, PatchCoreDetector):
+        return model
+    from .model_io import load_model
+
+    return load_model(model)[0]
+
+
+def _input_paths(input_path: str | Path) -> list[Path]:
+    p = Path(input_path)
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        paths = sorted((q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")),
+                       key=lambda q: q.name)
+        if not paths:
+            raise InvalidInput(f"{p} is empty.", field="INPUT", fix="Put images in the folder.")
+        return paths
+    raise NotFound(f"{p} does not exist.", field="INPUT", fix="Pass an image file or a folder of images.")
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run` did."""
+
+    n_images: int = 0
+    n_ok: int = 0
+    n_ng: int = 0
+    n_errors: int = 0
+    seconds: float = 0.0
+    report: Path | None = None
+    rows: list[dict] = field(default_factory=list)
+
+
+def run(
+    *,
+    model: str | Path | PatchCoreDetector,
+    input_path: str | Path,
+    out: str | Path,
+    save_maps: bool = False,
+    threshold: float = 0.5,
+    batch: int = 16,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Score an image or every file of a folder; write ``report.csv``, NG overlays and maps.
+
+    A file that cannot be read as an image gets a row with verdict ``ERROR`` and the reason;
+    the batch goes on. Overlays are ``DIR/overlays/<stem>.png`` for NG images; with
+    ``save_maps`` every scored image also gets ``DIR/maps/<stem>.npy`` (float32, input H x W).
+    """
+    from PIL import Image
+
+    from .overlay import overlay
+
+    det = _load(model)
+    paths = _input_paths(input_path)
+    outd = Path(out)
+    if outd.exists() and not outd.is_dir():
+        raise InvalidInput(f"{outd} is a file.", field="--out", fix="Choose a folder for the report.")
+    outd.mkdir(parents=True, exist_ok=True)
+    (outd / "overlays").mkdir(exist_ok=True)
+    if save_maps:
+        (outd / "maps").mkdir(exist_ok=True)
+    summary = RunSummary()
+    t0 = time.perf_counter()
+    rows: list[dict] = []
+    for s in range(0, len(paths), batch):
+        chunk = paths[s : s + batch]
+        loaded: list[tuple[Path, np.ndarray]] = []
+        for p in chunk:
+            try:
+                if not imgs.is_image_file(p):
+                    raise InvalidInput(f"{p.name} is not an image file (suffix {p.suffix or 'none'}).",
+                                       field=str(p), fix="Use PNG, JPEG, BMP or TIFF files.")
+                loaded.append((p, imgs.load_image(p)))
+            except InvalidInput as exc:
+                rows.append({"path": str(p), "score": "", "verdict": "ERROR", "width": "", "height": "",
+                             "error": exc.message})
+        preds = det.predict_maps([a for _, a in loaded], threshold=threshold) if loaded else []
+        for (p, a), pr in zip(loaded, preds, strict=True):
+            rows.append({"path": str(p), "score": f"{pr.score:.6f}", "verdict": pr.verdict,
+                         "width": a.shape[1], "height": a.shape[0], "error": ""})
+            if pr.verdict == "NG":
+                Image.fromarray(overlay(a, pr.anomaly_map, threshold=threshold)).save(
+                    outd / "overlays" / f"{p.stem}.png")
+            if save_maps:
+                np.save(outd / "maps" / f"{p.stem}.npy", pr.anomaly_map.astype(np.float32))
+        if progress:
+            progress("scoring", min(s + batch, len(paths)), len(paths))
+    order = {str(p): i for i, p in enumerate(paths)}
+    rows.sort(key=lambda r: order[r["path"]])
+    report = outd / "report.csv"
+    with report.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(REPORT_COLUMNS))
+        w.writeheader()
+        w.writerows(rows)
+    summary.rows = rows
+    summary.report = report
+    summary.n_images = len(rows)
+    summary.n_ng = sum(r["verdict"] == "NG" for r in rows)
+    summary.n_ok = sum(r["verdict"] == "OK" for r in rows)
+    summary.n_errors = sum(r["verdict"] == "ERROR" for r in rows)
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    return summary
+
+
+def evaluate(
+    *,
+    model: str | Path | PatchCoreDetector,
+    dataset: str | Path,
+    threshold: float = 0.5,
+    progress: Progress | None = None,
+    keep: Callable[[imgs.TestItem], bool] | None = None,
+) -> dict:
+    """Image AUROC, pixel AUROC, AUPRO (to 30% FPR), F1 at the threshold and throughput.
+
+    Throughput is images per second of :meth:`PatchCoreDetector.predict_maps` on the
+    already-decoded test images (decoding JPEGs is excluded; it is the same for every method).
+    """
+    from .metrics import aupro, auroc, f1, f1_max
+
+    det = _load(model)
+    items = imgs.list_test_set(dataset)
+    if keep is not None:
+        items = [i for i in items if keep(i)]
+    labels = np.array([i.label for i in items])
+    if labels.min() == labels.max():
+        raise InvalidInput(f"{dataset} test set needs both good and defective images.", field="DATASET",
+                           fix="Use an MVTec AD category with test/good and test/<defect> folders.")
+    images = load_images([i.path for i in items], progress=progress)
+    t0 = time.perf_counter()
+    preds = det.predict_maps(images, threshold=threshold, progress=progress)
+    secs = time.perf_counter() - t0
+    scores = np.array([p.score for p in preds])
+    masks = [imgs.load_mask(i, a.shape[:2]) for i, a in zip(items, images, strict=True)]
+    pixel_labels = np.concatenate([m.ravel() for m in masks])
+    pixel_scores = np.concatenate([p.anomaly_map.ravel() for p in preds])
+    result = {
+        "dataset": str(dataset),
+        "n_images": len(items),
+        "n_defective": int(labels.sum()),
+        "image_auroc": round(auroc(labels, scores), 4),
+        "pixel_auroc": round(auroc(pixel_labels, pixel_scores), 4) if pixel_labels.any() else None,
+        "aupro_30": round(aupro(masks, [p.anomaly_map for p in preds]), 4) if pixel_labels.any() else None,
+        "f1": round(f1(labels, scores >= threshold), 4),
+        "f1_max": round(f1_max(labels, scores), 4),
+        "threshold": threshold,
+        "false_reject_rate": round(float((scores[labels == 0] >= threshold).mean()), 4),
+        "miss_rate": round(float((scores[labels == 1] < threshold).mean()), 4),
+        "images_per_second": round(len(items) / secs, 2),
+        "per_type_image_auroc": {},
+    }
+    for t in sorted({i.defect_type for i in items} - {"good"}):
+        sel = np.array([i.defect_type in (t, "good") for i in items])
+        result["per_type_image_auroc"][t] = round(auroc(labels[sel], scores[sel]), 4)
+    return result
+
+
+def score_image(
+    *, model: str | Path | PatchCoreDetector, data: bytes, name: str = "upload", threshold: float = 0.5
+) -> dict:
+    """Score one uploaded image: ``{"score", "verdict", "heatmap_png", "width", "height"}``.
+
+    ``heatmap_png`` is the overlay as PNG bytes (the API base64-encodes it).
+    """
+    from .overlay import overlay, png_bytes
+
+    det = _load(model)
+    arr = imgs.image_from_bytes(data, name=name)
+    pr = det.predict_one(arr, threshold=threshold)
+    return {
+        "score": pr.score,
+        "verdict": pr.verdict,
+        "heatmap_png": png_bytes(overlay(arr, pr.anomaly_map, threshold=threshold)),
+        "width": int(arr.shape[1]),
+        "height": int(arr.shape[0]),
+    }
