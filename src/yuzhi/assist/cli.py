@@ -107,14 +107,12 @@ def ask_cmd(
     if as_json:
         _echo_json(ans.to_dict())
         return
-    from rich.console import Console
-
-    console = Console()
-    console.print(ans.answer, markup=False, highlight=False)
+    # plain echo, not Rich: quotes must not be re-wrapped, so they can be copied verbatim
+    typer.echo(ans.answer)
     for i, c in enumerate(ans.citations, start=1):
-        console.print(f"[{i}] {c.source} {c.article}", markup=False, highlight=False)
+        typer.echo(f"[{i}] {c.source} {c.article}")
     for w in ans.warnings:
-        console.print(f"warning: {w}", style="yellow", markup=False)
+        typer.echo(f"warning: {w}", err=True)
 
 
 @app.command("eval")
