@@ -31,18 +31,20 @@ from urllib.parse import quote, unquote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import SYSTEM, Actor
-from yuzhi.accounts.models import OrgKind
-from yuzhi.accounts.schemas import OrgCreate
+from yuzhi.accounts.models import Affiliation, Organisation, OrgKind, User
+from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate
 from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion
+from yuzhi.compute.models import Criterion, Provider
 from yuzhi.compute.registry import ProviderCreate
 from yuzhi.errors import DomainError, Forbidden, InvalidInput
+from yuzhi.ledger import service as ledger
 from yuzhi.vouchers import reports, service
-from yuzhi.vouchers.models import AppStatus, Programme, ProgrammeStatus
+from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
 from yuzhi.web import exports, i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
@@ -215,11 +217,6 @@ def _years(session: Session) -> list[int]:
 
 def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     """Organisation and provider names by id (for tables)."""
-    from sqlalchemy import select
-
-    from yuzhi.accounts.models import Organisation
-    from yuzhi.compute.models import Provider
-
     orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
     provs = dict(session.execute(select(Provider.id, Provider.name)).all())
     return orgs, provs  # type: ignore[return-value]
@@ -314,10 +311,6 @@ def _application_ctx(session: Session, actor: Actor, app_id: int) -> dict[str, A
     cap, limits = (None, {})
     if actor.is_office and a.status in (AppStatus.SUBMITTED, AppStatus.OBJECTED) and p is not None:
         cap, limits = service.max_approvable(session, p=p, a=a)
-    from sqlalchemy import select
-
-    from yuzhi.vouchers.models import Objection
-
     objections = list(session.scalars(select(Objection).where(Objection.application_id == a.id)
                                       .order_by(Objection.id))) if actor.is_office else []
     return {"a": a, "p": p, "org": orgs.get(a.org_id, str(a.org_id)), "provider": provs.get(a.provider_id, ""),
@@ -381,8 +374,6 @@ def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, 
 def _objections_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, Any]:
     rows = service.list_objections(session, actor=actor, status=status or None)
     orgs, _ = _names(session)
-    from yuzhi.vouchers.models import QuotaApplication
-
     apps = {o.application_id: session.get(QuotaApplication, o.application_id) for o in rows}
     return {"rows": rows, "apps": apps, "orgs": orgs, "status": status or ""}
 
@@ -445,8 +436,6 @@ def new_token(request: Request, session: SessionDep, actor: OptionalUser, name: 
     The answer is the page itself (not a redirect): the clear token must never travel in a cookie
     or a URL, and only its SHA-256 is stored.
     """
-    from yuzhi.accounts.models import User
-
     actor = _need(actor)
     _on_error(request, "vouchers/bills.html", lambda: _bills_ctx(session, actor, None, None))
     if not actor.is_provider:
@@ -478,8 +467,6 @@ def bill(request: Request, session: SessionDep, actor: OptionalUser, bill_id: in
 
 
 def _settlements_ctx(session: Session, actor: Actor) -> dict[str, Any]:
-    from yuzhi.ledger import service as ledger
-
     rows = service.list_settlements(session, actor=actor)
     programmes = service.list_programmes(session)
     orgs, provs = _names(session)
@@ -586,10 +573,6 @@ def _orgs_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, A
     rows, total = accounts.list_orgs(session, actor=actor, status=status or None, limit=1000)
     ctx: dict[str, Any] = {"rows": rows, "total": total, "status": status or ""}
     if actor.is_office:
-        from sqlalchemy import select
-
-        from yuzhi.accounts.models import Affiliation
-
         orgs, _ = _names(session)
         ctx["orgs"] = orgs
         ctx["affiliations"] = list(session.scalars(select(Affiliation).order_by(Affiliation.id)))
@@ -623,8 +606,6 @@ def add_affiliation(request: Request, session: SessionDep, actor: OptionalUser,
                     org_a_id: Annotated[str, Form()] = "", org_b_id: Annotated[str, Form()] = "",
                     note: Annotated[str, Form()] = "") -> Response:
     """Declare two organisations related parties (关联方): no subsidy flows between them."""
-    from yuzhi.accounts.schemas import AffiliationCreate
-
     actor = _need(actor, office=True)
     _on_error(request, "vouchers/organisations.html", lambda: _orgs_ctx(session, actor, None))
     aff = accounts.add_affiliation(session, actor=actor, aff_in=_schema(
