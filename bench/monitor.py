@@ -165,21 +165,13 @@ def main() -> None:
         print("shared NAB data not present: NAB part skipped")
 
 
-def demo_scenario(seed: int = 7) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Synthetic coal face, one sample a minute for 3 h: the local fan weakens from minute 80,
-    methane accumulates, is back under 1 % after the fan is fixed at minute 140."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(180) * 60.0
-    m = np.arange(180)
-    air = 2.2 + 0.05 * rng.normal(size=180)
-    air[80:140] -= np.minimum((m[80:140] - 80) * 0.03, 1.2)
-    ch4 = 0.45 + 0.04 * rng.normal(size=180)
-    deficit = np.clip(2.2 - air, 0, None)
-    ch4 += np.convolve(deficit, np.ones(15) / 15, mode="full")[:180] * 1.0
-    co = 6 + 0.5 * rng.normal(size=180) + 2 * deficit
-    fan = 38 + 0.4 * rng.normal(size=180)
-    fan[80:140] -= np.minimum((m[80:140] - 80) * 0.25, 8)
-    return t, {"ch4_face %": ch4, "airflow m/s": air, "co ppm": co, "fan current A": fan}
+def demo_scenario() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The coal-face scenario of :mod:`yuzhi.monitor.demo`, with units in the trace names."""
+    from yuzhi.monitor.demo import coal_face_scenario
+
+    t, series = coal_face_scenario()
+    units = {"ch4_face": "%", "airflow": "m/s", "co": "ppm", "fan": "current A"}
+    return t, {f"{k} {units[k]}": v for k, v in series.items()}
 
 
 def demo_csv(folder: str) -> None:
