@@ -26,11 +26,12 @@ and :meth:`MahalanobisDetector.stream` give identical numbers; batch uses ``scip
 This is the statistical-process-control family of SKAB's MSET and T²+Q baselines (Hotelling
 1947; Jackson & Mudholkar 1979), with EWMA filtering as in the MEWMA chart (Lowry et al. 1992).
 
-:class:`NoveltyStreamDetector` is a univariate streaming detector for sparse event streams (the
-NAB protocol): EWMA prediction error turned into an anomaly likelihood (short vs long average of
-the error, Gaussian tail, as in Ahmad et al. 2017), values never seen before (outside the running
-min/max by more than ``novelty`` of the range) as certain anomalies, and a rest period after a
-confident alarm so one incident raises one alarm.
+:class:`NoveltyStreamDetector` is a univariate streaming detector that needs no training data
+(the NAB protocol, ``yuzhi monitor watch``): the best of three forecasters (EWMA level, same time
+on previous days, same time in previous weeks) gives a normalised surprise, turned into an anomaly
+likelihood (short vs long average, Gaussian tail, as in Ahmad et al. 2017); values never seen
+before (outside the running min/max by more than ``novelty`` of the range) are certain anomalies;
+a rest period after a confident alarm makes one incident one alarm.
 """
 
 from __future__ import annotations
