@@ -136,7 +136,7 @@ def test_local_lost_supervisor_is_reported_not_rerun(tmp_path, make_spec):
     b = make_backend("local", {"state_dir": tmp_path / "state"})
     eid = b.submit(make_spec((PY, "-c", "import time; time.sleep(60)")))
     wait_state(b, eid, JobState.RUNNING)
-    sup = json.loads((tmp_path / "state" / eid / "supervisor.json").read_text())["pid"]
+    sup = json.loads((tmp_path / "state" / eid / "state.json").read_text())["supervisor_pid"]
     job_pid = json.loads((tmp_path / "state" / eid / "state.json").read_text())["pid"]
     os.kill(sup, signal.SIGKILL)
     fresh = make_backend("local", {"state_dir": tmp_path / "state"})
@@ -149,6 +149,20 @@ def test_local_lost_supervisor_is_reported_not_rerun(tmp_path, make_spec):
     assert "supervisor" in usage.reason
     time.sleep(0.2)
     assert not fresh._alive(job_pid)  # the orphaned job was killed, not left running
+
+
+def test_local_second_supervisor_never_runs_the_job_again(tmp_path, make_spec):
+    """The platform crashed right after spawning a supervisor and spawns more on retry."""
+    b = make_backend("local", {"state_dir": tmp_path / "state"})
+    spec = make_spec((PY, "-c", "import time; print('ran'); time.sleep(0.5)"))
+    eid = b.submit(spec)
+    extra = [subprocess.Popen([PY, "-m", "yuzhi.compute.backends._runner", str(tmp_path / "state" / eid)])
+             for _ in range(3)]
+    assert b.submit(spec) == eid
+    for p in extra:
+        p.wait(timeout=30)
+    assert wait_final(b, eid).state == JobState.SUCCEEDED
+    assert spec.log_path.read_text().count("ran") == 1
 
 
 def test_local_slots_queue_jobs(tmp_path, make_spec):

@@ -5,7 +5,8 @@ outlives the platform process: a platform restart finds the job still running, o
 its ``result.json`` on disk. It
 
 1. waits for enough CPU slots (``flock`` on slot files, released by the kernel if it dies),
-2. runs the command in its own process group, stdout+stderr to ``workdir/job.log``,
+2. runs the command in its own process group (at most once: a ``flock``-ed ``run.lock`` and
+   the ``state.json`` it writes first stop any second supervisor of the same job), stdout+stderr to ``workdir/job.log``,
 3. enforces the time limit and cancellation (SIGTERM, then SIGKILL after a grace period),
 4. meters the job with ``wait4``: wall time, user+system CPU seconds and peak RSS,
 5. writes ``result.json`` atomically (the record the backend reads).
@@ -62,7 +63,28 @@ class _Slots:
             return False
 
 
+def hold_run_lock(jobdir: Path, attempts: int = 40) -> int | None:
+    """Take the job's run lock (held for the supervisor's whole life; the kernel drops it when the
+    process dies, which is how the backend tells a live supervisor from a dead one). Retries
+    briefly because the backend probes the lock for a moment; ``None`` when another supervisor
+    owns the job."""
+    fd = os.open(jobdir / "run.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    for _ in range(attempts):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            time.sleep(0.01)
+    os.close(fd)
+    return None
+
+
 def main(jobdir: Path) -> int:
+    lock = hold_run_lock(jobdir)
+    if lock is None:
+        return 0  # another supervisor runs this job
+    if (jobdir / "state.json").exists() or (jobdir / "result.json").exists():
+        return 0  # a previous supervisor got this far: never start the job a second time
     spec = json.loads((jobdir / "spec.json").read_text())
     cancelled = False
 

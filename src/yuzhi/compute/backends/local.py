@@ -6,11 +6,14 @@ Each job gets a directory ``state_dir/<token>/`` holding ``spec.json``, the supe
 not stop jobs; everything the backend knows is on disk, so a restarted platform reconciles:
 
 * ``result.json`` present → the job ended; its usage is final.
-* supervisor alive → pending or running.
+* supervisor alive (it holds ``run.lock``; the kernel drops the lock when it dies, so neither
+  pid reuse nor zombies can fool the check) → pending or running.
 * supervisor gone without a result (the machine rebooted, someone killed it) → ``LOST``; the
   job's remaining processes are killed and it is never silently re-run.
 
-The external id is the token itself, which makes :meth:`LocalBackend.submit` idempotent.
+The external id is the token itself. :meth:`LocalBackend.submit` is idempotent: a second call
+for the same token returns the same id, and a supervisor started twice for one job runs it once
+(the run lock plus ``state.json``, written before the job starts).
 CPU slots (``flock``-ed files) keep the machine from being over-committed: a job waits (pending)
 until ``cpus`` slots are free. Memory is priced on the request but not enforced locally.
 """
@@ -18,6 +21,7 @@ until ``cpus`` slots are free. Memory is priced on the request but not enforced 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -28,6 +32,9 @@ from pathlib import Path
 from yuzhi.compute.backends._runner import write_json
 from yuzhi.compute.backends.base import Backend, JobSpec, JobState, Usage
 from yuzhi.errors import InvalidInput, NotFound
+
+#: How long a freshly submitted job may wait for its supervisor to take over before it is lost.
+STARTUP_S = 60.0
 
 
 class LocalBackend(Backend):
@@ -89,9 +96,25 @@ class LocalBackend(Backend):
         except (FileNotFoundError, IndexError):
             return True
 
-    def _supervisor_pid(self, d: Path) -> int | None:
-        info = self._read(d / "supervisor.json")
-        return int(info["pid"]) if info else None
+    @staticmethod
+    def _supervised(d: Path) -> bool:
+        """Whether a live supervisor holds the job's run lock (probed with a shared lock)."""
+        try:
+            fd = os.open(d / "run.lock", os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops our probe lock at once
+        return False
+
+    def _starting(self, d: Path) -> bool:
+        """Submitted moments ago and its supervisor has not taken over yet."""
+        spec = self._read(d / "spec.json") or {}
+        return not (d / "state.json").exists() and time.time() - float(spec.get("submitted_at", 0)) < STARTUP_S
 
     def _reconcile(self, d: Path) -> dict | None:
         """Return the result record, writing a ``lost`` one when the supervisor vanished."""
@@ -99,8 +122,7 @@ class LocalBackend(Backend):
         if result is not None:
             return result
         self._reap()
-        pid = self._supervisor_pid(d)
-        if pid is not None and self._alive(pid):
+        if self._supervised(d) or self._starting(d):
             return None
         result = self._read(d / "result.json")  # it may have finished between the two reads
         if result is not None:
@@ -112,7 +134,8 @@ class LocalBackend(Backend):
         started = state.get("started_at")
         lost = {"state": "lost", "exit_code": None, "cpu_s": 0.0, "max_rss_bytes": 0,
                 "elapsed_s": (time.time() - started) if started else 0.0,
-                "reason": "the job's supervisor process disappeared (machine restart?)"}
+                "reason": "the job's supervisor process disappeared (machine restart?)" if state
+                else "the job's supervisor never started"}
         write_json(d / "result.json", lost)
         return lost
 
@@ -129,9 +152,12 @@ class LocalBackend(Backend):
             raise InvalidInput(f"working directory {workdir} does not exist", field="workdir",
                                fix="create it (the artifact store does) before submitting")
         d = self.state_dir / spec.token
-        if (d / "supervisor.json").exists():
+        if (d / "spec.json").exists() and ((d / "state.json").exists() or (d / "result.json").exists()
+                                           or self._supervised(d)):
             return spec.token  # already submitted under this token: never start it twice
         d.mkdir(parents=True, exist_ok=True)
+        # (Re)spawning is safe even if an earlier supervisor is still starting: only one of them
+        # gets the run lock before state.json exists, and the other exits without running anything.
         write_json(d / "spec.json", {
             "token": spec.token, "name": spec.name, "argv": list(spec.argv),
             "workdir": str(workdir.resolve()),
@@ -146,12 +172,11 @@ class LocalBackend(Backend):
                 start_new_session=True, close_fds=True,
             )
         self._children[spec.token] = child
-        write_json(d / "supervisor.json", {"pid": child.pid})
         return spec.token
 
     def find(self, token: str) -> str | None:
         d = self.state_dir / token
-        return token if (d / "supervisor.json").exists() else None
+        return token if (d / "spec.json").exists() else None
 
     def status(self, external_id: str) -> JobState:
         d = self._dir(external_id)
@@ -166,12 +191,15 @@ class LocalBackend(Backend):
         if self._read(d / "result.json") is not None:
             return
         (d / "cancel").touch()  # the supervisor polls for this file
-        pid = self._supervisor_pid(d)
-        if pid is not None and self._alive(pid):
-            if not (d / "state.json").exists():
-                return  # still starting, its signal handler may not be installed yet: the file suffices
+        state = self._read(d / "state.json")
+        if state is None:
+            # Not started (its signal handler may not be installed yet): the file suffices; if the
+            # supervisor is gone, reconciliation records the job as lost.
+            self._reconcile(d)
+            return
+        if self._supervised(d):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, 15)
+                os.kill(int(state["supervisor_pid"]), 15)
         else:
             self._reconcile(d)
 
