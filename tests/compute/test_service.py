@@ -386,3 +386,23 @@ def test_expected_subsidy_never_exceeds_the_quota_under_concurrency(engine, tmp_
     with transaction(engine) as s:
         expected = sorted(s.get(ComputeJob, i).expected_subsidy_fen for i in ids)
     assert expected == [0, 0, 0, 0, 0, 2, 24, 24]
+
+
+def test_worker_thread_runs_jobs_until_stopped(engine, tmp_path, store):
+    from yuzhi.compute import worker
+
+    w = setup_world(engine, tmp_path)
+    job_id = submit(engine, w, store, "print('threaded')")
+    thread, stop = worker.start_in_thread(engine, interval=0.1, store=store)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with transaction(engine) as s:
+                if s.get(ComputeJob, job_id).status == "succeeded":
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

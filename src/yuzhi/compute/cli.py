@@ -8,7 +8,6 @@ member commands take ``--as USERNAME`` and act as that user, with that user's te
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -279,22 +278,31 @@ def worker(
 ) -> None:
     """Dispatch queued jobs, follow running ones, charge and bill finished ones. Safe to restart
     at any time: all state is in the database and every engine call is idempotent."""
+    import threading
+
     from yuzhi.compute import flows, service
+    from yuzhi.compute import worker as worker_loop
 
     engine = _engine()
     store = service.default_store()
-    while True:
-        report = service.tick(engine, store=store, biller=flows.bill_job)
-        if report.changed or report.unavailable or report.errors:
-            msg = f"dispatched {report.dispatched}, finished {report.finished}, changed {report.changed}"
-            if report.unavailable:
-                msg += "; unavailable: " + "; ".join(f"provider {k}: {v}" for k, v in report.unavailable.items())
-            if report.errors:
-                msg += "; errors: " + "; ".join(f"job {k}: {v}" for k, v in report.errors.items())
-            console.print(msg, markup=False)
-        if once:
-            return
-        time.sleep(interval)
+    if not once:
+        def show(report: service.TickReport) -> None:
+            if report.changed or report.unavailable or report.errors:
+                console.print(_summary(report), markup=False)
+
+        worker_loop.run(engine, interval=interval, store=store, stop=threading.Event(), on_report=show)
+        return
+    report = service.tick(engine, store=store, biller=flows.bill_job)
+    console.print(_summary(report), markup=False)
+
+
+def _summary(report) -> str:  # type: ignore[no-untyped-def]
+    msg = f"dispatched {report.dispatched}, finished {report.finished}, changed {report.changed}"
+    if report.unavailable:
+        msg += "; unavailable: " + "; ".join(f"provider {k}: {v}" for k, v in report.unavailable.items())
+    if report.errors:
+        msg += "; errors: " + "; ".join(f"job {k}: {v}" for k, v in report.errors.items())
+    return msg
 
 
 @app.command()
