@@ -68,6 +68,10 @@ def test_bad_inputs():
     X, _ = plant(n=100)
     with pytest.raises(InvalidInput, match="need at least 10 complete rows"):
         MahalanobisDetector().fit(X[:5])
+    Y = X.copy()
+    Y[:, 2] = np.nan
+    with pytest.raises(InvalidInput, match="without any value in the training data: pressure"):
+        MahalanobisDetector().fit(Y, SENSORS)
     with pytest.raises(InvalidInput, match="input_alpha must be in"):
         MahalanobisDetector(input_alpha=0).fit(X)
     with pytest.raises(InvalidInput, match="not fitted"):

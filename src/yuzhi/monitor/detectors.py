@@ -138,6 +138,11 @@ class MahalanobisDetector:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise InvalidInput("training data must be a 2-D array (rows × sensors)", field="X")
+        names = tuple(sensors) if sensors is not None else tuple(f"s{j}" for j in range(X.shape[1]))
+        empty = [names[j] for j in np.flatnonzero(np.isnan(X).all(axis=0))] if len(X) else []
+        if empty:
+            raise InvalidInput(f"sensor column(s) without any value in the training data: {', '.join(empty)}",
+                               field="X", fix="drop them (--ignore) or train on a stretch where they report")
         X = X[~np.isnan(X).any(axis=1)]
         d = X.shape[1]
         if len(X) < max(10, d + 2):
