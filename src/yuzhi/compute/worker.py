@@ -34,8 +34,13 @@ def run(engine: Engine | None = None, *, interval: float = 1.0, stop: threading.
             report = service.tick(engine, store=store, biller=flows.bill_job)
             if on_report is not None:
                 on_report(report)
-        except Exception:  # the database itself failed: log, wait, try again
-            log.exception("compute worker pass failed")
+        except Exception as exc:  # the database itself failed: log, wait, try again
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):  # e.g. not migrated yet, or the server is down
+                log.error("compute worker: database unavailable: %s (run `yuzhi db upgrade`?)", exc.orig)
+            else:
+                log.exception("compute worker pass failed")
         stop.wait(interval)
 
 
