@@ -54,6 +54,9 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
         return deco if not args or not callable(args[0]) else args[0]
 
 
+MAX_OPS = 4000  # the tabu matrix is n × n integers (128 MB at 4,000 operations)
+
+
 def available() -> bool:
     """True if the compiled tabu search can run."""
     return _NUMBA
@@ -334,7 +337,7 @@ def supports(problem: Problem) -> bool:
 
     A job may visit a machine twice: a swap that would close a cycle is evaluated as infeasible.
     """
-    return problem.is_classic and not problem.is_flexible
+    return problem.is_classic and not problem.is_flexible and problem.n_operations <= MAX_OPS
 
 
 def tabu_search(
@@ -665,7 +668,7 @@ def flexible_search(
     problem: Problem, initial: list[ScheduledOp], *, time_limit: float, seed: int = 0, stall: int = 3000
 ) -> list[ScheduledOp]:
     """Tabu search for a flexible job shop (chains, makespan) from ``initial``; never worse than it."""
-    if not (_NUMBA and problem.is_classic):
+    if not (_NUMBA and problem.is_classic and problem.n_operations <= MAX_OPS):
         return initial
     offs, n, dur, mach, jprev, jnext, mprev, mnext = _arrays(problem, initial)
     n_mach = problem.n_machines
