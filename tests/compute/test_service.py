@@ -406,3 +406,31 @@ def test_worker_thread_runs_jobs_until_stopped(engine, tmp_path, store):
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_typed_jobs_chain_monitor_fit_then_detect(engine, tmp_path, store):
+    """A typed AI job (monitor.fit) trains a model; its model.zip output feeds monitor.detect."""
+    w = setup_world(engine, tmp_path)
+    rows = ["timestamp,temp,pressure"] + [
+        f"2026-01-01T00:{i // 60:02d}:{i % 60:02d},{20 + (i * 7919 % 13) / 13:.3f},{5 + (i * 104729 % 7) / 70:.3f}"
+        for i in range(120)]
+    normal = store.put_bytes(("\n".join(rows) + "\n").encode())
+    with transaction(engine) as s:
+        fit_id = service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(
+            kind="monitor.fit", inputs={"normal.csv": normal.sha256}, time_limit_s=300)).id
+    fit = run_until_done(engine, store, fit_id, timeout=120)
+    assert fit.status == "succeeded", fit.reason
+    outs = {o["name"]: o["sha256"] for o in json.loads(fit.outputs_json)}
+    assert "model.zip" in outs and "model/model.json" in outs
+    data = store.put_bytes(("\n".join(rows[:1] + [r.replace(",20.", ",90.") for r in rows[1:30]]) + "\n").encode())
+    with transaction(engine) as s:
+        det_id = service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(
+            kind="monitor.detect", inputs={"model.zip": outs["model.zip"], "data.csv": data.sha256},
+            time_limit_s=300)).id
+    det = run_until_done(engine, store, det_id, timeout=120)
+    assert det.status == "succeeded", det.reason
+    scores = {o["name"]: o["sha256"] for o in json.loads(det.outputs_json)}["scores.csv"]
+    lines = store.read_bytes(scores).decode().splitlines()
+    assert lines[0] == "timestamp,score,anomaly,top_sensor" and len(lines) == 30
+    with transaction(engine) as s, pytest.raises(InvalidInput, match="input 'normal' is required"):
+        service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(kind="monitor.fit"))

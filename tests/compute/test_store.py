@@ -58,3 +58,42 @@ def test_bad_names(tmp_path, name):
 def test_bad_hash(tmp_path):
     with pytest.raises(InvalidInput, match="not a SHA-256"):
         ArtifactStore(tmp_path).read_bytes("abc")
+
+
+def test_zip_input_becomes_a_folder_and_output_folders_come_back_zipped(tmp_path):
+    import io
+    import zipfile
+
+    store = ArtifactStore(tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.png", b"A")
+        zf.writestr("sub/b.png", b"BB")
+    art = store.put_bytes(buf.getvalue())
+    d = store.materialize("job-z", {"images.zip": art.sha256})
+    assert (d / "inputs" / "images" / "a.png").read_bytes() == b"A"
+    assert (d / "inputs" / "images" / "sub" / "b.png").read_bytes() == b"BB"
+    (d / "outputs" / "model").mkdir()
+    (d / "outputs" / "model" / "w.bin").write_bytes(b"123")
+    names = [(o.name, o.size) for o in store.collect_outputs("job-z")]
+    assert names[0] == ("model/w.bin", 3) and names[1][0] == "model.zip"
+    again = store.collect_outputs("job-z")  # deterministic zip: the same bytes, the same hash
+    assert again[1].sha256 == store.collect_outputs("job-z")[1].sha256
+    with zipfile.ZipFile(store.object_path(again[1].sha256)) as zf:
+        assert zf.namelist() == ["w.bin"]
+
+
+def test_zip_slip_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    store = ArtifactStore(tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../../evil.sh", b"x")
+    art = store.put_bytes(buf.getvalue())
+    with pytest.raises(InvalidInput, match="would land outside its folder"):
+        store.materialize("job-s", {"x.zip": art.sha256})
+    assert not (tmp_path / "evil.sh").exists()
+    with pytest.raises(InvalidInput, match="is not a zip archive"):
+        store.materialize("job-t", {"y.zip": store.put_bytes(b"plain").sha256})

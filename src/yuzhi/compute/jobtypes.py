@@ -1,13 +1,16 @@
 """Typed AI jobs: each maps to a ``yuzhi`` sub-command run inside the job's workspace.
 
-A job's workspace holds ``inputs/<name>`` (from the artifact store) and ``outputs/`` (collected
-back into the store when it ends). ``{yuzhi}`` expands to the platform's own CLI on the
-execution host (on Slurm this needs the platform installed on the cluster's shared filesystem,
-see docs/compute.md); ``{input:NAME}`` to the path of input ``NAME``; ``{python}`` to the
-interpreter.
+A job's workspace holds ``inputs/<name>`` (from the artifact store; ``X.zip`` is unpacked into
+the folder ``inputs/X``) and ``outputs/`` (collected back into the store when it ends).
+``{yuzhi}`` expands to the platform's own CLI on the execution host (on Slurm this needs the
+platform installed on the cluster's shared filesystem, see docs/compute.md); ``{input:NAME}`` to
+the path of the input called ``NAME`` or ``NAME.<ext>`` (the extension is kept because readers
+guess formats from it; ``NAME.zip`` gives the folder); ``{python}`` to the interpreter.
 
->>> expand(["{yuzhi}", "monitor", "fit", "{input:normal}"], {"normal": "x.csv"}, python="/py")[-1]
-'inputs/normal'
+>>> expand(["{yuzhi}", "monitor", "fit", "{input:normal}"], {"normal.csv": "…"}, python="/py")[-1]
+'inputs/normal.csv'
+>>> expand(["{input:model}"], {"model.zip": "…"}, python="/py")
+['inputs/model']
 """
 
 from __future__ import annotations
@@ -32,22 +35,36 @@ class JobType:
 
 
 JOB_TYPES: dict[str, JobType] = {
+    "inspect.train": JobType(
+        ("{yuzhi}", "inspect", "train", "{input:images}", "--out", "outputs/model", "--quiet"), ("images",),
+        ("inspect", "train"), "train a defect-inspection model from good images (images.zip)"),
+    "inspect.run": JobType(
+        ("{yuzhi}", "inspect", "run", "{input:model}", "{input:images}", "--out", "outputs/results", "--quiet"),
+        ("model", "images"), ("inspect", "run"), "inspect images (model.zip from inspect.train, images.zip)"),
+    "schedule.solve": JobType(
+        ("{yuzhi}", "schedule", "solve", "{input:instance}", "--out", "outputs/schedule.json"), ("instance",),
+        ("schedule", "solve"), "solve a production-scheduling instance (.xlsx, .json, JSPLIB, FJS)"),
     "monitor.fit": JobType(
         ("{yuzhi}", "monitor", "fit", "{input:normal}", "--out", "outputs/model"), ("normal",),
-        ("monitor", "fit"), "learn normal behaviour from sensor data (CSV/Parquet)"),
-    "inspect.train": JobType(
-        ("{yuzhi}", "inspect", "train", "{input:images}", "--out", "outputs/model"), ("images",),
-        ("inspect", "train"), "train a defect-inspection model from good images"),
-    "inspect.run": JobType(
-        ("{yuzhi}", "inspect", "run", "{input:model}", "{input:images}", "--out", "outputs/results.csv"),
-        ("model", "images"), ("inspect", "run"), "inspect a batch of images"),
-    "schedule.solve": JobType(
-        ("{yuzhi}", "schedule", "solve", "{input:problem}", "--out", "outputs/schedule.json"), ("problem",),
-        ("schedule", "solve"), "solve a production-scheduling problem"),
+        ("monitor", "fit"), "learn normal behaviour from sensor data (normal.csv / .parquet)"),
+    "monitor.detect": JobType(
+        ("{yuzhi}", "monitor", "detect", "{input:model}", "{input:data}", "--out", "outputs/scores.csv"),
+        ("model", "data"), ("monitor", "detect"), "score sensor data (model.zip from monitor.fit)"),
     "assist.index": JobType(
         ("{yuzhi}", "assist", "index", "inputs", "--out", "outputs/index"), (),
-        ("assist", "index"), "index documents for the knowledge assistant"),
+        ("assist", "index"), "index documents (every input) for the knowledge assistant"),
 }
+
+
+def resolve_input(name: str, inputs: dict[str, str]) -> str | None:
+    """The workspace path for placeholder ``{input:name}``, or None when no input matches."""
+    if name in inputs:
+        return f"inputs/{name[:-4]}" if name.lower().endswith(".zip") else f"inputs/{name}"
+    for given in sorted(inputs):
+        stem, dot, ext = given.rpartition(".")
+        if dot and stem == name:
+            return f"inputs/{stem}" if ext.lower() == "zip" else f"inputs/{given}"
+    return None
 
 
 def command_installed(domain: str, command: str) -> bool:
@@ -83,10 +100,12 @@ def expand(argv: list[str] | tuple[str, ...], inputs: dict[str, str], *, python:
             if kind == "python":
                 return python
             if kind == "input":
-                if name not in inputs:
+                path = resolve_input(name, inputs)
+                if path is None:
                     raise InvalidInput(f"input {name!r} is required", field=f"inputs.{name}",
-                                       fix=f"upload the file and pass it as inputs.{name}")
-                return f"inputs/{name}"
+                                       fix=f"upload the file and pass it as inputs.{name} (or {name}.<ext>, "
+                                           f"{name}.zip for a folder)")
+                return path
             raise InvalidInput(f"unknown placeholder {m.group(0)} in the command", field="argv")
 
         out.append(_PLACEHOLDER.sub(repl, arg))

@@ -4,8 +4,12 @@ Layout under ``root`` (``get_settings().artifact_dir`` by default; put it on the
 filesystem, e.g. NFS or Lustre, so Slurm nodes see the same paths)::
 
     objects/ab/cdef0123...      content, named by SHA-256 (written once, read-only)
-    jobs/<key>/inputs/<name>    a job's inputs (hard links to objects when possible, else copies)
-    jobs/<key>/outputs/         whatever the job writes there; collected into objects when it ends
+    jobs/<key>/inputs/<name>    a job's inputs (hard links to objects when possible, else copies);
+                                an input named ``X.zip`` is unpacked into the folder ``inputs/X/``
+                                (a folder of images, a trained model)
+    jobs/<key>/outputs/         whatever the job writes there; collected into objects when it ends,
+                                each top-level folder also as one ``<folder>.zip`` (so a trained
+                                model can be the ``model.zip`` input of the next job)
     jobs/<key>/job.log          the job's stdout and stderr
 
 Content addressing makes re-uploads free and lets a bill or audit entry cite exactly which bytes
@@ -23,6 +27,7 @@ import hashlib
 import os
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +129,9 @@ class ArtifactStore:
         (d / "inputs").mkdir(parents=True, exist_ok=True)
         (d / "outputs").mkdir(exist_ok=True)
         for name, sha in inputs.items():
+            if name.lower().endswith(".zip") and len(name) > 4:
+                _unzip(self.object_path(sha), d / "inputs" / name[:-4], field=f"inputs.{name}")
+                continue
             dest = d / "inputs" / name
             if dest.exists():
                 continue
@@ -142,4 +150,40 @@ class ArtifactStore:
         for path in sorted(p for p in out.rglob("*") if p.is_file() and not p.is_symlink()):
             art = self.put_file(path, name=path.relative_to(out).as_posix())
             found.append(art)
+        for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink()):
+            found.append(self.put_bytes(_zip_folder(folder), name=f"{folder.name}.zip"))
         return found
+
+
+def _zip_folder(folder: Path) -> bytes:
+    """A deterministic zip of a folder (sorted names, fixed timestamps): same files, same hash."""
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return buf.getvalue()
+
+
+def _unzip(archive: Path, dest: Path, *, field: str) -> None:
+    """Unpack into ``dest``, refusing absolute paths and ``..`` (zip-slip) before writing anything."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = [i for i in zf.infolist() if not i.is_dir()]
+            for info in names:
+                parts = Path(info.filename).parts
+                if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                    raise InvalidInput(f"archive member {info.filename!r} would land outside its folder",
+                                       field=field, fix="zip the folder's contents with relative paths")
+            dest.mkdir(parents=True, exist_ok=True)
+            for info in names:
+                target = dest / info.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except zipfile.BadZipFile:
+        raise InvalidInput(f"{field} is named .zip but is not a zip archive", field=field,
+                           fix="upload a real zip, or rename the input without .zip") from None
