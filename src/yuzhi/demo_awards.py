@@ -6,8 +6,8 @@ Called by ``yuzhi.demo`` after the voucher demo, in the same transaction::
     load_awards_demo(s, admin, orgs)   # orgs: {name: Organisation} of the demo units
 
 It loads the four industry models the plan names (中原智造, 豫鼎安澜, 天信, 华鼎雪豹) with deployment
-cases, a 2026 award programme with applications in every state (paid, on disclosure, submitted,
-rejected), the demo enterprises as key AI enterprises with eight quarters of reports (confirmed,
+cases, a 2026 award programme with applications in every state (paid, on disclosure with an open
+objection, submitted, rejected), the demo enterprises as key AI enterprises with eight quarters of reports (confirmed,
 pending, flagged, returned), the office's estimates for the non-reporting firms, and embodied-AI
 robot deployments. Filing numbers and figures are illustrative, not official data.
 
@@ -27,7 +27,15 @@ from yuzhi.accounts.actor import Actor, Role
 from yuzhi.accounts.models import Organisation
 from yuzhi.awards import service as awards
 from yuzhi.awards.models import AwardProgramme
-from yuzhi.awards.schemas import AwardApply, AwardProgrammeCreate, AwardReview, CaseCreate, ModelCreate, Verify
+from yuzhi.awards.schemas import (
+    AwardApply,
+    AwardProgrammeCreate,
+    AwardReview,
+    CaseCreate,
+    ModelCreate,
+    ObjectionCreate,
+    Verify,
+)
 from yuzhi.kpi import service as kpi
 from yuzhi.kpi.core import INDUSTRIES, YI
 from yuzhi.kpi.schemas import EstimateIn, KeyEnterpriseCreate, ReportIn, RobotIn
@@ -142,6 +150,10 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
         awards.review(session, actor=office, app_id=a.id, decision=AwardReview(
             approve=True, scores={"innovation": 24, "application_effect": 33, "industry_impact": 22},
             amount_fen=800_000 * YUAN, reason="成效明确；按评分核定 80 万元"))
+        objection = ObjectionCreate(text="八矿皮带异常检测案例的停机数据口径与矿方年报不一致，请核实",
+                                    submitted_by="公众（实名）")
+        awards.lodge_objection(session, actor=Actor(user_id=None, username="public", role=Role.MEMBER),
+                               app_id=a.id, obj_in=objection)
     if "豫鼎安澜" in models:
         apply("豫鼎安澜", 1_000_000, "危化品与冶金企业安全生产场景应用")
     if "华鼎雪豹" in models:

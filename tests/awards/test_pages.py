@@ -51,3 +51,28 @@ def test_award_walk_through_the_pages(client, engine):
     client.cookies.clear()
     pub = client.get("/awards/disclosure")
     assert pub.status_code == 200 and "豫鼎安澜" in pub.text and "¥800,000.00" in pub.text and "84" in pub.text
+
+
+def test_public_objection_on_the_disclosure_page_and_office_upholds_it(client, engine):
+    from tests.awards.builders import approve, verified_model
+    from yuzhi.awards import service
+    from yuzhi.awards.schemas import AwardApply
+
+    with transaction(engine) as s:
+        w = award_world(s, budget_fen=5_000_000_00, disclosure_days=7)
+        m = verified_model(s, w, 0, "华鼎雪豹")
+        a = service.apply(s, actor=w.units[0], app_in=AwardApply(year=2026, model_id=m.id, requested_fen=50_000_000))
+        approve(s, w.reviewer, a.id)
+    client.cookies.clear()
+    pub = client.get("/awards/disclosure")
+    assert f'data-testid="object-{a.id}"' in pub.text
+    r = client.post(f"/awards/applications/{a.id}/objections", data={"text": "冷链案例运行不足三个月"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "recorded; the office will decide" in r.text
+    login(client, "reviewer")
+    page = client.get("/awards")
+    oid = re.search(r'data-testid="uphold-(\d+)"', page.text).group(1)
+    done = client.post(f"/awards/objections/{oid}/resolve", data={"uphold": "true", "resolution": "核实属实"},
+                       follow_redirects=True)
+    assert f"objection {oid} upheld" in done.text
+    assert client.get(f"/api/awards/applications/{a.id}").json()["status"] == "revoked"

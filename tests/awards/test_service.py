@@ -185,3 +185,37 @@ def test_a_closed_year_takes_no_applications_or_reviews_but_pays_what_it_approve
         apply(session, w, 0, verified_model(session, w, 0, "丙模型").id, 100 * YUAN)
     assert service.pay(session, actor=w.admin, app_id=a1.id, payment_ref="豫财-9").status == "paid"
     assert check_books(session)[0] == []
+
+
+def test_objections_during_disclosure_block_payment_until_resolved(session):
+    from yuzhi.awards.schemas import ObjectionCreate
+
+    w = award_world(session, disclosure_days=7)
+    m1, m2 = verified_model(session, w, 0, "甲模型"), verified_model(session, w, 1, "乙模型")
+    a1, a2 = apply(session, w, 0, m1.id, 500_000 * YUAN), apply(session, w, 1, m2.id, 300_000 * YUAN)
+    with pytest.raises(NotFound, match="not on the disclosure list"):
+        service.lodge_objection(session, actor=w.units[1], app_id=a1.id,
+                                obj_in=ObjectionCreate(text="案例不实，请核查"))
+    approve(session, w.reviewer, a1.id)
+    approve(session, w.reviewer, a2.id)
+    o1 = service.lodge_objection(session, actor=w.units[1], app_id=a1.id, obj_in=ObjectionCreate(
+        text="应用案例中的客户并未实际部署", submitted_by="匿名"))
+    o2 = service.lodge_objection(session, actor=w.units[0], app_id=a2.id, obj_in=ObjectionCreate(text="成效数据存疑"))
+    later = datetime.now(UTC) + timedelta(days=8)
+    with pytest.raises(Conflict, match=f"objection {o1.id} against award application {a1.id} is still open"):
+        service.pay(session, actor=w.admin, app_id=a1.id, payment_ref="P", now=later)
+    with pytest.raises(Conflict, match="disclosure period of award"):
+        service.lodge_objection(session, actor=w.units[1], app_id=a1.id, obj_in=ObjectionCreate(text="再次异议内容"),
+                                now=later)
+    assert [o.id for o in service.list_objections(session, actor=w.reviewer)] == [o1.id, o2.id]
+    with pytest.raises(Forbidden):
+        service.resolve_objection(session, actor=w.units[0], objection_id=o1.id, uphold=True, resolution="x")
+    service.resolve_objection(session, actor=w.reviewer, objection_id=o1.id, uphold=True, resolution="经核实案例不实")
+    assert session.get(AwardApplication, a1.id).status == "revoked"
+    assert ledger.balance(session, "award_pool:2026") == 10_000_000 * YUAN - 300_000 * YUAN
+    service.resolve_objection(session, actor=w.reviewer, objection_id=o2.id, uphold=False,
+                              resolution="数据经第三方复核属实")
+    assert service.pay(session, actor=w.admin, app_id=a2.id, payment_ref="P-2", now=later).status == "paid"
+    with pytest.raises(Conflict, match="already dismissed"):
+        service.resolve_objection(session, actor=w.reviewer, objection_id=o2.id, uphold=True, resolution="改判")
+    assert check_books(session)[0] == []

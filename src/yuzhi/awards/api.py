@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, Query
 
+from yuzhi.accounts.actor import Actor, Role
 from yuzhi.awards import reconcile, service
 from yuzhi.awards.models import AwardApplication, AwardProgramme
 from yuzhi.awards.schemas import (
@@ -19,14 +20,20 @@ from yuzhi.awards.schemas import (
     DisclosureRow,
     ModelCreate,
     ModelRead,
+    ObjectionCreate,
+    ObjectionRead,
+    ObjectionResolve,
     Pay,
     Revoke,
     Verify,
 )
 from yuzhi.pagination import Page
-from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, SessionDep
+from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
 
 router = APIRouter(prefix="/api/awards", tags=["awards"])
+
+#: Who an anonymous objection is recorded as in the audit log.
+PUBLIC = Actor(user_id=None, username="public", role=Role.MEMBER)
 
 
 def programme_read(session, p: AwardProgramme) -> AwardProgrammeRead:  # type: ignore[no-untyped-def]
@@ -127,6 +134,26 @@ def pay(app_id: int, body: Pay, session: SessionDep, actor: AdminUser) -> AwardA
 def disclosure(session: SessionDep, year: int | None = None) -> list[DisclosureRow]:
     """Public disclosure (公示) of approved and paid awards."""
     return [DisclosureRow.model_validate(r) for r in service.disclosure(session, year=year)]
+
+
+@router.post("/applications/{app_id}/objections", response_model=ObjectionRead, status_code=201)
+def lodge_objection(app_id: int, body: ObjectionCreate, session: SessionDep, actor: OptionalUser) -> ObjectionRead:
+    """Object to an award on public disclosure (no login needed); payment waits for the office's decision."""
+    return ObjectionRead.model_validate(service.lodge_objection(session, actor=actor or PUBLIC, app_id=app_id,
+                                                                obj_in=body))
+
+
+@router.get("/objections", response_model=list[ObjectionRead])
+def list_objections(session: SessionDep, actor: OfficeUser, status: str | None = "open") -> list[ObjectionRead]:
+    return [ObjectionRead.model_validate(o) for o in service.list_objections(session, actor=actor, status=status)]
+
+
+@router.post("/objections/{objection_id}/resolve", response_model=ObjectionRead)
+def resolve_objection(objection_id: int, body: ObjectionResolve, session: SessionDep,
+                      actor: OfficeUser) -> ObjectionRead:
+    """Uphold (the award is revoked, its grant returns to the pool) or dismiss."""
+    return ObjectionRead.model_validate(service.resolve_objection(
+        session, actor=actor, objection_id=objection_id, uphold=body.uphold, resolution=body.resolution))
 
 
 @router.get("/books")

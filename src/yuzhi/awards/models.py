@@ -116,3 +116,15 @@ class AwardApplication(IdMixin, TimestampMixin, OrgScopedMixin, Base):
     disclosure_until: Mapped[datetime | None] = mapped_column(default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     payment_ref: Mapped[str] = mapped_column(String(100), default="")
+
+
+class AwardObjection(IdMixin, TimestampMixin, Base):
+    """An objection lodged against an award on public disclosure (公示期异议); blocks payment until resolved."""
+
+    __tablename__ = "award_objections"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("award_applications.id"), index=True)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open → upheld / dismissed
+    resolution: Mapped[str] = mapped_column(String(500), default="")

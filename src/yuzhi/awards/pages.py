@@ -7,7 +7,7 @@ Pages call the same services as ``/api/awards``; forms follow the voucher pages'
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.awards import service
+from yuzhi.awards.api import PUBLIC
 from yuzhi.awards.models import AiModel, AwardProgrammeStatus, ModelDomain
-from yuzhi.awards.schemas import AwardApply, AwardReview, CaseCreate, ModelCreate, Verify
+from yuzhi.awards.schemas import AwardApply, AwardReview, CaseCreate, ModelCreate, ObjectionCreate, Verify
 from yuzhi.awards.webforms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.errors import InvalidInput
 from yuzhi.web import i18n
@@ -56,6 +57,7 @@ def _ctx(session: Session, actor: Actor) -> dict[str, Any]:
         "open_years": [p.year for p in progs if p.status == AwardProgrammeStatus.OPEN],
         "domains": [d.value for d in ModelDomain], "member": member, "scores_of": lambda a: json.loads(a.scores_json),
         "criteria": json.loads(progs[0].criteria_json) if progs else {},
+        "objections": service.list_objections(session, actor=actor) if actor.is_office else [],
     }
 
 
@@ -166,9 +168,29 @@ def revoke(request: Request, session: SessionDep, actor: OptionalUser, app_id: i
     return done("/awards", f"award application {a.id} revoked")
 
 
+@router.post("/awards/applications/{app_id}/objections")
+@html_errors
+def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
+                    text: Annotated[str, Form()], submitted_by: Annotated[str, Form()] = "public") -> Response:
+    """Anyone may object during the disclosure period (no login needed)."""
+    o = service.lodge_objection(session, actor=actor or PUBLIC, app_id=app_id, obj_in=validated(
+        ObjectionCreate, {"text": text, "submitted_by": submitted_by or "public"}))
+    return done("/awards/disclosure", f"objection {o.id} recorded; the office will decide before any payment")
+
+
+@router.post("/awards/objections/{objection_id}/resolve")
+@html_errors
+def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser, objection_id: int,
+                      uphold: Annotated[bool, Form()], resolution: Annotated[str, Form()]) -> Response:
+    actor = need(actor, office=True)
+    o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=uphold,
+                                  resolution=resolution)
+    return done("/awards", f"objection {o.id} {o.status}")
+
+
 @router.get("/awards/disclosure", response_class=HTMLResponse)
 @html_errors
 def disclosure(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None) -> Response:
     """Public disclosure (公示) of approved and paid awards."""
     return page(request, "awards/disclosure.html", {"rows": service.disclosure(session, year=year),
-                                                     "year": year}, actor)
+                                                    "year": year, "now": datetime.now(UTC)}, actor)

@@ -151,3 +151,25 @@ class DisclosureRow(BaseModel):
     granted_fen: int
     status: str
     disclosure_until: datetime | None
+
+
+class ObjectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=5, max_length=2000)
+    submitted_by: str = Field(default="public", max_length=100)
+
+
+class ObjectionResolve(BaseModel):
+    uphold: bool
+    resolution: str = Field(min_length=2, max_length=500)
+
+
+class ObjectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    application_id: int
+    submitted_by: str
+    text: str
+    status: str
+    resolution: str
+    created_at: datetime

@@ -31,6 +31,7 @@ from yuzhi.audit.service import record
 from yuzhi.awards.models import (
     AiModel,
     AwardApplication,
+    AwardObjection,
     AwardProgramme,
     AwardProgrammeStatus,
     AwardStatus,
@@ -38,7 +39,15 @@ from yuzhi.awards.models import (
     ModelStatus,
 )
 from yuzhi.awards.rules import AwardRules, eligibility_problems, grant_problem, split_funding
-from yuzhi.awards.schemas import AwardApply, AwardProgrammeCreate, AwardReview, CaseCreate, ModelCreate, Verify
+from yuzhi.awards.schemas import (
+    AwardApply,
+    AwardProgrammeCreate,
+    AwardReview,
+    CaseCreate,
+    ModelCreate,
+    ObjectionCreate,
+    Verify,
+)
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
@@ -470,6 +479,11 @@ def pay(session: Session, *, actor: Actor, app_id: int, payment_ref: str, now: d
     if a.disclosure_until is not None and a.disclosure_until > now:
         raise Conflict(f"award application {a.id} is on public disclosure until {a.disclosure_until:%Y-%m-%d %H:%M} "
                        "UTC", field="status", fix="pay after the disclosure period (公示期) ends")
+    open_obj = session.scalar(select(AwardObjection.id).where(AwardObjection.application_id == a.id,
+                                                              AwardObjection.status == "open"))
+    if open_obj is not None:
+        raise Conflict(f"objection {open_obj} against award application {a.id} is still open", field="status",
+                       fix="resolve the objection (uphold: the award is revoked; dismiss: it can be paid)")
     if not payment_ref.strip():
         raise InvalidInput("a payment needs the treasury reference", field="payment_ref", fix="give the voucher number")
     before = _app_snap(a)
@@ -485,6 +499,63 @@ def pay(session: Session, *, actor: Actor, app_id: int, payment_ref: str, now: d
     record(session, actor=actor, action="award.pay", entity="award_application", entity_id=a.id, before=before,
            after=_app_snap(a) | {"province_fen": prov, "city_fen": city}, org_id=a.org_id)
     return a
+
+
+# --- objections during disclosure ------------------------------------------------------------------
+
+
+def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: ObjectionCreate,
+                    now: datetime | None = None) -> AwardObjection:
+    """Anyone may object to an award while it is on public disclosure; payment waits for the decision."""
+    a = session.get(AwardApplication, app_id)
+    if a is None or a.status not in HOLDING:
+        raise NotFound(f"award {app_id} is not on the disclosure list", field="application_id",
+                       fix="object to an award shown on /awards/disclosure")
+    now = now or _now()
+    if a.status != AwardStatus.APPROVED or (a.disclosure_until is not None and a.disclosure_until <= now):
+        raise Conflict(f"the disclosure period of award {a.id} is over", field="application_id",
+                       fix="objections are taken during the disclosure period (公示期) only")
+    o = AwardObjection(application_id=a.id, submitted_by=obj_in.submitted_by.strip() or "public",
+                       text=obj_in.text.strip(), status="open")
+    session.add(o)
+    session.flush()
+    record(session, actor=actor, action="award.objection", entity="award_objection", entity_id=o.id,
+           after={"application_id": a.id, "submitted_by": o.submitted_by, "text": o.text}, org_id=a.org_id)
+    return o
+
+
+def list_objections(session: Session, *, actor: Actor, status: str | None = "open") -> list[AwardObjection]:
+    if not actor.is_office:
+        raise Forbidden("objections are handled by the programme office")
+    q = select(AwardObjection)
+    if status:
+        q = q.where(AwardObjection.status == status)
+    return list(session.scalars(q.order_by(AwardObjection.id)))
+
+
+def resolve_objection(session: Session, *, actor: Actor, objection_id: int, uphold: bool, resolution: str
+                      ) -> AwardObjection:
+    """Uphold (the award is revoked and its grant returns to the pool) or dismiss, with a resolution."""
+    if not actor.is_office:
+        raise Forbidden("only the programme office resolves objections")
+    o = session.get(AwardObjection, objection_id)
+    if o is None:
+        raise NotFound(f"objection {objection_id} not found", field="objection_id")
+    if o.status != "open":
+        raise Conflict(f"objection {o.id} is already {o.status}", field="status")
+    if not resolution.strip():
+        raise InvalidInput("a resolution is required", field="resolution", fix="say what was found")
+    before = {"status": o.status}
+    o.status = "upheld" if uphold else "dismissed"
+    o.resolution = resolution.strip()
+    session.flush()
+    a = session.get(AwardApplication, o.application_id)
+    assert a is not None
+    record(session, actor=actor, action="award.objection_" + o.status, entity="award_objection", entity_id=o.id,
+           before=before, after={"status": o.status, "resolution": o.resolution}, org_id=a.org_id)
+    if uphold and a.status == AwardStatus.APPROVED:
+        revoke(session, actor=actor, app_id=a.id, reason=f"异议成立 / objection upheld: {o.resolution}")
+    return o
 
 
 # --- public disclosure and summaries ----------------------------------------------------------------

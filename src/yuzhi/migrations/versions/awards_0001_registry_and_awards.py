@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""awards: model registry, deployment cases, award programmes and applications
+"""awards: model registry, deployment cases, award programmes, applications and objections
 
 Revision ID: awards_0001
 Revises:
@@ -113,8 +113,27 @@ def upgrade() -> None:
     with op.batch_alter_table('award_cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_award_cases_model_id'), ['model_id'], unique=False)
 
+    op.create_table('award_objections',
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('submitted_by', sa.String(length=100), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('resolution', sa.String(length=500), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', yuzhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', yuzhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['award_applications.id'], name=op.f('fk_award_objections_application_id_award_applications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_objections'))
+    )
+    with op.batch_alter_table('award_objections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_award_objections_application_id'), ['application_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('award_objections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_award_objections_application_id'))
+
+    op.drop_table('award_objections')
     with op.batch_alter_table('award_cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_award_cases_model_id'))
 
