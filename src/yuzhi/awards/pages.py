@@ -38,6 +38,7 @@ i18n.register("zh", {
     "Revoke": "撤销", "revoked": "已撤销", "Add case": "添加案例", "Programmes": "年度奖补计划",
     "industrial_vision": "工业视觉", "work_safety": "安全生产", "mining": "矿山", "cold_chain_logistics": "冷链物流",
     "manufacturing": "智能制造", "general": "通用大模型", "other": "其他",
+    "innovation": "创新性", "application_effect": "应用成效", "industry_impact": "产业带动",
 })
 
 
