@@ -76,4 +76,6 @@ def slurm_timeout_job(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     backend = make_backend("slurm", {})
     spec = JobSpec(token=f"t-timeout-{uuid.uuid4().hex[:12]}", name="timeout", workdir=wd, time_limit_s=60,
                    argv=(sys.executable, "-c", "import time; time.sleep(600)"))
-    yield backend, backend.submit(spec)
+    eid = backend.submit(spec)
+    yield backend, eid
+    backend.cancel(eid)  # an interrupted session must not leave it holding a CPU for a minute

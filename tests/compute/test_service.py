@@ -41,7 +41,7 @@ def setup_world(engine, tmp_path, *, kind="local", policy="charged", budget=100_
         prov = w.provider
         if config is None:
             config = {"state_dir": str(tmp_path / "local-jobs")} if kind == "local" else {}
-        service.connect(s, actor=prov, provider_id=w.provider_id, endpoint_in=EndpointIn(kind=kind, config=config))
+        service.connect(s, actor=w.admin, provider_id=w.provider_id, endpoint_in=EndpointIn(kind=kind, config=config))
         service.publish_capacity(s, actor=prov, provider_id=w.provider_id, capacity_in=CapacityIn(
             nodes=1, cores=2, memory_gb=8, max_cpus_per_job=2, max_mem_mb_per_job=4096))
         service.publish_rate_card(s, actor=prov, provider_id=w.provider_id, card_in=RateCardIn(
@@ -200,7 +200,7 @@ def test_backend_down_queues_with_reason_then_recovers(engine, tmp_path, store):
         job = s.get(ComputeJob, job_id)
         assert job.status == "queued"
         assert job.reason == "waiting: provider unavailable (Slurm command 'sinfo' not found)"
-        service.connect(s, actor=w.provider, provider_id=w.provider_id,
+        service.connect(s, actor=w.admin, provider_id=w.provider_id,
                         endpoint_in=EndpointIn(kind="local", config={"state_dir": str(tmp_path / "lj")}))
     assert run_until_done(engine, store, job_id).status == "succeeded"
 
@@ -370,7 +370,7 @@ def test_expected_subsidy_never_exceeds_the_quota_under_concurrency(engine, tmp_
     """Quota holds: the subsidy that active jobs expect never adds up past the unit's quota."""
     with transaction(engine) as s:
         w = make_world(s, units=1)
-        service.connect(s, actor=w.provider, provider_id=w.provider_id,
+        service.connect(s, actor=w.admin, provider_id=w.provider_id,
                         endpoint_in=EndpointIn(kind="local", config={"state_dir": str(tmp_path / "lj")}))
         service.publish_capacity(s, actor=w.provider, provider_id=w.provider_id, capacity_in=CapacityIn(
             nodes=1, cores=2, memory_gb=8, max_cpus_per_job=2, max_mem_mb_per_job=4096))
@@ -434,3 +434,18 @@ def test_typed_jobs_chain_monitor_fit_then_detect(engine, tmp_path, store):
     assert lines[0] == "timestamp,score,anomaly,top_sensor" and len(lines) == 30
     with transaction(engine) as s, pytest.raises(InvalidInput, match="input 'normal' is required"):
         service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(kind="monitor.fit"))
+
+
+def test_provider_operators_cannot_point_the_platform_at_arbitrary_paths(session, tmp_path):
+    w = make_world(session, units=1)
+    ok = service.connect(session, actor=w.provider, provider_id=w.provider_id,
+                         endpoint_in=EndpointIn(kind="slurm", config={"partition": "gpu", "account": "a"}))
+    assert ok.kind == "slurm"
+    with pytest.raises(Forbidden, match="config keys bin_dir are set by an office administrator"):
+        service.connect(session, actor=w.provider, provider_id=w.provider_id,
+                        endpoint_in=EndpointIn(kind="slurm", config={"bin_dir": str(tmp_path)}))
+    with pytest.raises(Forbidden, match="connects the platform's own machine"):
+        service.connect(session, actor=w.provider, provider_id=w.provider_id, endpoint_in=EndpointIn(kind="local"))
+    with pytest.raises(InvalidInput, match="bad slurm configuration"):
+        service.connect(session, actor=w.admin, provider_id=w.provider_id,
+                        endpoint_in=EndpointIn(kind="slurm", config={"colour": "red"}))

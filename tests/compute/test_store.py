@@ -35,7 +35,8 @@ def test_materialize_and_collect(tmp_path):
     (d / "outputs" / "model.bin").write_bytes(b"weights")
     (d / "outputs" / "sub" / "report.txt").write_bytes(b"ok")
     outs = store.collect_outputs("job-1")
-    assert [(o.name, o.size) for o in outs] == [("model.bin", 7), ("sub/report.txt", 2)]
+    assert [(o.name, o.size) for o in outs[:2]] == [("model.bin", 7), ("sub/report.txt", 2)]
+    assert [o.name for o in outs[2:]] == ["sub.zip"]  # each output folder also as one zip
     assert store.read_bytes(outs[0].sha256) == b"weights"
 
 

@@ -105,9 +105,27 @@ def backend_for(endpoint: ComputeEndpoint) -> Backend:
     return make_backend(endpoint.kind, config)
 
 
+#: Endpoint settings a provider operator may choose (the rest are the office administrator's).
+PROVIDER_CONFIG_KEYS = frozenset({"partition", "account", "extra_args", "timeout_s"})
+
+
 def connect(session: Session, *, actor: Actor, provider_id: int, endpoint_in: EndpointIn) -> ComputeEndpoint:
-    """Connect (or re-connect) a provider's engine; the config is validated by building the backend."""
+    """Connect (or re-connect) a provider's engine; the config is validated by building the backend.
+
+    Provider operators may choose only Slurm scheduling keys (partition, account, extra sbatch
+    options, timeout): paths on the platform host (``bin_dir``, ``state_dir``) and the ``local``
+    engine (the platform's own machine) are the office administrator's, because they decide what
+    the platform executes and where it writes.
+    """
     p = _provider_for_write(session, actor, provider_id)
+    if not actor.is_admin:
+        if endpoint_in.kind == "local":
+            raise Forbidden("only an office administrator connects the platform's own machine (local)",
+                            field="kind", fix="connect your Slurm cluster (kind=slurm)")
+        extra = sorted(set(endpoint_in.config) - PROVIDER_CONFIG_KEYS)
+        if extra:
+            raise Forbidden(f"config keys {', '.join(extra)} are set by an office administrator", field="config",
+                            fix=f"use only {', '.join(sorted(PROVIDER_CONFIG_KEYS))}")
     ep = ComputeEndpoint(provider_id=p.id, kind=endpoint_in.kind, config_json=json.dumps(endpoint_in.config))
     try:
         backend_for(ep)
