@@ -95,5 +95,7 @@ def main() -> None:
     try:
         app()
     except DomainError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
