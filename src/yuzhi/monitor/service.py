@@ -137,7 +137,10 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
     """
     org = _org_for_write(actor, org_id)
     keys = sorted({s.sensor for s in samples})
-    sensors = {s.key: s for s in session.scalars(select(Sensor).where(Sensor.org_id == org, Sensor.key.in_(keys)))}
+    # FOR UPDATE (PostgreSQL; SQLite writers are serial already): concurrent ingests of the same
+    # sensors (MQTT and HTTP at once) queue here, so dedupe and the live alarm state stay exact.
+    sensors = {s.key: s for s in session.scalars(
+        select(Sensor).where(Sensor.org_id == org, Sensor.key.in_(keys)).order_by(Sensor.id).with_for_update())}
     unknown = [k for k in keys if k not in sensors]
     if unknown:
         raise InvalidInput(f"unknown sensor(s): {', '.join(unknown)}", field="sensor",
