@@ -301,7 +301,7 @@ def solve(
     # 3. tabu search
     # Small instances: CP-SAT with a good hint closes the gap best; large ones: local search wins.
     n_ops = problem.n_operations
-    ts_share = 0.5 if n_ops <= 200 else 0.8
+    ts_share = 0.5 if n_ops <= 250 else 0.8
     ts_time = left() * ts_share
     # A flexible job shop gets the search that also moves critical operations between machines.
     if problem.is_flexible:

@@ -159,6 +159,7 @@ def _search(
     best_mnext,
     stall_in,
     seed,
+    interior,
 ):
     """Run ``iters`` tabu iterations from the current solution (``mprev``/``mnext``, updated in place).
 
@@ -246,6 +247,17 @@ def _search(
                     mu[nm] = path[be + 1]
                     mv[nm] = path[be]
                     nm += 1
+                if interior:
+                    # interior adjacent swaps (N1 restricted to the block): no immediate gain, but
+                    # they let the search leave plateaus that N5 alone cannot
+                    for w in range(bs - 1, be + 1, -1):
+                        if w == bs - 1 and not first_block:
+                            continue
+                        if w - 1 == be and not last_block:
+                            continue
+                        mu[nm] = path[w]
+                        mv[nm] = path[w - 1]
+                        nm += 1
             first_block = False
             t -= 1
         best_move = -1
@@ -341,7 +353,13 @@ def supports(problem: Problem) -> bool:
 
 
 def tabu_search(
-    problem: Problem, initial: list[ScheduledOp], *, time_limit: float, seed: int = 0, stall: int = 3000
+    problem: Problem,
+    initial: list[ScheduledOp],
+    *,
+    time_limit: float,
+    seed: int = 0,
+    stall: int = 3000,
+    interior: bool = False,
 ) -> list[ScheduledOp]:
     """Improve ``initial`` (a feasible job-shop schedule) for at most ``time_limit`` seconds.
 
@@ -379,6 +397,7 @@ def tabu_search(
             best_next,
             stall_count,
             seed if first else -1,
+            interior,
         )
         first = False
         spent = time.perf_counter() - tc
@@ -665,7 +684,12 @@ def _rebuild(dur_m, dur, mach, mprev, mfirst, n, n_mach):
 
 
 def flexible_search(
-    problem: Problem, initial: list[ScheduledOp], *, time_limit: float, seed: int = 0, stall: int = 3000
+    problem: Problem,
+    initial: list[ScheduledOp],
+    *,
+    time_limit: float,
+    seed: int = 0,
+    stall: int = 3000,
 ) -> list[ScheduledOp]:
     """Tabu search for a flexible job shop (chains, makespan) from ``initial``; never worse than it."""
     if not (_NUMBA and problem.is_classic and problem.n_operations <= MAX_OPS):
