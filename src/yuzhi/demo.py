@@ -210,3 +210,7 @@ def _load(s) -> None:  # type: ignore[no-untyped-def]
     from yuzhi.demo_awards import load_awards_demo
 
     load_awards_demo(s, admin, {**orgs, **{p.name: s.get(Organisation, p.org_id) for p in providers.values()}})
+
+    from yuzhi.monitor.demo import load_monitor_demo
+
+    load_monitor_demo(s, orgs)
