@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yuzhi.compute.backends import JobState
 from yuzhi.compute.pricing import (
@@ -137,3 +140,34 @@ def test_bad_card(kw, field, message):
     with pytest.raises(InvalidInput, match=message) as err:
         RateCard(**args)
     assert err.value.field == field
+
+
+# --- properties (hypothesis): the total is the exact price rounded down once -------------------
+
+fen = st.integers(min_value=0, max_value=10**7)
+
+
+@given(core=fen, gpu=fen, mem=fen, seconds=st.integers(0, 10**8), cpus=st.integers(0, 4096),
+       gpus=st.integers(0, 512), mem_bytes=st.integers(0, 2**44))
+def test_price_is_exact_total_rounded_down_once(core, gpu, mem, seconds, cpus, gpus, mem_bytes):
+    card = RateCard(core, gpu, mem, valid_from=date(2026, 1, 1))
+    terms = [Fraction(cpus * seconds * core, 3600), Fraction(gpus * seconds * gpu, 3600),
+             Fraction(mem_bytes * seconds * mem, GIB * 3600)]
+    p = price_fen(card, elapsed_s=seconds, alloc_cpus=cpus, alloc_gpus=gpus, alloc_mem_bytes=mem_bytes)
+    assert p <= sum(terms) < p + 1  # floor of the exact total
+    assert sum(int(t) for t in terms) <= p <= sum(-(-t.numerator // t.denominator) for t in terms)
+
+
+@given(seconds=st.floats(min_value=0, max_value=10**6, allow_nan=False), extra=st.floats(0, 10**4))
+def test_price_never_decreases_with_time(seconds, extra):
+    card = RateCard(97, 0, 13, valid_from=date(2026, 1, 1))
+    kw = {"alloc_cpus": 3, "alloc_gpus": 0, "alloc_mem_bytes": 5 * 2**29}
+    assert price_fen(card, elapsed_s=seconds, **kw) <= price_fen(card, elapsed_s=seconds + extra, **kw)
+
+
+@given(limit=st.integers(1, 366 * 86400), used=st.integers(0, 366 * 86400))
+def test_a_job_within_its_limit_never_costs_more_than_its_quote(limit, used):
+    card = RateCard(3600, 800, 7, valid_from=date(2026, 1, 1))
+    elapsed = min(used, limit + 60)  # Slurm may overrun by up to a scheduler interval
+    q = quote_fen(card, time_limit_s=limit, cpus=4, gpus=1, mem_mb=3000)
+    assert price_fen(card, elapsed_s=elapsed, alloc_cpus=4, alloc_gpus=1, alloc_mem_bytes=3000 * 2**20) <= q
