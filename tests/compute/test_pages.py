@@ -11,6 +11,7 @@ from tests.compute.test_service import setup_world
 from tests.factories import PASSWORD
 from yuzhi.compute import flows, service
 from yuzhi.compute.models import ComputeJob
+from yuzhi.compute.pricing import CST
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.db import transaction
 from yuzhi.web.templating import fen
@@ -63,4 +64,13 @@ def test_submit_follow_and_dashboard(client, app, engine, tmp_path):
     assert "<td>app</td><td class=\"num\">1</td>" in dash
     prov = client.get("/compute/providers").text
     assert "国家超算郑州中心" in prov and "available" in prov
+    with transaction(engine) as s:
+        job = s.get(ComputeJob, job_id)
+        year = job.started_at.astimezone(CST).year
+    stmt = client.get(f"/compute/statement?provider_id={w.provider_id}&year={year}").text
+    total_row = stmt.split('data-testid="statement-total"')[1].split("</tr>")[0]
+    assert f"<tr><td>{job_id}</td>" in stmt
+    assert total_row.count(f'<th class="num">{fen(job.charge_fen)}</th>') >= 1
+    login(client, "unit1")
+    assert client.get(f"/compute/statement?provider_id={w.provider_id}").status_code == 404
     assert w.provider_id

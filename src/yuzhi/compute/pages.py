@@ -206,3 +206,19 @@ async def dashboard_page(request: Request, session: SessionDep, actor: OptionalU
             bucket[2] += int(subsidy or 0)
     return _page(request, "compute/dashboard.html", {"by_provider": sorted(by_provider.items()),
                                                      "by_kind": sorted(by_kind.items())}, a)
+
+
+@router.get("/compute/statement")
+@_html
+async def statement_page(request: Request, session: SessionDep, actor: OptionalUser,
+                         provider_id: int | None = None, year: int | None = None) -> Response:
+    """A provider's statement: every finished job with metered usage, price, charge and subsidy."""
+    a = _need(actor)
+    pid = provider_id if provider_id is not None else a.provider_id
+    if pid is None:
+        raise InvalidInput("choose a provider", field="provider_id", fix="open it from the Compute page")
+    year = year or datetime.now(CST).year
+    rows = service.statement(session, actor=a, provider_id=pid, year=year)
+    totals = [sum(j.price_fen for j in rows), sum(j.charge_fen for j in rows), sum(j.subsidy_fen for j in rows)]
+    return _page(request, "compute/statement.html", {"rows": rows, "year": year, "totals": totals,
+                                                     "provider": _names(session).get(pid, pid)}, a)
