@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -360,6 +361,7 @@ def tabu_search(
     seed: int = 0,
     stall: int = 3000,
     interior: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> list[ScheduledOp]:
     """Improve ``initial`` (a feasible job-shop schedule) for at most ``time_limit`` seconds.
 
@@ -376,7 +378,7 @@ def tabu_search(
     stall_max = stall
     it, stall_count, chunk, first = 0, 0, 100, True
     # Run in chunks so the time limit is honoured without timers inside compiled code.
-    while time.perf_counter() - t0 < time_limit:
+    while time.perf_counter() - t0 < time_limit and not (stop and stop()):
         tc = time.perf_counter()
         best_val, it, stall_count = _search(
             dur,
@@ -690,6 +692,7 @@ def flexible_search(
     time_limit: float,
     seed: int = 0,
     stall: int = 3000,
+    stop: Callable[[], bool] | None = None,
 ) -> list[ScheduledOp]:
     """Tabu search for a flexible job shop (chains, makespan) from ``initial``; never worse than it."""
     if not (_NUMBA and problem.is_classic and problem.n_operations <= MAX_OPS):
@@ -711,7 +714,7 @@ def flexible_search(
     t0 = time.perf_counter()
     best_val = 1 << 60
     it, stall_count, chunk, first = 0, 0, 50, True
-    while time.perf_counter() - t0 < time_limit:
+    while time.perf_counter() - t0 < time_limit and not (stop and stop()):
         tc = time.perf_counter()
         best_val, it, stall_count = _search_flex(
             dur_m,
