@@ -38,7 +38,7 @@ def test_submit_follow_and_dashboard(client, app, engine, tmp_path):
     url = r.headers["location"]
     job_id = int(url.rsplit("/", 1)[1])
     deadline = time.monotonic() + 60
-    while 'data-testid="job-status">succeeded' not in client.get(url).text:
+    while 'data-testid="job-status">succeeded' not in client.get(url + "?lang=en").text:
         assert time.monotonic() < deadline
         service.tick(engine, store=store, biller=flows.bill_job)
         time.sleep(0.2)

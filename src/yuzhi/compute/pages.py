@@ -29,10 +29,35 @@ from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob, Provider
 from yuzhi.compute.pricing import CST
 from yuzhi.compute.schemas import JobIn
 from yuzhi.errors import DomainError, InvalidInput, NotFound
+from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+i18n.register("zh", {
+    "Jobs": "作业", "Compute": "算力网络", "Compute subsidy": "算力补贴", "Compute jobs": "算力作业",
+    "Compute network": "算力网络", "Compute charges and voucher subsidy": "算力费用与算力券补贴",
+    "Submit a job": "提交作业", "Quote, hold and submit": "报价、冻结并提交", "App": "应用", "Arguments": "参数",
+    "Input file": "输入文件", "Input name": "输入名称", "Memory": "内存", "Time limit": "时限",
+    "cheapest eligible": "最便宜的合格服务商", "Budget": "预算", "held": "冻结", "spent": "已用", "free": "可用",
+    "Held": "冻结", "Charged": "计费", "Elapsed": "耗时", "Job": "作业", "Requested": "申请资源", "Times": "时间",
+    "Metered usage": "计量用量", "peak memory": "峰值内存", "exit": "退出码", "Quote / held": "报价 / 冻结",
+    "expected subsidy": "预计补贴", "Price / charged": "价格 / 计费", "Price": "价格", "bill": "账单",
+    "Bill": "账单", "Inputs": "输入", "Outputs": "输出", "Log": "日志", "Cancel": "取消", "Engine": "计算引擎",
+    "Capacity": "容量", "Price today": "今日价格", "CPUs in use": "使用中的 CPU", "Core-hours": "核时",
+    "available": "可用", "unavailable": "不可用", "By provider": "按服务商", "By AI service": "按 AI 服务",
+    "compute statement": "算力对账单", "jobs": "个作业", "queued": "排队", "submitted": "已提交",
+    "running": "运行中", "succeeded": "成功", "failed": "失败", "cancelled": "已取消",
+})
+i18n.register("ja", {
+    "Jobs": "ジョブ", "Compute": "計算資源", "Compute subsidy": "計算補助", "Compute jobs": "計算ジョブ",
+    "Compute network": "計算ネットワーク", "Compute charges and voucher subsidy": "計算料金とバウチャー補助",
+    "Submit a job": "ジョブを投入", "Quote, hold and submit": "見積・引当・投入", "Budget": "予算",
+    "Metered usage": "計量使用量", "Log": "ログ", "Cancel": "取消", "Core-hours": "コア時間",
+    "queued": "待機", "submitted": "投入済", "running": "実行中", "succeeded": "成功", "failed": "失敗",
+    "cancelled": "取消済",
+})
 
 NAV = [
     ("Jobs", "/compute/jobs", "any"),
