@@ -13,9 +13,10 @@ from yuzhi.compute.backends.base import BackendUnavailable
 from yuzhi.errors import InvalidInput, NotFound
 
 PY = sys.executable
-# Hold 64 MiB while burning ~1 s of CPU: Slurm samples memory once a second, so the peak must last.
+# Hold 64 MiB while burning ~1 s of CPU and a little longer: Slurm samples memory once a second
+# (JobAcctGatherFrequency=task=1), so the peak must last across at least one sample.
 BURN_1S = ("import time\nx = bytearray(64 * 2**20)\nt = time.process_time()\n"
-           "while time.process_time() - t < 1.0: pass\nprint('burnt', len(x))")
+           "while time.process_time() - t < 1.0: pass\ntime.sleep(1.2)\nprint('burnt', len(x))")
 
 
 def wait_final(backend: Backend, eid: str, timeout: float = 60) -> Usage:
