@@ -94,6 +94,14 @@ def test_job_runs_meters_charges_and_bills(engine, tmp_path, store, kind, slurm_
     seconds = -(-job.elapsed_s // 1)  # whole seconds, rounded up
     assert job.price_fen == job.charge_fen == int(seconds)
     assert account(engine, w.unit_orgs[0]) == (100_000, 0, job.charge_fen)  # hold released, charge spent
+    if kind == "slurm":  # the metered figures are Slurm's own accounting, verbatim
+        import subprocess
+
+        out = subprocess.run(["sacct", "-j", job.external_id, "-X", "-n", "-P", "-o", "ElapsedRaw,AllocTRES"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        elapsed_raw, tres = out.split("|")
+        assert job.elapsed_s == float(elapsed_raw)
+        assert "cpu=1" in tres.split(",") and "mem=512M" in tres.split(",")
     with transaction(engine) as s:
         bill = s.get(Bill, job.bill_id)
         assert bill.invoice_no == f"YZJOB-{job_id}" and bill.source == "compute-job"
