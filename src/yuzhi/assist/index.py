@@ -167,7 +167,9 @@ def build_index(
     old_by_key: dict[str, dict] = {}
     old_passages: list[Passage] = []
     old_vectors = np.zeros((0, dense.DIM), dtype=np.float32)
-    if old_manifest is not None and not force and old_manifest.get("tokenizer") == tokenizer:
+    reusable = (old_manifest is not None and not force and old_manifest.get("tokenizer") == tokenizer
+                and old_manifest.get("passage_format") == dense.passage_format())
+    if reusable:
         old_by_key = {f["key"]: f for f in old_manifest["files"]}
         old_passages = _read_passages(out)
         old_vectors = np.load(out / "dense.npy", allow_pickle=False)
@@ -209,7 +211,7 @@ def build_index(
     # Embed only what is new, in one batched pass.
     todo = [(e, ps_i) for ps_i, e in enumerate(entries) if vec_parts[ps_i] is None]
     todo_texts = [
-        dense.passage_text(p.title, p.chapter, p.text)
+        dense.passage_text(p.title, p.text)
         for e, _ in todo
         for p in passages[e["start"] : e["start"] + e["count"]]
     ]
@@ -240,6 +242,7 @@ def build_index(
             "format": FORMAT,
             "dense_model": dense.MODEL_NAME,
             "tokenizer": tokenizer,
+            "passage_format": dense.passage_format(),
             "n_passages": len(passages),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "files": entries,
