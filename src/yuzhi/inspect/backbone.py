@@ -70,7 +70,7 @@ class LiteFeatures(nn.Module):
         Block indices whose outputs are returned (see ``TAPS``), ascending.
     """
 
-    def __init__(self, taps: tuple[int, ...] = (4, 10)) -> None:
+    def __init__(self, taps: tuple[int, ...] = (4, 10), expanded: bool = False) -> None:
         super().__init__()
         from efficientnet_lite_pytorch import EfficientNet
 
@@ -82,8 +82,9 @@ class LiteFeatures(nn.Module):
         self.stem = net._conv_stem
         self.act = nn.ReLU6()
         self.taps = tuple(sorted(taps))
+        self.expanded = expanded
         blocks = []
-        for blk in list(net._blocks)[: self.taps[-1] + 1]:
+        for blk in list(net._blocks)[: self.taps[-1] + 1 + int(expanded)]:
             if blk._block_args.expand_ratio != 1:
                 _fold_bn(blk._expand_conv, blk._bn0)
                 blk._bn0 = nn.Identity()
@@ -100,9 +101,15 @@ class LiteFeatures(nn.Module):
         x = self.act(self.stem(x))
         out = []
         for i, blk in enumerate(self.blocks):
+            if i > self.taps[-1]:
+                break
             x = blk(x)
             if i in self.taps:
-                out.append(x)
+                if self.expanded:
+                    # the next block's expansion (1x1 conv + ReLU6): 6x wider, non-linear features
+                    out.append(self.act(self.blocks[i + 1]._expand_conv(x)))
+                else:
+                    out.append(x)
         return out
 
 

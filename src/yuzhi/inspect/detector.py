@@ -501,11 +501,17 @@ class PatchCoreDetector:
             for i, grid in self._iter_features(images, progress, stage):
                 h, w = images[i].shape[:2]
                 top, left, sh, sw, _, _ = self._padding(h, w)
-                d = nearest_distance(grid.reshape(grid.shape[0], -1).T.contiguous(), bank, bank_sq)
-                d = d.view(1, 1, grid.shape[1], grid.shape[2])
-                full = F.interpolate(d, size=(grid.shape[1] * 8, grid.shape[2] * 8), mode="bilinear",
+                # only cells over the image (plus one for interpolation) are scored
+                ya, xa = max(0, top // 8 - 1), max(0, left // 8 - 1)
+                yb = min(grid.shape[1], -(-(top + sh) // 8) + 1)
+                xb = min(grid.shape[2], -(-(left + sw) // 8) + 1)
+                g = grid[:, ya:yb, xa:xb]
+                d = nearest_distance(g.reshape(g.shape[0], -1).T.contiguous(), bank, bank_sq)
+                d = d.view(1, 1, yb - ya, xb - xa)
+                full = F.interpolate(d, size=((yb - ya) * 8, (xb - xa) * 8), mode="bilinear",
                                      align_corners=False)
-                m = full[:, :, top : top + sh, left : left + sw]
+                oy, ox = top - ya * 8, left - xa * 8
+                m = full[:, :, oy : oy + sh, ox : ox + sw]
                 m = _blur(m, self.sigma)
                 score = float(m.max())
                 if (sh, sw) != (h, w):

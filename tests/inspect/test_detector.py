@@ -1,0 +1,109 @@
+"""PatchCore detector on synthetic textures: planted defects are found and localised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from yuzhi.errors import InvalidInput
+from yuzhi.inspect.detector import PatchCoreDetector, greedy_coreset, nearest_distance
+
+from .conftest import DEFECT_CENTRE, FAST, defect_mask, texture, with_defect
+
+
+def test_planted_defect_found_and_localised(fitted: PatchCoreDetector) -> None:
+    goods = [texture(3000 + i) for i in range(4)]
+    bads = [with_defect(texture(4000 + i)) for i in range(4)]
+    preds = fitted.predict_maps(goods + bads)
+    good_scores = [p.score for p in preds[:4]]
+    bad_scores = [p.score for p in preds[4:]]
+    assert [p.verdict for p in preds[4:]] == ["NG"] * 4
+    assert max(good_scores) < min(bad_scores)
+    mask = defect_mask()
+    for p in preds[4:]:
+        assert p.anomaly_map.shape == (96, 128)
+        assert p.anomaly_map.dtype == np.float32
+        y, x = np.unravel_index(np.argmax(p.anomaly_map), p.anomaly_map.shape)
+        # the hottest pixel lies within 4 px of the planted disk (radius 6 at (60, 90))
+        assert abs(y - DEFECT_CENTRE[0]) <= 10 and abs(x - DEFECT_CENTRE[1]) <= 10
+        # and the map is hotter inside the defect than outside it
+        assert p.anomaly_map[mask].mean() > 2 * p.anomaly_map[~mask].mean()
+
+
+def test_threshold_normalisation(fitted: PatchCoreDetector) -> None:
+    # the median held-out good image scores exactly 0.25 and the raw threshold maps to 0.5
+    assert float(fitted.normalise(fitted.good_median_)) == pytest.approx(0.25)
+    assert float(fitted.normalise(fitted.threshold_)) == pytest.approx(0.5)
+    assert fitted.n_holdout_ == 5  # 20% of 24
+    assert fitted.bank_.shape[1] == 152  # 40 + 112 channels
+
+
+def test_any_size_and_aspect(fitted: PatchCoreDetector) -> None:
+    wide = np.concatenate([texture(5000), texture(5001), texture(5002)], axis=1)  # 96 x 384
+    tall = np.concatenate([texture(5003), texture(5004)], axis=0)[:, :40]  # 192 x 40
+    p_wide, p_tall = fitted.predict_maps([wide, tall])
+    assert p_wide.anomaly_map.shape == (96, 384)
+    assert p_tall.anomaly_map.shape == (192, 40)
+
+
+def test_large_image_is_tiled_not_squashed() -> None:
+    """A 5x-scaled scene exceeds tile_size and is tiled; the defect is still localised."""
+    from PIL import Image
+
+    goods = [np.asarray(Image.fromarray(texture(i)).resize((512, 384))) for i in range(12)]
+    det = PatchCoreDetector(image_size=384, tile_size=256, coreset_ratio=0.05, random_state=0).fit(goods)
+    bad = np.asarray(Image.fromarray(with_defect(texture(99))).resize((512, 384)))
+    pred = det.predict_one(bad)
+    y, x = np.unravel_index(np.argmax(pred.anomaly_map), pred.anomaly_map.shape)
+    assert pred.anomaly_map.shape == (384, 512)
+    assert abs(y - 60 * 4) <= 40 and abs(x - 90 * 4) <= 40
+    assert pred.verdict == "NG"
+
+
+def test_deterministic_for_a_seed(mvtec_dir) -> None:
+    from yuzhi.inspect.images import list_training_images, load_image
+
+    imgs = [load_image(p) for p in list_training_images(mvtec_dir)][:12]
+    a = PatchCoreDetector(**FAST).fit(imgs)
+    b = PatchCoreDetector(**FAST).fit(imgs)
+    assert np.array_equal(a.bank_.numpy(), b.bank_.numpy())
+    assert a.threshold_ == b.threshold_
+
+
+def test_fewer_than_ten_images_refused() -> None:
+    with pytest.raises(InvalidInput, match="9 training images given; at least 10"):
+        PatchCoreDetector().fit([texture(i) for i in range(9)])
+
+
+def test_bad_array_refused(fitted: PatchCoreDetector) -> None:
+    with pytest.raises(InvalidInput, match="must be an RGB uint8 array"):
+        fitted.predict_maps([np.zeros((32, 32), dtype=np.uint8)])
+
+
+def test_bad_param_refused() -> None:
+    with pytest.raises(InvalidInput, match="holdout_fraction=1.5 is invalid"):
+        PatchCoreDetector(holdout_fraction=1.5).fit([texture(i) for i in range(10)])
+
+
+def test_unfitted_refused() -> None:
+    with pytest.raises(InvalidInput, match="not trained yet"):
+        PatchCoreDetector().predict_maps([texture(0)])
+
+
+def test_greedy_coreset_picks_far_points() -> None:
+    import torch
+
+    # two tight clusters and one outlier: 3 centres must cover all three groups
+    pts = torch.tensor([[0.0, 0], [0.1, 0], [0, 0.1], [10, 10], [10.1, 10], [-20, 5]])
+    sel = greedy_coreset(pts, 3, generator=torch.Generator().manual_seed(0))
+    groups = {0 if i < 3 else 1 if i < 5 else 2 for i in sel.tolist()}
+    assert groups == {0, 1, 2}
+
+
+def test_nearest_distance_exact() -> None:
+    import torch
+
+    bank = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
+    q = torch.tensor([[3.0, 0.0], [3.0, 4.0], [6.0, 8.0]])
+    d = nearest_distance(q, bank, (bank * bank).sum(1), chunk_elems=2)
+    assert d.tolist() == pytest.approx([3.0, 0.0, 5.0])
