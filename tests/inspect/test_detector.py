@@ -81,7 +81,7 @@ def test_bad_array_refused(fitted: PatchCoreDetector) -> None:
 
 
 def test_bad_param_refused() -> None:
-    with pytest.raises(InvalidInput, match="holdout_fraction=1.5 is invalid"):
+    with pytest.raises(InvalidInput, match=r"holdout_fraction=1\.5 is invalid"):
         PatchCoreDetector(holdout_fraction=1.5).fit([texture(i) for i in range(10)])
 
 

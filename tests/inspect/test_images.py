@@ -45,7 +45,7 @@ def test_corrupt_image_names_the_file(tmp_path: Path) -> None:
     p = tmp_path / "broken.png"
     Image.fromarray(texture(0)).save(p)
     p.write_bytes(p.read_bytes()[:200])  # truncated
-    with pytest.raises(InvalidInput, match="broken.png is not a readable image") as e:
+    with pytest.raises(InvalidInput, match=r"broken\.png is not a readable image") as e:
         load_image(p)
     assert "Re-export" in (e.value.fix or "")
 
@@ -53,7 +53,7 @@ def test_corrupt_image_names_the_file(tmp_path: Path) -> None:
 def test_not_an_image(tmp_path: Path) -> None:
     p = tmp_path / "notes.jpg"
     p.write_text("hello")
-    with pytest.raises(InvalidInput, match="notes.jpg is not a readable image"):
+    with pytest.raises(InvalidInput, match=r"notes\.jpg is not a readable image"):
         load_image(p)
 
 
