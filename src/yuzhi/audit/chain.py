@@ -2,8 +2,9 @@
 
 Each event's hash covers its sequence number, time, actor, action, entity, before/after JSON and
 the previous event's hash, so editing any field, deleting or reordering a row breaks the chain
-from that point on. Deleting the newest rows can only be detected against a head hash kept
-elsewhere: ``yuzhi audit verify`` prints the head and accepts ``--expect-head``.
+from that point on. Each tenant has its own chain (see ``AuditEvent``); :func:`combined_head`
+folds every chain's head into one value. Deleting the newest rows can only be detected against a
+head kept elsewhere: ``yuzhi audit verify`` prints the combined head and accepts ``--expect-head``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def event_hash(prev_hash: str, ev: EventFields) -> str:
 class ChainProblem:
     seq: int
     problem: str
+    chain: int = 0
+
+
+def combined_head(heads: dict[int, str]) -> str:
+    """One value for all chains: sha256 over ``chain:head`` lines in chain order."""
+    text = "\n".join(f"{c}:{h}" for c, h in sorted(heads.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def verify(rows: Iterable[tuple[EventFields, str, str]]) -> tuple[list[ChainProblem], str, int]:

@@ -18,10 +18,11 @@ def verify(expect_head: str = typer.Option(None, help="head hash recorded earlie
     with transaction(get_engine()) as s:
         problems, head, count = verify_chain(s)
     for p in problems:
-        console.print(f"[red]✗ event {p.seq}:[/] {p.problem}")
+        console.print(f"[red]✗ event {p.seq} (chain {p.chain}):[/] {p.problem}")
     if expect_head and head != expect_head:
         console.print(f"[red]✗ head is {head}, expected {expect_head}: newest events were removed or added[/]")
         raise typer.Exit(1)
     if problems:
         raise typer.Exit(1)
     console.print(f"[green]✓ {count} events, chain intact[/]; head {head}")
+    console.print("  (keep the head: --expect-head detects the removal of the newest events)")

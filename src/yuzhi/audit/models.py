@@ -11,10 +11,16 @@ from yuzhi.db import Base, utcnow
 
 
 class AuditEvent(Base):
-    """One change that matters. ``hash = sha256(prev_hash ‖ canonical(event))`` chains every row."""
+    """One change that matters. ``hash = sha256(prev_hash ‖ canonical(event))`` chains every row.
+
+    There is one chain per tenant (``chain`` = the organisation's id, 0 for programme-wide events),
+    so writes for different organisations never wait on each other, while each chain still proves
+    that none of its records was edited, deleted or reordered.
+    """
 
     __tablename__ = "audit_events"
 
+    chain: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))

@@ -21,6 +21,7 @@ depends_on = None
 def upgrade() -> None:
     
     op.create_table('audit_events',
+    sa.Column('chain', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('at', yuzhi.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=100), nullable=False),
@@ -33,7 +34,7 @@ def upgrade() -> None:
     sa.Column('after', sa.Text(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_events')),
+    sa.PrimaryKeyConstraint('chain', 'seq', name=op.f('pk_audit_events')),
     sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
