@@ -1,0 +1,90 @@
+"""``yuzhi inspect train|run|eval`` through the real root CLI (Typer's CliRunner)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from yuzhi.cli import app
+
+from .conftest import texture, with_defect
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(mvtec_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "model"
+    r = runner.invoke(app, ["inspect", "train", str(mvtec_dir), "--out", str(out), "--image-size", "96",
+                            "--coreset-ratio", "0.1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "24 good images (5 held out for the threshold)" in r.output
+    return out
+
+
+def test_run_writes_report_overlays_and_maps(trained: Path, tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    Image.fromarray(texture(8000)).save(inp / "a_good.png")
+    Image.fromarray(with_defect(texture(8001))[:80]).save(inp / "b_bad.jpg", quality=95)
+    (inp / "c_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    (inp / "d_notes.txt").write_text("not an image")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(inp), "--out", str(out), "--save-maps", "-q"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader((out / "report.csv").open()))
+    assert list(rows[0])[:3] == ["path", "score", "verdict"]
+    assert [Path(r["path"]).name for r in rows] == ["a_good.png", "b_bad.jpg", "c_broken.png", "d_notes.txt"]
+    assert [r["verdict"] for r in rows] == ["OK", "NG", "ERROR", "ERROR"]
+    assert float(rows[0]["score"]) < 0.5 <= float(rows[1]["score"])
+    assert "c_broken.png is not a readable image" in rows[2]["error"]
+    assert (out / "overlays" / "b_bad.png").is_file()
+    assert not (out / "overlays" / "a_good.png").exists()
+    m = np.load(out / "maps" / "b_bad.npy")
+    assert m.dtype == np.float32 and m.shape == (80, 128)
+    assert "2 unreadable" in r.output
+
+
+def test_threshold_override(trained: Path, tmp_path: Path) -> None:
+    img = tmp_path / "g.png"
+    Image.fromarray(texture(8100)).save(img)
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(img), "--out", str(tmp_path / "o"),
+                            "--threshold", "0", "-q"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader((tmp_path / "o" / "report.csv").open()))
+    assert rows[0]["verdict"] == "NG"
+
+
+def test_eval_json(trained: Path, mvtec_dir: Path) -> None:
+    r = runner.invoke(app, ["inspect", "eval", str(trained), str(mvtec_dir), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["image_auroc"] == 1.0
+    assert res["pixel_auroc"] > 0.95
+    assert res["f1_max"] == 1.0  # separable; with 5 held-out goods the trained threshold may flag one
+    assert res["f1"] >= 0.8
+    assert {"aupro_30", "images_per_second", "false_reject_rate"} <= set(res)
+
+
+def test_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "empty").mkdir()
+    p = subprocess.run([sys.executable, "-c", "from yuzhi.cli import main; main()", "inspect", "train",
+                        str(tmp_path / "empty"), "--out", str(tmp_path / "m")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "contains no images" in " ".join(p.stderr.split())
+    assert "Traceback" not in p.stderr
+    p = subprocess.run([sys.executable, "-c", "from yuzhi.cli import main; main()", "inspect", "run",
+                        str(tmp_path / "empty"), str(tmp_path), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "model.json is missing" in " ".join(p.stderr.split())
