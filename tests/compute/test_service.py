@@ -20,6 +20,7 @@ from yuzhi.audit.models import AuditEvent
 from yuzhi.compute import flows, service
 from yuzhi.compute.backends import JobState
 from yuzhi.compute.models import ComputeAccount, ComputeJob
+from yuzhi.compute.pricing import CST
 from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.db import transaction
@@ -457,3 +458,23 @@ def test_provider_operators_cannot_point_the_platform_at_arbitrary_paths(session
     with pytest.raises(InvalidInput, match="bad slurm configuration"):
         service.connect(session, actor=w.admin, provider_id=w.provider_id,
                         endpoint_in=EndpointIn(kind="slurm", config={"colour": "red"}))
+
+
+def test_job_billed_later_when_the_programme_year_opens(engine, tmp_path, store):
+    """No programme for the job's year: the charge stands, the bill waits; re-billing posts it once."""
+    w = setup_world(engine, tmp_path)
+    with transaction(engine) as s:  # pretend the job ran in a year without a programme
+        from yuzhi.vouchers.models import Programme
+
+        s.get(Programme, 1).year = 2031
+    job = run_until_done(engine, store, submit(engine, w, store, "import time; time.sleep(1.1)"))
+    assert job.charge_fen >= 2 and job.bill_id is None and job.bill_status.startswith("not billed: there is no")
+    with transaction(engine) as s:
+        assert service.unbilled(s) == [job.id]
+        s.get(Programme, 1).year = job.started_at.astimezone(CST).year
+    with transaction(engine) as s:
+        flows.bill_job(s, s.get(ComputeJob, job.id))
+    with transaction(engine) as s:
+        again = s.get(ComputeJob, job.id)
+        assert again.bill_id is not None and again.bill_status.startswith("billed")
+        assert service.unbilled(s) == []

@@ -306,6 +306,24 @@ def _summary(report) -> str:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+def rebill() -> None:
+    """Bill finished jobs whose bill was refused earlier (e.g. the programme year was not open yet)."""
+    from yuzhi.compute import flows, service
+    from yuzhi.compute.models import ComputeJob
+    from yuzhi.db import transaction
+
+    engine = _engine()
+    with transaction(engine) as s:
+        ids = service.unbilled(s)
+    for job_id in ids:
+        with transaction(engine) as s:
+            job = s.get(ComputeJob, job_id)
+            flows.bill_job(s, job)
+            typer.echo(f"job {job_id}: {job.bill_status}")
+    typer.echo(f"{len(ids)} job(s) without a bill looked at")
+
+
+@app.command()
 def statement(provider_id: int = typer.Argument(...), year: int = typer.Option(date.today().year)) -> None:
     """A provider's statement: every finished job with metered usage, price, charge and subsidy."""
     from yuzhi.accounts.actor import SYSTEM

@@ -686,6 +686,13 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     return report
 
 
+def unbilled(session: Session) -> list[int]:
+    """Finished, charged jobs whose bill was refused (e.g. no open programme year): ids to re-bill."""
+    return list(session.scalars(select(ComputeJob.id).where(
+        ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)), ComputeJob.charge_fen > 0,
+        ComputeJob.bill_id.is_(None)).order_by(ComputeJob.id)))
+
+
 def statement(session: Session, *, actor: Actor, provider_id: int, year: int) -> list[ComputeJob]:
     """A provider's statement: every finished job in ``year`` (by start date), with usage, price and subsidy."""
     if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
