@@ -89,6 +89,18 @@ def _blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
     return m
 
 
+#: Border calibration: distance to the image edge in 8-px rings (0 = outermost, N_RINGS-1 = interior).
+N_RINGS = 5
+
+
+def ring_index(h: int, w: int) -> np.ndarray:
+    """Ring of every pixel of an h x w image: min distance to the border // 8, capped."""
+    yy = np.arange(h)[:, None]
+    xx = np.arange(w)[None, :]
+    d = np.minimum(np.minimum(yy, h - 1 - yy), np.minimum(xx, w - 1 - xx))
+    return np.minimum(d // 8, N_RINGS - 1).astype(np.int64)
+
+
 def greedy_coreset(
     feats: torch.Tensor, n_select: int, *, proj_dim: int = 64, generator: torch.Generator | None = None
 ) -> torch.Tensor:
@@ -172,6 +184,11 @@ class PatchCoreDetector:
     false_reject_rate : float
         Target fraction of good parts flagged NG; the threshold is the (1 - rate) quantile of
         held-out good scores.
+    border_calibration : bool
+        Standardise distances per 8-px ring from the image border (mean and standard deviation
+        measured on the held-out good images). Patches at a part's cut edge vary more than
+        interior ones even on good parts; without this the image score of good parts is
+        usually set by an edge pixel, and small interior defects are outscored.
     augment : bool
         Also put horizontally and vertically flipped training images in the bank (useful for
         parts that appear mirrored; doubles training time).
@@ -196,6 +213,7 @@ class PatchCoreDetector:
         holdout_fraction: float = 0.2,
         false_reject_rate: float = 0.01,
         augment: bool = False,
+        border_calibration: bool = True,
         batch_size: int = 8,
         device: str | None = None,
         random_state: int = 0,
@@ -210,6 +228,7 @@ class PatchCoreDetector:
         self.holdout_fraction = holdout_fraction
         self.false_reject_rate = false_reject_rate
         self.augment = augment
+        self.border_calibration = border_calibration
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -228,6 +247,7 @@ class PatchCoreDetector:
             "holdout_fraction": self.holdout_fraction,
             "false_reject_rate": self.false_reject_rate,
             "augment": self.augment,
+            "border_calibration": self.border_calibration,
             "batch_size": self.batch_size,
             "random_state": self.random_state,
         }
@@ -471,6 +491,21 @@ class PatchCoreDetector:
 
         # threshold from the held-out good images
         hold_imgs = [images[i] for i in hold_idx]
+        if self.border_calibration:
+            self.ring_stats_ = None
+            dmaps: list[np.ndarray] = []
+            self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=dmaps)
+            rings = [ring_index(*d.shape) for d in dmaps]
+            stats = []
+            for r in range(N_RINGS):
+                v = np.concatenate([d[ri == r] for d, ri in zip(dmaps, rings, strict=True)])
+                if v.size < 2:  # tiny images: no interior ring; reuse the previous one
+                    stats.append(stats[-1] if stats else (0.0, 1.0))
+                    continue
+                stats.append((float(v.mean()), max(float(v.std()), 1e-6)))
+            self.ring_stats_ = np.array(stats, dtype=np.float32)
+        else:
+            self.ring_stats_ = None
         raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
         self.holdout_scores_ = np.array([r for r, _ in raw], dtype=np.float64)
         self.good_median_ = float(np.median(self.holdout_scores_))
@@ -491,9 +526,18 @@ class PatchCoreDetector:
         return cache[1], cache[2]
 
     def _raw_scores(
-        self, images: Sequence[np.ndarray], *, progress: Progress | None = None, stage: str = "scoring"
+        self,
+        images: Sequence[np.ndarray],
+        *,
+        progress: Progress | None = None,
+        stage: str = "scoring",
+        collect: list[np.ndarray] | None = None,
     ) -> list[tuple[float, np.ndarray]]:
-        """Raw (unnormalised) image score and anomaly map at the input size, per image."""
+        """Raw (unnormalised) image score and anomaly map at the input size, per image.
+
+        ``collect`` receives each image's unsmoothed distance map (used in ``fit`` for the
+        border calibration).
+        """
         dev = self._device()
         bank, bank_sq = self._bank_on(dev)
         out: list[tuple[float, np.ndarray] | None] = [None] * len(images)
@@ -512,6 +556,13 @@ class PatchCoreDetector:
                                      align_corners=False)
                 oy, ox = top - ya * 8, left - xa * 8
                 m = full[:, :, oy : oy + sh, ox : ox + sw]
+                if collect is not None:
+                    collect.append(m[0, 0].cpu().numpy().copy())
+                stats = getattr(self, "ring_stats_", None)
+                if stats is not None:
+                    ring = torch.from_numpy(ring_index(sh, sw)).to(m.device)
+                    st = torch.as_tensor(stats, dtype=m.dtype, device=m.device)
+                    m = (m - st[ring, 0]) / st[ring, 1]
                 m = _blur(m, self.sigma)
                 score = float(m.max())
                 if (sh, sw) != (h, w):

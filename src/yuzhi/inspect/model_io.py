@@ -6,7 +6,8 @@ Layout::
       model.json            format, yuzhi version, backbone name + weights SHA-256, parameters,
                             learned scale, threshold, hold-out statistics, training-set hash,
                             creation date, SHA-256 of arrays.safetensors
-      arrays.safetensors    bank (memory bank of patch features), layer_scale, holdout_scores
+      arrays.safetensors    bank (memory bank of patch features), layer_scale, holdout_scores,
+                            ring_stats (border calibration)
 
 Why hashes: a line must never score parts with a model that was silently edited or that was
 trained against another backbone. :func:`load_model` recomputes the array hash and compares the
@@ -59,6 +60,8 @@ def save_model(det: PatchCoreDetector, out: str | Path, *, training_hash: str, t
         "layer_scale": np.asarray(det.layer_scale_, dtype=np.float32),
         "holdout_scores": np.asarray(det.holdout_scores_, dtype=np.float64),
     }
+    if getattr(det, "ring_stats_", None) is not None:
+        arrays["ring_stats"] = np.asarray(det.ring_stats_, dtype=np.float32)
     tmp = d / (ARRAYS_FILE + ".tmp")
     save_file(arrays, str(tmp))
     tmp.replace(d / ARRAYS_FILE)
@@ -164,6 +167,9 @@ def load_model(model_dir: str | Path, *, device: str | None = None) -> tuple[Pat
         det.layer_scale_ = arrays["layer_scale"]
         det.bank_ = torch.from_numpy(np.ascontiguousarray(arrays["bank"]))
         det.holdout_scores_ = arrays["holdout_scores"]
+        det.ring_stats_ = arrays.get("ring_stats")
+        if params.get("border_calibration") and det.ring_stats_ is None:
+            raise KeyError("ring_stats")
         det.threshold_ = float(meta["threshold"]["raw"])
         det.good_median_ = float(meta["threshold"]["good_median_raw"])
         det.n_holdout_ = int(meta["threshold"]["n_holdout"])
