@@ -493,8 +493,9 @@ class PatchCoreDetector:
         hold_imgs = [images[i] for i in hold_idx]
         if self.border_calibration:
             self.ring_stats_ = None
-            dmaps: list[np.ndarray] = []
-            self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=dmaps)
+            collected: dict[int, np.ndarray] = {}
+            self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=collected)
+            dmaps = [collected[k] for k in range(len(hold_imgs))]
             rings = [ring_index(*d.shape) for d in dmaps]
             stats = []
             for r in range(N_RINGS):
@@ -504,9 +505,12 @@ class PatchCoreDetector:
                     continue
                 stats.append((float(v.mean()), max(float(v.std()), 1e-6)))
             self.ring_stats_ = np.array(stats, dtype=np.float32)
+            # the backbone is not run twice: the collected distance maps are re-finished
+            raw = [self._finish(torch.from_numpy(d)[None, None], *hold_imgs[k].shape[:2])
+                   for k, d in enumerate(dmaps)]
         else:
             self.ring_stats_ = None
-        raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
+            raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
         self.holdout_scores_ = np.array([r for r, _ in raw], dtype=np.float64)
         self.good_median_ = float(np.median(self.holdout_scores_))
         thr = float(np.quantile(self.holdout_scores_, 1.0 - self.false_reject_rate))
@@ -531,7 +535,7 @@ class PatchCoreDetector:
         *,
         progress: Progress | None = None,
         stage: str = "scoring",
-        collect: list[np.ndarray] | None = None,
+        collect: dict[int, np.ndarray] | None = None,
     ) -> list[tuple[float, np.ndarray]]:
         """Raw (unnormalised) image score and anomaly map at the input size, per image.
 
@@ -557,18 +561,23 @@ class PatchCoreDetector:
                 oy, ox = top - ya * 8, left - xa * 8
                 m = full[:, :, oy : oy + sh, ox : ox + sw]
                 if collect is not None:
-                    collect.append(m[0, 0].cpu().numpy().copy())
-                stats = getattr(self, "ring_stats_", None)
-                if stats is not None:
-                    ring = torch.from_numpy(ring_index(sh, sw)).to(m.device)
-                    st = torch.as_tensor(stats, dtype=m.dtype, device=m.device)
-                    m = (m - st[ring, 0]) / st[ring, 1]
-                m = _blur(m, self.sigma)
-                score = float(m.max())
-                if (sh, sw) != (h, w):
-                    m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
-                out[i] = (score, m[0, 0].float().cpu().numpy())
+                    collect[i] = m[0, 0].cpu().numpy().copy()
+                out[i] = self._finish(m, h, w)
         return out  # type: ignore[return-value]
+
+    def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, np.ndarray]:
+        """Border calibration, smoothing, image score and resizing of a (1, 1, sh, sw) distance map."""
+        sh, sw = m.shape[-2:]
+        stats = getattr(self, "ring_stats_", None)
+        if stats is not None:
+            ring = torch.from_numpy(ring_index(sh, sw)).to(m.device)
+            st = torch.as_tensor(stats, dtype=m.dtype, device=m.device)
+            m = (m - st[ring, 0]) / st[ring, 1]
+        m = _blur(m, self.sigma)
+        score = float(m.max())
+        if (sh, sw) != (h, w):
+            m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
+        return score, m[0, 0].float().cpu().numpy()
 
     def normalise(self, raw: np.ndarray | float) -> np.ndarray | float:
         """Map raw distances to the normalised scale: median good 0.25, threshold 0.5, floor 0."""
