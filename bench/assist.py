@@ -13,23 +13,29 @@ Data: ``../shared/data/assist/cn-safety-law``; gold questions: ``bench/data/assi
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import numpy as np
+# `python bench/assist.py` puts bench/ first on sys.path, where bench/inspect.py (the inspection
+# benchmark) would shadow the standard library's inspect module; drop that entry.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
-from yuzhi.assist.bm25 import BM25
-from yuzhi.assist.evaluate import first_hit_rank, load_gold, retrieval_metrics
-from yuzhi.assist.glossary import expand_query
-from yuzhi.assist.hybrid import fuse
-from yuzhi.assist.index import KnowledgeIndex, build_index
-from yuzhi.assist.tokenize import MODES, tokenize
-from yuzhi.config import shared_data_dir
+import argparse  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from yuzhi.assist.bm25 import BM25  # noqa: E402
+from yuzhi.assist.evaluate import first_hit_rank, load_gold, retrieval_metrics  # noqa: E402
+from yuzhi.assist.glossary import expand_query  # noqa: E402
+from yuzhi.assist.hybrid import fuse  # noqa: E402
+from yuzhi.assist.index import KnowledgeIndex, build_index  # noqa: E402
+from yuzhi.assist.tokenize import MODES, tokenize  # noqa: E402
+from yuzhi.config import shared_data_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = "hybrid norm (1:1)"
