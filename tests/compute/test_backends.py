@@ -229,3 +229,14 @@ def test_bad_spec(kw, field, tmp_path):
 def test_unknown_backend_kind():
     with pytest.raises(InvalidInput, match="unknown backend kind 'ray'"):
         make_backend("ray", {})
+
+
+def test_usage_many_matches_usage_one_by_one(backend, make_spec):
+    eids = [backend.submit(make_spec((PY, "-c", f"import sys; sys.exit({code})"))) for code in (0, 5)]
+    for eid in eids:
+        wait_final(backend, eid)
+    many = backend.usage_many([*eids, "999999999" if backend.kind == "slurm" else "t-unknown"])
+    assert sorted(many) == sorted(eids)  # the unknown id is left out
+    for eid in eids:
+        assert many[eid] == backend.usage(eid)
+    assert [many[e].exit_code for e in eids] == [0, 5]

@@ -23,6 +23,7 @@ neither loses nor re-runs a job (see :func:`tick`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -576,13 +577,14 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
 
 
 def step(session: Session, *, job: ComputeJob, backend: Backend, store: ArtifactStore,
-         biller: Biller | None = None) -> bool:
+         biller: Biller | None = None, known: Usage | None = None) -> bool:
     """Advance one job by one step against its engine; returns True when something changed.
 
     Idempotent and restart-safe: a queued job is (re-)submitted under its token, which the
     engine de-duplicates; a submitted or running job is polled; a finished one is charged and
     billed in this same transaction, so a crash either leaves it unfinished (and the next step
-    redoes the work) or finished and billed.
+    redoes the work) or finished and billed. ``known`` is the job's usage when the caller already
+    asked the engine (one batched query per pass); a cancellation request always asks again.
     """
     if job.status not in ACTIVE_JOB_STATUSES:
         return False
@@ -600,8 +602,9 @@ def step(session: Session, *, job: ComputeJob, backend: Backend, store: Artifact
     assert job.external_id is not None
     if job.cancel_requested:
         backend.cancel(job.external_id)
+        known = None
     try:
-        usage = backend.usage(job.external_id)
+        usage = known if known is not None else backend.usage(job.external_id)
     except NotFound:
         usage = Usage(state=JobState.LOST, reason="the engine no longer knows this job")
     if not usage.state.is_terminal:
@@ -637,9 +640,9 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     store = store or default_store()
     report = TickReport(unavailable={}, errors={})
     with transaction(engine) as s:
-        rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id)
+        rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id, ComputeJob.external_id)
                          .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
-        providers = sorted({pid for _, pid in rows})
+        providers = sorted({pid for _, pid, _ in rows})
         backends: dict[int, Backend] = {}
         for pid in providers:
             ep = get_endpoint(s, provider_id=pid)
@@ -652,7 +655,13 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                 backends[pid] = backend_for(ep)
             else:
                 report.unavailable[pid] = ep.unavailable_reason  # type: ignore[index]
-    for job_id, pid in rows:
+    known: dict[str, Usage] = {}
+    for pid, backend in list(backends.items()):  # one engine query per provider, not one per job
+        ids = [eid for _, p, eid in rows if p == pid and eid is not None]
+        # If the engine fails here, each job asks on its own below and that marks the provider unavailable.
+        with contextlib.suppress(BackendUnavailable):
+            known.update({f"{pid}:{k}": v for k, v in backend.usage_many(ids).items()})
+    for job_id, pid, eid in rows:
         backend = backends.get(pid)
         try:
             with transaction(engine) as s:
@@ -669,7 +678,8 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                         step(s, job=job, backend=None, store=store)  # type: ignore[arg-type]
                     continue
                 was = job.status
-                if step(s, job=job, backend=backend, store=store, biller=biller):
+                hint = known.get(f"{pid}:{job.external_id}") if job.external_id == eid else None
+                if step(s, job=job, backend=backend, store=store, biller=biller, known=hint):
                     report.changed += 1
                     report.dispatched += int(was == JobStatus.QUEUED and job.status == JobStatus.SUBMITTED)
                     report.finished += int(job.status not in ACTIVE_JOB_STATUSES)

@@ -18,13 +18,14 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yuzhi.errors import DomainError, InvalidInput
+from yuzhi.errors import DomainError, InvalidInput, NotFound
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -154,6 +155,15 @@ class Backend(ABC):
     @abstractmethod
     def usage(self, external_id: str) -> Usage:
         """Measured usage; final once ``usage.state.is_terminal``."""
+
+    def usage_many(self, external_ids: list[str]) -> dict[str, Usage]:
+        """Usage of several jobs at once (engines override it with one query); ids the engine
+        does not know are left out."""
+        out: dict[str, Usage] = {}
+        for eid in external_ids:
+            with contextlib.suppress(NotFound):
+                out[eid] = self.usage(eid)
+        return out
 
     @abstractmethod
     def check(self) -> str | None:

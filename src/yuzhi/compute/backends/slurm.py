@@ -229,20 +229,28 @@ class SlurmBackend(Backend):
             state = self._squeue_state(external_id)
             if state is None:
                 raise NotFound(f"Slurm knows no job {external_id}", field="external_id")
-            return Usage(state=JobState.RUNNING if state.is_terminal else state,
-                         reason="waiting for Slurm accounting")
-        _, state_text, exit_text, elapsed, tres_text, total_cpu, _ = job[0]
-        state = parse_state(state_text)
-        tres = parse_tres(tres_text)
-        rss = max((parse_size(r[6]) for r in rows if r[0] != external_id), default=0)
-        return Usage(
-            state=state, elapsed_s=float(elapsed or 0), cpu_s=parse_duration(total_cpu),
-            alloc_cpus=int(tres.get("cpu", 0) or 0), alloc_gpus=int(tres.get("gres/gpu", 0) or 0),
-            alloc_mem_bytes=parse_size(tres.get("mem", ""), "M"), max_rss_bytes=rss,
-            exit_code=parse_exit(exit_text) if state.is_terminal else None,
-            # Only states that say more than our JobState (OUT_OF_MEMORY, NODE_FAIL, "CANCELLED by 0" ...).
-            reason="" if state_text in ("COMPLETED", "RUNNING", "PENDING", "FAILED", "TIMEOUT") else state_text,
-        )
+            return _not_yet_accounted(state)
+        return _usage_from_rows(external_id, rows)
+
+    def usage_many(self, external_ids: list[str]) -> dict[str, Usage]:
+        """One ``sacct`` (and at most one ``squeue``) for all of them, instead of one per job."""
+        if not external_ids:
+            return {}
+        rows = self._sacct(",".join(external_ids))
+        by_job: dict[str, list[list[str]]] = {}
+        for r in rows:
+            by_job.setdefault(r[0].split(".", 1)[0], []).append(r)
+        out = {eid: _usage_from_rows(eid, by_job[eid]) for eid in external_ids
+               if any(r[0] == eid for r in by_job.get(eid, []))}
+        missing = [eid for eid in external_ids if eid not in out]
+        if missing:
+            proc = self._run("squeue", "-h", "-t", "all", "-j", ",".join(missing), "-o", "%i %T")
+            if proc.returncode == 0:
+                for line in proc.stdout.splitlines():
+                    eid, _, state_text = line.strip().partition(" ")
+                    if eid in missing and state_text:
+                        out[eid] = _not_yet_accounted(parse_state(state_text))
+        return out  # ids absent here are asked one by one (and may be NotFound)
 
     def check(self) -> str | None:
         try:
@@ -256,6 +264,27 @@ class SlurmBackend(Backend):
         if not up:
             return "no partition is up with a usable node (sinfo)"
         return None
+
+
+def _not_yet_accounted(state: JobState) -> Usage:
+    return Usage(state=JobState.RUNNING if state.is_terminal else state, reason="waiting for Slurm accounting")
+
+
+def _usage_from_rows(external_id: str, rows: list[list[str]]) -> Usage:
+    """Usage from a job's ``sacct`` rows (the job line plus its steps)."""
+    job = [r for r in rows if r[0] == external_id]
+    _, state_text, exit_text, elapsed, tres_text, total_cpu, _ = job[0]
+    state = parse_state(state_text)
+    tres = parse_tres(tres_text)
+    rss = max((parse_size(r[6]) for r in rows if r[0] != external_id), default=0)
+    return Usage(
+        state=state, elapsed_s=float(elapsed or 0), cpu_s=parse_duration(total_cpu),
+        alloc_cpus=int(tres.get("cpu", 0) or 0), alloc_gpus=int(tres.get("gres/gpu", 0) or 0),
+        alloc_mem_bytes=parse_size(tres.get("mem", ""), "M"), max_rss_bytes=rss,
+        exit_code=parse_exit(exit_text) if state.is_terminal else None,
+        # Only states that say more than our JobState (OUT_OF_MEMORY, NODE_FAIL, "CANCELLED by 0" ...).
+        reason="" if state_text in ("COMPLETED", "RUNNING", "PENDING", "FAILED", "TIMEOUT") else state_text,
+    )
 
 
 def slurm_present() -> bool:
