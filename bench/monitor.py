@@ -16,6 +16,14 @@ Prints, each with a ratio to a baseline measured in the same run:
 from __future__ import annotations
 
 import os
+import sys
+
+# `python bench/<name>.py` puts bench/ first on sys.path, where bench/inspect.py (the inspection
+# benchmark, named by its issue) would shadow the standard library's inspect module; drop that entry.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import os  # noqa: E402
 
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_v] = "1"

@@ -30,21 +30,29 @@ append to the audit chain) with a TPC-B transaction (5 statements).
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import io
-import itertools
 import os
-import pstats
-import random
-import re
-import shutil
-import subprocess
 import sys
-import threading
-import time
-from dataclasses import dataclass, field
-from datetime import date
+
+# `python bench/<name>.py` puts bench/ first on sys.path, where bench/inspect.py (the inspection
+# benchmark, named by its issue) would shadow the standard library's inspect module; drop that entry.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import itertools  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import date  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/yuzhi_bench"
 PASSWORD = "bench-pass-2026"
