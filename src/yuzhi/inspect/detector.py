@@ -580,10 +580,15 @@ class PatchCoreDetector:
         return score, m[0, 0].float().cpu().numpy()
 
     def normalise(self, raw: np.ndarray | float) -> np.ndarray | float:
-        """Map raw distances to the normalised scale: median good 0.25, threshold 0.5, floor 0."""
+        """Map raw values to the normalised scale: median good image 0.25, threshold 0.5.
+
+        The map is linear and unclipped (maps go below 0 where a pixel is more normal than
+        the typical good image's worst pixel); clipping would tie most pixels at 0 and destroy
+        the pixel ranking. Image scores are clipped at 0 by :meth:`predict_maps`.
+        """
         self._check_fitted()
         span = self.threshold_ - self.good_median_
-        return np.maximum(0.0, 0.25 + 0.25 * (np.asarray(raw, dtype=np.float64) - self.good_median_) / span)
+        return 0.25 + 0.25 * (np.asarray(raw, dtype=np.float64) - self.good_median_) / span
 
     def predict_maps(
         self,
@@ -607,7 +612,7 @@ class PatchCoreDetector:
         self._check_images(images)
         preds = []
         for raw, m in self._raw_scores(images, progress=progress):
-            s = float(self.normalise(raw))
+            s = max(0.0, float(self.normalise(raw)))
             nm = self.normalise(m).astype(np.float32)
             preds.append(Prediction(s, "NG" if s >= threshold else "OK", nm))
         return preds
