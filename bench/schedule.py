@@ -15,10 +15,17 @@ textbook model's. Instances come from ``yuzhi.config.shared_data_dir() / "schedu
 
 from __future__ import annotations
 
+import os
+import sys
+
+# bench/ holds bench/inspect.py, which would shadow the standard library's ``inspect`` for scripts run
+# from here: drop the script's folder from the import path before anything imports ``inspect``.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
