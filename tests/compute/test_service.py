@@ -89,11 +89,13 @@ def test_job_runs_meters_charges_and_bills(engine, tmp_path, store, kind, slurm_
     # quote: (2 min + 1) × 60 s × 1 CPU × 1 fen/s = 180 fen, held at once
     assert account(engine, w.unit_orgs[0]) == (100_000, 180, 0)
     job = run_until_done(engine, store, job_id)
-    assert job.status == "succeeded" and job.exit_code == 0
-    assert job.alloc_cpus == 1 and job.alloc_mem_bytes == 512 * 2**20
-    assert job.cpu_s >= 0.45
+    metered = {k: getattr(job, k) for k in ("status", "reason", "backend_state", "exit_code", "elapsed_s", "cpu_s",
+                                            "alloc_cpus", "alloc_mem_bytes", "price_fen", "charge_fen")}
+    assert job.status == "succeeded" and job.exit_code == 0, metered
+    assert job.alloc_cpus == 1 and job.alloc_mem_bytes == 512 * 2**20, metered
+    assert job.cpu_s >= 0.45, metered
     seconds = -(-job.elapsed_s // 1)  # whole seconds, rounded up
-    assert job.price_fen == job.charge_fen == int(seconds)
+    assert job.price_fen == job.charge_fen == int(seconds), metered
     assert account(engine, w.unit_orgs[0]) == (100_000, 0, job.charge_fen)  # hold released, charge spent
     if kind == "slurm":  # the metered figures are Slurm's own accounting, verbatim
         import subprocess
@@ -101,8 +103,8 @@ def test_job_runs_meters_charges_and_bills(engine, tmp_path, store, kind, slurm_
         out = subprocess.run(["sacct", "-j", job.external_id, "-X", "-n", "-P", "-o", "ElapsedRaw,AllocTRES"],
                              capture_output=True, text=True, check=True).stdout.strip()
         elapsed_raw, tres = out.split("|")
-        assert job.elapsed_s == float(elapsed_raw)
-        assert "cpu=1" in tres.split(",") and "mem=512M" in tres.split(",")
+        assert job.elapsed_s == float(elapsed_raw), (out, metered)
+        assert "cpu=1" in tres.split(",") and "mem=512M" in tres.split(","), (out, metered)
     with transaction(engine) as s:
         bill = s.get(Bill, job.bill_id)
         assert bill.invoice_no == f"YZJOB-{job_id}" and bill.source == "compute-job"
