@@ -20,6 +20,7 @@ from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
 from yuzhi.compute import registry
 from yuzhi.compute.models import Criterion
 from yuzhi.compute.registry import ProviderCreate
+from yuzhi.config import get_settings
 from yuzhi.db import transaction
 from yuzhi.vouchers import service as vouchers
 from yuzhi.vouchers.models import Programme, QuotaApplication
@@ -70,9 +71,10 @@ def load_demo(engine: Engine) -> list[tuple[str, str]]:
               ("enterprise member / 企业", "yutong"), ("university member / 高校", "henu"),
               ("research institute member / 科研院所", "hnas"), ("provider operator / 服务商", "sc-zhengzhou")]
     with transaction(engine) as s:
-        if s.scalar(select(Programme.id).where(Programme.year == 2026)) is not None:
-            return logins
-        _load(s)
+        fresh = s.scalar(select(Programme.id).where(Programme.year == 2026)) is None
+        if fresh:
+            _load(s)
+    _load_compute(engine)
     return logins
 
 
@@ -214,3 +216,12 @@ def _load(s) -> None:  # type: ignore[no-untyped-def]
     from yuzhi.monitor.demo import load_monitor_demo
 
     load_monitor_demo(s, orgs)
+
+
+def _load_compute(engine: Engine) -> None:
+    """Connect every provider to the local engine with capacity, rate cards, budgets and an app
+    (safe on every start, so it also repairs a demo database made before compute existed)."""
+    from yuzhi.compute.demo import seed
+
+    with transaction(engine) as s:
+        seed(s, home=get_settings().home)

@@ -33,6 +33,12 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
 
     from yuzhi.web.app import create_app
 
+    from yuzhi.compute.worker import start_in_thread
+
     h, p = host or settings.host, port or settings.port
+    _thread, stop = start_in_thread(get_engine(url))  # dispatches and meters compute jobs in-process
     console.print(f"yuzhi serving on [link]http://{h}:{p}[/] — API docs at http://{h}:{p}/docs")
-    uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level="info")
+    try:
+        uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level="info")
+    finally:
+        stop.set()
