@@ -8,30 +8,29 @@ field and the fix, so a bad form writes nothing.
 
 from __future__ import annotations
 
-import functools
 import shlex
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import quote, unquote
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yuzhi.accounts.actor import Actor
 from yuzhi.compute import flows, service
 from yuzhi.compute.jobtypes import available_types
 from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob, Provider
 from yuzhi.compute.pricing import CST
 from yuzhi.compute.schemas import JobIn
-from yuzhi.errors import DomainError, InvalidInput, NotFound
+from yuzhi.errors import InvalidInput, NotFound
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.templating import render
+from yuzhi.web.forms import done as _done
+from yuzhi.web.forms import html_errors as _html
+from yuzhi.web.forms import need as _need
+from yuzhi.web.forms import page as _page
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,54 +63,6 @@ NAV = [
     ("Compute", "/compute/providers", "public"),
     ("Compute subsidy", "/compute/dashboard", "office"),
 ]
-FLASH = "yuzhi_flash"
-
-
-class _Login(Exception):
-    pass
-
-
-def _need(actor: Actor | None) -> Actor:
-    if actor is None:
-        raise _Login
-    return actor
-
-
-def _page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None, *, status_code: int = 200,
-          error: DomainError | None = None) -> Response:
-    raw = request.cookies.get(FLASH)
-    resp = render(request, name, {"flash": unquote(raw) if raw else None, "error": error, **ctx},
-                  status_code=status_code, actor=actor)
-    if raw:
-        resp.delete_cookie(FLASH)
-    return resp
-
-
-def _done(url: str, message: str) -> RedirectResponse:
-    resp = RedirectResponse(url, status_code=303)
-    resp.set_cookie(FLASH, quote(message), max_age=60, samesite="strict", httponly=True)
-    return resp
-
-
-def _html(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Domain errors become the page's error block (after a rollback); anonymous → /login."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        request: Request = kwargs["request"]
-        session: Session = kwargs["session"]
-        actor: Actor | None = kwargs.get("actor")
-        try:
-            return await fn(*args, **kwargs)
-        except _Login:
-            return RedirectResponse("/login", status_code=303)
-        except DomainError as exc:
-            session.rollback()
-            return _page(request, "compute/error.html", {}, actor, status_code=exc.status_code, error=exc)
-
-    return wrapper
-
-
 def _names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Provider.id, Provider.name)).all())  # type: ignore[arg-type]
 

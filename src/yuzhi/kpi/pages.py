@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
-from yuzhi.awards.webforms import done, html_errors, need, on_error, page, validated, yuan_to_fen
+from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.kpi import charts, core, reports, service
 from yuzhi.kpi.schemas import EstimateIn, ReportIn, RobotIn
 from yuzhi.web import i18n

@@ -21,16 +21,13 @@ Conventions, chosen so that a form never leaves the books half-written:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,15 +38,19 @@ from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate
 from yuzhi.compute import registry
 from yuzhi.compute.models import Criterion, Provider
 from yuzhi.compute.registry import ProviderCreate
-from yuzhi.errors import DomainError, Forbidden, InvalidInput
+from yuzhi.errors import Forbidden, InvalidInput
 from yuzhi.ledger import service as ledger
 from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
-from yuzhi.web import exports, i18n
+from yuzhi.web import exports
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.templating import fen, lang_of, render
+from yuzhi.web.forms import done_translated as _done
+from yuzhi.web.forms import html_errors, validated, yuan_to_fen
+from yuzhi.web.forms import need as _need
+from yuzhi.web.forms import on_error as _on_error
+from yuzhi.web.forms import page as _page
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,127 +67,8 @@ NAV = [
     ("Programme", "/vouchers/programmes", "office"),
 ]
 
-FLASH_COOKIE = "yuzhi_flash"
-
-
-class _LoginRequired(Exception):
-    """Raised by :func:`_need` for an anonymous visitor; turned into a redirect to /login."""
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False) -> int | None:
-    """Parse an amount typed in yuan ('12,345.67', '¥800') into integer fen, exactly.
-
-    Decimal, not float: '0.29' must be 29 fen, never 28.999… More than two decimals is refused
-    rather than rounded, because a silently rounded amount is a wrong amount.
-    """
-    raw = (text or "").replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-    if not raw:
-        if allow_empty:
-            return None
-        raise InvalidInput("an amount is required", field=field, fix="type an amount in yuan, e.g. 12345.67")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount", field=field,
-                           fix="type an amount in yuan with at most two decimals, e.g. 12345.67") from None
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidInput(f"{text!r} has more than two decimals", field=field,
-                           fix="amounts are exact to the fen (0.01 yuan)")
-    if value <= 0:
-        raise InvalidInput(f"{text!r} is not a positive amount", field=field, fix="type an amount above 0")
-    return int(value * 100)
-
-
 def _schema(model: type[BaseModel], **data: Any) -> Any:
-    """Build a pydantic input model from form fields; a validation error becomes InvalidInput."""
-    try:
-        return model(**data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        msg = first.get("msg", "invalid value").removeprefix("Value error, ")
-        raise InvalidInput(msg, field=loc or None, fix="correct this field and submit again") from None
-
-
-def _need(actor: Actor | None, *, office: bool = False, admin: bool = False) -> Actor:
-    if actor is None:
-        raise _LoginRequired
-    if admin and not actor.is_admin:
-        raise Forbidden("this page needs an office administrator account")
-    if office and not actor.is_office:
-        raise Forbidden("this page is for the programme office")
-    return actor
-
-
-def _flash_of(request: Request) -> str | None:
-    raw = request.cookies.get(FLASH_COOKIE)
-    return unquote(raw) if raw else None
-
-
-def _page(request: Request, name: str, ctx: dict[str, Any], actor: Actor | None, *,
-          status_code: int = 200, error: DomainError | None = None) -> Response:
-    flash = _flash_of(request)
-    context = {"flash": flash, "error": error, **ctx}
-    response = render(request, name, context, status_code=status_code, actor=actor)
-    if flash:
-        response.delete_cookie(FLASH_COOKIE)
-    return response
-
-
-def _done(request: Request, url: str, message: str, **params: Any) -> RedirectResponse:
-    """Post/redirect/get with a one-shot flash message in the user's language.
-
-    ``message`` is an English template (the i18n key); ``params`` fill it. Money params are fen
-    and formatted here; status words are translated.
-    """
-    lang = lang_of(request)
-    values = {k: (fen(v) if k.endswith("_fen") else i18n.translate(v, lang) if k == "status" else v)
-              for k, v in params.items()}
-    message = i18n.translate(message, lang).format(**values)
-    response = RedirectResponse(url, status_code=303)
-    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, samesite="strict", httponly=True)
-    return response
-
-
-def html_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Show domain errors as an HTML page; roll back first so that nothing is written.
-
-    A form handler first calls :func:`_on_error` with its template and a context builder, so that
-    a refused form is shown again *with the error above it* and what the user typed; otherwise a
-    plain error page is shown. The status is the error's (403, 404, 409, 422).
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        request: Request = kwargs["request"]
-        session: Session | None = kwargs.get("session")
-        actor: Actor | None = kwargs.get("actor")
-        try:
-            return fn(*args, **kwargs)
-        except _LoginRequired:
-            return RedirectResponse("/login", status_code=303)
-        except DomainError as exc:
-            if session is not None:
-                session.rollback()
-            retry = getattr(request.state, "error_page", None)
-            if retry is not None:
-                name, build = retry
-                try:
-                    return _page(request, name, build(), actor, status_code=exc.status_code, error=exc)
-                except DomainError:
-                    if session is not None:
-                        session.rollback()
-            return _page(request, "vouchers/error.html", {}, actor, status_code=exc.status_code, error=exc)
-
-    return wrapper
-
-
-def _on_error(request: Request, name: str, build: Callable[[], dict[str, Any]]) -> None:
-    """Where a failed form is shown again (with the error above it)."""
-    request.state.error_page = (name, build)
+    return validated(model, data)
 
 
 PER_PAGE = 100

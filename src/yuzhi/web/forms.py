@@ -1,9 +1,9 @@
-"""Small page helpers shared by the awards and kpi pages (post/redirect/get, errors on the form).
+"""Helpers every domain's HTML pages share: post/redirect/get with a one-shot flash message, errors
+shown on the form, anonymous visitors sent to /login, exact money input.
 
-They follow the voucher pages' conventions — a domain error rolls the request's transaction back
-*before* the page is rendered and is shown with its field and fix; a successful form answers 303
-with a one-shot flash message — but live here so these pages do not depend on another domain's
-private helpers. Both sync and async handlers are supported (file uploads are async).
+A domain error rolls the request's transaction back *before* the page is rendered and is shown with
+its field and fix; a successful form answers 303 with a flash message. Both sync and async handlers
+are supported (file uploads are async).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from yuzhi.accounts.actor import Actor
 from yuzhi.errors import DomainError, Forbidden, InvalidInput
 from yuzhi.web.templating import render
 
-FLASH_COOKIE = "yuzhi_flash"  # the same one-shot cookie as the voucher pages
+FLASH_COOKIE = "yuzhi_flash"  # one-shot message after a redirect
 
 
 class LoginRequired(Exception):
@@ -57,6 +57,21 @@ def done(url: str, message: str) -> RedirectResponse:
     return response
 
 
+def done_translated(request: Request, url: str, message: str, **params: Any) -> RedirectResponse:
+    """Post/redirect/get with a one-shot flash message in the user's language.
+
+    ``message`` is an English template (the i18n key); ``params`` fill it. Money params are fen
+    (names ending in ``_fen``) and are formatted here; a ``status`` word is translated.
+    """
+    from yuzhi.web import i18n
+    from yuzhi.web.templating import fen, lang_of
+
+    lang = lang_of(request)
+    values = {k: (fen(v) if k.endswith("_fen") else i18n.translate(v, lang) if k == "status" else v)
+              for k, v in params.items()}
+    return done(url, i18n.translate(message, lang).format(**values))
+
+
 def on_error(request: Request, name: str, build: Callable[[], dict[str, Any]]) -> None:
     """Show a failed form again (with the error above it) instead of the bare error page."""
     request.state.error_page = (name, build)
@@ -73,7 +88,7 @@ def _error_response(request: Request, session: Session | None, actor: Actor | No
         except DomainError:
             if session is not None:
                 session.rollback()
-    return page(request, "awards/error.html", {}, actor, status_code=exc.status_code, error=exc)
+    return page(request, "error.html", {}, actor, status_code=exc.status_code, error=exc)
 
 
 def html_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
