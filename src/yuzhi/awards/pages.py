@@ -21,10 +21,10 @@ from yuzhi.awards import service
 from yuzhi.awards.api import PUBLIC
 from yuzhi.awards.models import AiModel, AwardProgrammeStatus, ModelDomain
 from yuzhi.awards.schemas import AwardApply, AwardReview, CaseCreate, ModelCreate, ObjectionCreate, Verify
-from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.errors import InvalidInput
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
 

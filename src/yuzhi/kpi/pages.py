@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
-from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 from yuzhi.kpi import charts, core, reports, service
 from yuzhi.kpi.schemas import EstimateIn, ReportIn, RobotIn
 from yuzhi.web import i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
 
