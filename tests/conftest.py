@@ -10,12 +10,12 @@ from pathlib import Path
 
 os.environ.setdefault("YUZHI_PASSWORD_PROFILE", "test")  # argon2 CHEAPEST: users are created per test
 
-import pytest  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from yuzhi.config import shared_data_dir  # noqa: E402
-from yuzhi.db import Base, import_all_models, make_engine, migrate, normalise_url  # noqa: E402
+from yuzhi.config import shared_data_dir
+from yuzhi.db import Base, import_all_models, make_engine, migrate, normalise_url
 
 PG_URL = os.environ.get("YUZHI_TEST_DATABASE_URL", "")
 

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         if self.environment != "development" and self.secret_key == _DEV_SECRET:
             raise ValueError(
                 "YUZHI_SECRET_KEY must be set to a random value outside development "
-                "(YUZHI_ENVIRONMENT=%s)." % self.environment
+                f"(YUZHI_ENVIRONMENT={self.environment})."
             )
         return self
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Engine, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -59,7 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar = {datetime: UTCDateTime()}
 
 
 #: Money is always integer fen. Use this alias for every money column.

@@ -9,6 +9,7 @@ Every write goes through the same services as the UI and API, so the demo books 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Engine, select, update
 
@@ -176,21 +177,20 @@ def _load(s) -> None:  # type: ignore[no-untyped-def]
     s.execute(update(QuotaApplication).where(QuotaApplication.id.in_(effective_ids))
               .values(disclosure_until=past))
     vouchers.activate_due(s)
-    bills = [  # provider actor, unit, invoice, month, amount yuan
-        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0102", 2, 186_420.50),
-        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0157", 3, 233_118.00),
-        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0233", 5, 412_907.35),
-        (kg_actor, "中信重工机械股份有限公司", "KG26-000871", 3, 1_240_000.00),
-        (kg_actor, "中信重工机械股份有限公司", "KG26-001204", 6, 2_885_000.00),
-        (prov_actor, "河南大学", "ZZSC-26-INV-0190", 4, 96_333.33),
-        (kg_actor, "河南省科学院", "KG26-000990", 4, 388_000.00),
-        (kg_actor, "许继电气股份有限公司", "KG26-001310", 7, 150_000.00),  # still on disclosure → no subsidy
+    bills = [  # provider actor, unit, invoice, month, amount in yuan (exact decimal text)
+        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0102", 2, "186420.50"),
+        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0157", 3, "233118.00"),
+        (prov_actor, "宇通客车股份有限公司", "ZZSC-26-INV-0233", 5, "412907.35"),
+        (kg_actor, "中信重工机械股份有限公司", "KG26-000871", 3, "1240000.00"),
+        (kg_actor, "中信重工机械股份有限公司", "KG26-001204", 6, "2885000.00"),
+        (prov_actor, "河南大学", "ZZSC-26-INV-0190", 4, "96333.33"),
+        (kg_actor, "河南省科学院", "KG26-000990", 4, "388000.00"),
+        (kg_actor, "许继电气股份有限公司", "KG26-001310", 7, "150000.00"),  # still on disclosure → no subsidy
     ]
     for pa, unit, inv, month, yuan in bills:
         vouchers.record_bill(s, actor=pa, bill_in=BillIn(
             invoice_no=inv, customer_uscc=orgs[unit].uscc, period_start=date(2026, month, 1),
-            period_end=date(2026, month, 28), amount_fen=round(yuan * 100),
-            lines=[] if month != 5 else []))
+            period_end=date(2026, month, 28), amount_fen=int(Decimal(yuan) * 100)))
     # a metered bill with lines, and its partial credit note
     vouchers.record_bill(s, actor=prov_actor, bill_in=BillIn(
         invoice_no="ZZSC-26-INV-0301", customer_uscc=orgs["河南大学"].uscc, period_start=date(2026, 8, 1),

@@ -1,6 +1,7 @@
 """HTTP API: status codes, exact bodies, error details, tokens and tenancy."""
 
 from tests.factories import PASSWORD, approved_quota, code, make_world
+
 from yuzhi.db import transaction
 
 

@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from sqlalchemy import func, select
-
 from tests.factories import code, make_world
+
 from yuzhi.db import transaction
 from yuzhi.errors import DomainError
 from yuzhi.ledger import service as ledger

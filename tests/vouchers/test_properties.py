@@ -5,9 +5,9 @@ from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.conftest import _wipe
 from tests.factories import code, make_world
+
 from yuzhi.db import transaction
 from yuzhi.errors import DomainError
 from yuzhi.vouchers import service

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-
 from tests.factories import approved_quota, code, make_world
+
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.schemas import AffiliationCreate
 from yuzhi.compute import registry
@@ -67,7 +67,7 @@ def test_same_invoice_is_idempotent_and_a_changed_payload_conflicts(session):
     assert replay and again.id == first.id and again.subsidy_fen == 2_000
     with pytest.raises(Conflict, match="different content"):
         push(session, w, 0, "INV-9", 10_001)
-    assert ledger.balance(session, "payable:2026:provider:%d" % w.provider_id) == 2_000
+    assert ledger.balance(session, f"payable:2026:provider:{w.provider_id}") == 2_000
 
 
 def test_credit_note_reverses_subsidy_and_restores_quota(session):

@@ -8,6 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+
 def _make_hasher() -> PasswordHasher:
     """RFC 9106 low-memory argon2id by default. ``YUZHI_PASSWORD_PROFILE=test`` selects argon2's
     CHEAPEST profile so a test suite that creates hundreds of users stays fast; it is refused in

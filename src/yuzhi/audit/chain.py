@@ -94,7 +94,8 @@ def verify(rows: Iterable[tuple[EventFields, str, str]]) -> tuple[list[ChainProb
         if fields.seq != expected_seq:
             problems.append(ChainProblem(fields.seq, f"sequence gap: expected {expected_seq} (row(s) deleted)"))
         if prev_hash != expected_prev:
-            problems.append(ChainProblem(fields.seq, "previous-hash link broken (a row before it was changed or deleted)"))
+            problems.append(ChainProblem(fields.seq,
+                                         "previous-hash link broken (a row before it was changed or deleted)"))
         recomputed = event_hash(prev_hash, fields)
         if recomputed != stored:
             problems.append(ChainProblem(fields.seq, "content does not match its hash (row edited)"))

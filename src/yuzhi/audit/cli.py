@@ -9,7 +9,9 @@ app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
 @app.command()
-def verify(expect_head: str = typer.Option(None, help="head hash recorded earlier; detects deleted newest rows")) -> None:
+def verify(
+    expect_head: str = typer.Option(None, help="head hash recorded earlier; detects deleted newest rows"),
+) -> None:
     """Recompute the chain; report every edited, deleted or reordered record. Exit 1 on any problem."""
     from yuzhi.audit.service import verify_chain
     from yuzhi.db import get_engine, transaction

@@ -55,6 +55,7 @@ def train(
     holdout: float = typer.Option(0.2, help="Share of good images held out to set the threshold."),
     coreset_ratio: float = typer.Option(0.01, help="Share of training patches kept in the memory bank."),
     max_bank: int = typer.Option(16384, help="Upper bound on the memory bank size."),
+    outlier_fraction: float = typer.Option(0.1, help="Share of bank patches dropped as likely contamination."),
     augment: bool = typer.Option(False, help="Also learn mirrored copies of the good images."),
     seed: int = typer.Option(0, help="Random seed (same seed and data give the same model)."),
     threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
@@ -72,6 +73,7 @@ def train(
         "coreset_ratio": coreset_ratio,
         "max_bank": max_bank,
         "augment": augment,
+        "outlier_fraction": outlier_fraction,
         "random_state": seed,
     }
     with _progress_bar(not quiet) as cb:

@@ -158,6 +158,21 @@ def nearest_distance(
     return out.clamp_min_(0).sqrt_()
 
 
+def kth_neighbour_distance(x: torch.Tensor, pool: torch.Tensor, *, k: int = 3,
+                           chunk_elems: int = 1 << 24) -> torch.Tensor:
+    """Distance from each row of ``x`` to its k-th nearest *other* row of ``pool`` (x is in pool)."""
+    pool_sq = (pool * pool).sum(1)
+    out = torch.empty(x.shape[0], device=x.device)
+    step = max(1, chunk_elems // max(1, pool.shape[0]))
+    for s in range(0, x.shape[0], step):
+        q = x[s : s + step]
+        d2 = torch.addmm(pool_sq.unsqueeze(0), q, pool.T, alpha=-2.0)
+        d2 += (q * q).sum(1, keepdim=True)
+        # the row itself is at distance 0, so the (k+1)-th smallest is the k-th other neighbour
+        out[s : s + step] = torch.topk(d2, k + 1, dim=1, largest=False).values[:, k]
+    return out.clamp_min_(0).sqrt_()
+
+
 class PatchCoreDetector:
     """Anomaly detector trained on good images only (scikit-learn conventions).
 
@@ -189,6 +204,14 @@ class PatchCoreDetector:
         measured on the held-out good images). Patches at a part's cut edge vary more than
         interior ones even on good parts; without this the image score of good parts is
         usually set by an edge pixel, and small interior defects are outscored.
+    outlier_fraction : float
+        Share of memory-bank patches dropped as likely contamination (largest distance to their
+        3rd nearest neighbour among all kept training patches). 0 keeps the plain coreset.
+    score_margin : int
+        The image score is the map maximum over pixels at least this far (scaled-image pixels)
+        from the border; the outermost features see the cut edge and the convolution padding and
+        are the least reliable. The map itself still covers the whole image (defects at the edge
+        are shown, and a chip reaching inwards still sets the score).
     augment : bool
         Also put horizontally and vertically flipped training images in the bank (useful for
         parts that appear mirrored; doubles training time).
@@ -214,6 +237,8 @@ class PatchCoreDetector:
         false_reject_rate: float = 0.01,
         augment: bool = False,
         border_calibration: bool = True,
+        outlier_fraction: float = 0.1,
+        score_margin: int = 16,
         batch_size: int = 8,
         device: str | None = None,
         random_state: int = 0,
@@ -229,6 +254,8 @@ class PatchCoreDetector:
         self.false_reject_rate = false_reject_rate
         self.augment = augment
         self.border_calibration = border_calibration
+        self.outlier_fraction = outlier_fraction
+        self.score_margin = score_margin
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -248,6 +275,8 @@ class PatchCoreDetector:
             "false_reject_rate": self.false_reject_rate,
             "augment": self.augment,
             "border_calibration": self.border_calibration,
+            "outlier_fraction": self.outlier_fraction,
+            "score_margin": self.score_margin,
             "batch_size": self.batch_size,
             "random_state": self.random_state,
         }
@@ -266,6 +295,8 @@ class PatchCoreDetector:
             ("holdout_fraction", 0 < self.holdout_fraction < 1, "in (0, 1)"),
             ("false_reject_rate", 0 <= self.false_reject_rate < 1, "in [0, 1)"),
             ("batch_size", self.batch_size >= 1, "at least 1"),
+            ("outlier_fraction", 0 <= self.outlier_fraction < 0.5, "in [0, 0.5)"),
+            ("score_margin", self.score_margin >= 0, "0 or more"),
         ]
         for name, ok, rule in checks:
             if not ok:
@@ -484,7 +515,15 @@ class PatchCoreDetector:
             progress("coreset", 0, 1)
         dev = self._device()
         sel = greedy_coreset(pool.to(dev), n_bank, generator=gen)
-        self.bank_ = pool[sel.cpu()].contiguous()
+        bank = pool[sel.cpu()].contiguous()
+        if self.outlier_fraction > 0:
+            # Farthest-point sampling picks isolated patches first, so any defect-like patch in the
+            # "good" set lands in the bank. Drop the bank patches whose 3rd nearest neighbour in the
+            # pool is farthest (noise-robust memory bank, cf. SoftPatch, NeurIPS 2022).
+            kth = kth_neighbour_distance(bank.to(dev), pool.to(dev), k=3)
+            keep = kth <= torch.quantile(kth, 1.0 - self.outlier_fraction)
+            bank = bank[keep.cpu()].contiguous()
+        self.bank_ = bank
         self.n_patches_ = int(total)
         if progress:
             progress("coreset", 1, 1)
@@ -574,7 +613,9 @@ class PatchCoreDetector:
             st = torch.as_tensor(stats, dtype=m.dtype, device=m.device)
             m = (m - st[ring, 0]) / st[ring, 1]
         m = _blur(m, self.sigma)
-        score = float(m.max())
+        k = self.score_margin
+        inner = m[:, :, k : sh - k, k : sw - k] if min(sh, sw) > 4 * k else m
+        score = float(inner.max())
         if (sh, sw) != (h, w):
             m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
         return score, m[0, 0].float().cpu().numpy()

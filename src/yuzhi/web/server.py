@@ -31,9 +31,8 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
         return
     import uvicorn
 
-    from yuzhi.web.app import create_app
-
     from yuzhi.compute.worker import start_in_thread
+    from yuzhi.web.app import create_app
 
     h, p = host or settings.host, port or settings.port
     _thread, stop = start_in_thread(get_engine(url))  # dispatches and meters compute jobs in-process
