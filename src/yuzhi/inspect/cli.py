@@ -51,7 +51,7 @@ def train(
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     image_size: int = typer.Option(256, help="Working size of the typical image's shorter side (px)."),
     tile_size: int = typer.Option(512, help="Scaled images larger than this are processed in tiles."),
-    false_reject_rate: float = typer.Option(0.01, help="Target share of good parts flagged NG (sets the threshold)."),
+    false_reject_rate: float = typer.Option(0.05, help="Target share of good parts flagged NG (sets the threshold)."),
     holdout: float = typer.Option(0.2, help="Share of good images held out to set the threshold."),
     coreset_ratio: float = typer.Option(0.01, help="Share of training patches kept in the memory bank."),
     max_bank: int = typer.Option(16384, help="Upper bound on the memory bank size."),
