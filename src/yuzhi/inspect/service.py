@@ -14,13 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from yuzhi.errors import InvalidInput, NotFound
 
 from . import images as imgs
-from .detector import PatchCoreDetector, Progress
+
+if TYPE_CHECKING:  # torch is imported only when a model is actually used (fast web/CLI start-up)
+    from .detector import PatchCoreDetector, Progress
 
 #: Columns of ``report.csv`` (the first three are the contract of issue 3).
 REPORT_COLUMNS = ("path", "score", "verdict", "width", "height", "error")
@@ -91,6 +94,7 @@ def train(
     dict
         The model metadata plus ``train_seconds``.
     """
+    from .detector import PatchCoreDetector
     from .model_io import save_model
 
     paths = imgs.list_training_images(data, min_images=10)
@@ -107,6 +111,8 @@ def train(
 
 
 def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
+    from .detector import PatchCoreDetector
+
     if isinstance(model, PatchCoreDetector):
         return model
     from .model_io import load_model
