@@ -58,7 +58,7 @@ def train(
     outlier_fraction: float = typer.Option(0.1, help="Share of bank patches dropped as likely contamination."),
     augment: bool = typer.Option(False, help="Also learn mirrored copies of the good images."),
     seed: int = typer.Option(0, help="Random seed (same seed and data give the same model)."),
-    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a model on good images only and write it to --out."""
@@ -93,7 +93,7 @@ def run(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (report.csv, overlays/, maps/)."),
     save_maps: bool = typer.Option(False, "--save-maps", help="Write maps/<stem>.npy (float32, input H x W)."),
     threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score (0.5 = trained)."),
-    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score images: report.csv (path,score,verdict,...), an overlay PNG per NG image."""
@@ -118,7 +118,7 @@ def evaluate(
     dataset: Path = typer.Argument(..., help="MVTec AD category folder (test/<type>, ground_truth/<type>)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score."),
-    threads: int = typer.Option(0, help="CPU threads (0 = all available)."),
+    threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Image AUROC, pixel AUROC, AUPRO@30% FPR, F1 at the threshold, throughput."""

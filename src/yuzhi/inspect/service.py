@@ -32,16 +32,26 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def set_threads(threads: int | None = None) -> int:
-    """Use ``threads`` CPU threads for torch (default: the CPUs this process may run on)."""
+    """Use ``threads`` CPU threads for torch; by default the CPUs that are actually free.
+
+    Why not simply all CPUs: on a shared machine a parallel region waits for its slowest thread,
+    and a thread whose core is busy with another process costs milliseconds per operation. We
+    measured 8 img/s with 2 threads vs 20 img/s with 1 thread on a 2-core machine with a load
+    average of 3.3. So the default is the CPUs this process may use minus the current 1-minute
+    load average (at least 1).
+    """
     import torch
 
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if threads:
         n = int(threads)
-    elif hasattr(os, "sched_getaffinity"):
-        n = len(os.sched_getaffinity(0))
     else:
-        n = os.cpu_count() or 1
-    n = max(1, n)
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
+        n = round(cpus - load)
+    n = max(1, min(n, cpus) if not threads else n)
     torch.set_num_threads(n)
     return n
 
