@@ -95,3 +95,7 @@ def shared_data() -> Path:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+# headless-Chromium fixtures (the real app under uvicorn, Debian's Chromium), shared by the browser tests
+from tests.browser import chromium, server  # noqa: E402, F401
