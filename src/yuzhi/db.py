@@ -82,6 +82,11 @@ class OrgScopedMixin:
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
 
 
+def for_update(session: Session, query):  # type: ignore[no-untyped-def]
+    """``SELECT … FOR UPDATE`` on PostgreSQL; SQLite needs none (writers are serial, BEGIN IMMEDIATE)."""
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+
+
 def import_all_models() -> None:
     """Import every domain's ``models`` module so ``Base.metadata`` knows all tables."""
     for name in DOMAINS:

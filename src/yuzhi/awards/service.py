@@ -48,6 +48,7 @@ from yuzhi.awards.schemas import (
     ObjectionCreate,
     Verify,
 )
+from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
@@ -58,9 +59,6 @@ HOLDING = (AwardStatus.APPROVED, AwardStatus.PAID)  # statuses that count as "th
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
-    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
 
 
 # --- ledger accounts --------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from yuzhi.compute.models import (
 from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.config import get_settings
+from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Forbidden, InvalidInput, NotFound
 
 #: ``(session, org_id, provider_id, amount_fen, day) -> expected subsidy in fen`` (see flows).
@@ -75,9 +76,6 @@ def _now() -> datetime:
 def _today() -> date:
     return _now().astimezone(pricing.CST).date()
 
-
-def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
-    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
 
 
 def default_store() -> ArtifactStore:

@@ -18,6 +18,7 @@ from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
+from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.kpi import excel
 from yuzhi.kpi.core import QuarterFigures, check_plausibility, previous_quarter, quarter_start
@@ -28,9 +29,6 @@ from yuzhi.kpi.schemas import EstimateIn, KeyEnterpriseCreate, ReportIn, RobotIn
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
-    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
 
 
 # --- key enterprises ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import record
 from yuzhi.compute import registry
 from yuzhi.compute.models import Provider
+from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
@@ -62,9 +63,6 @@ HOLDING = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE)  # sta
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def _for_update(session: Session, q):  # type: ignore[no-untyped-def]
-    return q.with_for_update() if session.get_bind().dialect.name == "postgresql" else q
 
 
 # --- accounts in the ledger -------------------------------------------------------------------
