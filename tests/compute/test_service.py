@@ -28,7 +28,9 @@ from yuzhi.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yuzhi.vouchers.models import Bill
 
 PY = sys.executable
-BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nprint('done')"
+# ~0.5 s of CPU, then a pause so the job lasts well over a second: Slurm's ElapsedRaw is whole seconds,
+# and a job metered at 0 s costs 0 fen and (rightly) produces no bill, which made the bill test flaky.
+BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\ntime.sleep(1.0)\nprint('done')"
 
 
 @pytest.fixture
