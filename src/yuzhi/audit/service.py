@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
@@ -16,11 +17,72 @@ from yuzhi.db import utcnow
 _PG_LOCK_KEY = 7_000_001  # advisory lock serialising appends to the chain
 
 
-def _lock_chain(session: Session, chain: int) -> None:
-    """Serialise appends to one chain: a PostgreSQL advisory lock per chain (other tenants' writes go
-    on in parallel); SQLite writers are already serial (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": _PG_LOCK_KEY, "c": chain})
+@dataclass(frozen=True)
+class Change:
+    """One write to put in the audit log (see :func:`record_many`)."""
+
+    action: str
+    entity: str
+    entity_id: object
+    before: Any = None
+    after: Any = None
+    org_id: int | None = None
+
+
+def _lock_chains(session: Session, chains: list[int]) -> None:
+    """Serialise appends per chain: PostgreSQL advisory locks taken in chain order, so two batches
+    touching the same tenants cannot deadlock, while other tenants' writes go on in parallel.
+    SQLite writers are already serial (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if len(chains) == 1:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": _PG_LOCK_KEY, "c": chains[0]})
+    else:
+        session.execute(text("SELECT count(pg_advisory_xact_lock(:k, c)) FROM "
+                             "(SELECT c FROM unnest(CAST(:cs AS integer[])) AS c ORDER BY c) AS ordered"),
+                        {"k": _PG_LOCK_KEY, "cs": chains})
+
+
+def _heads(session: Session, chains: list[int]) -> dict[int, tuple[int, str]]:
+    """(last seq, last hash) of each chain that has events, in one statement."""
+    t = AuditEvent.__table__
+    inner = t.alias("inner")
+    last = (select(func.max(inner.c.seq)).where(inner.c.chain == t.c.chain).scalar_subquery())
+    rows = session.execute(select(t.c.chain, t.c.seq, t.c.hash)
+                           .where(t.c.chain.in_(chains), t.c.seq == last)).all()
+    return {int(c): (int(seq), h) for c, seq, h in rows}
+
+
+def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) -> None:
+    """Append events to their tenants' chains in the caller's transaction, in the given order.
+
+    Set-based so a batch of bills costs three statements, not three per bill: lock the chains
+    involved, read their heads, insert every event in one multi-row ``INSERT``. The rows are
+    written at once (no ORM unit of work), so ids they mention must already be flushed.
+    """
+    if not changes:
+        return
+    owners = [c.org_id if c.org_id is not None else actor.org_id for c in changes]
+    chains = sorted({o or 0 for o in owners})
+    _lock_chains(session, chains)
+    heads = _heads(session, chains)
+    at = utcnow()
+    rows = []
+    for change, owner in zip(changes, owners, strict=True):
+        chain = owner or 0
+        seq, prev = heads.get(chain, (0, GENESIS))
+        fields = EventFields(
+            seq=seq + 1, at=at, actor=actor.label, actor_user_id=actor.user_id, org_id=owner,
+            action=change.action, entity=change.entity, entity_id=str(change.entity_id),
+            before=canonical_json(change.before), after=canonical_json(change.after),
+        )
+        digest = event_hash(prev, fields)
+        heads[chain] = (fields.seq, digest)
+        rows.append({"chain": chain, "seq": fields.seq, "at": at, "actor": fields.actor,
+                     "actor_user_id": fields.actor_user_id, "org_id": owner, "action": fields.action,
+                     "entity": fields.entity, "entity_id": fields.entity_id, "before": fields.before,
+                     "after": fields.after, "prev_hash": prev, "hash": digest})
+    session.execute(insert(AuditEvent.__table__), rows)
 
 
 def record(
@@ -33,36 +95,9 @@ def record(
     before: Any = None,
     after: Any = None,
     org_id: int | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event to its tenant's chain in the current transaction."""
-    owner = org_id if org_id is not None else actor.org_id
-    chain = owner or 0
-    _lock_chain(session, chain)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    fields = EventFields(
-        seq=seq,
-        at=utcnow(),
-        actor=actor.label,
-        actor_user_id=actor.user_id,
-        org_id=owner,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=canonical_json(before),
-        after=canonical_json(after),
-    )
-    event = AuditEvent(
-        chain=chain, seq=fields.seq, at=fields.at, actor=fields.actor, actor_user_id=fields.actor_user_id,
-        org_id=fields.org_id, action=fields.action, entity=fields.entity, entity_id=fields.entity_id,
-        before=fields.before, after=fields.after, prev_hash=prev, hash=event_hash(prev, fields),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    record_many(session, actor=actor, changes=[Change(action, entity, entity_id, before, after, org_id)])
 
 
 def _rows(session: Session, chain: int) -> Iterator[tuple[EventFields, str, str]]:

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from yuzhi.db import utcnow
 from yuzhi.ledger.core import Posting, Txn
 from yuzhi.ledger.models import LedgerEntry, LedgerTxn
 
 
-def post(session: Session, txn: Txn) -> LedgerTxn:
-    """Write one balanced transaction (validated by :class:`Txn`) in the caller's transaction."""
-    row = LedgerTxn(year=txn.year, kind=txn.kind, ref=txn.ref, memo=txn.memo)
-    row.entries = [LedgerEntry(account=p.account, amount=p.amount) for p in txn.postings]
-    session.add(row)
-    session.flush()
-    return row
+def post_many(session: Session, txns: Sequence[Txn]) -> list[int]:
+    """Write balanced transactions (each validated by :class:`Txn`) in the caller's transaction.
+
+    Two multi-row ``INSERT`` statements whatever the number of transactions (bills arrive in bulk);
+    the rows are written at once, outside the ORM unit of work. Returns the new transaction ids.
+    """
+    if not txns:
+        return []
+    at = utcnow()
+    t, e = LedgerTxn.__table__, LedgerEntry.__table__
+    ids = list(session.execute(
+        insert(t).returning(t.c.id, sort_by_parameter_order=True),
+        [{"at": at, "year": x.year, "kind": x.kind, "ref": x.ref, "memo": x.memo} for x in txns],
+    ).scalars())
+    session.execute(insert(e), [{"txn_id": i, "account": p.account, "amount": p.amount}
+                                for i, x in zip(ids, txns, strict=True) for p in x.postings])
+    return ids
+
+
+def post(session: Session, txn: Txn) -> int:
+    """Write one balanced transaction; returns its id."""
+    return post_many(session, [txn])[0]
 
 
 def balance(session: Session, account: str) -> int:

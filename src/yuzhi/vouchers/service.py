@@ -13,19 +13,14 @@ from one year can pay for another and each part meets its own year's quota.
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
-from yuzhi.accounts import uscc as uscc_rules
 from yuzhi.accounts.actor import SYSTEM, Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
-from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import record
 from yuzhi.compute import registry
 from yuzhi.compute.models import Provider
@@ -37,9 +32,6 @@ from yuzhi.vouchers.models import (
     AppStatus,
     BatchStatus,
     Bill,
-    BillAllocation,
-    BillKind,
-    BillLine,
     Objection,
     Programme,
     ProgrammeStatus,
@@ -47,10 +39,9 @@ from yuzhi.vouchers.models import (
     SettlementBatch,
     SettlementLine,
 )
-from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, reversal_for_credit, split_funding
+from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, split_funding
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
-    BillIn,
     ObjectionCreate,
     ProgrammeCreate,
     Review,
@@ -376,213 +367,6 @@ def list_objections(session: Session, *, actor: Actor, status: str | None = "ope
 # --- bills ------------------------------------------------------------------------------------
 
 
-def payload_hash(bill_in: BillIn, provider_id: int) -> str:
-    data = bill_in.model_dump(mode="json")
-    data["provider_id"] = provider_id
-    data["customer_uscc"] = data["customer_uscc"].strip().upper()
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
-
-
-def line_amount(quantity: Decimal, unit_price_fen: Decimal) -> int:
-    """One bill line in fen: quantity × unit price, rounded half-up (as on the provider's invoice)."""
-    return int((quantity * unit_price_fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _bill_provider(session: Session, actor: Actor, bill_in: BillIn) -> Provider:
-    if actor.is_provider:
-        if bill_in.provider_id not in (None, actor.provider_id):
-            raise Forbidden("a provider pushes bills only for itself", field="provider_id")
-        return registry.get(session, provider_id=actor.provider_id)  # type: ignore[arg-type]
-    if actor.is_admin:
-        if bill_in.provider_id is None:
-            raise InvalidInput("provider_id is required when the office records a bill", field="provider_id")
-        return registry.get(session, provider_id=bill_in.provider_id)
-    raise Forbidden("only providers (or the office) record bills")
-
-
-def record_bill(session: Session, *, actor: Actor, bill_in: BillIn, source: str = "api") -> tuple[Bill, bool]:
-    """Record a metered bill or credit note; return ``(bill, replay)``.
-
-    Idempotent per (provider, invoice number): the same payload again returns the original
-    result (``replay=True``); a different payload under the same number is a 409.
-    """
-    provider = _bill_provider(session, actor, bill_in)
-    invoice = bill_in.invoice_no.strip()
-    digest = payload_hash(bill_in, provider.id)
-    existing = session.scalar(select(Bill).where(Bill.provider_id == provider.id, Bill.invoice_no == invoice))
-    if existing is not None:
-        if existing.payload_hash == digest:
-            return existing, True
-        raise Conflict(f"invoice {invoice} was already recorded with different content", field="invoice_no",
-                       fix="send the original payload to retry, or use a new invoice number (credit notes "
-                           "correct a bill)")
-    code = uscc_rules.parse(bill_in.customer_uscc, field="customer_uscc").code
-    org = accounts.get_org_by_uscc(session, code)
-    if org is None:
-        raise InvalidInput(f"customer {code} is not registered on the platform", field="customer_uscc",
-                           fix="the unit registers first; bills for unregistered customers are not accepted")
-    if bill_in.period_start.year != bill_in.period_end.year:
-        raise InvalidInput(
-            f"usage period {bill_in.period_start}..{bill_in.period_end} spans two programme years",
-            field="period_end", fix=f"split the invoice at {bill_in.period_start.year}-12-31: one bill per year")
-    if bill_in.lines:
-        total = sum(line_amount(ln.quantity, ln.unit_price_fen) for ln in bill_in.lines)
-        if total != bill_in.amount_fen:
-            raise InvalidInput(f"lines add up to {total} fen but amount_fen is {bill_in.amount_fen}",
-                               field="lines", fix="make amount_fen the sum of quantity × unit_price_fen "
-                                                   "(each line rounded half-up to the fen)")
-    p = get_programme(session, year=bill_in.period_start.year)
-    if p.status != ProgrammeStatus.OPEN and bill_in.kind == BillKind.BILL:
-        raise InvalidInput(f"the {p.year} programme year is closed; no more bills for its usage",
-                           field="period_start", fix="bills must arrive before the office closes the year")
-    if bill_in.kind == BillKind.CREDIT:
-        bill = _record_credit(session, actor=actor, provider=provider, org=org, p=p, bill_in=bill_in,
-                              digest=digest, source=source)
-    else:
-        bill = _record_debit(session, actor=actor, provider=provider, org=org, p=p, bill_in=bill_in,
-                             digest=digest, source=source)
-    if bill_in.lines:
-        bill.lines = [BillLine(resource=ln.resource, quantity=str(ln.quantity), unit=ln.unit,
-                               unit_price_fen=str(ln.unit_price_fen),
-                               amount_fen=line_amount(ln.quantity, ln.unit_price_fen)) for ln in bill_in.lines]
-        session.flush()
-    record(session, actor=actor, action=f"{bill.kind}.record", entity="bill", entity_id=bill.id,
-           after={"invoice_no": bill.invoice_no, "provider_id": provider.id, "org_id": org.id,
-                  "amount_fen": bill.amount_fen, "eligible_fen": bill.eligible_fen,
-                  "subsidy_fen": bill.subsidy_fen, "owed_fen": bill.owed_fen, "reason": bill.ineligible_reason},
-           org_id=org.id)
-    return bill, False
-
-
-def _record_debit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
-                  bill_in: BillIn, digest: str, source: str) -> Bill:
-    """Price the subsidy first, then write the bill, its allocations and one ledger transaction.
-
-    Round trips matter here (providers push bills in bulk): the unit's applications are read and
-    locked in one statement, and the bill is inserted once with its final numbers.
-    """
-    reason = ""
-    if org.status != OrgStatus.APPROVED:
-        reason = f"unit is {org.status}, not approved"
-    reason = reason or registry.qualification_problem(provider, start=bill_in.period_start,
-                                                      end=bill_in.period_end) or ""
-    reason = reason or _eligibility_problem(session, org=org, provider=provider) or ""
-    eligible = 0 if reason else bill_in.amount_fen
-    apps: list[QuotaApplication] = []
-    subsidy = 0
-    if eligible:
-        apps = _locked_quota(session, org_id=org.id, programme_id=p.id, provider_id=provider.id)
-        remaining = sum(a.remaining_fen for a in apps)
-        subsidy = rules_of(p).subsidy_for(eligible_fen=eligible, remaining_quota_fen=remaining)
-        if not apps:
-            reason = "no effective voucher quota with this provider (apply and wait for 公示)"
-        elif subsidy == 0 and remaining == 0:
-            reason = "voucher quota with this provider is used up"
-    discount = p.settlement_mode == SettlementMode.DISCOUNT
-    bill = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
-                kind=BillKind.BILL, period_start=bill_in.period_start, period_end=bill_in.period_end,
-                amount_fen=bill_in.amount_fen, eligible_fen=eligible, subsidy_fen=subsidy,
-                net_subsidy_fen=subsidy, owed_fen=bill_in.amount_fen - subsidy if discount else bill_in.amount_fen,
-                ineligible_reason=reason, settlement_mode=p.settlement_mode, payload_hash=digest, source=source)
-    session.add(bill)
-    session.flush()
-    if subsidy:
-        left = subsidy
-        postings: list[Posting] = []
-        for a in apps:
-            take = min(left, a.remaining_fen)
-            if take <= 0:
-                continue
-            a.used_fen += take
-            left -= take
-            postings.append(Posting(acct_quota(p.year, a.id), -take))
-            session.add(BillAllocation(bill_id=bill.id, application_id=a.id, amount_fen=take))
-        postings.append(Posting(acct_payable(p.year, payee_type_for(p.settlement_mode),
-                                             provider.id if discount else org.id), subsidy))
-        ledger.post(session, Txn("subsidy", p.year, tuple(postings), ref=f"bill:{bill.id}"))
-    return bill
-
-
-def _locked_quota(session: Session, *, org_id: int, programme_id: int, provider_id: int) -> list[QuotaApplication]:
-    """The unit's effective quotas with this provider, locked, oldest first (activating any whose
-    disclosure period has just ended)."""
-    q = (select(QuotaApplication)
-         .where(QuotaApplication.org_id == org_id, QuotaApplication.programme_id == programme_id,
-                QuotaApplication.provider_id == provider_id,
-                QuotaApplication.status.in_([AppStatus.EFFECTIVE, AppStatus.DISCLOSURE]))
-         .order_by(QuotaApplication.effective_at, QuotaApplication.id)
-         .execution_options(populate_existing=True))
-    apps = list(session.scalars(_for_update(session, q)))
-    now = _now()
-    if any(a.status == AppStatus.DISCLOSURE and a.disclosure_until and a.disclosure_until <= now for a in apps):
-        activate_due(session, now)
-    return [a for a in apps if a.status == AppStatus.EFFECTIVE]
-
-
-def _record_credit(session: Session, *, actor: Actor, provider: Provider, org: Organisation, p: Programme,
-                   bill_in: BillIn, digest: str, source: str) -> Bill:
-    orig = session.scalar(_for_update(session, select(Bill).where(
-        Bill.provider_id == provider.id, Bill.invoice_no == (bill_in.original_invoice_no or "").strip(),
-        Bill.kind == BillKind.BILL)))
-    if orig is None:
-        raise InvalidInput(f"original invoice {bill_in.original_invoice_no} not found for this provider",
-                           field="original_invoice_no", fix="credit an invoice you pushed earlier")
-    session.refresh(orig)
-    if orig.org_id != org.id:
-        raise InvalidInput("the credit note's customer differs from the original invoice's customer",
-                           field="customer_uscc")
-    if orig.programme_id != p.id:
-        raise InvalidInput("a credit note belongs to the year of the original usage period",
-                           field="period_start", fix=f"use the original period {orig.period_start}..{orig.period_end}")
-    open_amount = orig.amount_fen - orig.credited_fen
-    if bill_in.amount_fen > open_amount:
-        raise InvalidInput(f"credit of {bill_in.amount_fen} fen exceeds the {open_amount} fen still open on "
-                           f"invoice {orig.invoice_no}", field="amount_fen", fix=f"credit at most {open_amount} fen")
-    credited_eligible_before = orig.credited_fen if orig.eligible_fen else 0
-    reversal = 0
-    if orig.eligible_fen and orig.net_subsidy_fen:
-        reversal = reversal_for_credit(original_eligible_fen=orig.eligible_fen,
-                                       credited_before_fen=credited_eligible_before, credit_fen=bill_in.amount_fen,
-                                       net_subsidy_fen=orig.net_subsidy_fen, rate_bp=p.rate_bp)
-    credit = Bill(provider_id=provider.id, org_id=org.id, programme_id=p.id, invoice_no=bill_in.invoice_no.strip(),
-                  kind=BillKind.CREDIT, original_bill_id=orig.id, period_start=bill_in.period_start,
-                  period_end=bill_in.period_end, amount_fen=bill_in.amount_fen,
-                  eligible_fen=bill_in.amount_fen if orig.eligible_fen else 0, subsidy_fen=reversal,
-                  owed_fen=0, settlement_mode=orig.settlement_mode, payload_hash=digest, source=source)
-    # what the unit gets back from the provider: the credit less the subsidy it no longer receives
-    credit.owed_fen = -(bill_in.amount_fen - reversal) if orig.settlement_mode == SettlementMode.DISCOUNT \
-        else -bill_in.amount_fen
-    session.add(credit)
-    session.flush()
-    orig.credited_fen += bill_in.amount_fen
-    if reversal:
-        orig.net_subsidy_fen -= reversal
-        payee = provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org.id
-        postings = [Posting(acct_payable(p.year, payee_type_for(orig.settlement_mode), payee), -reversal)]
-        left = reversal
-        allocs = session.scalars(select(BillAllocation).where(BillAllocation.bill_id == orig.id)
-                                 .order_by(BillAllocation.id.desc())).all()
-        net_by_app: dict[int, int] = defaultdict(int)
-        for al in allocs:
-            net_by_app[al.application_id] += al.amount_fen
-        for app_id in sorted(net_by_app, reverse=True):
-            back = min(left, net_by_app[app_id])
-            if back <= 0:
-                continue
-            a = session.scalar(_for_update(session, select(QuotaApplication).where(QuotaApplication.id == app_id)))
-            session.refresh(a)
-            a.used_fen -= back
-            left -= back
-            session.add(BillAllocation(bill_id=credit.id, application_id=app_id, amount_fen=-back))
-            if p.status == ProgrammeStatus.CLOSED or a.status == AppStatus.EXPIRED:
-                a.expired_fen += back  # the year is closed: restored quota goes straight back to the pool
-                postings.append(Posting(acct_pool(p.year), back))
-            else:
-                postings.append(Posting(acct_quota(p.year, app_id), back))
-        ledger.post(session, Txn("refund", p.year, tuple(postings), ref=f"bill:{credit.id}"))
-    return credit
-
-
 def get_bill(session: Session, *, actor: Actor, bill_id: int) -> Bill:
     b = session.get(Bill, bill_id)
     if b is None or not _visible(actor, b.org_id, b.provider_id):
@@ -725,3 +509,10 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
     record(session, actor=actor, action="programme.close", entity="programme", entity_id=p.id,
            before={"status": "open"}, after={"status": "closed", "expired_fen": expired_total})
     return {"expired_fen": expired_total, "applications": len(apps)}
+
+
+# Recording bills lives in its own module (set-based, batches); it builds on the programme functions
+# above, so it is imported last and re-exported here for the callers that know ``service.record_bill``.
+from yuzhi.vouchers.bills import line_amount, payload_hash, record_bill, record_bills  # noqa: E402
+
+__all__ = ["line_amount", "payload_hash", "record_bill", "record_bills"]
