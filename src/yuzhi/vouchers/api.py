@@ -15,6 +15,8 @@ from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
     ApplicationRead,
+    BillBatchIn,
+    BillBatchResult,
     BillIn,
     BillRead,
     BillResult,
@@ -141,6 +143,28 @@ def push_bill(body: BillIn, session: SessionDep, actor: CurrentUser) -> JSONResp
     out = BillResult.model_validate(bill, from_attributes=True)
     out.replay = replay
     return JSONResponse(status_code=200 if replay else 201, content=out.model_dump(mode="json"))
+
+
+@router.post("/bills/batch", response_model=BillBatchResult,
+             responses={409: {"description": "an invoice already on file with different content"},
+                        422: {"description": "a bad bill: field names it as bills.<index>.<field>; "
+                                             "nothing in the batch was recorded"}})
+def push_bills(body: BillBatchIn, session: SessionDep, actor: CurrentUser) -> BillBatchResult:
+    """A provider pushes a billing run (up to 1,000 bills and credit notes) in one all-or-nothing call.
+
+    Each bill gets exactly what ``POST /bills`` would give it, in the order sent (a unit's quota is
+    drawn by its bills in that order); invoices already on file are replayed, not recorded twice.
+    """
+    pairs = service.record_bills(session, actor=actor, bills_in=body.bills)
+    results = []
+    for bill, replay in pairs:
+        out = BillResult.model_validate(bill, from_attributes=True)
+        out.replay = replay
+        results.append(out)
+    new = [b for b, replay in pairs if not replay]
+    granted = sum(b.subsidy_fen if b.kind == "bill" else -b.subsidy_fen for b in new)
+    return BillBatchResult(recorded=len(new), replayed=len(pairs) - len(new),
+                           subsidy_fen=granted, results=results)
 
 
 @router.get("/bills", response_model=Page[BillRead])

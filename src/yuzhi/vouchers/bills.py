@@ -12,7 +12,7 @@ set-based: a batch of N bills costs the same ~14 statements as one bill, not 14 
 4. write with multi-row ``INSERT``s: bills, lines, quota draws, one ledger transaction per subsidised
    bill, one audit event per bill.
 
-A batch is all or nothing: the first bad bill aborts it with an error naming ``bills[i].<field>`` and
+A batch is all or nothing: the first bad bill aborts it with an error naming ``bills.<i>.<field>`` and
 nothing is written. Credit notes run one by one in their place in the batch (they are rare and
 touch the original bill's allocations). :func:`record_bill` is a batch of one.
 """
@@ -87,7 +87,7 @@ def record_bills(session: Session, *, actor: Actor, bills_in: Sequence[BillIn],
                  source: str = "api") -> list[tuple[Bill, bool]]:
     """Record a batch of bills and credit notes from one provider, in order, all or nothing.
 
-    Returns ``(bill, replay)`` per input, in input order. Errors name the bill as ``bills[i]``
+    Returns ``(bill, replay)`` per input, in input order. Errors name the bill as ``bills.<i>``
     (for a batch of one, just the field, as for a single push).
     """
     if not bills_in:
@@ -146,11 +146,13 @@ class _Batch:
         try:
             yield
         except DomainError as exc:
+            # the CLI names the file's line instead: keep the bill's own message and field too
+            exc.batch_index, exc.item_message, exc.item_field = index, exc.message, exc.field  # type: ignore[attr-defined]
             if not self.many:
                 raise
             inv = self.bills_in[index].invoice_no
             exc.message = f"bill {index} (invoice {inv}): {exc.message}; nothing in this batch was recorded"
-            exc.field = f"bills[{index}]" + (f".{exc.field}" if exc.field else "")
+            exc.field = f"bills.{index}" + (f".{exc.field}" if exc.field else "")
             exc.args = (exc.message,)
             raise
 

@@ -52,20 +52,29 @@ def import_bills(
         rows = list(csv.DictReader(fh))
     if not rows:
         raise InvalidInput(f"{path} has no bill rows", field="path", fix="add a header line and one row per bill")
+    bills_in = []
+    for i, row in enumerate(rows, start=2):
+        try:
+            bills_in.append(BillIn(provider_id=provider_id, **{k: v for k, v in row.items() if k and v != ""}))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InvalidInput(f"{path.name} line {i}: {err['msg']}", field=".".join(map(str, err["loc"])),
+                               fix="correct that cell; nothing was imported") from None
     total = 0
     with transaction(get_engine()) as s:
-        for i, row in enumerate(rows, start=2):
+        for start in range(0, len(bills_in), service.MAX_BATCH):
             try:
-                bill_in = BillIn(provider_id=provider_id, **{k: v for k, v in row.items() if k and v != ""})
-                bill, _ = service.record_bill(s, actor=SYSTEM, bill_in=bill_in, source="import")
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise InvalidInput(f"{path.name} line {i}: {err['msg']}", field=".".join(map(str, err["loc"])),
-                                   fix="correct that cell; nothing was imported") from None
+                pairs = service.record_bills(s, actor=SYSTEM, bills_in=bills_in[start:start + service.MAX_BATCH],
+                                             source="import")
             except DomainError as exc:
-                raise InvalidInput(f"{path.name} line {i}: {exc.message}", field=exc.field,
+                if hasattr(exc, "batch_index"):
+                    where, message = f"line {start + exc.batch_index + 2}: ", exc.item_message
+                    field = exc.item_field
+                else:
+                    where, message, field = "", exc.message, exc.field
+                raise InvalidInput(f"{path.name} {where}{message}", field=field,
                                    fix=(exc.fix or "") + " (nothing was imported)") from None
-            total += bill.subsidy_fen
+            total += sum(b.subsidy_fen for b, replay in pairs if not replay)
     console.print(f"[green]✓ {len(rows)} bills recorded, subsidy {_fen(total)} yuan[/]")
 
 

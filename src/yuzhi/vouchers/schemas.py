@@ -142,6 +142,20 @@ class BillResult(BillRead):
     replay: bool = Field(default=False, description="true when this invoice was already recorded (idempotent retry)")
 
 
+class BillBatchIn(BaseModel):
+    """A provider's billing run: up to 1,000 bills and credit notes, recorded all or nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    bills: list[BillIn] = Field(min_length=1, max_length=1000)
+
+
+class BillBatchResult(BaseModel):
+    recorded: int = Field(description="bills and credit notes newly recorded")
+    replayed: int = Field(description="invoices already on file with the same content (idempotent retries)")
+    subsidy_fen: int = Field(description="subsidy granted by the newly recorded bills, less credits' reversals")
+    results: list[BillResult] = Field(description="one per input bill, in input order")
+
+
 class SettlementCreate(BaseModel):
     year: int
     payee_id: int | None = Field(default=None, description="settle one provider/unit; default all payees")

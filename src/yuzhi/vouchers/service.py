@@ -513,6 +513,6 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
 
 # Recording bills lives in its own module (set-based, batches); it builds on the programme functions
 # above, so it is imported last and re-exported here for the callers that know ``service.record_bill``.
-from yuzhi.vouchers.bills import line_amount, payload_hash, record_bill, record_bills  # noqa: E402
+from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills  # noqa: E402
 
-__all__ = ["line_amount", "payload_hash", "record_bill", "record_bills"]
+__all__ = ["MAX_BATCH", "line_amount", "payload_hash", "record_bill", "record_bills"]
