@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from yuzhi.accounts.actor import SYSTEM
@@ -12,6 +13,7 @@ from yuzhi.compute import registry
 from yuzhi.compute.registry import ProviderCreate, ProviderRead
 from yuzhi.pagination import Page
 from yuzhi.vouchers import reports, service
+from yuzhi.vouchers.desk import BillDesk
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -134,12 +136,29 @@ def resolve_objection(objection_id: int, body: ObjectionResolve, session: Sessio
     return {"id": o.id, "status": o.status, "application_id": o.application_id}
 
 
+_DESK_LOCK = threading.Lock()
+
+
+def _desk(request: Request) -> BillDesk:
+    """The app's bill desk (one per process and app, made on first use)."""
+    state = request.app.state
+    with _DESK_LOCK:
+        if getattr(state, "bill_desk", None) is None:
+            state.bill_desk = BillDesk(state.sessionmaker)
+    return state.bill_desk
+
+
 @router.post("/bills", response_model=BillResult, status_code=201,
              responses={200: {"description": "idempotent replay of an invoice already recorded"},
                         409: {"description": "same invoice number, different payload"}})
-def push_bill(body: BillIn, session: SessionDep, actor: CurrentUser) -> JSONResponse:
-    """A provider pushes a metered bill or credit note; the subsidy is computed at once."""
-    bill, replay = service.record_bill(session, actor=actor, bill_in=body)
+def push_bill(body: BillIn, request: Request, session: SessionDep, actor: CurrentUser) -> JSONResponse:
+    """A provider pushes a metered bill or credit note; the subsidy is computed at once.
+
+    Answered once the bill is committed. Bills pushed concurrently by the same account are
+    committed together (group commit, ``yuzhi.vouchers.desk``); each gets its own answer.
+    """
+    session.commit()  # end the request's own (authentication) transaction: the desk writes in its own
+    bill, replay = _desk(request).submit(actor=actor, bill_in=body)
     out = BillResult.model_validate(bill, from_attributes=True)
     out.replay = replay
     return JSONResponse(status_code=200 if replay else 201, content=out.model_dump(mode="json"))
