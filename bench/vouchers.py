@@ -219,22 +219,59 @@ def closed_loop(name: str, clients: int, seconds: float, one) -> Result:  # type
     return Result(name, len(flat), elapsed, flat, sum(errs))
 
 
-def bench_service(engine, world: World, clients: int, seconds: float) -> Result:  # type: ignore[no-untyped-def]
+def _bill_caller(engine, world: World, phase: str, mode: str):  # type: ignore[no-untyped-def]
+    """``(one, bills_per_call)``: a closed-loop step recording bills through the service layer.
+
+    ``mode`` is ``txn`` (``record_bill``, one transaction per bill: the plain way), ``desk``
+    (``BillDesk.submit``, one bill per call; concurrent calls are group-committed) or ``batch:<B>``
+    (``record_bills`` with B bills per call and transaction, as a provider's billing run).
+    """
     from yuzhi.accounts.actor import Actor, Role
-    from yuzhi.db import transaction
+    from yuzhi.db import session_factory, transaction
     from yuzhi.vouchers import service as vouchers
+    from yuzhi.vouchers.desk import BillDesk
     from yuzhi.vouchers.schemas import BillIn
 
     provider = Actor(user_id=None, username="bench-provider", role=Role.PROVIDER, provider_id=world.provider_id)
-    bills = Bills(world, "svc")
+    bills = Bills(world, phase)
+    if mode == "txn":
+        def one(_state: dict[str, object]) -> None:
+            with transaction(engine) as s:
+                vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
+        return one, 1
+    if mode == "desk":
+        desk = BillDesk(session_factory(engine))
+
+        def one(_state: dict[str, object]) -> None:
+            desk.submit(actor=provider, bill_in=BillIn(**bills.next()))
+        one.desk = desk  # type: ignore[attr-defined]
+        return one, 1
+    size = int(mode.split(":")[1])
 
     def one(_state: dict[str, object]) -> None:
         with transaction(engine) as s:
-            vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
+            vouchers.record_bills(s, actor=provider, bills_in=[BillIn(**bills.next()) for _ in range(size)])
+    return one, size
 
+
+MODE_LABEL = {"txn": "one bill per transaction", "desk": "group commit"}
+
+
+def _label(mode: str) -> str:
+    return MODE_LABEL.get(mode, f"batches of {mode.split(':')[-1]}")
+
+
+def bench_service(engine, world: World, clients: int, seconds: float, mode: str = "txn") -> Result:  # type: ignore[no-untyped-def]
+    one, per_call = _bill_caller(engine, world, f"svc-{mode.replace(':', '')}-{clients}", mode)
     with WaitSampler(engine) as waits:
-        r = closed_loop(f"service, {clients} threads", clients, seconds, one)
+        r = closed_loop(f"service, {clients} threads, {_label(mode)}", clients, seconds, one)
     r.note = waits.summary()
+    desk = getattr(one, "desk", None)
+    if desk is not None and desk.batches:
+        r.note = f"{desk.bills / desk.batches:.1f} bills per transaction; " + r.note
+    r.count *= per_call  # bills, not calls; latencies stay per call
+    if per_call > 1:
+        r.note = f"latency per call of {per_call} bills; " + r.note
     return r
 
 
@@ -316,6 +353,27 @@ def bench_http(base: str, world: World, clients: int, seconds: float) -> Result:
         _post(state["client"], world, bills.next())
 
     return closed_loop(f"HTTP, {clients} clients", clients, seconds, one)
+
+
+def bench_http_batch(base: str, world: World, clients: int, seconds: float, size: int) -> Result:
+    import httpx
+
+    bills = Bills(world, "httpb")
+    headers = {"Authorization": f"Bearer {world.token}"}
+
+    def one(state: dict[str, object]) -> None:
+        if "client" not in state:
+            c = httpx.Client(base_url=base, headers=headers, timeout=60)
+            state["client"], state["close"] = c, c.close
+        r = state["client"].post("/api/vouchers/bills/batch",  # type: ignore[attr-defined]
+                                 json={"bills": [bills.next() for _ in range(size)]})
+        if r.status_code != 200:
+            raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+
+    r = closed_loop(f"HTTP, {clients} clients, batches of {size}", clients, seconds, one)
+    r.count *= size
+    r.note = f"latency per call of {size} bills"
+    return r
 
 
 def bench_paced(base: str, world: World, rate: float, seconds: float, senders: int = 32) -> Result:
@@ -478,38 +536,37 @@ def fmt(r: Result) -> str:
     return f"  {r.name:<34} {r.rate:9.1f} /s  {lat}  n={r.count}{err}{note}"
 
 
-def _service_process(args: tuple[str, World, int, int, float]) -> tuple[int, float, list[float], int]:
-    """One OS process of the multi-process service phase: its own engine, ``clients`` threads."""
-    url, world, k, clients, seconds = args
-    from yuzhi.accounts.actor import Actor, Role
-    from yuzhi.db import make_engine, transaction
-    from yuzhi.vouchers import service as vouchers
-    from yuzhi.vouchers.schemas import BillIn
+def _service_process(args: tuple[str, World, int, int, float, str]) -> tuple[int, float, list[float], int, str]:
+    """One OS process of a multi-process service phase: its own engine, ``clients`` threads."""
+    url, world, k, clients, seconds, mode = args
+    from yuzhi.db import make_engine
 
     engine = make_engine(url, pool_size=clients + 2, max_overflow=2)
-    provider = Actor(user_id=None, username="bench-provider", role=Role.PROVIDER, provider_id=world.provider_id)
-    bills = Bills(world, f"svcp{k}")
-
-    def one(_state: dict[str, object]) -> None:
-        with transaction(engine) as s:
-            vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
-
+    one, per_call = _bill_caller(engine, world, f"svcp-{mode.replace(':', '')}-{k}", mode)
     r = closed_loop(f"proc {k}", clients, seconds, one)
+    desk = getattr(one, "desk", None)
     engine.dispose()
-    return r.count, r.seconds, r.latencies_ms, r.errors
+    return r.count * per_call, r.seconds, r.latencies_ms, r.errors, f"{desk.bills},{desk.batches}" if desk else ""
 
 
-def bench_service_procs(url: str, world: World, procs: int, clients: int, seconds: float) -> Result:
+def bench_service_procs(url: str, world: World, procs: int, clients: int, seconds: float,
+                        mode: str = "txn") -> Result:
     """The service layer in ``procs`` processes (as ``yuzhi serve`` runs with several workers), so
     Python's GIL does not cap it at one core; ``clients`` threads in all."""
     import multiprocessing
 
     per = max(1, clients // procs)
     with multiprocessing.get_context("spawn").Pool(procs) as pool:
-        parts = pool.map(_service_process, [(url, world, k, per, seconds) for k in range(procs)])
-    lat = [x for _c, _s, xs, _e in parts for x in xs]
-    return Result(f"service, {procs} procs x {per} threads", len(lat), max(p[1] for p in parts), lat,
-                  sum(p[3] for p in parts))
+        parts = pool.map(_service_process, [(url, world, k, per, seconds, mode) for k in range(procs)])
+    lat = [x for _c, _s, xs, _e, _d in parts for x in xs]
+    r = Result(f"service, {procs} procs x {per} threads, {_label(mode)}", sum(p[0] for p in parts),
+               max(p[1] for p in parts), lat, sum(p[3] for p in parts))
+    desks = [tuple(map(int, p[4].split(","))) for p in parts if p[4]]
+    if desks and sum(b for _, b in desks):
+        r.note = f"{sum(n for n, _ in desks) / sum(b for _, b in desks):.1f} bills per transaction"
+    if mode.startswith("batch"):
+        r.note = f"latency per call of {mode.split(':')[1]} bills"
+    return r
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -522,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=200.0, help="paced bills per second (default 200)")
     ap.add_argument("--profile", action="store_true", help="also profile 300 bills on one thread")
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--batch", type=int, default=100, help="bills per call in the batch phases (default 100)")
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="processes for the multi-process "
                     "service phase (default: one per CPU)")
     args = ap.parse_args(argv)
@@ -549,7 +607,14 @@ def main(argv: list[str] | None = None) -> int:
     print(fmt(svc))
     svcp = bench_service_procs(url, world, args.procs, args.clients, seconds)
     print(fmt(svcp))
-    results = [raw, svc1, svc]
+    desk = bench_service(engine, world, args.clients, seconds, "desk")
+    print(fmt(desk))
+    deskp = bench_service_procs(url, world, args.procs, args.clients, seconds, "desk")
+    print(fmt(deskp))
+    batch = f"batch:{args.batch}"
+    batchp = bench_service_procs(url, world, args.procs, args.procs, seconds, batch)
+    print(fmt(batchp))
+    http = httpb = paced = None
     if not args.skip_http:
         port = 8700 + os.getpid() % 200
         proc = start_server(url, port, args.workers)
@@ -558,23 +623,28 @@ def main(argv: list[str] | None = None) -> int:
             http = bench_http(base, world, args.clients, seconds)
             http.name += f", {args.workers} workers"
             print(fmt(http))
+            httpb = bench_http_batch(base, world, args.workers, seconds, args.batch)
+            print(fmt(httpb))
             paced = bench_paced(base, world, args.rate, seconds)
             print(fmt(paced))
-            results += [http, paced]
         finally:
             proc.terminate()
             proc.wait(10)
     with engine.connect() as conn:
         bills = conn.exec_driver_sql("SELECT count(*), coalesce(sum(subsidy_fen), 0) FROM voucher_bills").one()
     print(f"  recorded {bills[0]} bills, subsidy {bills[1] / 100:,.2f} yuan")
-    print("ratios (same run, same machine):")
-    print(f"  service / raw PostgreSQL TPC-B   {svc.rate / raw.rate:6.3f}  (one process, {args.clients} threads)")
-    print(f"  service / raw PostgreSQL TPC-B   {svcp.rate / raw.rate:6.3f}  ({args.procs} processes; aim >= 0.333)")
-    if not args.skip_http:
-        print(f"  HTTP / raw PostgreSQL TPC-B      {results[3].rate / raw.rate:6.3f}")
-        print(f"  HTTP / service                   {results[3].rate / svc.rate:6.3f}")
-        p99 = results[4].pct(0.99)
-        print(f"  p99 at {args.rate:.0f} bills/s                {p99:6.1f} ms  (aim < 50 ms)")
+    print("ratios to raw PostgreSQL TPC-B (same run, same machine; aim >= 0.333):")
+    print(f"  service, one bill per transaction        {svcp.rate / raw.rate:6.3f}  ({args.procs} processes; "
+          f"one process: {svc.rate / raw.rate:.3f})")
+    print(f"  service, single bills, group commit      {deskp.rate / raw.rate:6.3f}  ({args.procs} processes; "
+          f"one process: {desk.rate / raw.rate:.3f})")
+    label = f"service, batches of {args.batch}"
+    print(f"  {label:<40} {batchp.rate / raw.rate:6.3f}  ({args.procs} processes)")
+    if http and httpb and paced:
+        print(f"  HTTP, single bills                       {http.rate / raw.rate:6.3f}")
+        print(f"  HTTP, batches of {args.batch:<4}                    {httpb.rate / raw.rate:6.3f}")
+        print(f"  p99 at {args.rate:.0f} bills/s over HTTP, single bills  {paced.pct(0.99):6.1f} ms  (aim < 50 ms; "
+              f"{paced.rate:.0f} bills/s achieved)")
     if args.profile:
         print(profile_service(engine, world))
     engine.dispose()

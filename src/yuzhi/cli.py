@@ -54,11 +54,12 @@ def _safe_url(url: str) -> str:
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default YUZHI_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default YUZHI_PORT or 8000)."),
+    workers: int = typer.Option(1, min=1, help="Web worker processes (use one per CPU core in production)."),
 ) -> None:
     """Migrate the database and serve the web UI and REST API (no demo data)."""
     from yuzhi.web.server import run
 
-    run(host=host, port=port, demo=False)
+    run(host=host, port=port, demo=False, workers=workers)
 
 
 @app.command()

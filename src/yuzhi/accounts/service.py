@@ -180,12 +180,27 @@ def issue_token(session: Session, *, user: User, name: str, days: int | None = 3
     return row, token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked or (row.expires_at and row.expires_at < datetime.now(UTC)):
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The caller behind a token, in one statement (every API request runs this): token, user and,
+    for provider operators, the provider's organisation. None when unknown, revoked, expired or
+    the user is deactivated."""
+    from yuzhi.compute.models import Provider
+
+    row = session.execute(
+        select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.role, User.org_id,
+               User.provider_id, User.active, Provider.org_id)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Provider, Provider.id == User.provider_id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user and user.active else None
+    revoked, expires_at, user_id, username, role, org_id, provider_id, active, provider_org = row
+    if revoked or not active or (expires_at and expires_at < datetime.now(UTC)):
+        return None
+    if role == Role.PROVIDER and provider_id is not None:
+        org_id = provider_org
+    return Actor(user_id=user_id, username=username, role=Role(role), org_id=org_id, provider_id=provider_id)
 
 
 def revoke_token(session: Session, *, token: str) -> None:

@@ -47,8 +47,7 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     token = _token_from(request)
     if not token:
         return None
-    user = accounts.user_for_token(session, token)
-    return accounts.actor_for(user) if user else None
+    return accounts.actor_for_token(session, token)
 
 
 def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:

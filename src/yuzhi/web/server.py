@@ -9,7 +9,8 @@ from yuzhi.config import get_settings
 console = Console()
 
 
-def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, serve: bool = True) -> None:
+def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, serve: bool = True,
+        workers: int = 1) -> None:
     settings = get_settings()
     url = settings.database_url
     if reset and url.startswith("sqlite:///"):
@@ -38,6 +39,10 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
     _thread, stop = start_in_thread(get_engine(url))  # dispatches and meters compute jobs in-process
     console.print(f"yuzhi serving on [link]http://{h}:{p}[/] — API docs at http://{h}:{p}/docs")
     try:
-        uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level="info")
+        if workers > 1:  # each worker process builds its own app and engine from the same settings
+            uvicorn.run("yuzhi.web.app:create_app", factory=True, host=h, port=p, workers=workers,
+                        log_level="info")
+        else:
+            uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level="info")
     finally:
         stop.set()
