@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Row, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
@@ -127,8 +127,8 @@ class _Quota:
 @dataclass
 class _Priced:
     item: _Item
-    org: Organisation
-    prog: Programme
+    org: Row  # organisations (id, uscc, status)
+    prog: Row  # a voucher_programmes row
     eligible: int
     subsidy: int
     reason: str
@@ -223,8 +223,10 @@ class _Batch:
 
     def _existing(self, items: list[_Item]) -> dict[str, Bill]:
         """Invoices already on file (replays) and repeats within the batch; conflicts raise."""
-        found = {b.invoice_no: b for b in self.session.scalars(select(Bill).where(
-            Bill.provider_id == self.provider.id, Bill.invoice_no.in_({it.invoice for it in items})))}
+        on_file = self.session.execute(select(Bill.invoice_no, Bill.id).where(
+            Bill.provider_id == self.provider.id, Bill.invoice_no.in_({it.invoice for it in items}))).all()
+        found = {b.invoice_no: b for b in self.session.scalars(
+            select(Bill).where(Bill.id.in_([i for _, i in on_file])))} if on_file else {}
         first: dict[str, _Item] = {}
         for it in items:
             earlier = found.get(it.invoice)
@@ -240,11 +242,12 @@ class _Batch:
             first.setdefault(it.invoice, it)
         return found
 
-    def _orgs(self, items: list[_Item]) -> dict[str, Organisation]:
+    def _orgs(self, items: list[_Item]) -> dict[str, Row]:
         if not items:
             return {}
-        orgs = {o.uscc: o for o in self.session.scalars(
-            select(Organisation).where(Organisation.uscc.in_({it.code for it in items})))}
+        o = Organisation
+        orgs = {r.uscc: r for r in self.session.execute(  # plain rows: no ORM objects on the hot path
+            select(o.id, o.uscc, o.status).where(o.uscc.in_({it.code for it in items})))}
         for it in items:
             if it.code not in orgs:
                 with self._about(it.index):
@@ -253,11 +256,11 @@ class _Batch:
                                                                   "unregistered customers are not accepted")
         return orgs
 
-    def _programmes(self, items: list[_Item]) -> dict[int, Programme]:
+    def _programmes(self, items: list[_Item]) -> dict[int, Row]:
         if not items:
             return {}
-        progs = {p.year: p for p in self.session.scalars(
-            select(Programme).where(Programme.year.in_({it.year for it in items})))}
+        t = Programme.__table__
+        progs = {p.year: p for p in self.session.execute(select(t).where(t.c.year.in_({it.year for it in items})))}
         for it in items:
             with self._about(it.index):
                 p = progs.get(it.year)
@@ -305,7 +308,7 @@ class _Batch:
 
     # --- debits --------------------------------------------------------------------------------
 
-    def _reason(self, it: _Item, org: Organisation, affiliated: set[int]) -> str:
+    def _reason(self, it: _Item, org: Row, affiliated: set[int]) -> str:
         b = it.bill_in
         if org.status != OrgStatus.APPROVED:
             return f"unit is {org.status}, not approved"
