@@ -59,7 +59,7 @@ def test_concurrent_single_bills_are_committed_together(engine):
     with transaction(engine) as s:
         w = make_world(s, units=2)
         apps = [approved_quota(s, w, u, 1_000_00, contract=f"C-{u}") for u in range(2)]  # 200.00 yuan each
-    desk = BillDesk(session_factory(engine))
+    desk = BillDesk(session_factory(engine), max_inflight=1)  # one writer: the grouping is deterministic
     out = run_gated(engine, desk, w.provider, [bill_in(i % 2, f"D-{i}", 150_00 + i) for i in range(N)])
     assert (desk.batches, desk.bills) == (2, N)  # the first bill alone, then everyone who queued behind it
     assert all(isinstance(r, tuple) and r[1] is False for r in out)
@@ -77,7 +77,7 @@ def test_a_bad_bill_fails_alone_with_its_own_error(engine):
     with transaction(engine) as s:
         w = make_world(s, units=2)
         approved_quota(s, w, 0, 10_000_00, contract="C-0")
-    desk = BillDesk(session_factory(engine))
+    desk = BillDesk(session_factory(engine), max_inflight=1)
     bills = [bill_in(0, f"E-{i}", 100_00) for i in range(8)]
     bills[3] = bills[3].model_copy(update={"customer_uscc": code(55)})  # not registered
     bills[5] = bill_in(0, "E-1", 999_00)  # same invoice as bill 1, different content
@@ -118,3 +118,22 @@ def test_callers_never_wait_for_each_others_failure(engine):
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(refused) == 3 and all(r.code == "forbidden" for r in refused)
     assert len([r for r in results if isinstance(r, tuple)]) == 9
+
+
+def test_several_writers_in_flight_lose_nothing(engine):
+    """64 callers, four transactions at a time: every caller gets one answer, quotas end exact."""
+    units, callers = 4, 64
+    with transaction(engine) as s:
+        w = make_world(s, units=units)
+        apps = [approved_quota(s, w, u, 2_000_00, contract=f"C-{u}") for u in range(units)]  # 400.00 each
+    desk = BillDesk(session_factory(engine), max_inflight=4)
+    with ThreadPoolExecutor(32) as pool:
+        out = list(pool.map(lambda i: desk.submit(actor=w.provider, bill_in=bill_in(i % units, f"G-{i}", 200_00)),
+                            range(callers)))
+    assert sorted(b.invoice_no for b, _ in out) == sorted(f"G-{i}" for i in range(callers))
+    assert sum(b.subsidy_fen for b, _ in out) == units * 400_00  # 16 bills x 40.00 per unit, 400.00 of quota
+    assert desk.bills == callers and desk.batches <= callers
+    assert desk._queues == {} and desk._inflight == {}  # every writer slot was given back
+    with transaction(engine) as s:
+        assert [s.get(QuotaApplication, a).remaining_fen for a in apps] == [0] * units
+        assert check_books(s)[0] == [] and verify_chain(s)[0] == []

@@ -4,14 +4,16 @@ A provider's billing system often pushes invoices one request each, from many th
 Recording each in its own transaction costs ~14 statements and a commit per bill, and the Python
 work of building them, which caps a process near 200 bills/s. The desk records such bills
 together: while one batch is being written, bills that arrive queue up; when it commits, the first
-waiting caller takes the whole queue as the next batch (:func:`bills.record_bills`). Under light
+waiting caller takes the whole queue as the next batch (:func:`bills.record_bills`); a few such
+batches may be in flight at once, so their round trips and commits overlap. Under light
 load every batch holds one bill and nothing waits; under heavy load batches grow by themselves, so
 throughput rises instead of latency exploding. Nothing is delayed on purpose (no timer).
 
 Each caller still gets exactly its own answer, after its bill is committed:
 
-- the same result as :func:`bills.record_bill` would give in that arrival order (quota is drawn in
-  arrival order; a resend of an invoice already in the queue is a replay, a different payload a 409);
+- the same result as :func:`bills.record_bill` would give (within a batch quota is drawn in arrival
+  order, across concurrent batches in the order their transactions lock it, as for concurrent
+  single pushes; a resend of an invoice already in the queue is a replay, a different payload a 409);
 - a bad bill fails alone: the batch is refused as a whole, the bad bill gets its own error (message
   and field as for a single push), and the others are recorded without it;
 - a database error (e.g. a deadlock with another process) retries every bill of the batch in its
@@ -37,12 +39,16 @@ from yuzhi.vouchers.schemas import BillIn
 
 
 class _Ticket:
-    __slots__ = ("bill_in", "error", "event", "lead", "result")
+    """One caller's bill. ``signal`` wakes the caller when its bill is done or when it is handed
+    a writer slot (``lead``); ``led`` records that the slot was used, so it is used once."""
+
+    __slots__ = ("bill_in", "error", "lead", "led", "result", "signal")
 
     def __init__(self, bill_in: BillIn) -> None:
         self.bill_in = bill_in
-        self.event = threading.Event()
+        self.signal = threading.Event()
         self.lead = False
+        self.led = False
         self.result: tuple[Bill, bool] | None = None
         self.error: BaseException | None = None
 
@@ -52,7 +58,7 @@ class _Ticket:
 
     def finish(self, *, result: tuple[Bill, bool] | None = None, error: BaseException | None = None) -> None:
         self.result, self.error = result, error
-        self.event.set()
+        self.signal.set()
 
 
 def _own_error(exc: DomainError) -> DomainError:
@@ -72,14 +78,20 @@ class BillDesk:
         returned bills stay readable after commit).
     max_batch : int
         Most bills written in one transaction.
+    max_inflight : int
+        Transactions one caller may have in flight at once. One would make every batch wait for
+        the previous commit (a round trip per statement plus the WAL flush); a few overlap those
+        waits. They cannot deadlock: every batch locks quota rows in id order, then audit chains
+        in chain order.
     """
 
-    def __init__(self, sessionmaker: Callable[[], Session], *, max_batch: int = 200) -> None:
+    def __init__(self, sessionmaker: Callable[[], Session], *, max_batch: int = 200, max_inflight: int = 2) -> None:
         self._sessionmaker = sessionmaker
         self._max_batch = min(max_batch, MAX_BATCH)
+        self._max_inflight = max(1, max_inflight)
         self._lock = threading.Lock()
         self._queues: dict[Actor, deque[_Ticket]] = {}
-        self._busy: set[Actor] = set()
+        self._inflight: dict[Actor, int] = {}
         self.batches = 0  # transactions committed (for the benchmark's report)
         self.bills = 0
 
@@ -87,36 +99,48 @@ class BillDesk:
         """Record one bill; return ``(bill, replay)`` once it is committed, or raise its error."""
         ticket = _Ticket(bill_in)
         with self._lock:
-            queue = self._queues.setdefault(actor, deque())
-            queue.append(ticket)
-            if actor not in self._busy:
-                self._busy.add(actor)
+            self._queues.setdefault(actor, deque()).append(ticket)
+            if self._inflight.get(actor, 0) < self._max_inflight:
+                self._inflight[actor] = self._inflight.get(actor, 0) + 1
                 ticket.lead = True
-        if not ticket.lead:
-            ticket.event.wait()
-        if not ticket.finished:  # this caller leads: write everything queued so far
+        while True:
             with self._lock:
-                batch = [queue.popleft() for _ in range(min(len(queue), self._max_batch))]
-            try:
-                self._write(actor, batch, source)
-            except BaseException as exc:  # never leave a waiting caller hanging
-                for t in batch:
-                    if not t.finished:
-                        t.finish(error=exc)
-                raise
-            finally:
-                with self._lock:
-                    if queue:
-                        nxt = queue[0]
-                        nxt.lead = True
-                        nxt.event.set()
-                    else:
-                        self._busy.discard(actor)
-                        del self._queues[actor]
+                ticket.signal.clear()
+                lead_now = ticket.lead and not ticket.led
+                ticket.led = ticket.led or lead_now
+            if lead_now:
+                self._lead_once(actor, source)
+            if ticket.finished:
+                break
+            ticket.signal.wait()
         if ticket.error is not None:
             raise ticket.error
         assert ticket.result is not None
         return ticket.result
+
+    def _lead_once(self, actor: Actor, source: str) -> None:
+        """Write one batch from the front of the caller's queue, then pass the writer slot on to a
+        waiting caller (or give it back when nobody waits)."""
+        with self._lock:
+            queue = self._queues[actor]
+            batch = [queue.popleft() for _ in range(min(len(queue), self._max_batch))]
+        try:
+            if batch:
+                self._write(actor, batch, source)
+        except BaseException as exc:  # never leave a waiting caller hanging
+            for t in batch:
+                if not t.finished:
+                    t.finish(error=exc)
+        finally:
+            with self._lock:
+                nxt = next((t for t in queue if not t.lead), None)
+                if nxt is not None:
+                    nxt.lead = True
+                    nxt.signal.set()
+                else:
+                    self._inflight[actor] -= 1
+                    if self._inflight[actor] == 0:  # every queued caller holds a slot, so none is left
+                        del self._inflight[actor], self._queues[actor]
 
     def _write(self, actor: Actor, batch: list[_Ticket], source: str) -> None:
         pending = list(batch)
