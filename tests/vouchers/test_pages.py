@@ -441,3 +441,16 @@ def test_office_declares_related_parties_and_their_bills_get_no_subsidy(app, wor
             invoice_no="INV-R", customer_uscc=code(1), period_start=date(2026, 6, 1), period_end=date(2026, 6, 30),
             amount_fen=100_00))
         assert (bill.subsidy_fen, bill.owed_fen) == (0, 100_00) and "related-party" in bill.ineligible_reason
+
+
+def test_dashboard_alerts_speak_the_page_language(app, engine):
+    with transaction(engine) as s:
+        w = make_world(s, units=1, pool_fen=1_100_000_00, unit_cap_fen=1_000_000_00)
+        approved_quota(s, w, 0, 5_000_000_00, contract="C-1")  # the whole cap: ¥1,000,000.00 of ¥1,100,000.00
+    c = browser(app, "admin")
+    zh = c.get("/vouchers/dashboard?lang=zh").text
+    assert "单位接近上限：测试企业1 已获配额 1,000,000.00 元（上限 1,000,000.00 元）" in zh
+    assert "资金池即将用尽：1,100,000.00 元中仅余 100,000.00 元" in zh
+    en = c.get("/vouchers/dashboard?lang=en").text
+    assert "unit near cap: 测试企业1 holds 1,000,000.00 of 1,000,000.00 yuan" in en
+    assert "上限に近い単位" in c.get("/vouchers/dashboard?lang=ja").text

@@ -30,8 +30,19 @@ class Dashboard:
     by_provider: list[tuple[str, int]] = field(default_factory=list)
     monthly: list[tuple[str, int]] = field(default_factory=list)  # ("2026-03", subsidy)
     top_units: list[tuple[str, int, int]] = field(default_factory=list)  # (name, used, approved)
-    alerts: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # English sentences (API, exports)
+    alert_items: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (template, values) for pages
     counts: dict[str, int] = field(default_factory=dict)
+
+
+NEAR_CAP = "unit near cap: {name} holds {held} of {cap} yuan"
+POOL_LOW = "pool nearly exhausted: {left} yuan of {pool} left"
+
+
+def _alert(d: Dashboard, template: str, **values: str) -> None:
+    """Keep the alert as a template and its values, so each page language words it itself."""
+    d.alerts.append(template.format(**values))
+    d.alert_items.append((template, values))
 
 
 def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
@@ -78,10 +89,9 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     d.settled_fen = sum(ledger.balances_like(session, f"paid:{year}:").values())
     for i, appr in appr_by_org.items():
         if appr >= p.unit_cap_fen * 9 // 10:
-            d.alerts.append(f"unit near cap: {orgs[i].name} holds {appr / 100:,.2f} of "
-                            f"{p.unit_cap_fen / 100:,.2f} yuan")
+            _alert(d, NEAR_CAP, name=orgs[i].name, held=f"{appr / 100:,.2f}", cap=f"{p.unit_cap_fen / 100:,.2f}")
     if remaining <= p.pool_fen // 10:
-        d.alerts.append(f"pool nearly exhausted: {remaining / 100:,.2f} yuan of {p.pool_fen / 100:,.2f} left")
+        _alert(d, POOL_LOW, left=f"{remaining / 100:,.2f}", pool=f"{p.pool_fen / 100:,.2f}")
     d.counts = dict(session.execute(select(QuotaApplication.status, func.count())
                                     .where(QuotaApplication.programme_id == p.id)
                                     .group_by(QuotaApplication.status)).all())
