@@ -140,6 +140,27 @@ def _tails(dur, jnext, mnext, n, order, q):
         q[i] = best
 
 
+@njit(cache=True)
+def _critical_path(last, dur, jprev, mprev, r, path):
+    """Fill ``path`` with one critical path, walking back from ``last`` (the op that ends last)
+    through tight machine or job predecessors; returns its length (path[0] ends last)."""
+    length = 0
+    i = last
+    while i >= 0:
+        path[length] = i
+        length += 1
+        nxt = -1
+        p = mprev[i]
+        if p >= 0 and r[p] + dur[p] == r[i]:
+            nxt = p
+        else:
+            p = jprev[i]
+            if p >= 0 and r[p] + dur[p] == r[i]:
+                nxt = p
+        i = nxt
+    return length
+
+
 @njit(cache=True, nogil=True)
 def _search(
     dur,
@@ -215,20 +236,7 @@ def _search(
             stall = 0
             continue
         # one critical path, built backwards from the op that ends last
-        length = 0
-        i = last
-        while i >= 0:
-            path[length] = i
-            length += 1
-            nxt = -1
-            p = mprev[i]
-            if p >= 0 and r[p] + dur[p] == r[i]:
-                nxt = p
-            else:
-                p = jprev[i]
-                if p >= 0 and r[p] + dur[p] == r[i]:
-                    nxt = p
-            i = nxt
+        length = _critical_path(last, dur, jprev, mprev, r, path)
         # path[length-1] is the first op in time; blocks walking forwards in time (N5 moves)
         nm = 0
         t = length - 1
@@ -508,20 +516,7 @@ def _search_flex(
             perturb = 2 + np.random.randint(0, 4)
             stall = 0
             continue
-        length = 0
-        i = last
-        while i >= 0:
-            path[length] = i
-            length += 1
-            nxt = -1
-            p = mprev[i]
-            if p >= 0 and r[p] + dur[p] == r[i]:
-                nxt = p
-            else:
-                p = jprev[i]
-                if p >= 0 and r[p] + dur[p] == r[i]:
-                    nxt = p
-            i = nxt
+        length = _critical_path(last, dur, jprev, mprev, r, path)
         nm = 0
         # N5 swaps
         t = length - 1
