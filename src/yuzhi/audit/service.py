@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
@@ -29,28 +29,33 @@ class Change:
     org_id: int | None = None
 
 
-def _lock_chains(session: Session, chains: list[int]) -> None:
+_T = AuditEvent.__table__
+_INNER = _T.alias("inner")
+# built once (see vouchers.bills): each chain's newest event, the advisory locks, the insert
+_HEADS = select(_T.c.chain, _T.c.seq, _T.c.hash).where(
+    _T.c.chain.in_(bindparam("chains", expanding=True)),
+    _T.c.seq == select(func.max(_INNER.c.seq)).where(_INNER.c.chain == _T.c.chain).scalar_subquery())
+_LOCK_ONE = text("SELECT pg_advisory_xact_lock(:k, :c)")
+_LOCK_MANY = text("SELECT count(pg_advisory_xact_lock(:k, c)) FROM "
+                  "(SELECT c FROM unnest(CAST(:cs AS integer[])) AS c ORDER BY c) AS ordered")
+_INSERT = insert(_T)
+
+
+def _lock_chains(conn: Connection, chains: list[int]) -> None:
     """Serialise appends per chain: PostgreSQL advisory locks taken in chain order, so two batches
     touching the same tenants cannot deadlock, while other tenants' writes go on in parallel.
     SQLite writers are already serial (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql":
         return
     if len(chains) == 1:
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": _PG_LOCK_KEY, "c": chains[0]})
+        conn.execute(_LOCK_ONE, {"k": _PG_LOCK_KEY, "c": chains[0]})
     else:
-        session.execute(text("SELECT count(pg_advisory_xact_lock(:k, c)) FROM "
-                             "(SELECT c FROM unnest(CAST(:cs AS integer[])) AS c ORDER BY c) AS ordered"),
-                        {"k": _PG_LOCK_KEY, "cs": chains})
+        conn.execute(_LOCK_MANY, {"k": _PG_LOCK_KEY, "cs": chains})
 
 
-def _heads(session: Session, chains: list[int]) -> dict[int, tuple[int, str]]:
+def _heads(conn: Connection, chains: list[int]) -> dict[int, tuple[int, str]]:
     """(last seq, last hash) of each chain that has events, in one statement."""
-    t = AuditEvent.__table__
-    inner = t.alias("inner")
-    last = (select(func.max(inner.c.seq)).where(inner.c.chain == t.c.chain).scalar_subquery())
-    rows = session.execute(select(t.c.chain, t.c.seq, t.c.hash)
-                           .where(t.c.chain.in_(chains), t.c.seq == last)).all()
-    return {int(c): (int(seq), h) for c, seq, h in rows}
+    return {int(c): (int(seq), h) for c, seq, h in conn.execute(_HEADS, {"chains": chains})}
 
 
 def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) -> None:
@@ -64,8 +69,9 @@ def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) ->
         return
     owners = [c.org_id if c.org_id is not None else actor.org_id for c in changes]
     chains = sorted({o or 0 for o in owners})
-    _lock_chains(session, chains)
-    heads = _heads(session, chains)
+    conn = session.connection()
+    _lock_chains(conn, chains)
+    heads = _heads(conn, chains)
     at = utcnow()
     rows = []
     for change, owner in zip(changes, owners, strict=True):
@@ -82,7 +88,7 @@ def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) ->
                      "actor_user_id": fields.actor_user_id, "org_id": owner, "action": fields.action,
                      "entity": fields.entity, "entity_id": fields.entity_id, "before": fields.before,
                      "after": fields.after, "prev_hash": prev, "hash": digest})
-    session.execute(insert(AuditEvent.__table__), rows)
+    conn.execute(_INSERT, rows)
 
 
 def record(

@@ -11,6 +11,10 @@ from yuzhi.db import utcnow
 from yuzhi.ledger.core import Posting, Txn
 from yuzhi.ledger.models import LedgerEntry, LedgerTxn
 
+_T, _E = LedgerTxn.__table__, LedgerEntry.__table__
+_INSERT_TXNS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)  # built once: see vouchers.bills
+_INSERT_ENTRIES = insert(_E)
+
 
 def post_many(session: Session, txns: Sequence[Txn]) -> list[int]:
     """Write balanced transactions (each validated by :class:`Txn`) in the caller's transaction.
@@ -21,13 +25,11 @@ def post_many(session: Session, txns: Sequence[Txn]) -> list[int]:
     if not txns:
         return []
     at = utcnow()
-    t, e = LedgerTxn.__table__, LedgerEntry.__table__
-    ids = list(session.execute(
-        insert(t).returning(t.c.id, sort_by_parameter_order=True),
-        [{"at": at, "year": x.year, "kind": x.kind, "ref": x.ref, "memo": x.memo} for x in txns],
-    ).scalars())
-    session.execute(insert(e), [{"txn_id": i, "account": p.account, "amount": p.amount}
-                                for i, x in zip(ids, txns, strict=True) for p in x.postings])
+    conn = session.connection()
+    ids = list(conn.execute(_INSERT_TXNS, [{"at": at, "year": x.year, "kind": x.kind, "ref": x.ref, "memo": x.memo}
+                                           for x in txns]).scalars())
+    conn.execute(_INSERT_ENTRIES, [{"txn_id": i, "account": p.account, "amount": p.amount}
+                                   for i, x in zip(ids, txns, strict=True) for p in x.postings])
     return ids
 
 

@@ -58,6 +58,29 @@ from yuzhi.vouchers.schemas import BillIn
 #: Largest batch accepted in one call (one transaction; a provider's monthly run is split above this).
 MAX_BATCH = 1000
 
+# The statements of the hot path, built once (building a statement costs more than running it) and
+# run on the session's connection: plain rows, no ORM objects except the bills returned to callers.
+_B, _O, _P = Bill.__table__, Organisation.__table__, Programme.__table__
+_A, _Q, _AL = Affiliation.__table__, QuotaApplication.__table__, BillAllocation.__table__
+_ON_FILE = select(_B.c.invoice_no, _B.c.id).where(
+    _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)))
+_CUSTOMERS = select(_O.c.id, _O.c.uscc, _O.c.status).where(_O.c.uscc.in_(bindparam("codes", expanding=True)))
+_YEARS = select(_P).where(_P.c.year.in_(bindparam("years", expanding=True)))
+_AFFILIATED = select(_A.c.org_a_id, _A.c.org_b_id).where(
+    or_(_A.c.org_a_id == bindparam("own"), _A.c.org_b_id == bindparam("own")))
+_QUOTAS = (select(_Q.c.id, _Q.c.org_id, _Q.c.programme_id, _Q.c.status, _Q.c.approved_fen, _Q.c.used_fen,
+                  _Q.c.expired_fen, _Q.c.disclosure_until, _Q.c.effective_at)
+           .where(_Q.c.provider_id == bindparam("provider"), _Q.c.org_id.in_(bindparam("orgs", expanding=True)),
+                  _Q.c.programme_id.in_(bindparam("programmes", expanding=True)),
+                  _Q.c.status.in_([AppStatus.EFFECTIVE.value, AppStatus.DISCLOSURE.value]))
+           .order_by(_Q.c.id))  # locked in id order: concurrent batches cannot deadlock
+_QUOTAS_LOCKED = _QUOTAS.with_for_update()
+_INSERT_BILLS = insert(Bill).returning(Bill, sort_by_parameter_order=True)
+_INSERT_LINES = insert(BillLine.__table__)
+_INSERT_ALLOCATIONS = insert(_AL)
+_DRAW = (update(_Q).where(_Q.c.id == bindparam("app_id"))
+         .values(used_fen=_Q.c.used_fen + bindparam("drawn"), updated_at=bindparam("now")))
+
 
 def payload_hash(bill_in: BillIn, provider_id: int) -> str:
     data = bill_in.model_dump(mode="json")
@@ -157,6 +180,9 @@ class _Batch:
             raise
 
     def run(self) -> list[tuple[Bill, bool]]:
+        self.session.flush()  # the reads below run on the connection: let them see the caller's changes
+        self.conn = self.session.connection()
+        self.postgres = self.conn.dialect.name == "postgresql"
         self.provider = self._provider()
         items = [self._check(i, b) for i, b in enumerate(self.bills_in)]
         existing = self._existing(items)
@@ -223,8 +249,8 @@ class _Batch:
 
     def _existing(self, items: list[_Item]) -> dict[str, Bill]:
         """Invoices already on file (replays) and repeats within the batch; conflicts raise."""
-        on_file = self.session.execute(select(Bill.invoice_no, Bill.id).where(
-            Bill.provider_id == self.provider.id, Bill.invoice_no.in_({it.invoice for it in items}))).all()
+        on_file = self.conn.execute(_ON_FILE, {"provider": self.provider.id,
+                                               "invoices": sorted({it.invoice for it in items})}).all()
         found = {b.invoice_no: b for b in self.session.scalars(
             select(Bill).where(Bill.id.in_([i for _, i in on_file])))} if on_file else {}
         first: dict[str, _Item] = {}
@@ -245,9 +271,7 @@ class _Batch:
     def _orgs(self, items: list[_Item]) -> dict[str, Row]:
         if not items:
             return {}
-        o = Organisation
-        orgs = {r.uscc: r for r in self.session.execute(  # plain rows: no ORM objects on the hot path
-            select(o.id, o.uscc, o.status).where(o.uscc.in_({it.code for it in items})))}
+        orgs = {r.uscc: r for r in self.conn.execute(_CUSTOMERS, {"codes": sorted({it.code for it in items})})}
         for it in items:
             if it.code not in orgs:
                 with self._about(it.index):
@@ -259,8 +283,7 @@ class _Batch:
     def _programmes(self, items: list[_Item]) -> dict[int, Row]:
         if not items:
             return {}
-        t = Programme.__table__
-        progs = {p.year: p for p in self.session.execute(select(t).where(t.c.year.in_({it.year for it in items})))}
+        progs = {p.year: p for p in self.conn.execute(_YEARS, {"years": sorted({it.year for it in items})})}
         for it in items:
             with self._about(it.index):
                 p = progs.get(it.year)
@@ -277,26 +300,21 @@ class _Batch:
         own = self.provider.org_id
         if own is None:
             return set()
-        rows = self.session.execute(select(Affiliation.org_a_id, Affiliation.org_b_id).where(
-            or_(Affiliation.org_a_id == own, Affiliation.org_b_id == own))).all()
+        rows = self.conn.execute(_AFFILIATED, {"own": own}).all()
         return {b if a == own else a for a, b in rows}
 
     def _quotas(self, keys: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Quota]]:
         """Effective quotas per (org, programme) with this provider, locked, oldest first."""
         if not keys:
             return {}
-        qa = QuotaApplication
-        q = (select(qa.id, qa.org_id, qa.programme_id, qa.status, qa.approved_fen, qa.used_fen, qa.expired_fen,
-                    qa.disclosure_until, qa.effective_at)
-             .where(qa.provider_id == self.provider.id, qa.org_id.in_({o for o, _ in keys}),
-                    qa.programme_id.in_({p for _, p in keys}),
-                    qa.status.in_([AppStatus.EFFECTIVE, AppStatus.DISCLOSURE]))
-             .order_by(qa.id))
-        rows = self.session.execute(for_update(self.session, q)).all()
+        params = {"provider": self.provider.id, "orgs": sorted({o for o, _ in keys}),
+                  "programmes": sorted({p for _, p in keys})}
+        rows = self.conn.execute(_QUOTAS_LOCKED if self.postgres else _QUOTAS, params).all()
         now = programme._now()
         if any(r.status == AppStatus.DISCLOSURE and r.disclosure_until and r.disclosure_until <= now for r in rows):
             programme.activate_due(self.session, now)  # a disclosure period just ended: take effect first
-            rows = self.session.execute(q).all()
+            self.session.flush()
+            rows = self.conn.execute(_QUOTAS, params).all()
         out: dict[tuple[int, int], list[_Quota]] = defaultdict(list)
         for r in rows:
             if r.status == AppStatus.EFFECTIVE and (r.org_id, r.programme_id) in keys:
@@ -365,13 +383,13 @@ class _Batch:
                 "net_subsidy_fen": p.subsidy, "owed_fen": b.amount_fen - p.subsidy if discount else b.amount_fen,
                 "credited_fen": 0, "ineligible_reason": p.reason, "settlement_mode": p.prog.settlement_mode,
                 "payload_hash": p.item.digest, "source": self.source})
-        bills = list(session.scalars(insert(Bill).returning(Bill, sort_by_parameter_order=True), rows))
+        bills = list(session.scalars(_INSERT_BILLS, rows))
         lines = [{"bill_id": bill.id, "resource": ln.resource, "quantity": str(ln.quantity), "unit": ln.unit,
                   "unit_price_fen": str(ln.unit_price_fen), "amount_fen": amt}
                  for bill, p in zip(bills, priced, strict=True)
                  for ln, amt in zip(p.item.bill_in.lines, p.item.line_amounts, strict=True)]
         if lines:
-            session.execute(insert(BillLine.__table__), lines)
+            self.conn.execute(_INSERT_LINES, lines)
         allocations, txns = [], []
         for bill, p in zip(bills, priced, strict=True):
             if not p.subsidy:
@@ -384,13 +402,10 @@ class _Batch:
                                     p.subsidy))
             txns.append(Txn("subsidy", p.prog.year, tuple(postings), ref=f"bill:{bill.id}"))
         if allocations:
-            session.execute(insert(BillAllocation.__table__), allocations)
+            self.conn.execute(_INSERT_ALLOCATIONS, allocations)
             drawn = {a.id: a.drawn for p in priced for a, _ in p.draws}
-            session.execute(update(QuotaApplication.__table__)
-                            .where(QuotaApplication.__table__.c.id == bindparam("app_id"))
-                            .values(used_fen=QuotaApplication.__table__.c.used_fen + bindparam("drawn"),
-                                    updated_at=utcnow()),
-                            [{"app_id": i, "drawn": d} for i, d in drawn.items()])
+            now = utcnow()
+            self.conn.execute(_DRAW, [{"app_id": i, "drawn": d, "now": now} for i, d in sorted(drawn.items())])
             for app_id in drawn:  # keep any copy already loaded in this session in step with the row
                 obj = session.identity_map.get(session.identity_key(QuotaApplication, app_id))
                 if obj is not None:
