@@ -50,7 +50,9 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     return accounts.actor_for_token(session, token)
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+# The checks below block on nothing, so they are ``async``: FastAPI then runs them on the event
+# loop instead of handing each one to the thread pool (a thread hop per dependency per request).
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     if actor is None:
         raise Unauthenticated("log in or send an API token", field="Authorization",
                               fix="POST /api/accounts/login, or send 'Authorization: Bearer <token>'")
@@ -61,13 +63,13 @@ CurrentUser = Annotated[Actor, Depends(current_actor)]
 OptionalUser = Annotated[Actor | None, Depends(optional_actor)]
 
 
-def require_office(actor: CurrentUser) -> Actor:
+async def require_office(actor: CurrentUser) -> Actor:
     if not actor.is_office:
         raise Forbidden("this needs a programme-office account")
     return actor
 
 
-def require_admin(actor: CurrentUser) -> Actor:
+async def require_admin(actor: CurrentUser) -> Actor:
     if not actor.is_admin:
         raise Forbidden("this needs an office administrator account")
     return actor
