@@ -65,6 +65,7 @@ _A, _Q, _AL = Affiliation.__table__, QuotaApplication.__table__, BillAllocation.
 _ON_FILE = select(_B.c.invoice_no, _B.c.id).where(
     _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)))
 _CUSTOMERS = select(_O.c.id, _O.c.uscc, _O.c.status).where(_O.c.uscc.in_(bindparam("codes", expanding=True)))
+_PROVIDER = select(Provider.__table__).where(Provider.__table__.c.id == bindparam("id"))
 _YEARS = select(_P).where(_P.c.year.in_(bindparam("years", expanding=True)))
 _AFFILIATED = select(_A.c.org_a_id, _A.c.org_b_id).where(
     or_(_A.c.org_a_id == bindparam("own"), _A.c.org_b_id == bindparam("own")))
@@ -211,7 +212,7 @@ class _Batch:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def _provider(self) -> Provider:
+    def _provider(self) -> Row:
         ids = {b.provider_id for b in self.bills_in}
         actor = self.actor
         if actor.is_provider:
@@ -219,7 +220,7 @@ class _Batch:
                 if b.provider_id not in (None, actor.provider_id):
                     with self._about(i):
                         raise Forbidden("a provider pushes bills only for itself", field="provider_id")
-            return registry.get(self.session, provider_id=actor.provider_id)  # type: ignore[arg-type]
+            return self._provider_row(actor.provider_id)  # type: ignore[arg-type]
         if actor.is_admin:
             if None in ids:
                 with self._about([b.provider_id for b in self.bills_in].index(None)):
@@ -228,8 +229,14 @@ class _Batch:
             if len(ids) > 1:
                 raise InvalidInput("a batch holds one provider's bills", field="bills",
                                    fix="send one batch per provider")
-            return registry.get(self.session, provider_id=ids.pop())  # type: ignore[arg-type]
+            return self._provider_row(ids.pop())  # type: ignore[arg-type]
         raise Forbidden("only providers (or the office) record bills")
+
+    def _provider_row(self, provider_id: int) -> Row:
+        row = self.conn.execute(_PROVIDER, {"id": provider_id}).first()
+        if row is None:
+            registry.get(self.session, provider_id=provider_id)  # raises the standard NotFound
+        return row  # type: ignore[return-value]
 
     def _check(self, index: int, b: BillIn) -> _Item:
         """Rules that need no database; raise on the first problem."""
