@@ -30,11 +30,13 @@ class Change:
 
 
 _T = AuditEvent.__table__
-_INNER = _T.alias("inner")
-# built once (see vouchers.bills): each chain's newest event, the advisory locks, the insert
-_HEADS = select(_T.c.chain, _T.c.seq, _T.c.hash).where(
-    _T.c.chain.in_(bindparam("chains", expanding=True)),
-    _T.c.seq == select(func.max(_INNER.c.seq)).where(_INNER.c.chain == _T.c.chain).scalar_subquery())
+# built once (see vouchers.bills): each chain's newest event, the advisory locks, the insert.
+# The newest event is found by walking the (chain, seq) primary key backwards, one step per chain,
+# so the cost does not grow with the chain's length.
+_HEAD = select(_T.c.seq, _T.c.hash).where(_T.c.chain == bindparam("chain")).order_by(_T.c.seq.desc()).limit(1)
+_HEADS_PG = text("SELECT c.chain, e.seq, e.hash FROM unnest(CAST(:chains AS bigint[])) AS c(chain) "
+                 "CROSS JOIN LATERAL (SELECT seq, hash FROM audit_events WHERE audit_events.chain = c.chain "
+                 "ORDER BY seq DESC LIMIT 1) AS e")
 _LOCK_ONE = text("SELECT pg_advisory_xact_lock(:k, :c)")
 _LOCK_MANY = text("SELECT count(pg_advisory_xact_lock(:k, c)) FROM "
                   "(SELECT c FROM unnest(CAST(:cs AS integer[])) AS c ORDER BY c) AS ordered")
@@ -54,8 +56,16 @@ def _lock_chains(conn: Connection, chains: list[int]) -> None:
 
 
 def _heads(conn: Connection, chains: list[int]) -> dict[int, tuple[int, str]]:
-    """(last seq, last hash) of each chain that has events, in one statement."""
-    return {int(c): (int(seq), h) for c, seq, h in conn.execute(_HEADS, {"chains": chains})}
+    """(last seq, last hash) of each chain that has events: one statement on PostgreSQL (a lateral
+    join), one indexed lookup per chain on SQLite (in-process, no round trips)."""
+    if conn.dialect.name == "postgresql":
+        return {int(c): (int(seq), h) for c, seq, h in conn.execute(_HEADS_PG, {"chains": chains})}
+    out = {}
+    for chain in chains:
+        row = conn.execute(_HEAD, {"chain": chain}).first()
+        if row is not None:
+            out[chain] = (int(row[0]), row[1])
+    return out
 
 
 def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) -> None:
