@@ -249,7 +249,7 @@ def _bill_caller(engine, world: World, phase: str, mode: str):  # type: ignore[n
                 vouchers.record_bill(s, actor=provider, bill_in=BillIn(**bills.next()))
         return one, 1
     if mode == "desk":
-        desk = BillDesk(session_factory(engine))
+        desk = BillDesk(session_factory(engine), max_inflight=int(os.environ.get("YUZHI_BENCH_WRITERS", "1")))
 
         def one(_state: dict[str, object]) -> None:
             desk.submit(actor=provider, bill_in=BillIn(**bills.next()))
