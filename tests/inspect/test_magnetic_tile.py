@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-#: Floors for the reduced configuration (issue 3 floors on the full set: 0.95 / 0.93).
-IMAGE_AUROC_FLOOR = 0.80
+#: Floors for the reduced configuration (issue 3 floors on the full set: 0.95 / 0.93). Measured
+#: 0.876 / 0.960 here (15:52 UTC, 40 s). The issue's 0.95 image floor is not asserted here: with
+#: 100 training images (20 held out) the reduced model reaches only ~0.88, and the full
+#: configuration (600 images) takes ~4 minutes on the 2-core machine, far over a CI test's budget.
+IMAGE_AUROC_FLOOR = 0.85
 PIXEL_AUROC_FLOOR = 0.93
 
 

@@ -72,3 +72,23 @@ def test_wrong_folder_refused(tmp_path: Path) -> None:
     (tmp_path / META_FILE).write_text("{not json")
     with pytest.raises(InvalidInput, match="not valid JSON"):
         load_model(tmp_path)
+
+
+def test_old_format_refused(model_dir: Path, tmp_path: Path) -> None:
+    """A format-1 model (no global term, no z-score statistics) fails with a clear message."""
+    d = _copy(model_dir, tmp_path)
+    meta = json.loads((d / META_FILE).read_text())
+    meta["format_version"] = 1
+    (d / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(InvalidInput, match=r"\(format 1\)") as e:
+        load_model(d)
+    assert "Retrain" in (e.value.fix or "")
+
+
+def test_global_arrays_stored(model_dir: Path) -> None:
+    from safetensors.numpy import load_file
+
+    arrays = load_file(str(model_dir / ARRAYS_FILE))
+    assert arrays["global_mean"].shape == (304,)
+    assert arrays["global_precision"].shape == (304, 304)
+    assert arrays["score_stats"].shape == (4,)

@@ -7,7 +7,9 @@ Layout::
                             learned scale, threshold, hold-out statistics, training-set hash,
                             creation date, SHA-256 of arrays.safetensors
       arrays.safetensors    bank (memory bank of patch features), layer_scale, holdout_scores,
-                            ring_stats (border calibration)
+                            ring_stats (border calibration), score_stats (hold-out mean and sd
+                            of the local and global scores), global_mean + global_precision
+                            (image-level Gaussian)
 
 Why hashes: a line must never score parts with a model that was silently edited or that was
 trained against another backbone. :func:`load_model` recomputes the array hash and compares the
@@ -31,7 +33,8 @@ from . import backbone as bb
 from .detector import PatchCoreDetector
 
 FORMAT = "yuzhi-inspect-model"
-FORMAT_VERSION = 1
+#: 2: global image-level Gaussian and z-score statistics (format 1 models are refused).
+FORMAT_VERSION = 2
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.safetensors"
 
@@ -62,6 +65,10 @@ def save_model(det: PatchCoreDetector, out: str | Path, *, training_hash: str, t
     }
     if getattr(det, "ring_stats_", None) is not None:
         arrays["ring_stats"] = np.asarray(det.ring_stats_, dtype=np.float32)
+    arrays["score_stats"] = np.asarray(det.score_stats_, dtype=np.float64)
+    if getattr(det, "global_mean_", None) is not None:
+        arrays["global_mean"] = np.asarray(det.global_mean_, dtype=np.float32)
+        arrays["global_precision"] = np.asarray(det.global_precision_, dtype=np.float32)
     tmp = d / (ARRAYS_FILE + ".tmp")
     save_file(arrays, str(tmp))
     tmp.replace(d / ARRAYS_FILE)
@@ -170,6 +177,11 @@ def load_model(model_dir: str | Path, *, device: str | None = None) -> tuple[Pat
         det.ring_stats_ = arrays.get("ring_stats")
         if params.get("border_calibration") and det.ring_stats_ is None:
             raise KeyError("ring_stats")
+        det.score_stats_ = arrays["score_stats"]
+        det.global_mean_ = arrays.get("global_mean")
+        det.global_precision_ = arrays.get("global_precision")
+        if params.get("global_score") and (det.global_mean_ is None or det.global_precision_ is None):
+            raise KeyError("global_mean/global_precision")
         det.threshold_ = float(meta["threshold"]["raw"])
         det.good_median_ = float(meta["threshold"]["good_median_raw"])
         det.n_holdout_ = int(meta["threshold"]["n_holdout"])
