@@ -151,13 +151,12 @@ def _desk(request: Request) -> BillDesk:
 @router.post("/bills", response_model=BillResult, status_code=201,
              responses={200: {"description": "idempotent replay of an invoice already recorded"},
                         409: {"description": "same invoice number, different payload"}})
-def push_bill(body: BillIn, request: Request, session: SessionDep, actor: CurrentUser) -> JSONResponse:
+def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONResponse:
     """A provider pushes a metered bill or credit note; the subsidy is computed at once.
 
     Answered once the bill is committed. Bills pushed concurrently by the same account are
     committed together (group commit, ``yuzhi.vouchers.desk``); each gets its own answer.
     """
-    session.commit()  # end the request's own (authentication) transaction: the desk writes in its own
     bill, replay = _desk(request).submit(actor=actor, bill_in=body)
     out = BillResult.model_validate(bill, from_attributes=True)
     out.replay = replay
