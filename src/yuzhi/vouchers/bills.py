@@ -1,12 +1,13 @@
 """Recording providers' bills and credit notes: one at a time or a whole billing run at once.
 
 A bill is the platform's hottest write (every provider pushes every invoice), so bills are recorded
-set-based: a batch of N bills costs the same ~14 statements as one bill, not 14 × N. The steps:
+set-based: a batch of N bills costs the same ~13 statements as one bill, not 13 × N. The steps:
 
 1. check every bill on its own (customer code, usage period inside one programme year, lines add up);
-2. read in one statement each: the provider's invoices already on file (idempotency), the customers,
-   the programme years, the provider's declared affiliations, and the customers' quotas with this
-   provider, locked ``FOR UPDATE`` in id order (so concurrent batches cannot deadlock);
+2. read in one statement each: the provider, its invoices already on file (idempotency), the
+   customers (each with whether it is declared affiliated with the provider), the programme years,
+   and the customers' quotas with this provider, locked ``FOR UPDATE`` in id order (so concurrent
+   batches cannot deadlock);
 3. price every bill in memory, in the order given: subsidy = rate × eligible amount rounded down to the
    fen, limited by the quota left after the bills before it (oldest quota drawn first);
 4. write with multi-row ``INSERT``s: bills, lines, quota draws, one ledger transaction per subsidised
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Row, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
@@ -64,11 +65,13 @@ _B, _O, _P = Bill.__table__, Organisation.__table__, Programme.__table__
 _A, _Q, _AL = Affiliation.__table__, QuotaApplication.__table__, BillAllocation.__table__
 _ON_FILE = select(_B.c.invoice_no, _B.c.id).where(
     _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)))
-_CUSTOMERS = select(_O.c.id, _O.c.uscc, _O.c.status).where(_O.c.uscc.in_(bindparam("codes", expanding=True)))
+_CUSTOMERS = select(  # each customer, and whether it is declared affiliated with the provider's organisation
+    _O.c.id, _O.c.uscc, _O.c.status,
+    exists().where(or_(and_(_A.c.org_a_id == _O.c.id, _A.c.org_b_id == bindparam("own")),
+                       and_(_A.c.org_b_id == _O.c.id, _A.c.org_a_id == bindparam("own")))).label("affiliated"),
+).where(_O.c.uscc.in_(bindparam("codes", expanding=True)))
 _PROVIDER = select(Provider.__table__).where(Provider.__table__.c.id == bindparam("id"))
 _YEARS = select(_P).where(_P.c.year.in_(bindparam("years", expanding=True)))
-_AFFILIATED = select(_A.c.org_a_id, _A.c.org_b_id).where(
-    or_(_A.c.org_a_id == bindparam("own"), _A.c.org_b_id == bindparam("own")))
 _QUOTAS = (select(_Q.c.id, _Q.c.org_id, _Q.c.programme_id, _Q.c.status, _Q.c.approved_fen, _Q.c.used_fen,
                   _Q.c.expired_fen, _Q.c.disclosure_until, _Q.c.effective_at)
            .where(_Q.c.provider_id == bindparam("provider"), _Q.c.org_id.in_(bindparam("orgs", expanding=True)),
@@ -278,7 +281,8 @@ class _Batch:
     def _orgs(self, items: list[_Item]) -> dict[str, Row]:
         if not items:
             return {}
-        orgs = {r.uscc: r for r in self.conn.execute(_CUSTOMERS, {"codes": sorted({it.code for it in items})})}
+        orgs = {r.uscc: r for r in self.conn.execute(_CUSTOMERS, {"codes": sorted({it.code for it in items}),
+                                                                  "own": self.provider.org_id})}
         for it in items:
             if it.code not in orgs:
                 with self._about(it.index):
@@ -301,14 +305,6 @@ class _Batch:
                                        field="period_start",
                                        fix="bills must arrive before the office closes the year")
         return progs
-
-    def _affiliated(self) -> set[int]:
-        """Organisations declared related to the provider's own organisation."""
-        own = self.provider.org_id
-        if own is None:
-            return set()
-        rows = self.conn.execute(_AFFILIATED, {"own": own}).all()
-        return {b if a == own else a for a, b in rows}
 
     def _quotas(self, keys: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Quota]]:
         """Effective quotas per (org, programme) with this provider, locked, oldest first."""
@@ -333,7 +329,7 @@ class _Batch:
 
     # --- debits --------------------------------------------------------------------------------
 
-    def _reason(self, it: _Item, org: Row, affiliated: set[int]) -> str:
+    def _reason(self, it: _Item, org: Row) -> str:
         b = it.bill_in
         if org.status != OrgStatus.APPROVED:
             return f"unit is {org.status}, not approved"
@@ -342,16 +338,15 @@ class _Batch:
             return problem
         if self.provider.org_id == org.id:
             return "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself"
-        if org.id in affiliated:
+        if org.affiliated:
             return "related-party transaction (关联交易): the unit and the provider are declared affiliated"
         return ""
 
     def _price(self, items: list[_Item]) -> list[_Priced]:
-        affiliated = self._affiliated()
         priced = []
         for it in items:
             org, prog = self.orgs[it.code], self.programmes[it.year]
-            reason = self._reason(it, org, affiliated)
+            reason = self._reason(it, org)
             priced.append(_Priced(it, org, prog, 0 if reason else it.bill_in.amount_fen, 0, reason))
         quotas = self._quotas({(p.org.id, p.prog.id) for p in priced if p.eligible})
         for p in priced:
