@@ -33,8 +33,8 @@ What is measured, in one run on one machine:
    latency from the actual send is printed beside it.
 
 Bills go to many units (``--units``, each with its own effective quota), the realistic case: one
-provider billing its customers. Rates count bills, not calls. A bill is ~14 statements (4 reads,
-a locked quota read, 6 writes, the audit chain's lock, head and append) against TPC-B's 5.
+provider billing its customers. Rates count bills, not calls. A bill is 13 statements (4 reads,
+a locked quota read, 5 writes, the audit chain's lock, head and append) against TPC-B's 5.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Group commit for bills pushed one at a time by many concurrent clients.
 
 A provider's billing system often pushes invoices one request each, from many threads at once.
-Recording each in its own transaction costs ~14 statements and a commit per bill, and the Python
+Recording each in its own transaction costs 13 statements and a commit per bill, and the Python
 work of building them, which caps a process near 200 bills/s. The desk records such bills
 together: while one batch is being written, bills that arrive queue up; when it commits, the first
 waiting caller takes the whole queue as the next batch (:func:`bills.record_bills`). Under light
