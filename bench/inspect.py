@@ -15,7 +15,8 @@ Prints, all measured in this run on this machine:
   ours / baseline;
 - throughput at 256 x 256 input: full pipeline vs the backbone forward pass alone on the same
   images (the ceiling) and their ratio, for a model trained on 60 squashed 256 x 256 images (small
-  bank) and for the full model above (600 images, production-size bank) on the same images.
+  bank) and for the full model above (600 images, production-size bank) on the same images; best
+  of three interleaved rounds each.
 
 Published anchors (MVTec AD, mean over 15 categories, image / pixel AUROC) quoted, not measured
 here: PatchCore WRN-50 0.991 / 0.981 and PatchCore ResNet-18 0.973 / 0.976 (Roth et al., CVPR 2022,
@@ -141,7 +142,8 @@ def main() -> None:
     tb = [_squash_crop(a) for a in train]
     t0 = time.perf_counter()
     base = PatchCoreDetector(image_size=224, coreset_ratio=0.01, border_calibration=False, outlier_fraction=0.0,
-                             score_margin=0, global_score=False, random_state=0).fit(tb)
+                             score_margin=0, global_score=False, contrast_score=False,
+                             random_state=0).fit(tb)
     base_train = time.perf_counter() - t0
     t0 = time.perf_counter()
     bp = base.predict_maps([_squash_crop(a) for a in test])
@@ -161,23 +163,30 @@ def main() -> None:
     sq = [np.asarray(Image.fromarray(a).resize((256, 256), Image.BILINEAR)) for a in test[:64]]
     det256 = PatchCoreDetector(image_size=256, random_state=0).fit(
         [np.asarray(Image.fromarray(a).resize((256, 256), Image.BILINEAR)) for a in train[:60]])
-    det256.predict_maps(sq[:8])  # warm-up (kernel selection for this shape)
-    t0 = time.perf_counter()
-    det256.predict_maps(sq)
-    pipe = len(sq) / (time.perf_counter() - t0)
     net = det256._net()
     batch = np.stack([det256._prepare(a) for a in sq])
-    with torch.inference_mode():
-        net(bb.to_tensor(list(batch[:8]), det256._device()))
+
+    def backbone_alone() -> None:
+        with torch.inference_mode():
+            for s in range(0, len(batch), det256.batch_size):
+                net(bb.to_tensor(list(batch[s : s + det256.batch_size]), det256._device()))
+
+    def throughput(fn) -> float:
         t0 = time.perf_counter()
-        for s in range(0, len(batch), det256.batch_size):
-            net(bb.to_tensor(list(batch[s : s + det256.batch_size]), det256._device()))
-        ceil = len(sq) / (time.perf_counter() - t0)
-    # the full model from above (600 training images, its own bank) on the same 256 x 256 images
+        fn()
+        return len(sq) / (time.perf_counter() - t0)
+
+    # warm-up (kernel selection for this shape), then three interleaved rounds, best of each: the
+    # three figures see the same machine state, and one noisy moment cannot decide a ratio
+    backbone_alone()
+    det256.predict_maps(sq[:8])
     det.predict_maps(sq[:8])
-    t0 = time.perf_counter()
-    det.predict_maps(sq)
-    full = len(sq) / (time.perf_counter() - t0)
+    ceil = pipe = full = 0.0
+    for _ in range(3):
+        ceil = max(ceil, throughput(backbone_alone))
+        pipe = max(pipe, throughput(lambda: det256.predict_maps(sq)))
+        # the full model from above (600 training images, its own bank) on the same images
+        full = max(full, throughput(lambda: det.predict_maps(sq)))
     res["speed_256"] = {"pipeline_images_per_second": round(pipe, 2),
                         "backbone_only_images_per_second": round(ceil, 2),
                         "pipeline_over_ceiling": round(pipe / ceil, 3), "bank": int(det256.bank_.shape[0]),

@@ -149,6 +149,6 @@ def test_global_term_flags_uneven_texture(fitted: PatchCoreDetector) -> None:
     uneven = [(128 + (g.astype(np.float64) - 128) * 0.5).astype(np.uint8) for g in goods]
     raw = fitted._raw_scores(goods + uneven)
     stats = fitted.score_stats_
-    z_global = [(g - stats[2]) / stats[3] for _, _, g in raw]
+    z_global = [(r.glob - stats[2]) / stats[3] for r in raw]
     assert min(z_global[3:]) > max(z_global[:3]) + 5
     assert [p.verdict for p in fitted.predict_maps(uneven)] == ["NG"] * 3

@@ -91,4 +91,4 @@ def test_global_arrays_stored(model_dir: Path) -> None:
     arrays = load_file(str(model_dir / ARRAYS_FILE))
     assert arrays["global_mean"].shape == (304,)
     assert arrays["global_precision"].shape == (304, 304)
-    assert arrays["score_stats"].shape == (4,)
+    assert arrays["score_stats"].shape == (6,)

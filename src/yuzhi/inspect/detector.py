@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -59,6 +60,22 @@ BUCKET = 64
 
 #: Overlap of neighbouring tiles in pixels (see ``_grid_features``).
 TILE_OVERLAP = 256
+
+
+@dataclass(frozen=True)
+class RawScore:
+    """One image's raw evidence, before the z-scores of ``PatchCoreDetector._combine``.
+
+    ``local``: the local map's maximum away from the border; ``contrast``: that maximum against
+    the image's own background, ``(max - median) / MAD`` of the same region; ``glob``: Mahalanobis
+    distance of the pooled features (0 without ``global_score``); ``map``: the local map at the
+    input size.
+    """
+
+    local: float
+    contrast: float
+    map: np.ndarray
+    glob: float
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,12 @@ def _blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
 N_RINGS = 5
 
 
+@lru_cache(maxsize=64)
 def ring_index(h: int, w: int) -> np.ndarray:
-    """Ring of every pixel of an h x w image: min distance to the border // 8, capped."""
+    """Ring of every pixel of an h x w image: min distance to the border // 8, capped.
+
+    Cached per shape (a batch of one part type has a handful of shapes); do not modify the result.
+    """
     yy = np.arange(h)[:, None]
     xx = np.arange(w)[None, :]
     d = np.minimum(np.minimum(yy, h - 1 - yy), np.minimum(xx, w - 1 - xx))
@@ -208,8 +229,9 @@ class PatchCoreDetector:
         Upper bound on the bank size (bounds inference time and memory).
     n_probe : int
         Inverted lists searched per patch when the bank is large (see :mod:`.search`); 0 searches
-        the whole bank exactly. 8 (of 64 for a 16,000-patch bank) gave the exact distance for
-        98.8% of test patches at 4.5x the speed of the exact search.
+        the whole bank exactly. On magnetic tiles (14,116-patch bank, 60 lists) 6 probes gave the
+        same image / pixel AUROC as the exact search (0.9627 / 0.9591 vs 0.9632 / 0.9589) in less
+        than half the scoring time.
     per_image_keep : float
         Fraction of each image's patches kept by the per-image greedy pass before the global one.
     sigma : float
@@ -242,6 +264,13 @@ class PatchCoreDetector:
         z-scores with the mean and standard deviation of the held-out good images and added; the
         map shows the local term only (z-score map on the same normalised scale), so an image
         flagged by the global term alone is NG without a hot region.
+    contrast_score : bool
+        Add a third term to the image score: the local map's peak against the image's own
+        background, ``(max - median) / MAD`` over the same region as the local score, also as a
+        z-score on the held-out good images. Parts differ in how busy their texture is (magnetic
+        tiles from different production runs: streaky or smooth); on a busy part a thin crack is
+        not the highest pixel in absolute terms but stands far out of its own background. On
+        magnetic tiles it raised crack AUROC from 0.85 to 0.89 without losing other types.
     augment : bool
         Also put horizontally and vertically flipped training images in the bank (useful for
         parts that appear mirrored; doubles training time).
@@ -261,7 +290,7 @@ class PatchCoreDetector:
         taps: tuple[int, ...] = (4, 10),
         coreset_ratio: float = 0.02,
         max_bank: int = 16384,
-        n_probe: int = 8,
+        n_probe: int = 6,
         per_image_keep: float = 0.1,
         sigma: float = 4.0,
         holdout_fraction: float = 0.2,
@@ -271,6 +300,7 @@ class PatchCoreDetector:
         outlier_fraction: float = 0.1,
         score_margin: int = 16,
         global_score: bool = True,
+        contrast_score: bool = True,
         batch_size: int = 8,
         device: str | None = None,
         random_state: int = 0,
@@ -290,6 +320,7 @@ class PatchCoreDetector:
         self.outlier_fraction = outlier_fraction
         self.score_margin = score_margin
         self.global_score = global_score
+        self.contrast_score = contrast_score
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -313,6 +344,7 @@ class PatchCoreDetector:
             "outlier_fraction": self.outlier_fraction,
             "score_margin": self.score_margin,
             "global_score": self.global_score,
+            "contrast_score": self.contrast_score,
             "batch_size": self.batch_size,
             "random_state": self.random_state,
         }
@@ -600,17 +632,19 @@ class PatchCoreDetector:
                 stats.append((float(v.mean()), max(float(v.std()), 1e-6)))
             self.ring_stats_ = np.array(stats, dtype=np.float32)
             # the backbone is not run twice: the collected distance maps are re-finished
-            raw = [(*self._finish(torch.from_numpy(d)[None, None], *hold_imgs[k].shape[:2]), first[k][2])
-                   for k, d in enumerate(dmaps)]
+            raw = [RawScore(*self._finish(torch.from_numpy(d)[None, None], *hold_imgs[k].shape[:2]),
+                            glob=first[k].glob) for k, d in enumerate(dmaps)]
         else:
             self.ring_stats_ = None
             raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
-        # z-scores of the local and the global term, both measured on the held-out good images
-        local = np.array([r[0] for r in raw], dtype=np.float64)
-        glob = np.array([r[2] for r in raw], dtype=np.float64)
-        self.score_stats_ = np.array([local.mean(), max(local.std(), 1e-6),
-                                      glob.mean(), max(glob.std(), 1e-6)], dtype=np.float64)
-        self.holdout_scores_ = np.array([self._combine(r[0], r[2]) for r in raw], dtype=np.float64)
+        # z-scores of the local, global and contrast terms, all measured on the held-out good images
+        stats = []
+        for name in ("local", "glob", "contrast"):
+            v = np.array([getattr(r, name) for r in raw], dtype=np.float64)
+            stats += [v.mean(), max(v.std(), 1e-6)]
+        self.score_stats_ = np.array(stats, dtype=np.float64)
+        self.holdout_scores_ = np.array([self._combine(r.local, r.glob, r.contrast) for r in raw],
+                                        dtype=np.float64)
         self.good_median_ = float(np.median(self.holdout_scores_))
         thr = float(np.quantile(self.holdout_scores_, 1.0 - self.false_reject_rate))
         # a degenerate hold-out (identical images) must still give a usable, strictly higher threshold
@@ -637,16 +671,15 @@ class PatchCoreDetector:
         progress: Progress | None = None,
         stage: str = "scoring",
         collect: dict[int, np.ndarray] | None = None,
-    ) -> list[tuple[float, np.ndarray, float]]:
-        """Local image score, local anomaly map at the input size and global distance, per image.
+    ) -> list[RawScore]:
+        """The raw evidence of each image (see :class:`RawScore`).
 
-        All three are raw (before the z-scores of :meth:`_combine`); the global distance is 0
-        without ``global_score``. ``collect`` receives each image's unsmoothed distance map (used
+        ``collect`` receives each image's unsmoothed distance map (used
         in ``fit`` for the border calibration). The patches of a whole batch are searched in
         one call (fewer, larger matrix products).
         """
         index = self._index()
-        out: list[tuple[float, np.ndarray, float] | None] = [None] * len(images)
+        out: list[RawScore | None] = [None] * len(images)
         with torch.inference_mode():
             for group, feats in self._iter_batches(images, progress, stage):
                 cells, queries = [], []
@@ -673,11 +706,15 @@ class PatchCoreDetector:
                     m = full[:, :, oy : oy + sh, ox : ox + sw]
                     if collect is not None:
                         collect[i] = m[0, 0].cpu().numpy().copy()
-                    out[i] = (*self._finish(m, h, w), self._global_distance(self._patches(feats[j], h, w)))
+                    out[i] = RawScore(*self._finish(m, h, w),
+                                      glob=self._global_distance(self._patches(feats[j], h, w)))
         return out  # type: ignore[return-value]
 
-    def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, np.ndarray]:
-        """Border calibration, smoothing, image score and resizing of a (1, 1, sh, sw) distance map."""
+    def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, float, np.ndarray]:
+        """Border calibration, smoothing, scores and resizing of a (1, 1, sh, sw) distance map.
+
+        Returns ``(local, contrast, map)``, the first three fields of :class:`RawScore`.
+        """
         sh, sw = m.shape[-2:]
         stats = getattr(self, "ring_stats_", None)
         if stats is not None:
@@ -687,10 +724,14 @@ class PatchCoreDetector:
         m = _blur(m, self.sigma)
         k = self.score_margin
         inner = m[:, :, k : sh - k, k : sw - k] if min(sh, sw) > 4 * k else m
-        score = float(inner.max())
+        v = inner.flatten()
+        peak = v.max()
+        med = v.median()
+        mad = (v - med).abs().median().clamp_min(1e-6)
+        contrast = float((peak - med) / mad)
         if (sh, sw) != (h, w):
             m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
-        return score, m[0, 0].float().cpu().numpy()
+        return float(peak), contrast, m[0, 0].float().cpu().numpy()
 
     def _global_distance(self, patches: torch.Tensor) -> float:
         """Mahalanobis distance of an image's pooled patch features to the good-image Gaussian."""
@@ -700,18 +741,22 @@ class PatchCoreDetector:
         d = _pool(patches) - mean
         return float(np.sqrt(max(0.0, float(d @ self.global_precision_ @ d))))
 
-    def _combine(self, local: np.ndarray | float, glob: float | None) -> np.ndarray | float:
-        """Combined raw score: local z-score plus global z-score (held-out good images: mean 0, sd 1).
+    def _combine(self, local: np.ndarray | float, glob: float | None = None,
+                 contrast: float | None = None) -> np.ndarray | float:
+        """Combined raw score: the sum of the z-scores of the terms in use (held-out good images:
+        mean 0, sd 1 each).
 
-        ``glob=None`` stands for a global term at its held-out mean (z = 0): used for the maps.
+        ``None`` stands for a term at its held-out mean (z = 0): maps pass only ``local``.
         """
         stats = getattr(self, "score_stats_", None)
         if stats is None:
             return local
-        zl = (np.asarray(local, dtype=np.float64) - stats[0]) / stats[1]
-        if getattr(self, "global_mean_", None) is None or glob is None:
-            return zl
-        return zl + (glob - stats[2]) / stats[3]
+        z = (np.asarray(local, dtype=np.float64) - stats[0]) / stats[1]
+        if glob is not None and getattr(self, "global_mean_", None) is not None:
+            z = z + (glob - stats[2]) / stats[3]
+        if contrast is not None and self.contrast_score:
+            z = z + (contrast - stats[4]) / stats[5]
+        return z
 
     def normalise(self, raw: np.ndarray | float) -> np.ndarray | float:
         """Map raw values to the normalised scale: median good image 0.25, threshold 0.5.
@@ -745,11 +790,11 @@ class PatchCoreDetector:
         self._check_fitted()
         self._check_images(images)
         preds = []
-        for local, m, glob in self._raw_scores(images, progress=progress):
-            s = max(0.0, float(self.normalise(self._combine(local, glob))))
+        for r in self._raw_scores(images, progress=progress):
+            s = max(0.0, float(self.normalise(self._combine(r.local, r.glob, r.contrast))))
             # the map shows where: the local term only (a per-image constant would not localise
             # anything and would blur the pixel ranking across images)
-            nm = self.normalise(self._combine(m, None)).astype(np.float32)
+            nm = self.normalise(self._combine(r.map)).astype(np.float32)
             preds.append(Prediction(s, "NG" if s >= threshold else "OK", nm))
         return preds
 

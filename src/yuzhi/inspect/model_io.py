@@ -8,7 +8,7 @@ Layout::
                             creation date, SHA-256 of arrays.safetensors
       arrays.safetensors    bank (memory bank of patch features), layer_scale, holdout_scores,
                             ring_stats (border calibration), score_stats (hold-out mean and sd
-                            of the local and global scores), global_mean + global_precision
+                            of the local, global and contrast scores), global_mean + global_precision
                             (image-level Gaussian)
 
 Why hashes: a line must never score parts with a model that was silently edited or that was
@@ -33,8 +33,9 @@ from . import backbone as bb
 from .detector import PatchCoreDetector
 
 FORMAT = "yuzhi-inspect-model"
-#: 2: global image-level Gaussian and z-score statistics (format 1 models are refused).
-FORMAT_VERSION = 2
+#: 2: global image-level Gaussian and z-score statistics; 3: a third (contrast) term in
+#: ``score_stats`` (six values). Models of another format are refused with "retrain".
+FORMAT_VERSION = 3
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.safetensors"
 

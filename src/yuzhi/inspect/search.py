@@ -76,7 +76,7 @@ class BankIndex:
         Banks with fewer rows are searched exactly.
     """
 
-    def __init__(self, *, n_lists: int | None = None, n_probe: int = 8, exact_below: int = 4096) -> None:
+    def __init__(self, *, n_lists: int | None = None, n_probe: int = 6, exact_below: int = 4096) -> None:
         self.n_lists = n_lists
         self.n_probe = n_probe
         self.exact_below = exact_below
