@@ -104,10 +104,42 @@ def _gaussian_kernel(sigma: float) -> torch.Tensor:
     return k / k.sum()
 
 
+@lru_cache(maxsize=32)
+def _blur_matrix(n: int, sigma: float) -> torch.Tensor:
+    """(n, n) matrix of a 1-D Gaussian blur with mirror borders: ``B @ v`` blurs a column ``v``."""
+    k = _gaussian_kernel(sigma).double().numpy()
+    r = (k.size - 1) // 2
+    rows = np.repeat(np.arange(n), k.size)
+    src = (np.arange(n)[:, None] + np.arange(-r, r + 1)[None, :]).ravel()
+    if n > 1:  # mirror at the borders (edge not repeated, as F.pad "reflect"), as often as needed
+        period = 2 * (n - 1)
+        src = np.mod(src, period)
+        src = np.where(src > n - 1, period - src, src)
+    else:
+        src = np.zeros_like(src)
+    out = np.zeros((n, n))
+    np.add.at(out, (rows, src), np.tile(k, n))
+    return torch.from_numpy(out.astype(np.float32))
+
+
+#: Maps up to this side are blurred by two matrix products (BLAS), larger ones by convolution.
+_MATRIX_BLUR_MAX = 1024
+
+
 def _blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of a (N, 1, H, W) tensor with reflect borders."""
+    """Separable Gaussian blur of a (N, 1, H, W) tensor with mirror borders.
+
+    Why matrices: a one-channel ``conv2d`` with a 33-tap kernel is a slow path in oneDNN (1.7 ms
+    for a 273 x 273 map on the 2-core machine); ``B_h @ m @ B_w.T`` with the borders folded into
+    the banded matrices is the same blur in 0.34 ms (max difference 1e-7).
+    """
     if sigma <= 0:
         return m
+    h, w = m.shape[-2:]
+    if max(h, w) <= _MATRIX_BLUR_MAX:
+        bh = _blur_matrix(h, float(sigma)).to(m.device)
+        bw = _blur_matrix(w, float(sigma)).to(m.device)
+        return torch.matmul(torch.matmul(bh, m), bw.T)
     k = _gaussian_kernel(sigma).to(m.device)
     r = (k.numel() - 1) // 2
     mode = "reflect" if min(m.shape[-2:]) > r else "replicate"
@@ -204,10 +236,14 @@ def kth_neighbour_distance(x: torch.Tensor, pool: torch.Tensor, *, k: int = 3,
     return out.clamp_min_(0).sqrt_()
 
 
-def _pool(patches: torch.Tensor) -> np.ndarray:
-    """Image-level descriptor: mean and standard deviation of every feature channel (2D,)."""
-    p = patches.double()
-    return torch.cat([p.mean(0), p.std(0, unbiased=False)]).cpu().numpy()
+def _pool(patches: torch.Tensor, dim: int | tuple[int, ...] = 0) -> np.ndarray:
+    """Image-level descriptor: mean and standard deviation of every feature channel (2D,), float64.
+
+    ``patches`` is (P, D) with ``dim=0``, or a (D, H, W) grid with ``dim=(1, 2)`` (no transposed
+    copy at inference).
+    """
+    std, mean = torch.std_mean(patches, dim, correction=0)
+    return torch.cat([mean, std]).double().cpu().numpy()
 
 
 class PatchCoreDetector:
@@ -475,12 +511,16 @@ class PatchCoreDetector:
             parts.append(m)
         return torch.cat(parts, 1)
 
-    def _patches(self, feats: torch.Tensor, h: int, w: int) -> torch.Tensor:
-        """Flatten the grid cells that overlap the real (unpadded) image area: (P, D)."""
+    def _image_cells(self, feats: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """The grid cells (D, h', w') that overlap the real (unpadded) image area."""
         top, left, sh, sw, _, _ = self._padding(h, w)
         y0, x0 = top // 8, left // 8
         y1, x1 = -(-(top + sh) // 8), -(-(left + sw) // 8)
-        g = feats[:, y0:y1, x0:x1]
+        return feats[:, y0:y1, x0:x1]
+
+    def _patches(self, feats: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """Flatten the grid cells that overlap the real (unpadded) image area: (P, D)."""
+        g = self._image_cells(feats, h, w)
         return g.reshape(g.shape[0], -1).T.contiguous()
 
     def _groups(self, images: Sequence[np.ndarray]) -> list[list[int]]:
@@ -707,7 +747,7 @@ class PatchCoreDetector:
                     if collect is not None:
                         collect[i] = m[0, 0].cpu().numpy().copy()
                     out[i] = RawScore(*self._finish(m, h, w),
-                                      glob=self._global_distance(self._patches(feats[j], h, w)))
+                                      glob=self._global_distance(self._image_cells(feats[j], h, w)))
         return out  # type: ignore[return-value]
 
     def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, float, np.ndarray]:
@@ -716,30 +756,50 @@ class PatchCoreDetector:
         Returns ``(local, contrast, map)``, the first three fields of :class:`RawScore`.
         """
         sh, sw = m.shape[-2:]
-        stats = getattr(self, "ring_stats_", None)
-        if stats is not None:
-            ring = torch.from_numpy(ring_index(sh, sw)).to(m.device)
-            st = torch.as_tensor(stats, dtype=m.dtype, device=m.device)
-            m = (m - st[ring, 0]) / st[ring, 1]
+        if getattr(self, "ring_stats_", None) is not None:
+            mean, inv_std = self._ring_maps(sh, sw, m.device)
+            m = (m - mean) * inv_std
         m = _blur(m, self.sigma)
         k = self.score_margin
-        inner = m[:, :, k : sh - k, k : sw - k] if min(sh, sw) > 4 * k else m
-        v = inner.flatten()
-        peak = v.max()
-        med = v.median()
-        mad = (v - med).abs().median().clamp_min(1e-6)
+        inner = m[0, 0, k : sh - k, k : sw - k] if min(sh, sw) > 4 * k else m[0, 0]
+        peak = inner.max()
+        # the background's median and MAD from every 4th pixel each way: the map is smooth
+        # (Gaussian sigma 4), and 1/16 of the pixels estimate both as well at 1/16 of the sort
+        bg = inner[::4, ::4].flatten()
+        med = bg.median()
+        mad = (bg - med).abs().median().clamp_min(1e-6)
         contrast = float((peak - med) / mad)
         if (sh, sw) != (h, w):
             m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
         return float(peak), contrast, m[0, 0].float().cpu().numpy()
 
-    def _global_distance(self, patches: torch.Tensor) -> float:
-        """Mahalanobis distance of an image's pooled patch features to the good-image Gaussian."""
+    def _ring_maps(self, h: int, w: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-pixel mean and 1/sd of the border calibration for an h x w map (cached per shape)."""
+        stats = self.ring_stats_
+        cache = getattr(self, "_ring_cache", None)
+        if cache is None or cache[0] is not stats:
+            cache = (stats, {})
+            self._ring_cache = cache
+        key = (h, w, str(device))
+        if key not in cache[1]:
+            ring = torch.from_numpy(ring_index(h, w)).to(device)
+            st = torch.as_tensor(stats, dtype=torch.float32, device=device)
+            cache[1][key] = (st[ring, 0][None, None].contiguous(), (1.0 / st[ring, 1])[None, None].contiguous())
+            if len(cache[1]) > 64:
+                cache[1].pop(next(iter(cache[1])))
+        return cache[1][key]
+
+    def _global_distance(self, cells: torch.Tensor) -> float:
+        """Mahalanobis distance of an image's pooled features (cells: D, h, w) to the good-image Gaussian."""
         mean = getattr(self, "global_mean_", None)
         if mean is None:
             return 0.0
-        d = _pool(patches) - mean
-        return float(np.sqrt(max(0.0, float(d @ self.global_precision_ @ d))))
+        cache = getattr(self, "_precision_cache", None)
+        if cache is None or cache[0] is not self.global_precision_:
+            cache = (self.global_precision_, np.asarray(self.global_precision_, dtype=np.float64))
+            self._precision_cache = cache
+        d = _pool(cells, (1, 2)) - mean
+        return float(np.sqrt(max(0.0, float(d @ cache[1] @ d))))
 
     def _combine(self, local: np.ndarray | float, glob: float | None = None,
                  contrast: float | None = None) -> np.ndarray | float:
