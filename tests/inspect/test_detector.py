@@ -152,3 +152,63 @@ def test_global_term_flags_uneven_texture(fitted: PatchCoreDetector) -> None:
     z_global = [(r.glob - stats[2]) / stats[3] for r in raw]
     assert min(z_global[3:]) > max(z_global[:3]) + 5
     assert [p.verdict for p in fitted.predict_maps(uneven)] == ["NG"] * 3
+
+
+def test_matrix_blur_equals_convolution_blur() -> None:
+    """The banded-matrix blur is the separable convolution with mirror borders, to float rounding."""
+    import torch
+
+    from yuzhi.inspect import detector as d
+
+    g = torch.Generator().manual_seed(0)
+    for h, w in ((273, 300), (40, 17), (33, 33)):
+        m = torch.randn(1, 1, h, w, generator=g)
+        k = d._gaussian_kernel(4.0)
+        r = (k.numel() - 1) // 2
+        ref = torch.nn.functional.conv2d(torch.nn.functional.pad(m, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+        ref = torch.nn.functional.conv2d(torch.nn.functional.pad(ref, (0, 0, r, r), mode="reflect"),
+                                         k.view(1, 1, -1, 1))
+        assert torch.allclose(d._blur(m, 4.0), ref, atol=1e-5)
+
+
+def test_backbone_rearrangement_is_exact() -> None:
+    """Folded pads, in-place ReLU6 and channels-last give the package network's own outputs."""
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from yuzhi.inspect import backbone as bb
+
+    ref = EfficientNet.from_name(bb.BACKBONE_NAME)
+    ref.load_state_dict(torch.load(bb.weights_path(), map_location="cpu", weights_only=True))
+    ref.eval()
+    x = torch.rand(2, 3, 96, 128, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.inference_mode():
+        y = ref._swish(ref._bn0(ref._conv_stem(x)))
+        expected = []
+        for i, blk in enumerate(ref._blocks[:11]):
+            y = blk(y)
+            if i in (4, 10):
+                expected.append(y)
+        got = bb.LiteFeatures((4, 10))(x)
+    for a, b in zip(expected, got, strict=True):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max()) < 1e-3 * float(a.abs().max())
+
+
+def test_contrast_term_flags_a_thin_scratch(fitted: PatchCoreDetector) -> None:
+    """A thin scratch across the stripes: the contrast z-score (the map's peak against the image's
+    own background) rises above every good part's, and the combined score with it."""
+    goods = [texture(8200 + i) for i in range(4)]
+    lined = []
+    for g in goods:
+        a = g.astype(np.int16)
+        a[40:42, 30:86] -= 60  # a 2-px dark line, 56 px long, across the vertical stripes
+        lined.append(np.clip(a, 0, 255).astype(np.uint8))
+    raw = fitted._raw_scores(goods + lined)
+    st = fitted.score_stats_
+    z_contrast = [(r.contrast - st[4]) / st[5] for r in raw]
+    assert min(z_contrast[4:]) > max(z_contrast[:4])
+    scores = [p.score for p in fitted.predict_maps(goods + lined)]
+    assert min(scores[4:]) > max(scores[:4])
+    # without the term the sum has one term fewer: the scores differ
+    assert fitted._combine(raw[4].local, raw[4].glob, raw[4].contrast) != fitted._combine(raw[4].local, raw[4].glob)

@@ -1,8 +1,9 @@
 """Real data: the magnetic-tile category (MVTec layout), metrics by scikit-learn (independent code).
 
-A reduced but honest configuration keeps CI fast: a sixth of the training images (every 6th,
-100) and every 3rd test image (139, all three defect types), default detector settings. The
-full-size figures come from ``bench/inspect.py`` and are quoted in ``docs/inspect.md``.
+The issue's own configuration: all 600 good training images, all 417 test images (160 good, 115
+blowhole, 85 break, 57 crack), default detector settings, and the issue's floors. About a minute
+on the 2-core machine (training ~35 s, scoring ~20 s). ``bench/inspect.py`` prints the same
+figures with the baseline and speed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-#: Floors for the reduced configuration (issue 3 floors on the full set: 0.95 / 0.93). Measured
-#: 0.876 / 0.960 here (15:52 UTC, 40 s). The issue's 0.95 image floor is not asserted here: with
-#: 100 training images (20 held out) the reduced model reaches only ~0.88, and the full
-#: configuration (600 images) takes ~4 minutes on the 2-core machine, far over a CI test's budget.
-IMAGE_AUROC_FLOOR = 0.85
+#: The issue's floors on the magnetic-tile test set. Measured 0.9631 / 0.9600 (2026-11-25,
+#: ``bench/inspect.py``).
+IMAGE_AUROC_FLOOR = 0.95
 PIXEL_AUROC_FLOOR = 0.93
 
 
@@ -30,9 +29,10 @@ def test_magnetic_tile_quality(shared_data) -> None:
     if not (root / "test").is_dir():
         pytest.skip(f"{root} is absent")
     torch.set_num_threads(2)
-    train = [load_image(p) for p in list_training_images(root)[::6]]
-    items = list_test_set(root)[::3]
+    train = [load_image(p) for p in list_training_images(root)]
+    items = list_test_set(root)
     test = [load_image(i.path) for i in items]
+    assert (len(train), len(test)) == (600, 417)
     det = PatchCoreDetector(random_state=0).fit(train)
     preds = det.predict_maps(test)
 
@@ -45,9 +45,10 @@ def test_magnetic_tile_quality(shared_data) -> None:
         assert p.anomaly_map.shape == a.shape[:2]
     pixel_auroc = roc_auc_score(np.concatenate([m.ravel() for m in masks]).astype(int),
                                 np.concatenate([p.anomaly_map.ravel() for p in preds]))
-    print(f"magnetic_tile reduced: image AUROC {image_auroc:.4f}, pixel AUROC {pixel_auroc:.4f}")
+    print(f"magnetic_tile: image AUROC {image_auroc:.4f}, pixel AUROC {pixel_auroc:.4f}")
     assert image_auroc >= IMAGE_AUROC_FLOOR
     assert pixel_auroc >= PIXEL_AUROC_FLOOR
-    # the trained threshold is meaningful: most good parts pass, most defective ones are caught
-    assert (scores[y == 0] < 0.5).mean() >= 0.8
-    assert (scores[y == 1] >= 0.5).mean() >= 0.4
+    # the trained threshold is meaningful: good parts pass at about the promised rate (5% of
+    # held-out goods; these test goods are easier), most defective ones are caught
+    assert (scores[y == 0] < 0.5).mean() >= 0.9
+    assert (scores[y == 1] >= 0.5).mean() >= 0.6
