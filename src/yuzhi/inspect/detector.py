@@ -494,8 +494,11 @@ class PatchCoreDetector:
         """Local aggregation, alignment to stride 8 and per-stage scaling."""
         target = None
         parts = []
+        scale = getattr(self, "layer_scale_", None)
         for i, m in enumerate(maps):
             m = F.avg_pool2d(m, 3, stride=1, padding=1, count_include_pad=False)
+            if scale is not None:  # linear, so scaled at the stage's own (smallest) resolution
+                m.mul_(float(scale[i]))
             if target is None:
                 target = m.shape[-2:]
                 # stride-4 taps are pooled down to stride 8
@@ -505,9 +508,6 @@ class PatchCoreDetector:
                     target = m.shape[-2:]
             elif m.shape[-2:] != target:
                 m = F.interpolate(m, size=target, mode="bilinear", align_corners=False)
-            scale = getattr(self, "layer_scale_", None)
-            if scale is not None:
-                m = m * float(scale[i])
             parts.append(m)
         return torch.cat(parts, 1)
 
