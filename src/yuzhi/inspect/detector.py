@@ -89,7 +89,8 @@ class Prediction:
     verdict : str
         ``"NG"`` when ``score >= threshold`` (default 0.5) else ``"OK"``.
     anomaly_map : numpy.ndarray
-        float32 (H, W) map on the same normalised scale, at the input image's size.
+        float32 (H, W) map at the input image's size, on the maps' own normalised scale
+        (0.25 typical good part's peak, 0.5 the local threshold; see ``normalise_map``).
     """
 
     score: float
@@ -298,8 +299,8 @@ class PatchCoreDetector:
         (nearest-neighbour) score sees small defects; the global one sees changes spread over the
         whole part (uneven brightness or texture) that no single patch shows. Both are turned into
         z-scores with the mean and standard deviation of the held-out good images and added; the
-        map shows the local term only (z-score map on the same normalised scale), so an image
-        flagged by the global term alone is NG without a hot region.
+        map shows the local term only (see ``normalise_map``), so an image flagged by the global
+        term alone is NG without a hot region.
     contrast_score : bool
         Add a third term to the image score: the local map's peak against the image's own
         background, ``(max - median) / MAD`` over the same region as the local score, also as a
@@ -595,7 +596,8 @@ class PatchCoreDetector:
         order = rng.permutation(n)
         hold_idx = np.sort(order[:n_hold])
         fit_idx = np.sort(order[n_hold:])
-        for attr in ("layer_scale_", "bank_", "global_mean_", "global_precision_", "score_stats_"):
+        for attr in ("layer_scale_", "bank_", "global_mean_", "global_precision_", "score_stats_",
+                     "map_levels_"):
             if hasattr(self, attr):
                 delattr(self, attr)
         self.scale_ = float(self.image_size / np.median([min(im.shape[:2]) for im in images]))
@@ -686,6 +688,12 @@ class PatchCoreDetector:
         self.holdout_scores_ = np.array([self._combine(r.local, r.glob, r.contrast) for r in raw],
                                         dtype=np.float64)
         self.good_median_ = float(np.median(self.holdout_scores_))
+        # the maps' own levels: 0.25 at the median held-out good part's local peak, 0.5 at the
+        # local peak that the same false-reject rate would allow
+        peaks = np.array([r.local for r in raw], dtype=np.float64)
+        lo = float(np.median(peaks))
+        hi = float(np.quantile(peaks, 1.0 - self.false_reject_rate))
+        self.map_levels_ = np.array([lo, max(hi, lo + 1e-6 * max(1.0, abs(lo)))], dtype=np.float64)
         thr = float(np.quantile(self.holdout_scores_, 1.0 - self.false_reject_rate))
         # a degenerate hold-out (identical images) must still give a usable, strictly higher threshold
         self.threshold_ = max(thr, self.good_median_ + 1e-6 * max(1.0, abs(self.good_median_)))
@@ -829,6 +837,20 @@ class PatchCoreDetector:
         span = self.threshold_ - self.good_median_
         return 0.25 + 0.25 * (np.asarray(raw, dtype=np.float64) - self.good_median_) / span
 
+    def normalise_map(self, local_map: np.ndarray) -> np.ndarray:
+        """A local map on the maps' own scale: 0.25 where a typical good part peaks, 0.5 where a
+        good part peaks at the trained false-reject rate (float32, unclipped).
+
+        Why not the image-score scale: the image score adds the global and contrast terms, so
+        its threshold sits higher than any local value alone reaches; on that scale most NG
+        parts showed no pixel above 0.5 and the overlay outlined nothing. The map shows where
+        (the local term only: a per-image constant would not localise anything); pixel metrics
+        are unchanged, as every map gets the same linear map.
+        """
+        self._check_fitted()
+        lo, hi = (float(v) for v in self.map_levels_)
+        return (0.25 + 0.25 * (np.asarray(local_map, dtype=np.float64) - lo) / (hi - lo)).astype(np.float32)
+
     def predict_maps(
         self,
         images: Sequence[np.ndarray],
@@ -852,9 +874,7 @@ class PatchCoreDetector:
         preds = []
         for r in self._raw_scores(images, progress=progress):
             s = max(0.0, float(self.normalise(self._combine(r.local, r.glob, r.contrast))))
-            # the map shows where: the local term only (a per-image constant would not localise
-            # anything and would blur the pixel ranking across images)
-            nm = self.normalise(self._combine(r.map)).astype(np.float32)
+            nm = self.normalise_map(r.map)
             preds.append(Prediction(s, "NG" if s >= threshold else "OK", nm))
         return preds
 

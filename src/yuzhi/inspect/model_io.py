@@ -8,8 +8,9 @@ Layout::
                             creation date, SHA-256 of arrays.safetensors
       arrays.safetensors    bank (memory bank of patch features), layer_scale, holdout_scores,
                             ring_stats (border calibration), score_stats (hold-out mean and sd
-                            of the local, global and contrast scores), global_mean + global_precision
-                            (image-level Gaussian)
+                            of the local, global and contrast scores), map_levels (the maps'
+                            0.25 and 0.5 levels), global_mean + global_precision (image-level
+                            Gaussian)
 
 Why hashes: a line must never score parts with a model that was silently edited or that was
 trained against another backbone. :func:`load_model` recomputes the array hash and compares the
@@ -34,7 +35,8 @@ from .detector import PatchCoreDetector
 
 FORMAT = "yuzhi-inspect-model"
 #: 2: global image-level Gaussian and z-score statistics; 3: a third (contrast) term in
-#: ``score_stats`` (six values). Models of another format are refused with "retrain".
+#: ``score_stats`` (six values) and the maps' own levels (``map_levels``). Models of another
+#: format are refused with "retrain".
 FORMAT_VERSION = 3
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.safetensors"
@@ -67,6 +69,7 @@ def save_model(det: PatchCoreDetector, out: str | Path, *, training_hash: str, t
     if getattr(det, "ring_stats_", None) is not None:
         arrays["ring_stats"] = np.asarray(det.ring_stats_, dtype=np.float32)
     arrays["score_stats"] = np.asarray(det.score_stats_, dtype=np.float64)
+    arrays["map_levels"] = np.asarray(det.map_levels_, dtype=np.float64)
     if getattr(det, "global_mean_", None) is not None:
         arrays["global_mean"] = np.asarray(det.global_mean_, dtype=np.float32)
         arrays["global_precision"] = np.asarray(det.global_precision_, dtype=np.float32)
@@ -179,6 +182,7 @@ def load_model(model_dir: str | Path, *, device: str | None = None) -> tuple[Pat
         if params.get("border_calibration") and det.ring_stats_ is None:
             raise KeyError("ring_stats")
         det.score_stats_ = arrays["score_stats"]
+        det.map_levels_ = arrays["map_levels"]
         det.global_mean_ = arrays.get("global_mean")
         det.global_precision_ = arrays.get("global_precision")
         if params.get("global_score") and (det.global_mean_ is None or det.global_precision_ is None):
