@@ -38,7 +38,7 @@ def exact_distance(
     for s in range(0, queries.shape[0], step):
         q = queries[s : s + step]
         d2 = torch.addmm(bank_sq.unsqueeze(0), q, bank.T, alpha=-2.0)
-        out[s : s + step] = d2.min(1).values
+        out[s : s + step] = d2.amin(1)
         out[s : s + step] += (q * q).sum(1)
     return out.clamp_min_(0).sqrt_()
 
@@ -121,5 +121,5 @@ class BankIndex:
                 continue
             qi = qidx[a:b]
             d2 = torch.addmm(self.bank_sq_[lo:hi].unsqueeze(0), queries[qi], self.bank_[lo:hi].T, alpha=-2.0)
-            best.scatter_reduce_(0, qi, d2.min(1).values, reduce="amin")
+            best.scatter_reduce_(0, qi, d2.amin(1), reduce="amin")
         return (best + q_sq).clamp_min_(0).sqrt_()
