@@ -92,3 +92,23 @@ def test_global_arrays_stored(model_dir: Path) -> None:
     assert arrays["global_mean"].shape == (304,)
     assert arrays["global_precision"].shape == (304, 304)
     assert arrays["score_stats"].shape == (6,)
+
+
+def test_service_reuses_a_loaded_model_until_its_files_change(model_dir: Path, tmp_path: Path) -> None:
+    """The service loads a model folder once per process; a file edited afterwards is loaded and
+    verified again, so a tampered model is still refused."""
+    import os
+
+    from yuzhi.inspect import service
+
+    d = _copy(model_dir, tmp_path)
+    first = service._load(d)
+    assert service._load(d) is first
+    assert service._load(str(d)) is first  # same folder, other spelling
+    raw = bytearray((d / ARRAYS_FILE).read_bytes())
+    raw[-1] ^= 0xFF
+    (d / ARRAYS_FILE).write_bytes(bytes(raw))
+    st = (d / ARRAYS_FILE).stat()
+    os.utime(d / ARRAYS_FILE, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a later write
+    with pytest.raises(InvalidInput, match="modified after training"):
+        service._load(d)
