@@ -48,7 +48,7 @@ from PIL import Image
 from yuzhi.errors import InvalidInput
 
 from . import backbone as bb
-from .search import BankIndex, exact_distance
+from .search import BankIndex, exact_distance, kth_neighbour_distance
 
 #: ``progress(stage, done, total)``: called as work advances (the CLI drives a Rich bar with it).
 Progress = Callable[[str, int, int], None]
@@ -220,21 +220,6 @@ def nearest_distance(
 ) -> torch.Tensor:
     """Euclidean distance from each query row to its nearest bank row (exact, chunked GEMM)."""
     return exact_distance(queries, bank, bank_sq, chunk_elems=chunk_elems)
-
-
-def kth_neighbour_distance(x: torch.Tensor, pool: torch.Tensor, *, k: int = 3,
-                           chunk_elems: int = 1 << 24) -> torch.Tensor:
-    """Distance from each row of ``x`` to its k-th nearest *other* row of ``pool`` (x is in pool)."""
-    pool_sq = (pool * pool).sum(1)
-    out = torch.empty(x.shape[0], device=x.device)
-    step = max(1, chunk_elems // max(1, pool.shape[0]))
-    for s in range(0, x.shape[0], step):
-        q = x[s : s + step]
-        d2 = torch.addmm(pool_sq.unsqueeze(0), q, pool.T, alpha=-2.0)
-        d2 += (q * q).sum(1, keepdim=True)
-        # the row itself is at distance 0, so the (k+1)-th smallest is the k-th other neighbour
-        out[s : s + step] = torch.topk(d2, k + 1, dim=1, largest=False).values[:, k]
-    return out.clamp_min_(0).sqrt_()
 
 
 def _pool(channels: torch.Tensor) -> np.ndarray:

@@ -26,6 +26,17 @@ import math
 import torch
 
 
+def _chunks(queries: torch.Tensor, bank: torch.Tensor, bank_sq: torch.Tensor, chunk_elems: int):
+    """``(slice, |b|^2 - 2 q.b)`` per chunk of query rows: squared distances less ``|q|^2``.
+
+    Chunked so that the (rows x bank) matrix stays near ``chunk_elems`` elements.
+    """
+    step = max(1, chunk_elems // max(1, bank.shape[0]))
+    for s in range(0, queries.shape[0], step):
+        sl = slice(s, s + step)
+        yield sl, torch.addmm(bank_sq.unsqueeze(0), queries[sl], bank.T, alpha=-2.0)
+
+
 def exact_distance(
     queries: torch.Tensor, bank: torch.Tensor, bank_sq: torch.Tensor | None = None, *,
     chunk_elems: int = 1 << 24,
@@ -34,12 +45,20 @@ def exact_distance(
     if bank_sq is None:
         bank_sq = (bank * bank).sum(1)
     out = torch.empty(queries.shape[0], device=queries.device)
-    step = max(1, chunk_elems // max(1, bank.shape[0]))
-    for s in range(0, queries.shape[0], step):
-        q = queries[s : s + step]
-        d2 = torch.addmm(bank_sq.unsqueeze(0), q, bank.T, alpha=-2.0)
-        out[s : s + step] = d2.amin(1)
-        out[s : s + step] += (q * q).sum(1)
+    for sl, d2 in _chunks(queries, bank, bank_sq, chunk_elems):
+        out[sl] = d2.amin(1)
+    out += (queries * queries).sum(1)
+    return out.clamp_min_(0).sqrt_()
+
+
+def kth_neighbour_distance(x: torch.Tensor, pool: torch.Tensor, *, k: int = 3,
+                           chunk_elems: int = 1 << 24) -> torch.Tensor:
+    """Distance from each row of ``x`` to its k-th nearest *other* row of ``pool`` (x is in pool)."""
+    out = torch.empty(x.shape[0], device=x.device)
+    for sl, d2 in _chunks(x, pool, (pool * pool).sum(1), chunk_elems):
+        # the row itself is at distance 0, so the (k+1)-th smallest is the k-th other neighbour
+        out[sl] = torch.topk(d2, k + 1, dim=1, largest=False).values[:, k]
+    out += (x * x).sum(1)
     return out.clamp_min_(0).sqrt_()
 
 
