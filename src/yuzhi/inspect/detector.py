@@ -105,7 +105,7 @@ def _gaussian_kernel(sigma: float) -> torch.Tensor:
     return k / k.sum()
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)  # at most 16 x 4 MB (sides up to _MATRIX_BLUR_MAX)
 def _blur_matrix(n: int, sigma: float) -> torch.Tensor:
     """(n, n) matrix of a 1-D Gaussian blur with mirror borders: ``B @ v`` blurs a column ``v``."""
     k = _gaussian_kernel(sigma).double().numpy()
@@ -153,7 +153,7 @@ def _blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
 N_RINGS = 5
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # few entries: a 5-megapixel map's ring index is 40 MB
 def ring_index(h: int, w: int) -> np.ndarray:
     """Ring of every pixel of an h x w image: min distance to the border // 8, capped.
 
@@ -779,7 +779,7 @@ class PatchCoreDetector:
             ring = torch.from_numpy(ring_index(h, w)).to(device)
             st = torch.as_tensor(stats, dtype=torch.float32, device=device)
             cache[1][key] = (st[ring, 0][None, None].contiguous(), (1.0 / st[ring, 1])[None, None].contiguous())
-            if len(cache[1]) > 64:
+            if len(cache[1]) > 8:  # bounded: two float maps per shape
                 cache[1].pop(next(iter(cache[1])))
         return cache[1][key]
 
