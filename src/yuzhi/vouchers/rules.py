@@ -59,17 +59,85 @@ class ProgrammeRules:
 
     def subsidy_for(self, *, eligible_fen: int, remaining_quota_fen: int) -> int:
         """20% of eligible fees, rounded down to the fen, limited by the remaining quota."""
-        return max(0, min(eligible_fen * self.rate_bp // 10000, remaining_quota_fen))
+        return draw(rate_share(eligible_fen, self.rate_bp), remaining_quota_fen)
 
     def max_approvable(self, *, planned_spend_fen: int, unit_remaining_fen: int, pool_remaining_fen: int) -> int:
         """min(rate × planned spend, the unit's remaining cap, the pool's remaining amount)."""
-        return max(0, min(planned_spend_fen * self.rate_bp // 10000, unit_remaining_fen, pool_remaining_fen))
+        return approvable(planned_spend_fen, rate_bp=self.rate_bp, unit_remaining_fen=unit_remaining_fen,
+                          pool_remaining_fen=pool_remaining_fen)
+
+
+# --- the arithmetic itself: one implementation, called by the live path (one bill, Python ints) and by
+# the policy simulator (``yuzhi.vouchers.simulate``: a whole year, numpy int64 arrays). Every function
+# below works on both, so a replay under the rules in force reproduces the books to the fen.
+
+
+def rate_share(eligible_fen, rate_bp):  # type: ignore[no-untyped-def]
+    """The rate's share of an eligible amount, rounded down to the fen (int or int64 array)."""
+    return eligible_fen * rate_bp // 10000
+
+
+def draw(demand_fen: int, remaining_fen: int) -> int:
+    """What one bill draws from a quota: its demand, at most what is left, never negative."""
+    return max(0, min(demand_fen, remaining_fen))
+
+
+def approvable(planned_spend_fen: int, *, rate_bp: int, unit_remaining_fen: int, pool_remaining_fen: int) -> int:
+    """The most the office may approve: min(rate × planned spend, the unit's cap left, the pool left)."""
+    return max(0, min(rate_share(planned_spend_fen, rate_bp), unit_remaining_fen, pool_remaining_fen))
+
+
+def draw_sequence(demand, available, group):  # type: ignore[no-untyped-def]
+    """:func:`draw` applied bill after bill, for a whole year at once (numpy int64 arrays).
+
+    ``demand[i]`` is bill i's demand (negative for a credit note giving quota back), ``available[i]``
+    the total quota its group (a unit, or a unit with one provider) holds effective when bill i is
+    recorded, ``group[i]`` the group; bills are in recording order. Bill after bill, a group's drawn
+    total follows ``S_i = S_{i-1} + draw(d_i, A_i - S_{i-1})`` = ``min(S_{i-1} + d_i, A_i)`` (while the
+    quota held never shrinks), whose closed form is ``S_i = C_i + min(0, min_{k<=i}(A_k - C_k))`` with
+    ``C`` the running sum of demand: a cumulative sum and a running minimum, per group. Returns each
+    bill's draw ``S_i - S_{i-1}``.
+    """
+    from itertools import pairwise
+
+    import numpy as np
+
+    demand = np.asarray(demand, dtype=np.int64)
+    available = np.asarray(available, dtype=np.int64)
+    group = np.asarray(group, dtype=np.int64)
+    n = len(demand)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(group, kind="stable")  # groups together, recording order kept inside each
+    d, a, g = demand[order], available[order], group[order]
+    starts = np.r_[True, g[1:] != g[:-1]]
+    gid = np.cumsum(starts) - 1
+    c = np.cumsum(d)
+    c -= np.repeat(c[starts] - d[starts], np.diff(np.r_[np.flatnonzero(starts), n]))  # per-group running sum
+    slack = a - c
+    # a running minimum that restarts at each group: lift each group above every earlier one by a
+    # constant larger than any slack's spread, take one running minimum, and drop the lift again
+    spread = int(slack.max()) - int(slack.min()) + 1 if n else 1
+    if spread * (int(gid[-1]) + 1) < 2**62:
+        lift = (int(gid[-1]) - gid) * spread
+        run = np.minimum.accumulate(slack + lift) - lift
+    else:  # astronomically large sums: group by group
+        run = np.empty_like(slack)
+        bounds = np.r_[np.flatnonzero(starts), n]
+        for lo, hi in pairwise(bounds.tolist()):
+            run[lo:hi] = np.minimum.accumulate(slack[lo:hi])
+    total = c + np.minimum(0, run)
+    prev = np.r_[0, total[:-1]]
+    prev[starts] = 0
+    out = np.empty(n, dtype=np.int64)
+    out[order] = total - prev
+    return out
 
 
 def split_funding(amount_fen: int, *, province_bp: int) -> tuple[int, int]:
     """Split a payout between province and city. The city share is rounded down; the province takes
     the remaining fen, so the two always add up to the payout exactly."""
-    city = amount_fen * (10000 - province_bp) // 10000
+    city = rate_share(amount_fen, 10000 - province_bp)
     return amount_fen - city, city
 
 
