@@ -7,11 +7,37 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yuzhi.errors import DomainError
 
 log = logging.getLogger("yuzhi.web")
+
+
+class ErrorItem(BaseModel):
+    """One invalid value of a request (422 bodies list every one found)."""
+
+    field: str | None = Field(description="dotted path of the value, e.g. `lines.0.amount_fen`")
+    message: str
+    fix: str | None = None
+    type: str = Field(default="", description="machine-readable kind of the problem")
+
+
+class ErrorDetail(BaseModel):
+    """What is wrong, where, and how to fix it: the same shape for every 4xx/5xx answer."""
+
+    code: str = Field(description="e.g. invalid_request, invalid_input, not_found, forbidden, conflict")
+    message: str
+    field: str | None = None
+    fix: str | None = None
+    errors: list[ErrorItem] | None = Field(default=None, description="every invalid value (validation errors)")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response: ``{"detail": {code, message, field, fix}}``."""
+
+    detail: ErrorDetail
 
 _FIXES = {
     "json_invalid": "send a valid JSON body (check quotes, commas and brackets)",
