@@ -33,14 +33,14 @@ def version() -> None:
     typer.echo(__version__)
 
 
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply all migrations to the configured database (YUZHI_DATABASE_URL)."""
-    from yuzhi.config import get_settings
-    from yuzhi.db import migrate
+def _mount_ops() -> None:
+    """``init``, ``backup``, ``restore``, ``db upgrade``, ``db current`` (see ``yuzhi.ops.cli``)."""
+    from yuzhi.ops.cli import register
 
-    migrate()
-    typer.echo(f"database is up to date: {_safe_url(get_settings().database_url)}")
+    register(app, db_app)
+
+
+_mount_ops()
 
 
 def _safe_url(url: str) -> str:
@@ -55,11 +55,12 @@ def serve(
     host: str = typer.Option(None, help="Interface to bind (default YUZHI_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default YUZHI_PORT or 8000)."),
     workers: int = typer.Option(1, min=1, help="Web worker processes (use one per CPU core in production)."),
+    upgrade: bool = typer.Option(False, "--upgrade", help="Upgrade an older database schema before serving."),
 ) -> None:
-    """Migrate the database and serve the web UI and REST API (no demo data)."""
+    """Serve the web UI and REST API (no demo data). Start a new database with ``yuzhi init`` first."""
     from yuzhi.web.server import run
 
-    run(host=host, port=port, demo=False, workers=workers)
+    run(host=host, port=port, demo=False, workers=workers, upgrade=upgrade)
 
 
 @app.command()

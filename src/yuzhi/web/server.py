@@ -9,8 +9,37 @@ from yuzhi.config import get_settings
 console = Console()
 
 
+def check_schema(url: str, *, upgrade: bool) -> None:
+    """Refuse to serve a database this code cannot run on; upgrade an older one only when asked.
+
+    Empty → run ``yuzhi init``; newer than the code → refused (nothing touched); older → refused
+    with the upgrade command, or upgraded with ``--upgrade``.
+    """
+    from yuzhi.db import make_engine, migrate
+    from yuzhi.errors import Conflict
+    from yuzhi.ops.schema import SchemaStatus, refuse_if_ahead, schema_state
+
+    engine = make_engine(url)
+    try:
+        state = schema_state(engine)
+    finally:
+        engine.dispose()
+    refuse_if_ahead(state)
+    if state.status == SchemaStatus.EMPTY:
+        raise Conflict("the database is empty (no schema, no administrator); nothing was started",
+                       field="database", fix="run yuzhi init --admin NAME first (or yuzhi demo to try it out)")
+    if state.status == SchemaStatus.BEHIND:
+        if not upgrade:
+            raise Conflict(f"the database schema is older than this yuzhi ({state.describe()}); nothing was "
+                           "started", field="database",
+                           fix="back it up (yuzhi backup --out FILE), then run yuzhi db upgrade, "
+                           "or start with yuzhi serve --upgrade")
+        migrate(url)
+        console.print(f"database upgraded to {', '.join(state.heads)}")
+
+
 def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, serve: bool = True,
-        workers: int = 1) -> None:
+        workers: int = 1, upgrade: bool = False) -> None:
     settings = get_settings()
     url = settings.database_url
     if reset and url.startswith("sqlite:///"):
@@ -20,7 +49,18 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
             Path(url.split("///", 1)[1] + suffix).unlink(missing_ok=True)
     from yuzhi.db import get_engine, migrate
 
-    migrate(url)
+    if demo:
+        from yuzhi.db import make_engine
+        from yuzhi.ops.schema import refuse_if_ahead, schema_state
+
+        probe = make_engine(url)
+        try:
+            refuse_if_ahead(schema_state(probe))
+        finally:
+            probe.dispose()
+        migrate(url)
+    else:
+        check_schema(url, upgrade=upgrade)
     if demo:
         from yuzhi.demo import load_demo
 
