@@ -88,3 +88,8 @@ def test_score_own_model_and_tenancy(client, engine, model_dir: Path, tmp_path: 
     assert r.status_code == 200
     assert r.text.count("data:image/png;base64,") == 2
     assert "NG" in r.text
+    # the badge classes are the ones the stylesheet colours (.badge.NG red, .badge.OK green)
+    assert 'class="badge NG"' in r.text and 'class="badge OK"' in r.text
+    css = (Path(__file__).resolve().parents[2] / "src" / "yuzhi" / "web" / "static").glob("*.css")
+    styles = " ".join(p.read_text(encoding="utf-8") for p in css)
+    assert ".badge.NG" in styles and ".badge.OK" in styles

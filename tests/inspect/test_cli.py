@@ -88,3 +88,66 @@ def test_errors_exit_2_without_traceback(tmp_path: Path) -> None:
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "model.json is missing" in " ".join(p.stderr.split())
+
+
+def _error_text(result) -> str:  # type: ignore[no-untyped-def]
+    """The user-facing text of a domain error raised through the CLI (the root ``main`` prints it
+    and exits 2; see ``test_errors_exit_2_without_traceback``)."""
+    from yuzhi.errors import InvalidInput
+
+    assert isinstance(result.exception, InvalidInput), result.output
+    return f"{result.exception.message} {result.exception.fix}"
+
+
+def test_run_recursive_tree(trained: Path, tmp_path: Path) -> None:
+    """A folder tree: paths relative to INPUT, maps mirror the tree (equal stems do not collide)."""
+    inp = tmp_path / "tree"
+    for sub in ("line1", "line2/night"):
+        (inp / sub).mkdir(parents=True)
+    Image.fromarray(texture(8200)).save(inp / "line1" / "part.png")
+    Image.fromarray(with_defect(texture(8201))).save(inp / "line2" / "night" / "part.png")
+    (inp / ".cache").mkdir()
+    Image.fromarray(texture(8202)).save(inp / ".cache" / "hidden.png")
+
+    # without the flag: a clear error that names --recursive, and nothing written
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(inp), "--out", str(out), "-q"])
+    msg = _error_text(r)
+    assert "only 2 subfolder(s) (line1, line2)" in msg and "--recursive" in msg
+    assert not out.exists()
+
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(inp), "--out", str(out), "--save-maps",
+                            "--recursive", "-q"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader((out / "report.csv").open()))
+    assert [(x["path"], x["verdict"]) for x in rows] == [("line1/part.png", "OK"),
+                                                         ("line2/night/part.png", "NG")]
+    a, b = np.load(out / "maps" / "line1" / "part.npy"), np.load(out / "maps" / "line2" / "night" / "part.npy")
+    assert a.shape == b.shape == (96, 128) and a.dtype == np.float32
+    assert b.max() > a.max()
+    assert (out / "overlays" / "line2" / "night" / "part.png").is_file()
+    assert not (out / "maps" / "part.npy").exists()
+
+
+def test_device_option(trained: Path, tmp_path: Path) -> None:
+    """auto picks the CPU here; cuda without a GPU is a clear error (exit 2); bad names are refused."""
+    import torch
+
+    from yuzhi.inspect.backbone import resolve_device
+
+    img = tmp_path / "g.png"
+    Image.fromarray(texture(8300)).save(img)
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert resolve_device(None) == "cpu"
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(img), "--out", str(tmp_path / "a"),
+                            "--device", "auto", "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["inspect", "run", str(trained), str(img), "--out", str(tmp_path / "b"),
+                            "--device", "tpu", "-q"])
+    assert "--device 'tpu' is not a device" in _error_text(r)
+    if not torch.cuda.is_available():
+        r = runner.invoke(app, ["inspect", "run", str(trained), str(img), "--out", str(tmp_path / "c"),
+                                "--device", "cuda", "-q"])
+        msg = _error_text(r)
+        assert "sees no CUDA GPU" in msg and "--device cpu" in msg
+        assert not (tmp_path / "c").exists()

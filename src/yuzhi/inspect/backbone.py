@@ -157,5 +157,35 @@ def to_tensor(images: list[np.ndarray], device: torch.device) -> torch.Tensor:
 
 
 def default_device() -> torch.device:
-    """CUDA when present, else CPU (the detector never requires a GPU)."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The CPU: the default and the CI path (``resolve_device("auto")`` picks a GPU when asked)."""
+    return torch.device("cpu")
+
+
+#: Accepted ``--device`` values.
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str | None) -> str:
+    """``"cpu"`` or ``"cuda"`` for a ``--device`` value (``auto``: CUDA when torch sees one).
+
+    Why an explicit choice rather than "CUDA when present": a plant's scores must not change
+    because a GPU happened to be visible, and a request for CUDA where there is none must say so
+    instead of silently running on the CPU.
+    """
+    from yuzhi.errors import InvalidInput
+
+    value = (name or "cpu").strip().lower()
+    if value not in DEVICES:
+        raise InvalidInput(f"--device {name!r} is not a device.", field="--device",
+                           fix=f"Use one of {', '.join(DEVICES)}.")
+    if value == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if value == "cuda" and not torch.cuda.is_available():
+        build = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        raise InvalidInput(
+            f"--device cuda was asked for, but torch {torch.__version__} ({build}) sees no CUDA GPU.",
+            field="--device",
+            fix="Use --device cpu (the default) or --device auto, or install a CUDA build of torch "
+                "on a machine with an NVIDIA GPU and driver.",
+        )
+    return value

@@ -58,6 +58,7 @@ def train(
     outlier_fraction: float = typer.Option(0.1, help="Share of bank patches dropped as likely contamination."),
     augment: bool = typer.Option(False, help="Also learn mirrored copies of the good images."),
     seed: int = typer.Option(0, help="Random seed (same seed and data give the same model)."),
+    device: str = typer.Option("cpu", help="cpu (default), cuda, or auto (CUDA when torch sees a GPU)."),
     threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -77,7 +78,7 @@ def train(
         "random_state": seed,
     }
     with _progress_bar(not quiet) as cb:
-        meta = service.train(data=data, out=out, params=params, progress=cb)
+        meta = service.train(data=data, out=out, params=params, progress=cb, device=device)
     thr = meta["threshold"]
     typer.echo(
         f"model written to {out}: {meta['training']['n_images']} good images "
@@ -93,6 +94,9 @@ def run(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (report.csv, overlays/, maps/)."),
     save_maps: bool = typer.Option(False, "--save-maps", help="Write maps/<stem>.npy (float32, input H x W)."),
     threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score (0.5 = trained)."),
+    recursive: bool = typer.Option(False, "--recursive", "-r",
+                                   help="Score the whole folder tree; paths in report.csv relative to INPUT."),
+    device: str = typer.Option("cpu", help="cpu (default), cuda, or auto (CUDA when torch sees a GPU)."),
     threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -102,7 +106,7 @@ def run(
     service.set_threads(threads or None)
     with _progress_bar(not quiet) as cb:
         s = service.run(model=model, input_path=input_path, out=out, save_maps=save_maps,
-                        threshold=threshold, progress=cb)
+                        threshold=threshold, progress=cb, recursive=recursive, device=device)
     typer.echo(
         f"{s.n_images} files: {s.n_ok} OK, {s.n_ng} NG, {s.n_errors} unreadable "
         f"in {s.seconds:.1f} s; report {s.report}"
@@ -118,6 +122,7 @@ def evaluate(
     dataset: Path = typer.Argument(..., help="MVTec AD category folder (test/<type>, ground_truth/<type>)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     threshold: float = typer.Option(0.5, help="Decision threshold on the normalised score."),
+    device: str = typer.Option("cpu", help="cpu (default), cuda, or auto (CUDA when torch sees a GPU)."),
     threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -126,7 +131,7 @@ def evaluate(
 
     service.set_threads(threads or None)
     with _progress_bar(not quiet and not as_json) as cb:
-        r = service.evaluate(model=model, dataset=dataset, threshold=threshold, progress=cb)
+        r = service.evaluate(model=model, dataset=dataset, threshold=threshold, progress=cb, device=device)
     if as_json:
         typer.echo(json.dumps(r, ensure_ascii=False))
         return

@@ -300,7 +300,7 @@ class PatchCoreDetector:
     batch_size : int
         Images of equal size per backbone call.
     device : str, optional
-        ``"cpu"``, ``"cuda"``; default CUDA when available.
+        ``"cpu"`` (default) or ``"cuda"``; see ``backbone.resolve_device`` for ``"auto"``.
     random_state : int
         Seed for the hold-out split, the coreset projection and its first center.
     """
@@ -400,9 +400,11 @@ class PatchCoreDetector:
 
     def _net(self) -> bb.LiteFeatures:
         net = getattr(self, "_net_cache", None)
-        if net is None or net.taps != tuple(sorted(self.taps)):
-            net = bb.LiteFeatures(tuple(self.taps)).to(self._device())
+        dev = self._device()
+        if net is None or net.taps != tuple(sorted(self.taps)) or getattr(self, "_net_device", None) != dev:
+            net = bb.LiteFeatures(tuple(self.taps)).to(dev)
             self._net_cache = net
+            self._net_device = dev
         return net
 
     def _check_fitted(self) -> None:

@@ -89,6 +89,7 @@ def train(
     out: str | Path,
     params: dict | None = None,
     progress: Progress | None = None,
+    device: str = "cpu",
 ) -> dict:
     """Train a detector on the good images in ``data`` and write the model folder ``out``.
 
@@ -100,19 +101,23 @@ def train(
         Model folder to write.
     params : dict, optional
         :class:`PatchCoreDetector` parameters.
+    device : str
+        ``cpu`` (default), ``cuda`` or ``auto`` (see ``backbone.resolve_device``).
 
     Returns
     -------
     dict
         The model metadata plus ``train_seconds``.
     """
+    from .backbone import resolve_device
     from .detector import PatchCoreDetector
     from .model_io import save_model
 
+    dev = resolve_device(device)
     paths = imgs.list_training_images(data, min_images=10)
     t0 = time.perf_counter()
     images = load_images(paths, progress=progress)
-    det = PatchCoreDetector(**(params or {})).fit(images, progress=progress)
+    det = PatchCoreDetector(**{**(params or {}), "device": dev}).fit(images, progress=progress)
     train_hash = imgs.hash_files(paths)
     d = save_model(det, out, training_hash=train_hash, training_source=str(imgs.training_folder(data)))
     from .model_io import read_metadata
@@ -136,7 +141,7 @@ def _file_key(path: Path) -> tuple:
     return (str(path), st.st_size, st.st_mtime_ns)
 
 
-def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
+def _load(model: str | Path | PatchCoreDetector, device: str | None = None) -> PatchCoreDetector:
     """The detector of a model folder, loaded once per process while its files are unchanged.
 
     Why: loading checks the arrays' SHA-256, builds the backbone and the bank's search index
@@ -146,7 +151,13 @@ def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
     """
     from .detector import PatchCoreDetector
 
+    if device is not None:
+        from .backbone import resolve_device
+
+        device = resolve_device(device)
     if isinstance(model, PatchCoreDetector):
+        if device is not None:
+            model.device = device
         return model
     from .model_io import ARRAYS_FILE, META_FILE, load_model
 
@@ -156,8 +167,10 @@ def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
         det = _LOADED.get(key)
         if det is not None:
             _LOADED.move_to_end(key)
+            if device is not None:
+                det.device = device
             return det
-    det = load_model(d)[0]
+    det = load_model(d, device=device)[0]
     with _LOADED_LOCK:
         _LOADED[key] = det
         while len(_LOADED) > _LOADED_MAX:
@@ -165,14 +178,35 @@ def _load(model: str | Path | PatchCoreDetector) -> PatchCoreDetector:
     return det
 
 
-def _input_paths(input_path: str | Path) -> list[Path]:
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _input_paths(input_path: str | Path, recursive: bool = False) -> list[Path]:
+    """The files to score: the file itself, a folder's files, or with ``recursive`` its whole tree.
+
+    Hidden files and folders (``.name``) are skipped. Order: by path relative to the folder.
+    """
     p = Path(input_path)
     if p.is_file():
         return [p]
     if p.is_dir():
-        paths = sorted((q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")),
-                       key=lambda q: q.name)
+        if recursive:
+            paths = sorted((q for q in p.rglob("*") if q.is_file() and not _hidden(q.relative_to(p))),
+                           key=lambda q: q.relative_to(p).as_posix())
+        else:
+            paths = sorted((q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")),
+                           key=lambda q: q.name)
         if not paths:
+            subdirs = sorted(q.name for q in p.iterdir() if q.is_dir() and not q.name.startswith("."))
+            if subdirs and not recursive:
+                shown = ", ".join(subdirs[:5]) + (", ..." if len(subdirs) > 5 else "")
+                raise InvalidInput(
+                    f"{p} holds no files, only {len(subdirs)} subfolder(s) ({shown}).",
+                    field="INPUT",
+                    fix="Pass --recursive to inspect every image in the folder tree "
+                        "(report paths and map names are then relative to INPUT).",
+                )
             raise InvalidInput(f"{p} is empty.", field="INPUT", fix="Put images in the folder.")
         return paths
     raise NotFound(f"{p} does not exist.", field="INPUT", fix="Pass an image file or a folder of images.")
@@ -200,19 +234,35 @@ def run(
     threshold: float = 0.5,
     batch: int = 16,
     progress: Progress | None = None,
+    recursive: bool = False,
+    device: str | None = None,
 ) -> RunSummary:
     """Score an image or every file of a folder; write ``report.csv``, NG overlays and maps.
 
     A file that cannot be read as an image gets a row with verdict ``ERROR`` and the reason;
     the batch goes on. Overlays are ``DIR/overlays/<stem>.png`` for NG images; with
     ``save_maps`` every scored image also gets ``DIR/maps/<stem>.npy`` (float32, input H x W).
+
+    With ``recursive`` a folder's whole tree is scored; ``report.csv`` then holds paths relative to
+    ``input_path`` (POSIX separators) and overlays and maps mirror the tree
+    (``maps/<sub>/<stem>.npy``), so equal file names in different subfolders do not collide.
     """
     from PIL import Image
 
     from .overlay import overlay
 
-    det = _load(model)
-    paths = _input_paths(input_path)
+    det = _load(model, device)
+    paths = _input_paths(input_path, recursive)
+    root = Path(input_path)
+    tree = recursive and root.is_dir()
+
+    def label(p: Path) -> str:
+        return p.relative_to(root).as_posix() if tree else str(p)
+
+    def out_name(p: Path) -> Path:
+        """Overlay/map name without suffix: the stem, or the relative path in a tree."""
+        return p.relative_to(root).with_suffix("") if tree else Path(p.stem)
+
     outd = Path(out)
     if outd.exists() and not outd.is_dir():
         raise InvalidInput(f"{outd} is a file.", field="--out", fix="Choose a folder for the report.")
@@ -233,20 +283,24 @@ def run(
                                        field=str(p), fix="Use PNG, JPEG, BMP or TIFF files.")
                 loaded.append((p, imgs.load_image(p)))
             except InvalidInput as exc:
-                rows.append({"path": str(p), "score": "", "verdict": "ERROR", "width": "", "height": "",
+                rows.append({"path": label(p), "score": "", "verdict": "ERROR", "width": "", "height": "",
                              "error": exc.message})
         preds = det.predict_maps([a for _, a in loaded], threshold=threshold) if loaded else []
         for (p, a), pr in zip(loaded, preds, strict=True):
-            rows.append({"path": str(p), "score": f"{pr.score:.6f}", "verdict": pr.verdict,
+            rows.append({"path": label(p), "score": f"{pr.score:.6f}", "verdict": pr.verdict,
                          "width": a.shape[1], "height": a.shape[0], "error": ""})
+            name = out_name(p)
             if pr.verdict == "NG":
-                Image.fromarray(overlay(a, pr.anomaly_map, threshold=threshold)).save(
-                    outd / "overlays" / f"{p.stem}.png")
+                dest = outd / "overlays" / f"{name}.png"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(overlay(a, pr.anomaly_map, threshold=threshold)).save(dest)
             if save_maps:
-                np.save(outd / "maps" / f"{p.stem}.npy", pr.anomaly_map.astype(np.float32))
+                dest = outd / "maps" / f"{name}.npy"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                np.save(dest, pr.anomaly_map.astype(np.float32))
         if progress:
             progress("scoring", min(s + batch, len(paths)), len(paths))
-    order = {str(p): i for i, p in enumerate(paths)}
+    order = {label(p): i for i, p in enumerate(paths)}
     rows.sort(key=lambda r: order[r["path"]])
     report = outd / "report.csv"
     with report.open("w", newline="", encoding="utf-8") as fh:
@@ -270,6 +324,7 @@ def evaluate(
     threshold: float = 0.5,
     progress: Progress | None = None,
     keep: Callable[[imgs.TestItem], bool] | None = None,
+    device: str | None = None,
 ) -> dict:
     """Image AUROC, pixel AUROC, AUPRO (to 30% FPR), F1 at the threshold and throughput.
 
@@ -278,7 +333,7 @@ def evaluate(
     """
     from .metrics import aupro, auroc, f1, f1_max
 
-    det = _load(model)
+    det = _load(model, device)
     items = imgs.list_test_set(dataset)
     if keep is not None:
         items = [i for i in items if keep(i)]
