@@ -217,8 +217,13 @@ def _sweep_points(f: NabFile) -> _Points:
 
 
 def nab_score(files: list[NabFile], scores: list[np.ndarray],
-              profiles: dict[str, dict[str, float]] | None = None) -> dict[str, dict[str, float]]:
+              profiles: dict[str, dict[str, float]] | None = None,
+              thresholds: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
     """Normalised NAB scores per profile, with the corpus-wide optimal threshold.
+
+    ``thresholds`` (profile → threshold) scores at a threshold fixed in advance instead (a row is
+    a detection when its score is ≥ the threshold), e.g. one chosen on other files in
+    cross-validation.
 
     Windows that lie wholly in the probationary period still count as windows to be found (as in
     NAB, which lists them in ``scoreParts``) only if they have a scorable row; NAB builds the
@@ -265,8 +270,11 @@ def nab_score(files: list[NabFile], scores: list[np.ndarray],
         seen = np.zeros(win_offset, dtype=bool)
         j = 0
         n = len(order)
+        fixed = None if thresholds is None else thresholds[name]
         while j < n:
             thr = s[order[j]]
+            if fixed is not None and thr < fixed:
+                break
             while j < n and s[order[j]] == thr:
                 i = order[j]
                 if w[i] >= 0:
@@ -281,8 +289,10 @@ def nab_score(files: list[NabFile], scores: list[np.ndarray],
                     fp_total += fpw * fp[i]
                     total += fpw * fp[i]
                 j += 1
-            if total > best_score:
+            if fixed is not None or total > best_score:
                 best_score, best_thr = total, float(thr)
+        if fixed is not None:
+            best_thr = fixed
         out[name] = {"score": float(100.0 * (best_score - null) / (perfect - null)), "threshold": best_thr,
                      "raw": float(best_score)}
     return out
