@@ -131,7 +131,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read-only snapshot (execution option ``yuzhi_read_only``, e.g. the policy simulator)
+            # begins deferred: it takes no write lock, so writers carry on while it reads
+            deferred = conn.get_execution_options().get("yuzhi_read_only")
+            conn.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 20)

@@ -114,3 +114,36 @@ def close_year(year: int = typer.Argument(...), yes: bool = typer.Option(False, 
     with transaction(get_engine()) as s:
         out = service.close_year(s, actor=SYSTEM, year=year)
     console.print(f"[green]✓ {year} closed: {_fen(out['expired_fen'])} yuan of quota returned to the pool[/]")
+
+
+@app.command("simulate")
+def simulate(
+    year: int = typer.Option(..., "--year", help="the programme year to replay, e.g. 2026"),
+    rules: list[Path] = typer.Option(..., "--rules", help="a rules file (TOML); repeat for several rule sets"),
+    out: Path = typer.Option(None, "--out", help="write the side-by-side comparison with charts (.xlsx)"),
+) -> None:
+    """Replay a year's recorded applications and bills under other rules (read-only: nothing is written).
+
+    Each rules file sets any of: rate_percent, unit_cap_yuan, pool_yuan, province_city, disclosure_days,
+    settlement_mode, bill_binding, approval, [eligibility]; keys left out keep the year's rules in force.
+    """
+    from yuzhi.db import get_engine
+    from yuzhi.errors import InvalidInput
+    from yuzhi.vouchers import simulate_service as ss
+
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise InvalidInput(f"--out {out} must end in .xlsx", field="--out", fix="e.g. --out report.xlsx")
+    y = ss.snapshot(get_engine(), year)
+    comparison = ss.compare(y, ss.read_rules(rules, y.in_force))
+    cols, rows = ss.summary_rows(comparison)
+    t = Table("", *cols)
+    for metric, vals in rows:
+        if metric != "outside the plan's limits":  # printed below, one line each
+            t.add_row(metric, *[str(v) for v in vals])
+    console.print(t)
+    for r in comparison.runs:
+        for flag in r.flags:
+            console.print(f"[yellow]⚠ {r.rules.name}: outside the plan's limits: {flag}[/]")
+    if out is not None:
+        out.write_bytes(ss.workbook(comparison))
+        console.print(f"[green]✓ {out} written ({len(comparison.runs)} rule set(s) beside the rules in force)[/]")

@@ -1,0 +1,297 @@
+"""Policy simulator, database side: one read-only snapshot of a year, comparisons, the workbook.
+
+A simulation never writes. :func:`snapshot` reads everything it needs inside one read-only
+transaction — ``REPEATABLE READ, READ ONLY`` on PostgreSQL (a consistent view while providers keep
+pushing bills), a deferred ``BEGIN`` on SQLite (WAL readers see one snapshot and block no writer) —
+and rolls it back. The replay itself is ``yuzhi.vouchers.simulate`` (pure, vectorised).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from yuzhi.accounts.models import Affiliation, Organisation
+from yuzhi.compute.models import Provider
+from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.vouchers import simulate as sim
+from yuzhi.vouchers.models import AppStatus, Bill, BillKind, Programme, QuotaApplication
+
+HELD = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE, AppStatus.EXPIRED)
+
+
+def in_force(p: Programme) -> sim.SimRules:  # a Programme, or a row of its table
+    """The rules a programme year runs under, as a simulator rule set."""
+    return sim.SimRules(name=f"{p.year} in force", pool_fen=p.pool_fen, rate_bp=p.rate_bp,
+                        unit_cap_fen=p.unit_cap_fen, province_bp=p.province_bp,
+                        settlement_mode=p.settlement_mode, disclosure_days=p.disclosure_days,
+                        source="programme")
+
+
+def snapshot(engine: Engine, year: int) -> sim.Year:
+    """Read a programme year in one read-only transaction (never commits, writes nothing)."""
+    with engine.connect() as conn:
+        opts: dict[str, object] = {"yuzhi_read_only": True}
+        if conn.dialect.name == "postgresql":
+            opts.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        conn = conn.execution_options(**opts)
+        with conn.begin() as txn:
+            try:
+                return _read(conn, year)
+            finally:
+                txn.rollback()
+
+
+def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
+    P, Q, B, OR, V, A = (Programme.__table__, QuotaApplication.__table__, Bill.__table__, Organisation.__table__,
+                        Provider.__table__, Affiliation.__table__)
+    prow = conn.execute(select(P).where(P.c.year == year)).first()
+    if prow is None:
+        raise NotFound(f"there is no {year} voucher programme", field="year",
+                       fix="simulate a year the office has opened (yuzhi vouchers programmes)")
+    apps = conn.execute(select(Q.c.id, Q.c.org_id, Q.c.provider_id, Q.c.planned_spend_fen, Q.c.approved_fen,
+                               Q.c.status, Q.c.reviewed_at, Q.c.effective_at)
+                        .where(Q.c.programme_id == prow.id).order_by(Q.c.id)).all()
+    bills = conn.execute(select(B.c.id, B.c.org_id, B.c.provider_id, B.c.kind, B.c.original_bill_id, B.c.amount_fen,
+                                B.c.subsidy_fen, B.c.net_subsidy_fen, B.c.ineligible_reason, B.c.created_at,
+                                B.c.period_end).where(B.c.programme_id == prow.id).order_by(B.c.id)).all()
+    provs = conn.execute(select(V.c.id, V.c.org_id, V.c.name, V.c.criterion).order_by(V.c.id)).all()
+    org_ids = sorted({a.org_id for a in apps} | {b.org_id for b in bills})
+    orgs = {o.id: o for o in conn.execute(select(OR.c.id, OR.c.uscc, OR.c.name, OR.c.kind, OR.c.city, OR.c.industry)
+                                          .where(OR.c.id.in_(org_ids)))} if org_ids else {}
+    affil = {(r.org_a_id, r.org_b_id) for r in conn.execute(select(A.c.org_a_id, A.c.org_b_id))}
+
+    unit_ix = {oid: i for i, oid in enumerate(org_ids)}
+    prov_ix = {p.id: i for i, p in enumerate(provs)}
+    prov_org = {p.id: p.org_id for p in provs}
+
+    def related(org: int, prov: int) -> bool:
+        other = prov_org[prov]
+        return (min(org, other), max(org, other)) in affil
+
+    i64 = np.int64
+    bill_ix = {b.id: i for i, b in enumerate(bills)}
+    reasons = [b.ineligible_reason or "" for b in bills]
+    held = [a.status in HELD for a in apps]
+    return sim.Year(
+        year=year, in_force=in_force(prow),
+        unit_id=np.array(org_ids, dtype=i64),
+        unit_name=[orgs[o].name for o in org_ids], unit_kind=[orgs[o].kind for o in org_ids],
+        unit_city=[orgs[o].city for o in org_ids], unit_industry=[orgs[o].industry for o in org_ids],
+        unit_uscc=[orgs[o].uscc for o in org_ids],
+        prov_id=np.array([p.id for p in provs], dtype=i64), prov_name=[p.name for p in provs],
+        prov_criterion=[p.criterion for p in provs],
+        prov_unit=np.array([unit_ix.get(p.org_id, -1) for p in provs], dtype=i64),
+        app_id=np.array([a.id for a in apps], dtype=i64),
+        app_unit=np.array([unit_ix[a.org_id] for a in apps], dtype=i64),
+        app_prov=np.array([prov_ix[a.provider_id] for a in apps], dtype=i64),
+        app_planned=np.array([a.planned_spend_fen for a in apps], dtype=i64),
+        app_approved=np.array([a.approved_fen if h else 0 for a, h in zip(apps, held, strict=True)], dtype=i64),
+        app_reviewed=np.array([sim.epoch_seconds(a.reviewed_at) if h else -1
+                               for a, h in zip(apps, held, strict=True)], dtype=i64),
+        app_effective=np.array([sim.epoch_seconds(a.effective_at) if h else -1
+                                for a, h in zip(apps, held, strict=True)], dtype=i64),
+        app_affiliated=np.array([related(a.org_id, a.provider_id) for a in apps], dtype=bool),
+        bill_id=np.array([b.id for b in bills], dtype=i64),
+        bill_unit=np.array([unit_ix[b.org_id] for b in bills], dtype=i64),
+        bill_prov=np.array([prov_ix[b.provider_id] for b in bills], dtype=i64),
+        bill_amount=np.array([b.amount_fen for b in bills], dtype=i64),
+        bill_credit=np.array([b.kind == BillKind.CREDIT for b in bills], dtype=bool),
+        bill_orig=np.array([bill_ix.get(b.original_bill_id, -1) if b.original_bill_id else -1 for b in bills],
+                           dtype=i64),
+        bill_recorded=np.array([sim.epoch_seconds(b.created_at) for b in bills], dtype=i64),
+        bill_usage_day=np.array([sim.epoch_days(b.period_end) for b in bills], dtype=i64),
+        bill_unit_refused=np.array([r.startswith("unit is ") for r in reasons], dtype=bool),
+        bill_not_qualified=np.array([r.startswith(("provider ", "usage ")) for r in reasons], dtype=bool),
+        bill_affiliated=np.array([r.startswith("related-party") or related(b.org_id, b.provider_id)
+                                  for b, r in zip(bills, reasons, strict=True)], dtype=bool),
+        rec_subsidy=np.array([b.subsidy_fen for b in bills], dtype=i64),
+        rec_net=np.array([b.net_subsidy_fen for b in bills], dtype=i64),
+    )
+
+
+# --- running rule sets ------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    year: sim.Year
+    base: sim.Result  # the rules in force
+    runs: list[sim.Result]  # the rule sets asked for, in order
+
+
+def read_rules(paths: Sequence[Path], base: sim.SimRules) -> list[sim.SimRules]:
+    out = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read rules file {path}: {exc}", field="--rules",
+                               fix="give a readable UTF-8 TOML file") from None
+        out.append(sim.parse_rules(text, base=base, source=path.name))
+    return out
+
+
+def compare(year: sim.Year, rule_sets: Sequence[sim.SimRules]) -> Comparison:
+    base = sim.replay(year, year.in_force)
+    return Comparison(year, base, [sim.replay(year, r) for r in rule_sets])
+
+
+def summary_rows(c: Comparison) -> tuple[list[str], list[tuple[str, list[object]]]]:
+    """Side-by-side figures: (column names, [(metric, value per run)]); money in yuan text."""
+    runs = [c.base, *c.runs]
+    y = c.year
+    cols = [r.rules.name for r in runs]
+    rows: list[tuple[str, list[object]]] = [
+        ("rate", [f"{r.rules.rate_bp / 100:g}%" for r in runs]),
+        ("per-unit cap (yuan)", [sim.yuan(r.rules.unit_cap_fen) for r in runs]),
+        ("pool (yuan)", [sim.yuan(r.rules.pool_fen) for r in runs]),
+        ("province:city", [f"{r.rules.province_bp / 100:g}:{(10000 - r.rules.province_bp) / 100:g}" for r in runs]),
+        ("settlement mode", [r.rules.settlement_mode for r in runs]),
+        ("disclosure days", [r.rules.disclosure_days for r in runs]),
+        ("bill binding", [r.rules.bill_binding for r in runs]),
+        ("total subsidy (yuan)", [sim.yuan(r.total_fen) for r in runs]),
+        ("quota committed (yuan)", [sim.yuan(r.committed_fen) for r in runs]),
+        ("pool unused at year end (yuan)", [sim.yuan(r.rules.pool_fen - r.used_fen) for r in runs]),
+        ("pool runs out on", [r.pool_exhausted_on.isoformat() if r.pool_exhausted_on else "—" for r in runs]),
+        ("units capped", [r.units_capped for r in runs]),
+        ("units paid", [int((r.unit_subsidy > 0).sum()) for r in runs]),
+        ("units excluded", [sum(v["units"] for k, v in r.excluded.items() if k in sim._ELIGIBILITY) for r in runs]),
+        ("top-10 share", [f"{sim.top_share(r):.1%}" for r in runs]),
+        ("Gini", [f"{sim.lorenz(r)[2]:.3f}" for r in runs]),
+        ("province share (yuan)", [sim.yuan(r.province_fen) for r in runs]),
+        ("city share (yuan)", [sim.yuan(r.city_fen) for r in runs]),
+        ("change vs in force (yuan)", [sim.yuan(r.total_fen - c.base.total_fen) for r in runs]),
+        ("outside the plan's limits", ["; ".join(r.flags) or "—" for r in runs]),
+    ]
+    del y
+    return cols, rows
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+
+def workbook(c: Comparison) -> bytes:
+    """The comparison as an .xlsx: summary, pool burn-down, Lorenz curve, by city / industry / kind,
+    exclusions, movers and units, with native Excel charts (openpyxl)."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+    from openpyxl.styles import Font
+
+    runs = [c.base, *c.runs]
+    names = [r.rules.name for r in runs]
+    y = c.year
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    cols, rows = summary_rows(c)
+    ws.append([f"{y.year} voucher year replayed under {len(c.runs)} rule set(s); money in yuan"])
+    ws.append(["", *cols])
+    for metric, vals in rows:
+        ws.append([metric, *vals])
+    ws.column_dimensions["A"].width = 32
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+
+    def money(fen: int) -> float:
+        return round(fen / 100, 2)
+
+    # pool burn-down
+    wp = wb.create_sheet("Pool")
+    wp.append(["month end", *[f"{n}: pool left after use" for n in names], *[f"{n}: committed" for n in names]])
+    for k, (d, _c, _u) in enumerate(c.base.burn):
+        wp.append([d.isoformat(), *[money(r.rules.pool_fen - r.burn[k][2]) for r in runs],
+                   *[money(r.burn[k][1]) for r in runs]])
+    ch = LineChart()
+    ch.title, ch.y_axis.title, ch.x_axis.title = "Pool left after use (yuan)", "yuan", "month"
+    ch.add_data(Reference(wp, min_col=2, max_col=1 + len(runs), min_row=1, max_row=1 + len(c.base.burn)),
+                titles_from_data=True)
+    ch.set_categories(Reference(wp, min_col=1, min_row=2, max_row=1 + len(c.base.burn)))
+    ch.width, ch.height = 22, 11
+    wp.add_chart(ch, f"{_col(2 * len(runs) + 3)}2")
+
+    # Lorenz curves
+    wl = wb.create_sheet("Lorenz")
+    sc = ScatterChart()
+    sc.title, sc.x_axis.title, sc.y_axis.title = "Lorenz curve of subsidies", "share of units", "share of subsidy"
+    sc.style = 13
+    col = 1
+    for r in runs:
+        xs, ys, gini = sim.lorenz(r)
+        wl.cell(1, col, f"{r.rules.name} units")
+        wl.cell(1, col + 1, f"{r.rules.name} (Gini {gini:.3f})")
+        for k, (a, b) in enumerate(zip(xs, ys, strict=True), start=2):
+            wl.cell(k, col, round(a, 4))
+            wl.cell(k, col + 1, round(b, 4))
+        s = Series(Reference(wl, min_col=col + 1, min_row=1, max_row=len(xs) + 1),
+                   Reference(wl, min_col=col, min_row=2, max_row=len(xs) + 1), title_from_data=True)
+        s.marker.symbol = "none"
+        sc.series.append(s)
+        col += 3
+    sc.width, sc.height = 18, 12
+    wl.add_chart(sc, f"{_col(col + 1)}2")
+
+    # by city / industry / kind
+    for title, attr in (("By city", "unit_city"), ("By industry", "unit_industry"), ("By kind", "unit_kind")):
+        wc = wb.create_sheet(title)
+        cats = list(sim.by_category(y, c.base, attr))
+        per = [sim.by_category(y, r, attr) for r in runs]
+        for extra in per:
+            cats += [k for k in extra if k not in cats]
+        wc.append([title[3:], *names])
+        for cat in cats:
+            wc.append([cat, *[money(p.get(cat, 0)) for p in per]])
+        bc = BarChart()
+        bc.type, bc.title, bc.y_axis.title = "col", f"Subsidy {title.lower()} (yuan)", "yuan"
+        bc.add_data(Reference(wc, min_col=2, max_col=1 + len(runs), min_row=1, max_row=1 + len(cats)),
+                    titles_from_data=True)
+        bc.set_categories(Reference(wc, min_col=1, min_row=2, max_row=1 + len(cats)))
+        bc.width, bc.height = 22, 11
+        wc.add_chart(bc, f"{_col(len(runs) + 3)}2")
+
+    we = wb.create_sheet("Excluded")
+    we.append(["rule set", "reason", "units", "applications", "bills", "billed amount (yuan)"])
+    for r in runs:
+        for why, v in sorted(r.excluded.items()):
+            we.append([r.rules.name, sim.REASONS.get(why, why), v["units"], v.get("applications", 0), v["bills"],
+                       money(v["amount_fen"])])
+
+    wm = wb.create_sheet("Movers")
+    wm.append(["rule set", "gains most", "change (yuan)", "", "loses most", "change (yuan)"])
+    for r in c.runs:
+        gain, lose = sim.movers(y, r, c.base)
+        for k in range(max(len(gain), len(lose), 1)):
+            g = gain[k] if k < len(gain) else ("", 0)
+            lo = lose[k] if k < len(lose) else ("", 0)
+            wm.append([r.rules.name, g[0], money(g[1]) if g[0] else "", "", lo[0], money(lo[1]) if lo[0] else ""])
+
+    wu = wb.create_sheet("Units")
+    wu.append(["unit", "kind", "city", "industry", *[f"{n} (yuan)" for n in names]])
+    for i in range(y.n_units):
+        wu.append([y.unit_name[i], y.unit_kind[i], y.unit_city[i], y.unit_industry[i],
+                   *[money(int(r.unit_subsidy[i])) for r in runs]])
+
+    wr = wb.create_sheet("Rules")
+    wr.append(["rule set", "source", "rate %", "per-unit cap (yuan)", "pool (yuan)", "province %", "mode",
+               "disclosure days", "bill binding", "approval", "provider criteria", "related party",
+               "self-built", "individual businesses", "out of province", "flags"])
+    for r in runs:
+        s_ = r.rules
+        wr.append([s_.name, s_.source, s_.rate_bp / 100, money(s_.unit_cap_fen), money(s_.pool_fen),
+                   s_.province_bp / 100, s_.settlement_mode, s_.disclosure_days, s_.bill_binding, s_.approval,
+                   ", ".join(s_.provider_criteria), s_.related_party, s_.self_built, s_.individual_businesses,
+                   s_.out_of_province, "; ".join(r.flags)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _col(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
