@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from yuzhi.accounts import service
 from yuzhi.accounts.actor import SYSTEM
@@ -18,6 +18,7 @@ from yuzhi.accounts.schemas import (
     UserRead,
 )
 from yuzhi.pagination import Page
+from yuzhi.types import IdPath, Limit, Offset
 from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
@@ -46,18 +47,18 @@ def register_org(body: OrgCreate, session: SessionDep, actor: OptionalUser) -> O
 
 @router.get("/organisations", response_model=Page[OrgRead])
 def list_orgs(session: SessionDep, actor: CurrentUser, status: str | None = None,
-              limit: int = Query(100, le=1000), offset: int = 0) -> Page[OrgRead]:
+              limit: Limit = 100, offset: Offset = 0) -> Page[OrgRead]:
     rows, total = service.list_orgs(session, actor=actor, status=status, limit=limit, offset=offset)
     return Page[OrgRead](data=[OrgRead.model_validate(r) for r in rows], count=total)
 
 
 @router.get("/organisations/{org_id}", response_model=OrgRead)
-def get_org(org_id: int, session: SessionDep, actor: CurrentUser) -> OrgRead:
+def get_org(org_id: IdPath, session: SessionDep, actor: CurrentUser) -> OrgRead:
     return OrgRead.model_validate(service.get_org(session, actor=actor, org_id=org_id))
 
 
 @router.post("/organisations/{org_id}/decision", response_model=OrgRead)
-def decide_org(org_id: int, body: OrgDecision, session: SessionDep, actor: OfficeUser) -> OrgRead:
+def decide_org(org_id: IdPath, body: OrgDecision, session: SessionDep, actor: OfficeUser) -> OrgRead:
     return OrgRead.model_validate(service.decide_org(session, actor=actor, org_id=org_id, approve=body.approve,
                                                      reason=body.reason))
 

@@ -17,6 +17,7 @@ from yuzhi.assist.schemas import (
     SearchIn,
 )
 from yuzhi.pagination import Page
+from yuzhi.types import IdPath
 from yuzhi.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])
@@ -36,13 +37,13 @@ def create_kb(body: KnowledgeBaseCreate, session: SessionDep, actor: CurrentUser
 
 
 @router.get("/kbs/{kb_id}/documents", response_model=Page[DocumentRead])
-def list_documents(kb_id: int, session: SessionDep, actor: CurrentUser) -> Page[DocumentRead]:
+def list_documents(kb_id: IdPath, session: SessionDep, actor: CurrentUser) -> Page[DocumentRead]:
     rows = service.get_all_documents(session, actor=actor, kb_id=kb_id)
     return Page(data=[DocumentRead.model_validate(r) for r in rows], count=len(rows))
 
 
 @router.post("/kbs/{kb_id}/documents", response_model=list[DocumentRead], status_code=201)
-async def upload_documents(kb_id: int, session: SessionDep, actor: CurrentUser,
+async def upload_documents(kb_id: IdPath, session: SessionDep, actor: CurrentUser,
                            files: list[UploadFile] = File(...)) -> list[DocumentRead]:
     """Upload .md/.txt/.pdf/.docx/.xlsx files; the knowledge base is re-indexed incrementally."""
     payload = [(f.filename or "", await f.read()) for f in files]
@@ -51,7 +52,7 @@ async def upload_documents(kb_id: int, session: SessionDep, actor: CurrentUser,
 
 
 @router.delete("/kbs/{kb_id}/documents/{doc_id}", status_code=204)
-def delete_document(kb_id: int, doc_id: int, session: SessionDep, actor: CurrentUser) -> None:
+def delete_document(kb_id: IdPath, doc_id: IdPath, session: SessionDep, actor: CurrentUser) -> None:
     service.delete_document(session, actor=actor, kb_id=kb_id, doc_id=doc_id)
 
 
@@ -74,7 +75,7 @@ def ask(body: AskIn, session: SessionDep, actor: CurrentUser) -> AnswerRead:
 
 
 @router.get("/kbs/{kb_id}/article", response_model=ArticleRead)
-def article(kb_id: int, session: SessionDep, actor: CurrentUser, source: str = Query(...),
+def article(kb_id: IdPath, session: SessionDep, actor: CurrentUser, source: str = Query(...),
             article: str = Query(...)) -> ArticleRead:
     """The full text of a cited article."""
     p = service.get_article(session, actor=actor, kb_id=kb_id, source=source, article=article)

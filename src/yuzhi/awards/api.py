@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from yuzhi.accounts.actor import Actor, Role
 from yuzhi.awards import reconcile, service
@@ -28,6 +28,7 @@ from yuzhi.awards.schemas import (
     Verify,
 )
 from yuzhi.pagination import Page
+from yuzhi.types import IdPath, Limit, Offset, YearPath, YearQuery
 from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
 
 router = APIRouter(prefix="/api/awards", tags=["awards"])
@@ -62,13 +63,13 @@ def create_programme(body: AwardProgrammeCreate, session: SessionDep, actor: Adm
 
 
 @router.post("/programmes/{year}/close", response_model=AwardProgrammeRead)
-def close_programme(year: int, session: SessionDep, actor: AdminUser) -> AwardProgrammeRead:
+def close_programme(year: YearPath, session: SessionDep, actor: AdminUser) -> AwardProgrammeRead:
     return programme_read(session, service.close_programme(session, actor=actor, year=year))
 
 
 @router.get("/models", response_model=Page[ModelRead])
 def list_models(session: SessionDep, actor: CurrentUser, status: str | None = None, domain: str | None = None,
-                limit: int = Query(100, le=1000), offset: int = 0) -> Page[ModelRead]:
+                limit: Limit = 100, offset: Offset = 0) -> Page[ModelRead]:
     """Registered models: the office sees all, an organisation only its own."""
     rows, total = service.list_models(session, actor=actor, status=status, domain=domain, limit=limit, offset=offset)
     return Page[ModelRead](data=[ModelRead.model_validate(m) for m in rows], count=total)
@@ -82,17 +83,17 @@ def register_model(body: ModelCreate, session: SessionDep, actor: CurrentUser) -
 
 
 @router.get("/models/{model_id}", response_model=ModelRead)
-def get_model(model_id: int, session: SessionDep, actor: CurrentUser) -> ModelRead:
+def get_model(model_id: IdPath, session: SessionDep, actor: CurrentUser) -> ModelRead:
     return ModelRead.model_validate(service.get_model(session, actor=actor, model_id=model_id))
 
 
 @router.post("/models/{model_id}/cases", response_model=CaseRead, status_code=201)
-def add_case(model_id: int, body: CaseCreate, session: SessionDep, actor: CurrentUser) -> CaseRead:
+def add_case(model_id: IdPath, body: CaseCreate, session: SessionDep, actor: CurrentUser) -> CaseRead:
     return CaseRead.model_validate(service.add_case(session, actor=actor, model_id=model_id, case_in=body))
 
 
 @router.post("/models/{model_id}/verify", response_model=ModelRead)
-def verify_model(model_id: int, body: Verify, session: SessionDep, actor: OfficeUser) -> ModelRead:
+def verify_model(model_id: IdPath, body: Verify, session: SessionDep, actor: OfficeUser) -> ModelRead:
     return ModelRead.model_validate(service.verify_model(session, actor=actor, model_id=model_id, decision=body))
 
 
@@ -102,42 +103,42 @@ def apply(body: AwardApply, session: SessionDep, actor: CurrentUser) -> AwardApp
 
 
 @router.get("/applications", response_model=Page[AwardApplicationRead])
-def list_applications(session: SessionDep, actor: CurrentUser, year: int | None = None, status: str | None = None,
-                      limit: int = Query(100, le=1000), offset: int = 0) -> Page[AwardApplicationRead]:
+def list_applications(session: SessionDep, actor: CurrentUser, year: YearQuery = None, status: str | None = None,
+                      limit: Limit = 100, offset: Offset = 0) -> Page[AwardApplicationRead]:
     rows, total = service.list_applications(session, actor=actor, year=year, status=status, limit=limit,
                                             offset=offset)
     return Page[AwardApplicationRead](data=[app_read(a) for a in rows], count=total)
 
 
 @router.get("/applications/{app_id}", response_model=AwardApplicationRead)
-def get_application(app_id: int, session: SessionDep, actor: CurrentUser) -> AwardApplicationRead:
+def get_application(app_id: IdPath, session: SessionDep, actor: CurrentUser) -> AwardApplicationRead:
     return app_read(service.get_application(session, actor=actor, app_id=app_id))
 
 
 @router.post("/applications/{app_id}/review", response_model=AwardApplicationRead)
-def review(app_id: int, body: AwardReview, session: SessionDep, actor: OfficeUser) -> AwardApplicationRead:
+def review(app_id: IdPath, body: AwardReview, session: SessionDep, actor: OfficeUser) -> AwardApplicationRead:
     """Score each criterion and approve (≤ min(requested, cap, pool left), once per model) or reject."""
     return app_read(service.review(session, actor=actor, app_id=app_id, decision=body))
 
 
 @router.post("/applications/{app_id}/revoke", response_model=AwardApplicationRead)
-def revoke(app_id: int, body: Revoke, session: SessionDep, actor: OfficeUser) -> AwardApplicationRead:
+def revoke(app_id: IdPath, body: Revoke, session: SessionDep, actor: OfficeUser) -> AwardApplicationRead:
     return app_read(service.revoke(session, actor=actor, app_id=app_id, reason=body.reason))
 
 
 @router.post("/applications/{app_id}/pay", response_model=AwardApplicationRead)
-def pay(app_id: int, body: Pay, session: SessionDep, actor: AdminUser) -> AwardApplicationRead:
+def pay(app_id: IdPath, body: Pay, session: SessionDep, actor: AdminUser) -> AwardApplicationRead:
     return app_read(service.pay(session, actor=actor, app_id=app_id, payment_ref=body.payment_ref))
 
 
 @router.get("/disclosure", response_model=list[DisclosureRow])
-def disclosure(session: SessionDep, year: int | None = None) -> list[DisclosureRow]:
+def disclosure(session: SessionDep, year: YearQuery = None) -> list[DisclosureRow]:
     """Public disclosure (公示) of approved and paid awards."""
     return [DisclosureRow.model_validate(r) for r in service.disclosure(session, year=year)]
 
 
 @router.post("/applications/{app_id}/objections", response_model=ObjectionRead, status_code=201)
-def lodge_objection(app_id: int, body: ObjectionCreate, session: SessionDep, actor: OptionalUser) -> ObjectionRead:
+def lodge_objection(app_id: IdPath, body: ObjectionCreate, session: SessionDep, actor: OptionalUser) -> ObjectionRead:
     """Object to an award on public disclosure (no login needed); payment waits for the office's decision."""
     return ObjectionRead.model_validate(service.lodge_objection(session, actor=actor or PUBLIC, app_id=app_id,
                                                                 obj_in=body))
@@ -149,7 +150,7 @@ def list_objections(session: SessionDep, actor: OfficeUser, status: str | None =
 
 
 @router.post("/objections/{objection_id}/resolve", response_model=ObjectionRead)
-def resolve_objection(objection_id: int, body: ObjectionResolve, session: SessionDep,
+def resolve_objection(objection_id: IdPath, body: ObjectionResolve, session: SessionDep,
                       actor: OfficeUser) -> ObjectionRead:
     """Uphold (the award is revoked, its grant returns to the pool) or dismiss."""
     return ObjectionRead.model_validate(service.resolve_objection(

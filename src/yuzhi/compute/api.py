@@ -35,6 +35,7 @@ from yuzhi.compute.schemas import (
 )
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.types import MAX_YEAR, MIN_YEAR, IdPath, IdQuery, Limit, Offset
 from yuzhi.web.deps import AdminUser, CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/compute", tags=["compute"])
@@ -77,7 +78,7 @@ def providers(session: SessionDep) -> list[dict[str, object]]:
 
 
 @router.put("/providers/{provider_id}/endpoint", response_model=EndpointRead)
-def connect(provider_id: int, body: EndpointIn, session: SessionDep, actor: CurrentUser) -> EndpointRead:
+def connect(provider_id: IdPath, body: EndpointIn, session: SessionDep, actor: CurrentUser) -> EndpointRead:
     """Connect the provider's engine (its operators or an office administrator)."""
     ep = service.connect(session, actor=actor, provider_id=provider_id, endpoint_in=body)
     service.check_endpoint(session, endpoint=ep)
@@ -85,26 +86,27 @@ def connect(provider_id: int, body: EndpointIn, session: SessionDep, actor: Curr
 
 
 @router.put("/providers/{provider_id}/capacity", response_model=CapacityRead)
-def publish_capacity(provider_id: int, body: CapacityIn, session: SessionDep, actor: CurrentUser) -> CapacityRead:
+def publish_capacity(provider_id: IdPath, body: CapacityIn, session: SessionDep, actor: CurrentUser) -> CapacityRead:
     return CapacityRead.model_validate(service.publish_capacity(session, actor=actor, provider_id=provider_id,
                                                                 capacity_in=body))
 
 
 @router.get("/providers/{provider_id}/rate-cards", response_model=list[RateCardRead])
-def list_rate_cards(provider_id: int, session: SessionDep) -> list[RateCardRead]:
+def list_rate_cards(provider_id: IdPath, session: SessionDep) -> list[RateCardRead]:
     """A provider's published prices (public)."""
     return [RateCardRead.model_validate(r) for r in service.rate_cards(session, provider_id=provider_id)]
 
 
 @router.post("/providers/{provider_id}/rate-cards", response_model=RateCardRead, status_code=201)
-def publish_rate_card(provider_id: int, body: RateCardIn, session: SessionDep, actor: CurrentUser) -> RateCardRead:
+def publish_rate_card(provider_id: IdPath, body: RateCardIn, session: SessionDep, actor: CurrentUser) -> RateCardRead:
     return RateCardRead.model_validate(service.publish_rate_card(session, actor=actor, provider_id=provider_id,
                                                                  card_in=body))
 
 
 @router.get("/providers/{provider_id}/statement", response_model=list[JobRead])
-def provider_statement(provider_id: int, session: SessionDep, actor: CurrentUser,
-                       year: int = Query(default_factory=lambda: date.today().year)) -> list[JobRead]:
+def provider_statement(provider_id: IdPath, session: SessionDep, actor: CurrentUser,
+                       year: int = Query(default_factory=lambda: date.today().year, ge=MIN_YEAR,
+                                         le=MAX_YEAR)) -> list[JobRead]:
     """Every finished job of the year with its metered usage, price, charge and subsidy."""
     return [job_read(j) for j in service.statement(session, actor=actor, provider_id=provider_id, year=year)]
 
@@ -113,7 +115,7 @@ def provider_statement(provider_id: int, session: SessionDep, actor: CurrentUser
 
 
 @router.get("/budget", response_model=AccountRead)
-def get_budget(session: SessionDep, actor: CurrentUser, org_id: int | None = None) -> AccountRead:
+def get_budget(session: SessionDep, actor: CurrentUser, org_id: IdQuery = None) -> AccountRead:
     """The caller's organisation's compute budget (the office may name any ``org_id``)."""
     oid = org_id if org_id is not None else actor.org_id
     if oid is None:
@@ -122,7 +124,7 @@ def get_budget(session: SessionDep, actor: CurrentUser, org_id: int | None = Non
 
 
 @router.put("/budget", response_model=AccountRead)
-def set_budget(body: BudgetIn, session: SessionDep, actor: CurrentUser, org_id: int | None = None) -> AccountRead:
+def set_budget(body: BudgetIn, session: SessionDep, actor: CurrentUser, org_id: IdQuery = None) -> AccountRead:
     oid = org_id if org_id is not None else actor.org_id
     if oid is None:
         raise InvalidInput("org_id is required for office accounts", field="org_id")
@@ -195,24 +197,24 @@ def submit(body: JobIn, request: Request, session: SessionDep, actor: CurrentUse
 
 
 @router.get("/jobs", response_model=JobPage)
-def list_jobs(session: SessionDep, actor: CurrentUser, status: str | None = None, provider_id: int | None = None,
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> JobPage:
+def list_jobs(session: SessionDep, actor: CurrentUser, status: str | None = None, provider_id: IdQuery = None,
+              limit: Limit = 100, offset: Offset = 0) -> JobPage:
     rows, total = service.list_jobs(session, actor=actor, status=status, provider_id=provider_id, limit=limit,
                                     offset=offset)
     return JobPage(data=[job_read(j) for j in rows], count=total)
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
-def get_job(job_id: int, session: SessionDep, actor: CurrentUser) -> JobRead:
+def get_job(job_id: IdPath, session: SessionDep, actor: CurrentUser) -> JobRead:
     return job_read(service.get_job(session, actor=actor, job_id=job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobRead)
-def cancel(job_id: int, session: SessionDep, actor: CurrentUser) -> JobRead:
+def cancel(job_id: IdPath, session: SessionDep, actor: CurrentUser) -> JobRead:
     return job_read(service.cancel_job(session, actor=actor, job_id=job_id))
 
 
 @router.get("/jobs/{job_id}/log", response_class=PlainTextResponse)
-def job_log(job_id: int, request: Request, session: SessionDep, actor: CurrentUser) -> str:
+def job_log(job_id: IdPath, request: Request, session: SessionDep, actor: CurrentUser) -> str:
     """The last 64 kB of the job's stdout and stderr."""
     return service.job_log(session, actor=actor, job_id=job_id, store=store_of(request))

@@ -21,6 +21,7 @@ from yuzhi.kpi.schemas import (
     RobotStatusIn,
 )
 from yuzhi.pagination import Page
+from yuzhi.types import IdPath, Limit, Offset, YearPath, YearQuery
 from yuzhi.web import exports
 from yuzhi.web.deps import CurrentUser, OfficeUser, SessionDep
 
@@ -66,32 +67,33 @@ def template() -> Response:
 
 
 @router.get("/reports", response_model=Page[ReportRead])
-def list_reports(session: SessionDep, actor: CurrentUser, year: int | None = None, quarter: int | None = None,
-                 status: str | None = None, limit: int = Query(200, le=1000), offset: int = 0) -> Page[ReportRead]:
+def list_reports(session: SessionDep, actor: CurrentUser, year: YearQuery = None,
+                 quarter: int | None = Query(None, ge=1, le=4),
+                 status: str | None = None, limit: Limit = 200, offset: Offset = 0) -> Page[ReportRead]:
     rows, total = service.list_reports(session, actor=actor, year=year, quarter=quarter, status=status,
                                        limit=limit, offset=offset)
     return Page[ReportRead](data=[report_read(r) for r in rows], count=total)
 
 
 @router.get("/reports/{report_id}", response_model=ReportRead)
-def get_report(report_id: int, session: SessionDep, actor: CurrentUser) -> ReportRead:
+def get_report(report_id: IdPath, session: SessionDep, actor: CurrentUser) -> ReportRead:
     return report_read(service.get_report(session, actor=actor, report_id=report_id))
 
 
 @router.post("/reports/{report_id}/confirm", response_model=ReportRead)
-def confirm(report_id: int, body: Decision, session: SessionDep, actor: OfficeUser) -> ReportRead:
+def confirm(report_id: IdPath, body: Decision, session: SessionDep, actor: OfficeUser) -> ReportRead:
     return report_read(service.decide_report(session, actor=actor, report_id=report_id, confirm=True,
                                              note=body.note))
 
 
 @router.post("/reports/{report_id}/return", response_model=ReportRead)
-def return_report(report_id: int, body: Decision, session: SessionDep, actor: OfficeUser) -> ReportRead:
+def return_report(report_id: IdPath, body: Decision, session: SessionDep, actor: OfficeUser) -> ReportRead:
     return report_read(service.decide_report(session, actor=actor, report_id=report_id, confirm=False,
                                              note=body.note))
 
 
 @router.get("/estimates", response_model=list[EstimateRead])
-def list_estimates(session: SessionDep, actor: OfficeUser, year: int | None = None) -> list[EstimateRead]:
+def list_estimates(session: SessionDep, actor: OfficeUser, year: YearQuery = None) -> list[EstimateRead]:
     return [EstimateRead.model_validate(e) for e in service.list_estimates(session, year=year)]
 
 
@@ -107,18 +109,18 @@ def register_robots(body: RobotIn, session: SessionDep, actor: CurrentUser) -> R
 
 
 @router.get("/robots", response_model=list[RobotRead])
-def list_robots(session: SessionDep, actor: CurrentUser, year: int | None = None) -> list[RobotRead]:
+def list_robots(session: SessionDep, actor: CurrentUser, year: YearQuery = None) -> list[RobotRead]:
     return [RobotRead.model_validate(r) for r in service.list_robots(session, actor=actor, year=year)]
 
 
 @router.post("/robots/{robot_id}/status", response_model=RobotRead)
-def robot_status(robot_id: int, body: RobotStatusIn, session: SessionDep, actor: CurrentUser) -> RobotRead:
+def robot_status(robot_id: IdPath, body: RobotStatusIn, session: SessionDep, actor: CurrentUser) -> RobotRead:
     return RobotRead.model_validate(service.set_robot_status(session, actor=actor, robot_id=robot_id,
                                                              status=body.status, note=body.note))
 
 
 @router.get("/dashboard/{year}")
-def dashboard(year: int, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
+def dashboard(year: YearPath, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
     """Progress to the 2027 target, by city and industry, enterprises, vouchers, awards, robots (fen)."""
     d = reports.dashboard(session, actor=actor, year=year)
     out = asdict(d)
@@ -128,7 +130,7 @@ def dashboard(year: int, session: SessionDep, actor: OfficeUser) -> dict[str, ob
 
 
 @router.get("/dashboard/{year}/export")
-def export(year: int, session: SessionDep, actor: OfficeUser,
+def export(year: YearPath, session: SessionDep, actor: OfficeUser,
            fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
     d = reports.dashboard(session, actor=actor, year=year)
     return exports.download(fmt, f"yuzhi-targets-{year}", ["section", "item", "value", "value2", "value3"],
@@ -136,6 +138,6 @@ def export(year: int, session: SessionDep, actor: OfficeUser,
 
 
 @router.get("/public/{year}")
-def public(year: int, session: SessionDep) -> dict[str, object]:
+def public(year: YearPath, session: SessionDep) -> dict[str, object]:
     """Public summary: aggregates only; no figure of a single enterprise (≥ 3 firms, none dominant)."""
     return asdict(reports.public_summary(session, year=year))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 
 from yuzhi.monitor import service
 from yuzhi.monitor.schemas import (
@@ -23,6 +23,7 @@ from yuzhi.monitor.schemas import (
     WebhookRead,
 )
 from yuzhi.pagination import Page
+from yuzhi.types import MAX_ID, IdPath, IdQuery, Limit, Offset, SecondsQuery
 from yuzhi.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/monitor", tags=["monitor"])
@@ -65,7 +66,7 @@ def push_samples(body: SamplesIn, request: Request, tasks: BackgroundTasks, sess
 
 @router.post("/samples/file", response_model=IngestReport)
 def upload_file(request: Request, tasks: BackgroundTasks, session: SessionDep, actor: CurrentUser,
-                file: UploadFile = File(...), org_id: int | None = Form(None)) -> IngestReport:
+                file: UploadFile = File(...), org_id: int | None = Form(None, ge=1, le=MAX_ID)) -> IngestReport:
     """Upload a CSV/Parquet table (timestamp + one column per registered sensor key)."""
     from yuzhi.monitor.io import read_table
 
@@ -81,20 +82,20 @@ def upload_file(request: Request, tasks: BackgroundTasks, session: SessionDep, a
 
 @router.get("/alarms", response_model=Page[AlarmRead])
 def list_alarms(session: SessionDep, actor: CurrentUser, status: str | None = None,
-                sensor_id: int | None = None, limit: int = Query(100, ge=1, le=1000),
-                offset: int = Query(0, ge=0)) -> Page[AlarmRead]:
+                sensor_id: IdQuery = None, limit: Limit = 100,
+                offset: Offset = 0) -> Page[AlarmRead]:
     rows, count = service.list_alarms(session, actor=actor, status=status, sensor_id=sensor_id,
                                       limit=limit, offset=offset)
     return Page(data=[AlarmRead.model_validate(a) for a in rows], count=count)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmRead)
-def get_alarm(alarm_id: int, session: SessionDep, actor: CurrentUser) -> AlarmRead:
+def get_alarm(alarm_id: IdPath, session: SessionDep, actor: CurrentUser) -> AlarmRead:
     return AlarmRead.model_validate(service.get_alarm(session, actor=actor, alarm_id=alarm_id))
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead)
-def acknowledge(alarm_id: int, body: AlarmAction, request: Request, tasks: BackgroundTasks,
+def acknowledge(alarm_id: IdPath, body: AlarmAction, request: Request, tasks: BackgroundTasks,
                 session: SessionDep, actor: CurrentUser) -> AlarmRead:
     alarm = service.acknowledge(session, actor=actor, alarm_id=alarm_id, comment=body.comment)
     _deliver_later(request, tasks)
@@ -102,7 +103,7 @@ def acknowledge(alarm_id: int, body: AlarmAction, request: Request, tasks: Backg
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmRead)
-def clear(alarm_id: int, body: AlarmAction, request: Request, tasks: BackgroundTasks,
+def clear(alarm_id: IdPath, body: AlarmAction, request: Request, tasks: BackgroundTasks,
           session: SessionDep, actor: CurrentUser) -> AlarmRead:
     alarm = service.clear(session, actor=actor, alarm_id=alarm_id, comment=body.comment)
     _deliver_later(request, tasks)
@@ -110,8 +111,8 @@ def clear(alarm_id: int, body: AlarmAction, request: Request, tasks: BackgroundT
 
 
 @router.get("/alarms/{alarm_id}/traces")
-def traces(alarm_id: int, session: SessionDep, actor: CurrentUser, before_s: float = Query(3600, ge=0),
-           after_s: float = Query(3600, ge=0)) -> dict[str, object]:
+def traces(alarm_id: IdPath, session: SessionDep, actor: CurrentUser, before_s: SecondsQuery = 3600,
+           after_s: SecondsQuery = 3600) -> dict[str, object]:
     """Every sensor of the alarm's organisation around the alarm: ``{key: [[iso_ts, value], …]}``."""
     alarm, data = service.samples_around(session, actor=actor, alarm_id=alarm_id, before_s=before_s,
                                          after_s=after_s)

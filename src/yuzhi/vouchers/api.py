@@ -12,6 +12,7 @@ from yuzhi.accounts.actor import SYSTEM
 from yuzhi.compute import registry
 from yuzhi.compute.registry import ProviderCreate, ProviderRead
 from yuzhi.pagination import Page
+from yuzhi.types import IdPath, IdQuery, Limit, Offset, YearPath, YearQuery
 from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.desk import BillDesk
 from yuzhi.vouchers.schemas import (
@@ -49,7 +50,7 @@ def create_programme(body: ProgrammeCreate, session: SessionDep, actor: AdminUse
 
 
 @router.post("/programmes/{year}/close")
-def close_year(year: int, session: SessionDep, actor: AdminUser) -> dict[str, int]:
+def close_year(year: YearPath, session: SessionDep, actor: AdminUser) -> dict[str, int]:
     """Year end: unused quota expires back to the pool; no more bills for the year."""
     return service.close_year(session, actor=actor, year=year)
 
@@ -66,14 +67,14 @@ def whitelist_provider(body: ProviderCreate, session: SessionDep, actor: AdminUs
 
 
 @router.post("/providers/{provider_id}/suspend", response_model=ProviderRead)
-def suspend_provider(provider_id: int, session: SessionDep, actor: AdminUser,
+def suspend_provider(provider_id: IdPath, session: SessionDep, actor: AdminUser,
                      reason: str = Query(..., min_length=2)) -> ProviderRead:
     return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
                                                            active=False, reason=reason))
 
 
 @router.post("/providers/{provider_id}/resume", response_model=ProviderRead)
-def resume_provider(provider_id: int, session: SessionDep, actor: AdminUser) -> ProviderRead:
+def resume_provider(provider_id: IdPath, session: SessionDep, actor: AdminUser) -> ProviderRead:
     return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
                                                            active=True))
 
@@ -88,26 +89,26 @@ def apply(body: ApplicationCreate, session: SessionDep, actor: CurrentUser) -> A
 
 
 @router.get("/applications", response_model=Page[ApplicationRead])
-def list_applications(session: SessionDep, actor: CurrentUser, year: int | None = None,
-                      status: str | None = None, limit: int = Query(100, le=1000),
-                      offset: int = 0) -> Page[ApplicationRead]:
+def list_applications(session: SessionDep, actor: CurrentUser, year: YearQuery = None,
+                      status: str | None = None, limit: Limit = 100,
+                      offset: Offset = 0) -> Page[ApplicationRead]:
     rows, total = service.list_applications(session, actor=actor, year=year, status=status, limit=limit,
                                             offset=offset)
     return Page[ApplicationRead](data=[_app_read(a) for a in rows], count=total)
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationRead)
-def get_application(app_id: int, session: SessionDep, actor: CurrentUser) -> ApplicationRead:
+def get_application(app_id: IdPath, session: SessionDep, actor: CurrentUser) -> ApplicationRead:
     return _app_read(service.get_application(session, actor=actor, app_id=app_id))
 
 
 @router.post("/applications/{app_id}/review", response_model=ApplicationRead)
-def review(app_id: int, body: Review, session: SessionDep, actor: OfficeUser) -> ApplicationRead:
+def review(app_id: IdPath, body: Review, session: SessionDep, actor: OfficeUser) -> ApplicationRead:
     return _app_read(service.review(session, actor=actor, app_id=app_id, decision=body))
 
 
 @router.get("/disclosure")
-def disclosure(session: SessionDep, year: int | None = None) -> list[dict[str, object]]:
+def disclosure(session: SessionDep, year: YearQuery = None) -> list[dict[str, object]]:
     """Public disclosure list (公示): unit, provider, approved quota, disclosure end."""
     return [{"application_id": a.id, "unit": org, "provider": prov, "approved_fen": a.approved_fen,
              "status": a.status, "disclosure_until": a.disclosure_until, "contract_no": a.contract_no}
@@ -115,7 +116,7 @@ def disclosure(session: SessionDep, year: int | None = None) -> list[dict[str, o
 
 
 @router.post("/applications/{app_id}/objections", status_code=201)
-def lodge_objection(app_id: int, body: ObjectionCreate, session: SessionDep,
+def lodge_objection(app_id: IdPath, body: ObjectionCreate, session: SessionDep,
                     actor: OptionalUser) -> dict[str, object]:
     o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=body)
     return {"id": o.id, "application_id": o.application_id, "status": o.status}
@@ -129,7 +130,7 @@ def list_objections(session: SessionDep, actor: OfficeUser, status: str | None =
 
 
 @router.post("/objections/{objection_id}/resolve")
-def resolve_objection(objection_id: int, body: ObjectionResolve, session: SessionDep,
+def resolve_objection(objection_id: IdPath, body: ObjectionResolve, session: SessionDep,
                       actor: OfficeUser) -> dict[str, object]:
     o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=body.uphold,
                                   resolution=body.resolution)
@@ -186,14 +187,14 @@ def push_bills(body: BillBatchIn, session: SessionDep, actor: CurrentUser) -> Bi
 
 
 @router.get("/bills", response_model=Page[BillRead])
-def list_bills(session: SessionDep, actor: CurrentUser, year: int | None = None, org_id: int | None = None,
-               limit: int = Query(100, le=1000), offset: int = 0) -> Page[BillRead]:
+def list_bills(session: SessionDep, actor: CurrentUser, year: YearQuery = None, org_id: IdQuery = None,
+               limit: Limit = 100, offset: Offset = 0) -> Page[BillRead]:
     rows, total = service.list_bills(session, actor=actor, year=year, org_id=org_id, limit=limit, offset=offset)
     return Page[BillRead](data=[BillRead.model_validate(b) for b in rows], count=total)
 
 
 @router.get("/bills/{bill_id}", response_model=BillRead)
-def get_bill(bill_id: int, session: SessionDep, actor: CurrentUser) -> BillRead:
+def get_bill(bill_id: IdPath, session: SessionDep, actor: CurrentUser) -> BillRead:
     return BillRead.model_validate(service.get_bill(session, actor=actor, bill_id=bill_id))
 
 
@@ -208,7 +209,7 @@ def list_settlements(session: SessionDep, actor: OfficeUser) -> list[SettlementR
 
 
 @router.get("/settlements/{batch_id}/export")
-def export_settlement(batch_id: int, session: SessionDep, actor: OfficeUser,
+def export_settlement(batch_id: IdPath, session: SessionDep, actor: OfficeUser,
                       fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
     """Payment file for the treasury: one line per payee, province and city shares (fen and yuan)."""
     b = service.mark_exported(session, actor=actor, batch_id=batch_id)
@@ -220,18 +221,18 @@ def export_settlement(batch_id: int, session: SessionDep, actor: OfficeUser,
 
 
 @router.post("/settlements/{batch_id}/paid", response_model=SettlementRead)
-def mark_paid(batch_id: int, body: MarkPaid, session: SessionDep, actor: AdminUser) -> SettlementRead:
+def mark_paid(batch_id: IdPath, body: MarkPaid, session: SessionDep, actor: AdminUser) -> SettlementRead:
     return SettlementRead.model_validate(service.mark_paid(session, actor=actor, batch_id=batch_id,
                                                            payment_ref=body.payment_ref))
 
 
 @router.get("/dashboard/{year}")
-def dashboard(year: int, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
+def dashboard(year: YearPath, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
     return asdict(reports.dashboard(session, actor=actor, year=year))
 
 
 @router.get("/statement/{year}")
-def statement(year: int, session: SessionDep, actor: CurrentUser, org_id: int | None = None,
+def statement(year: YearPath, session: SessionDep, actor: CurrentUser, org_id: IdQuery = None,
               fmt: str = Query("json", pattern="^(json|xlsx|csv)$")) -> Response:
     """A unit's statement for a year (office may pass ``org_id``)."""
     st = reports.statement(session, actor=actor, org_id=org_id or actor.org_id or 0, year=year)

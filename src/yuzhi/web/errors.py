@@ -49,6 +49,16 @@ _FIXES = {
     "date_from_datetime_parsing": "use an ISO date like 2026-03-31",
     "date_parsing": "use an ISO date like 2026-03-31",
     "string_pattern_mismatch": "use only letters, digits and - _ . /",
+    "less_than_equal": "send a smaller value (the bound is in the message)",
+    "greater_than_equal": "send a larger value (the bound is in the message)",
+    "less_than": "send a smaller value (the bound is in the message)",
+    "int_from_float": "send a whole number without a fraction",
+    "finite_number": "send a finite number (not nan or inf)",
+    "date_type": "use an ISO date like 2026-03-31",
+    "value_error": "correct this value as the message says",
+    "string_too_long": "send a shorter text (the limit is in the message)",
+    "enum": "use one of the values listed in the message",
+    "literal_error": "use one of the values listed in the message",
 }
 
 
@@ -79,6 +89,15 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=409, content={"detail": {
             "code": "conflict", "message": "the request conflicts with an existing record (duplicate or "
             "concurrent change); nothing was written", "field": None, "fix": "reload and retry"}})
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # a last line of defence: numbers are bounded at the edge (yuzhi.types); one that still
+        # reaches the database driver out of range is the client's input, not a server fault
+        log.warning("number out of range reached the database: %s", exc)
+        return JSONResponse(status_code=422, content={"detail": {
+            "code": "out_of_range", "message": "a number in the request is out of range; nothing was written",
+            "field": None, "fix": "send ids of 1..2**63-1, years of 2000..2100 and amounts up to 10**15 fen"}})
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
