@@ -53,6 +53,7 @@ PLAN_MAX_POOL_FEN = 50_000_000 * YUAN
 PLAN_PROVINCE_BP = 5000
 CRITERIA = ("national_supercomputing", "ai_computing_100pf", "data_centre_1000_racks")
 NEVER = np.iinfo(np.int64).max // 4  # an effective time no bill reaches
+DAY = 86_400_000_000  # microseconds
 
 # why a bill or an application gets nothing (codes; the page and the workbook translate them)
 REASONS = {
@@ -245,7 +246,8 @@ def _line_of(text: str, key: str, section: str = "") -> int | str:
 class Year:
     """A programme year's recorded facts, as arrays (built by the service from one snapshot).
 
-    Times are seconds since the Unix epoch (UTC); usage dates are days since the epoch. Units and
+    Times are microseconds since the Unix epoch (UTC: a bill and the approval it depends on may fall in
+    the same second); usage dates are days since the epoch. Units and
     providers are referred to by index into their lists; ``bill_orig`` is the index of the bill a
     credit note credits (-1 for bills).
     """
@@ -360,7 +362,7 @@ def _approvals(y: Year, r: SimRules, unit_reason: list[str]) -> tuple[np.ndarray
             if pool_left <= unit_left:
                 reason[i] = "pool"
                 if exhausted is None:
-                    exhausted = _day(int(y.app_reviewed[i]) // 86400)
+                    exhausted = _day(int(y.app_reviewed[i]) // DAY)
             else:
                 reason[i] = "unit_cap"
                 capped.add(u)
@@ -383,7 +385,7 @@ def replay(y: Year, r: SimRules) -> Result:
     app_amount, app_reason, exhausted, capped = _approvals(y, r, unit_reason)
 
     # step 2: quota held effective, per group, at each bill's recording time
-    shift = (r.disclosure_days - y.in_force.disclosure_days) * 86400
+    shift = (r.disclosure_days - y.in_force.disclosure_days) * DAY
     eff = np.where((y.app_effective >= 0) & (app_amount > 0), y.app_effective + shift, NEVER)
     n_prov = max(len(y.prov_id), 1)
     if r.bill_binding == "provider":
@@ -530,7 +532,7 @@ def _burn(y: Year, app_amount: np.ndarray, net: np.ndarray) -> list[tuple[date, 
     """Month by month: quota committed (by review date) and subsidy used (by usage month)."""
     months = [date(y.year, m, 1) for m in range(2, 13)] + [date(y.year + 1, 1, 1)]
     ends = np.array([(m - date(1970, 1, 1)).days for m in months], dtype=np.int64)
-    rev_day = np.where(y.app_reviewed >= 0, y.app_reviewed // 86400, NEVER)
+    rev_day = np.where(y.app_reviewed >= 0, y.app_reviewed // DAY, NEVER)
     out = []
     for m, e in zip(months, ends.tolist(), strict=True):
         committed = int(app_amount[rev_day < e].sum())
@@ -584,7 +586,7 @@ def epoch_seconds(t: datetime | None) -> int:
         return -1
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return int(t.timestamp())
+    return (t - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def epoch_days(d: date) -> int:
