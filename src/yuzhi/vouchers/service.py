@@ -39,7 +39,7 @@ from yuzhi.vouchers.models import (
     SettlementBatch,
     SettlementLine,
 )
-from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, split_funding
+from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, rate_share, split_funding
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
     ObjectionCreate,
@@ -223,7 +223,7 @@ def max_approvable(session: Session, *, p: Programme, a: QuotaApplication) -> tu
     rules = rules_of(p)
     held_by_this = a.approved_fen - a.expired_fen if a.status in HOLDING else 0
     limits = {
-        "rate_of_planned_spend": a.planned_spend_fen * rules.rate_bp // 10000,
+        "rate_of_planned_spend": rate_share(a.planned_spend_fen, rules.rate_bp),
         "unit_cap_remaining": rules.unit_cap_fen - unit_committed(session, programme_id=p.id, org_id=a.org_id)
         + held_by_this,
         "pool_remaining": pool_remaining(session, p) + held_by_this,
