@@ -36,6 +36,9 @@ from yuzhi.vouchers.bills import MAX_BATCH, record_bills
 from yuzhi.vouchers.models import Bill
 from yuzhi.vouchers.schemas import BillIn
 
+#: Called with the size of each committed batch (``yuzhi.ops.metrics`` registers its histogram).
+BATCH_OBSERVERS: list[Callable[[int], None]] = []
+
 
 class _Ticket:
     """One caller's bill. ``signal`` wakes the caller when its bill is done or when it is handed
@@ -171,6 +174,8 @@ class BillDesk:
             with self._lock:
                 self.batches += 1
                 self.bills += len(pending)
+            for observe in BATCH_OBSERVERS:
+                observe(len(pending))
             for t, pair in zip(pending, pairs, strict=True):
                 t.finish(result=pair)
             return

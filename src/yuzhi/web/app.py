@@ -38,6 +38,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or get_engine()
     app.state.sessionmaker = session_factory(app.state.engine)
     errors.install(app)
+    from yuzhi.ops.web import install as install_ops
+
+    install_ops(app)  # /healthz, /readyz, /metrics; request ids and metrics on every request
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     from yuzhi.web import pages as core_pages
 
