@@ -37,18 +37,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = 12
-    log_format: str = "text"  # text | json (one JSON object per line, with the request id)
-    log_level: str = "info"
-    dispatcher: bool = True  # run the compute dispatcher in `yuzhi serve` (leader-elected across processes)
+    # audit anchoring (see yuzhi.audit.anchor): files outside the database, key outside the database
+    audit_anchor_file: Path | None = None  # default: <home>/audit/anchors.jsonl
+    audit_key_file: Path | None = None  # default: <home>/keys/audit-anchor.keys (mode 0600)
+    audit_key: str = ""  # YUZHI_AUDIT_KEY: an extra signing key held only in the environment
+    audit_anchor_seconds: float = 60.0  # `yuzhi serve` anchors at least this often (0: off)
+    # HTTPS behind a reverse proxy: trust its X-Forwarded-Proto (HSTS, Secure cookies)
+    trust_forwarded_proto: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.home / 'yuzhi.db').as_posix()}"
-        if self.log_format not in ("text", "json"):
-            raise ValueError(f"YUZHI_LOG_FORMAT must be text or json, not {self.log_format!r}")
-        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError(f"YUZHI_LOG_LEVEL must be debug, info, warning, error or critical, not {self.log_level!r}")
         if self.environment != "development" and self.secret_key == _DEV_SECRET:
             raise ValueError(
                 "YUZHI_SECRET_KEY must be set to a random value outside development "
@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     @property
     def artifact_dir(self) -> Path:
         return self.home / "artifacts"
+
+    @property
+    def anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.home / "audit" / "anchors.jsonl"
+
+    @property
+    def key_path(self) -> Path:
+        return self.audit_key_file or self.home / "keys" / "audit-anchor.keys"
 
 
 @lru_cache

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text
+from sqlalchemy import Connection, Engine, bindparam, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from yuzhi.accounts.actor import Actor
+from yuzhi.accounts.actor import SYSTEM, Actor
+from yuzhi.audit.anchor import AnchorStore, Checkpoint, KeyRing
 from yuzhi.audit.chain import GENESIS, ChainProblem, EventFields, canonical_json, combined_head, event_hash, verify
 from yuzhi.audit.models import AuditEvent
 from yuzhi.db import utcnow
@@ -68,13 +71,42 @@ def _heads(conn: Connection, chains: list[int]) -> dict[int, tuple[int, str]]:
     return out
 
 
+#: ``session.info`` keys: ledger transactions posted in this transaction and not yet in the chain,
+#: and the last actor that recorded an event (who the leftovers are attributed to).
+PENDING_LEDGER = "yuzhi.audit.pending_ledger"
+LAST_ACTOR = "yuzhi.audit.last_actor"
+#: Set after a commit that wrote audit events: the anchoring thread of ``yuzhi serve`` wakes on it.
+WRITTEN = threading.Event()
+
+
+def _with_ledger(session: Session, actor: Actor, changes: Sequence[Change]) -> list[Change]:
+    """Fold the ledger transactions posted in this transaction into the events being written.
+
+    A transaction whose ``ref`` is ``<entity>:<id>`` joins the chain of the change about that
+    record (a bill's subsidy joins the bill's tenant chain), others the first change's chain; the
+    event carries the transaction's digest, so the chain covers the ledger rows (see
+    :func:`yuzhi.ledger.service.txn_digest`). Same ``INSERT`` as the changes: no extra statement.
+    """
+    session.info[LAST_ACTOR] = actor
+    pending = session.info.pop(PENDING_LEDGER, None)
+    if not pending:
+        return list(changes)
+    owner_of = {f"{c.entity}:{c.entity_id}": c.org_id if c.org_id is not None else actor.org_id for c in changes}
+    default = (changes[0].org_id if changes[0].org_id is not None else actor.org_id) if changes else actor.org_id
+    extra = [Change("ledger.post", "ledger_txn", txn_id, after=body, org_id=owner_of.get(body["ref"], default))
+             for txn_id, body in pending]
+    return [*changes, *extra]
+
+
 def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) -> None:
     """Append events to their tenants' chains in the caller's transaction, in the given order.
 
     Set-based so a batch of bills costs three statements, not three per bill: lock the chains
     involved, read their heads, insert every event in one multi-row ``INSERT``. The rows are
-    written at once (no ORM unit of work), so ids they mention must already be flushed.
+    written at once (no ORM unit of work), so ids they mention must already be flushed. Ledger
+    transactions posted earlier in the same transaction are appended as ``ledger.post`` events.
     """
+    changes = _with_ledger(session, actor, changes)
     if not changes:
         return
     owners = [c.org_id if c.org_id is not None else actor.org_id for c in changes]
@@ -116,6 +148,26 @@ def record(
     record_many(session, actor=actor, changes=[Change(action, entity, entity_id, before, after, org_id)])
 
 
+@event.listens_for(Session, "before_commit")
+def _ledger_leftovers(session: Session) -> None:
+    """Ledger transactions posted after the transaction's last audit event still join the chain."""
+    if session.info.get(PENDING_LEDGER):
+        record_many(session, actor=session.info.get(LAST_ACTOR, SYSTEM), changes=[])
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(LAST_ACTOR, None) is not None:
+        WRITTEN.set()
+    session.info.pop(PENDING_LEDGER, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(PENDING_LEDGER, None)
+    session.info.pop(LAST_ACTOR, None)
+
+
 def _rows(session: Session, chain: int) -> Iterator[tuple[EventFields, str, str]]:
     q = select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
     for ev in session.scalars(q.execution_options(yield_per=2000)):
@@ -127,10 +179,15 @@ def _rows(session: Session, chain: int) -> Iterator[tuple[EventFields, str, str]
         )
 
 
-def verify_chain(session: Session) -> tuple[list[ChainProblem], str, int]:
+def verify_chain(session: Session, *, anchors: AnchorStore | None = None,
+                 ledger: bool = True) -> tuple[list[ChainProblem], str, int]:
     """Recompute every tenant's chain; return the problems, the combined head and the event count.
 
     An event whose ``org_id`` no longer matches its chain (moved between tenants) is a problem too.
+    With ``anchors``, every anchored head must still be in the database with its anchored hash
+    (catches a cut tail, a dropped chain, a rehashed chain). With ``ledger``, every ledger
+    transaction must match the digest its ``ledger.post`` event holds, and every such event must
+    still have its transaction (catches ledger rows changed, added or removed outside the platform).
     """
     problems: list[ChainProblem] = []
     heads: dict[int, str] = {}
@@ -143,17 +200,138 @@ def verify_chain(session: Session) -> tuple[list[ChainProblem], str, int]:
     moved = session.execute(select(AuditEvent.chain, AuditEvent.seq).where(
         AuditEvent.chain != func.coalesce(AuditEvent.org_id, 0))).all()
     problems += [ChainProblem(seq, "event stands in another tenant's chain (moved)", chain) for chain, seq in moved]
+    if anchors is not None:
+        problems += check_anchors(session, anchors)
+    if ledger:
+        problems += check_ledger(session)
     return problems, combined_head(heads), total
 
 
-def list_events(session: Session, *, actor: Actor, entity: str | None = None, limit: int = 100,
-                offset: int = 0) -> tuple[list[AuditEvent], int]:
-    """Office sees every event; an organisation sees events about its own records."""
-    q = select(AuditEvent)
-    if not actor.is_office:
-        q = q.where(AuditEvent.org_id == actor.org_id)
-    if entity:
-        q = q.where(AuditEvent.entity == entity)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(AuditEvent.at.desc(), AuditEvent.seq.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+def check_anchors(session: Session, anchors: AnchorStore) -> list[ChainProblem]:
+    """Every chain's newest anchored head must still stand in the database, unchanged."""
+    report = anchors.read()
+    problems = [ChainProblem(0, p) for p in report.problems]
+    for chain, (seq, digest) in sorted(report.latest.items()):
+        stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.chain == chain, AuditEvent.seq == seq))
+        if stored is None:
+            newest = session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.chain == chain))
+            what = ("the whole chain was removed" if newest is None
+                    else f"the chain ends at event {newest}: newest events were removed")
+            problems.append(ChainProblem(seq, f"anchored event {seq} is missing ({what})", chain))
+        elif stored != digest:
+            problems.append(ChainProblem(seq, f"anchored event {seq} has hash {stored[:12]}…, the anchor says "
+                                              f"{digest[:12]}… (the chain was rewritten and rehashed)", chain))
+    return problems
+
+
+def check_ledger(session: Session) -> list[ChainProblem]:
+    """Compare every ledger transaction with the digest the audit chain holds for it."""
+    from yuzhi.ledger.core import txn_digest
+    from yuzhi.ledger.models import LedgerEntry, LedgerTxn
+
+    recorded: dict[int, tuple[int, int, str]] = {}
+    for chain, seq, entity_id, after in session.execute(
+            select(AuditEvent.chain, AuditEvent.seq, AuditEvent.entity_id, AuditEvent.after)
+            .where(AuditEvent.entity == "ledger_txn", AuditEvent.action == "ledger.post")):
+        try:
+            recorded[int(entity_id)] = (chain, seq, str(json.loads(after)["digest"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # the event itself was edited: its chain check reports it
+    postings: dict[int, list[tuple[str, int]]] = {}
+    for txn_id, account, amount in session.execute(
+            select(LedgerEntry.txn_id, LedgerEntry.account, LedgerEntry.amount).order_by(LedgerEntry.id)):
+        postings.setdefault(txn_id, []).append((account, int(amount)))
+    problems = []
+    for t in session.execute(select(LedgerTxn.id, LedgerTxn.at, LedgerTxn.year, LedgerTxn.kind, LedgerTxn.ref,
+                                    LedgerTxn.memo).order_by(LedgerTxn.id)):
+        entry = recorded.pop(t.id, None)
+        if entry is None:
+            problems.append(ChainProblem(0, f"ledger transaction {t.id} ({t.kind} {t.ref}) is not in the audit "
+                                            "chain (written outside the platform)"))
+            continue
+        digest = txn_digest(t.id, t.at, t.year, t.kind, t.ref, t.memo, postings.get(t.id, []))
+        if digest != entry[2]:
+            problems.append(ChainProblem(entry[1], f"ledger transaction {t.id} ({t.kind} {t.ref}) differs from what "
+                                                   "the audit chain recorded (a ledger row was changed)", entry[0]))
+    for txn_id, (chain, seq, _) in sorted(recorded.items()):
+        problems.append(ChainProblem(seq, f"ledger transaction {txn_id} recorded in the audit chain is missing "
+                                          "(a ledger row was deleted)", chain))
+    return problems
+
+
+# --- anchoring -------------------------------------------------------------------------------
+
+_ALL_HEADS = text("SELECT e.chain, e.seq, e.hash FROM audit_events e JOIN "
+                  "(SELECT chain, MAX(seq) AS seq FROM audit_events GROUP BY chain) h "
+                  "ON e.chain = h.chain AND e.seq = h.seq")
+
+
+def current_heads(session: Session) -> dict[int, tuple[int, str]]:
+    """Every chain's newest ``(seq, hash)``, committed data only. The chains are the tenants
+    (organisations) plus the programme-wide chain 0, each head one step down the primary key;
+    the full scan only runs for chains outside that list (none, unless rows were forged)."""
+    from yuzhi.accounts.models import Organisation
+
+    chains = [0, *session.scalars(select(Organisation.id).order_by(Organisation.id))]
+    heads = _heads(session.connection(), chains)
+    known = set(chains)
+    if session.scalar(select(func.count(AuditEvent.chain.distinct()))) != len(heads):
+        heads.update({int(c): (int(q), h) for c, q, h in session.execute(_ALL_HEADS) if int(c) not in known})
+    return heads
+
+
+def default_store() -> AnchorStore:
+    """The anchor file and key ring named by the settings (outside the database)."""
+    from yuzhi.config import get_settings
+
+    st = get_settings()
+    return AnchorStore(st.anchor_path, KeyRing.load(st.key_path, st.audit_key))
+
+
+def anchor(engine: Engine, store: AnchorStore | None = None, *, force: bool = False) -> Checkpoint | None:
+    """Take a checkpoint of every chain's committed head (None when nothing moved)."""
+    from yuzhi.db import session_factory
+
+    store = store or default_store()
+    with session_factory(engine)() as s:
+        heads = current_heads(s)
+        s.rollback()
+    return store.append(heads, force=force)
+
+
+def start_anchoring(engine: Engine, store: AnchorStore | None = None, *,
+                    every_s: float = 60.0, settle_s: float = 1.0) -> tuple[threading.Thread, Callable[[], None]]:
+    """Anchor in a daemon thread: about ``settle_s`` after a commit that wrote audit events (in this
+    process), and at least every ``every_s`` (writes by other processes). Returns the thread and a
+    function that stops it (after one last checkpoint)."""
+    import logging
+
+    log = logging.getLogger("yuzhi.audit")
+    store = store or default_store()
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            WRITTEN.wait(every_s)
+            if stop.is_set():
+                break
+            stop.wait(settle_s)  # gather a burst of writes into one checkpoint
+            WRITTEN.clear()
+            try:
+                anchor(engine, store)
+            except Exception as exc:  # keep anchoring; the next round retries
+                log.error("audit anchoring failed: %s", exc)
+            if stop.is_set():
+                break
+        try:
+            anchor(engine, store)
+        except Exception as exc:
+            log.error("audit anchoring failed: %s", exc)
+
+    def stopper() -> None:
+        stop.set()
+        WRITTEN.set()
+
+    thread = threading.Thread(target=loop, name="yuzhi-audit-anchor", daemon=True)
+    thread.start()
+    return thread, stopper

@@ -21,9 +21,12 @@ them all.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,13 @@ def check_years_isolated(txns: Iterable[Txn]) -> list[str]:
 
 def sum_prefix(bals: Mapping[str, int], prefix: str) -> int:
     return sum(v for k, v in bals.items() if k.startswith(prefix))
+
+
+def txn_digest(txn_id: int, at: datetime, year: int, kind: str, ref: str, memo: str,
+               postings: Iterable[tuple[str, int]]) -> str:
+    """SHA-256 of one stored transaction: id, time, year, kind, ref, memo and its postings (sorted,
+    so the order rows come back in does not matter). Kept in the audit chain's ``ledger.post``
+    event, so a ledger row changed, added or removed behind the platform's back shows."""
+    body = [txn_id, at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"), year, kind, ref, memo,
+            sorted([a, int(v)] for a, v in postings)]
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()

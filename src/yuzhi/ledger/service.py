@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from yuzhi.db import utcnow
-from yuzhi.ledger.core import Posting, Txn
+from yuzhi.ledger.core import Posting, Txn, txn_digest
 from yuzhi.ledger.models import LedgerEntry, LedgerTxn
 
 _T, _E = LedgerTxn.__table__, LedgerEntry.__table__
@@ -30,6 +30,14 @@ def post_many(session: Session, txns: Sequence[Txn]) -> list[int]:
                                            for x in txns]).scalars())
     conn.execute(_INSERT_ENTRIES, [{"txn_id": i, "account": p.account, "amount": p.amount}
                                    for i, x in zip(ids, txns, strict=True) for p in x.postings])
+    # the audit chain covers the ledger: the next audit write of this transaction (or its commit)
+    # appends one ``ledger.post`` event per transaction with its digest (yuzhi.audit.service)
+    from yuzhi.audit.service import PENDING_LEDGER
+
+    session.info.setdefault(PENDING_LEDGER, []).extend(
+        (i, {"digest": txn_digest(i, at, x.year, x.kind, x.ref, x.memo, ((p.account, p.amount) for p in x.postings)),
+             "kind": x.kind, "year": x.year, "ref": x.ref})
+        for i, x in zip(ids, txns, strict=True))
     return ids
 
 
