@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = 12
+    log_format: str = "text"  # text | json (one JSON object per line, with the request id)
+    log_level: str = "info"
+    dispatcher: bool = True  # run the compute dispatcher in `yuzhi serve` (leader-elected across processes)
     # audit anchoring (see yuzhi.audit.anchor): files outside the database, key outside the database
     audit_anchor_file: Path | None = None  # default: <home>/audit/anchors.jsonl
     audit_key_file: Path | None = None  # default: <home>/keys/audit-anchor.keys (mode 0600)
@@ -49,6 +52,10 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.home / 'yuzhi.db').as_posix()}"
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"YUZHI_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"YUZHI_LOG_LEVEL must be debug, info, warning, error or critical, not {self.log_level!r}")
         if self.environment != "development" and self.secret_key == _DEV_SECRET:
             raise ValueError(
                 "YUZHI_SECRET_KEY must be set to a random value outside development "

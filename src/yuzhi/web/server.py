@@ -9,6 +9,17 @@ from yuzhi.config import get_settings
 console = Console()
 
 
+def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` (per port would be nicer; one server per home is the rule)."""
+    import os
+    import shutil
+
+    path = home / "run" / f"metrics-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def check_schema(url: str, *, upgrade: bool) -> None:
     """Refuse to serve a database this code cannot run on; upgrade an older one only when asked.
 
@@ -42,6 +53,9 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
         workers: int = 1, upgrade: bool = False) -> None:
     settings = get_settings()
     url = settings.database_url
+    from yuzhi.ops.logging import configure, uvicorn_log_config
+
+    configure(settings.log_format, settings.log_level)
     if reset and url.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -76,7 +90,14 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
     from yuzhi.web.app import create_app
 
     h, p = host or settings.host, port or settings.port
-    _thread, stop = start_in_thread(get_engine(url))  # dispatches and meters compute jobs in-process
+    from yuzhi.ops.leader import Leader
+    from yuzhi.ops.web import DISPATCHER
+
+    # dispatches and meters compute jobs in-process; of all processes on the database one leads
+    leader = Leader(get_engine(url), "dispatcher") if settings.dispatcher else None
+    DISPATCHER["leader"] = leader
+    _thread, stop = start_in_thread(get_engine(url), leader=leader) if leader is not None else (None, None)
+    log_config = uvicorn_log_config(settings.log_format, settings.log_level)
     stop_anchoring = None
     if settings.audit_anchor_seconds > 0:  # signed checkpoints of the audit heads, outside the database
         from yuzhi.audit.service import start_anchoring
@@ -85,11 +106,14 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
     console.print(f"yuzhi serving on [link]http://{h}:{p}[/] — API docs at http://{h}:{p}/docs")
     try:
         if workers > 1:  # each worker process builds its own app and engine from the same settings
+            _metrics_dir(settings.home)  # workers' metrics files, summed at each scrape
             uvicorn.run("yuzhi.web.app:create_app", factory=True, host=h, port=p, workers=workers,
-                        log_level="info")
+                        log_level=settings.log_level, log_config=log_config)
         else:
-            uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level="info")
+            uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level=settings.log_level,
+                        log_config=log_config)
     finally:
-        stop.set()
+        if stop is not None:
+            stop.set()
         if stop_anchoring is not None:
             stop_anchoring()
