@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yuzhi.db import Base, IdMixin, TimestampMixin
+from yuzhi.db import Base, IdMixin, TimestampMixin, utcnow
 
 
 class OrgKind(StrEnum):
@@ -61,6 +61,28 @@ class ApiToken(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked: Mapped[bool] = mapped_column(default=False)
     session: Mapped[bool] = mapped_column(default=False)  # browser login sessions are tokens too
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # updated at most once a minute
+
+
+class LoginFailure(IdMixin, Base):
+    """One failed login, kept 15 minutes: throttling counts these per username and per address, in
+    the database so that every process of the platform sees the same count."""
+
+    __tablename__ = "login_failures"
+
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PlatformSetting(Base):
+    """A setting the programme office changes at run time (e.g. ``token_max_days``)."""
+
+    __tablename__ = "platform_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Affiliation(IdMixin, TimestampMixin, Base):
