@@ -65,6 +65,7 @@ NAV = [
     ("Organisations", "/vouchers/organisations", "office"),
     ("Providers", "/vouchers/providers", "public"),
     ("Programme", "/vouchers/programmes", "office"),
+    ("Policy simulator", "/vouchers/simulate", "office"),
 ]
 
 def _schema(model: type[BaseModel], **data: Any) -> Any:
@@ -622,3 +623,10 @@ def close_year(request: Request, session: SessionDep, actor: OptionalUser, year:
     out = service.close_year(session, actor=actor, year=year)
     return _done(request, "/vouchers/programmes", "{year} closed: {expired_fen} unused quota expired back to the pool",
                  year=year, expired_fen=out["expired_fen"])
+
+
+# --- policy simulator (read-only; its own module) --------------------------------------------------
+
+from yuzhi.vouchers import simulate_pages as _simulate_pages  # noqa: E402
+
+router.include_router(_simulate_pages.router)
