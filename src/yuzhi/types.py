@@ -58,10 +58,10 @@ def _finite(value: object) -> object:
 
 # --- body fields (strict) ----------------------------------------------------------------------
 
-#: A reference to a record by id inside a JSON body.
-Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, description="record id, 1..2**63-1")]
-#: A year inside a JSON body.
-Year = Annotated[int, Field(strict=True, ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
+#: A reference to a record by id inside a body (bounded; form pages send ids as text, so not strict).
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="record id, 1..2**63-1")]
+#: A year inside a body (bounded, like ``Id``).
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
 #: Money: integer fen (1 yuan = 100 fen), never a float, boolean or string.
 Fen = Annotated[int, Field(strict=True, ge=0, le=MAX_FEN, description="integer fen (1 yuan = 100 fen), ≥ 0")]
 #: Money that must be more than zero.

@@ -20,7 +20,7 @@ N = 32
 
 def test_32_reviewers_never_over_commit_the_pool(engine):
     with transaction(engine) as s:
-        w = make_world(s, units=N, pool_fen=10_000_00, unit_cap_fen=1_000_000_00)
+        w = make_world(s, units=N, pool_fen=10_000_00, unit_cap_fen=10_000_00)  # a cap above the pool is refused
         app_ids = [service.apply(s, actor=w.units[i], app_in=ApplicationCreate(
             year=2026, provider_id=w.provider_id, contract_no=f"C-{i}", planned_spend_fen=2_000_00)).id
             for i in range(N)]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yuzhi.awards.models import ModelDomain
 from yuzhi.awards.rules import DEFAULT_CRITERIA, PLAN_CAP_FEN
+from yuzhi.types import Id, StrictDate
 
 PLAN_SOURCE = "河南省推动人工智能赋能新型工业化行动方案（2025—2027年）：备案模型一次性奖补，最高 100 万元"
 
@@ -17,7 +18,7 @@ class CaseCreate(BaseModel):
     customer: str = Field(min_length=2, max_length=200)
     scenario: str = Field(min_length=2, max_length=500)
     effect: str = Field(min_length=2, max_length=500, description="measured effect, with numbers")
-    started_on: date | None = None
+    started_on: StrictDate | None = None
 
 
 class CaseRead(CaseCreate):
@@ -33,9 +34,9 @@ class ModelCreate(BaseModel):
     domain: ModelDomain
     description: str = Field(default="", max_length=1000)
     filing_no: str = Field(default="", max_length=64, description="备案 filing number; empty if not yet filed")
-    filing_date: date | None = None
+    filing_date: StrictDate | None = None
     cases: list[CaseCreate] = Field(default_factory=list, max_length=50)
-    org_id: int | None = Field(default=None, description="office only: register on behalf of an organisation")
+    org_id: Id | None = Field(default=None, description="office only: register on behalf of an organisation")
 
 
 class ModelRead(BaseModel):
@@ -63,8 +64,8 @@ class AwardProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2024, le=2100)
     name: str = Field(min_length=2, max_length=200)
-    budget_fen: int = Field(gt=0, le=10**13)
-    cap_per_model_fen: int = Field(default=PLAN_CAP_FEN, gt=0)
+    budget_fen: int = Field(strict=True, gt=0, le=10**13)
+    cap_per_model_fen: int = Field(default=PLAN_CAP_FEN, strict=True, gt=0, le=10**13)
     once_per_model: bool = True
     require_verified_filing: bool = True
     min_cases: int = Field(default=1, ge=0, le=20)
@@ -100,7 +101,7 @@ class AwardApply(BaseModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2024, le=2100)
     model_id: int
-    requested_fen: int = Field(gt=0, le=10**13)
+    requested_fen: int = Field(strict=True, gt=0, le=10**13)
     summary: str = Field(default="", max_length=2000)
 
 
@@ -108,7 +109,8 @@ class AwardReview(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
     scores: dict[str, int] = Field(default_factory=dict, description="one score per programme criterion")
-    amount_fen: int | None = Field(default=None, ge=0, description="defaults to the maximum allowed")
+    amount_fen: int | None = Field(default=None, strict=True, ge=0, le=10**13,
+                                   description="defaults to the maximum allowed")
     reason: str = Field(min_length=2, max_length=1000, description="why: shown to the applicant and audited")
 
 

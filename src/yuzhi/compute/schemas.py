@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Fen = Field(ge=0, le=10**15, description="integer fen (0.01 yuan)")
+from yuzhi.types import Id, StrictDate
+
+Fen = Field(strict=True, ge=0, le=10**15, description="integer fen (0.01 yuan); a JSON integer, never a string")
 
 
 class EndpointIn(BaseModel):
@@ -58,8 +60,8 @@ class RateCardIn(BaseModel):
     core_hour_fen: int = Fen
     gpu_hour_fen: int = Fen
     mem_gb_hour_fen: int = Fen
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: StrictDate
+    valid_to: StrictDate | None = None
     failed_policy: Literal["charged", "free"] = "charged"
 
 
@@ -111,7 +113,7 @@ class JobIn(BaseModel):
     app: str | None = Field(default=None, max_length=64, description="registered app (kind=app)")
     args: list[str] = Field(default_factory=list, max_length=100)
     inputs: dict[str, str] = Field(default_factory=dict, description="file name → SHA-256 of an uploaded artifact")
-    provider_id: int | None = Field(default=None, description="omit for the cheapest eligible provider")
+    provider_id: Id | None = Field(default=None, description="omit for the cheapest eligible provider")
     cpus: int = Field(default=1, ge=1, le=100_000)
     gpus: int = Field(default=0, ge=0, le=10_000)
     mem_mb: int = Field(default=1024, ge=1, le=100_000_000)

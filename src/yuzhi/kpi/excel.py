@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from yuzhi.errors import InvalidInput
+from yuzhi.types import MAX_FEN
 
 SHEET = "季度报表"
 
@@ -26,6 +27,11 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("employees", "从业人员(人)", "employees", "int"),
     ("ai_products", "人工智能产品数(个)", "ai_products", "int"),
 ]
+
+#: Largest whole number accepted per counted column (the same bounds as the API's ``ReportIn``), so a
+#: workbook that ``yuzhi kpi check-file`` calls valid is never refused (or a 500) on upload.
+_MAX_COUNT = {"从业人员(人)": 10_000_000, "employees": 10_000_000, "人工智能产品数(个)": 1_000_000,
+              "ai_products": 1_000_000}
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ def _cell_value(v: object, kind: str, where: str, header: str) -> object:
         fen = d * 100
         if fen != fen.to_integral_value():
             raise _err(where, f"{header} {d} has more than two decimals", "give the amount in yuan, to the fen")
+        if fen > MAX_FEN:
+            raise _err(where, f"{header} {d} is above the largest amount accepted ({MAX_FEN // 100:,} yuan)",
+                       "check the unit: amounts are in yuan (元), not fen or 万元")
         return int(fen)
     if d != d.to_integral_value():
         raise _err(where, f"{header} {d} is not a whole number", "type a whole number")
@@ -99,6 +108,9 @@ def _cell_value(v: object, kind: str, where: str, header: str) -> object:
         raise _err(where, f"{header} is {n}; a quarter is 1 to 4", "type 1, 2, 3 or 4")
     if header in ("年度", "year") and not 2020 <= n <= 2100:
         raise _err(where, f"{header} is {n}", "type a four-digit year such as 2026")
+    if n > _MAX_COUNT.get(header, 10**9):
+        raise _err(where, f"{header} is {n}, above the largest figure accepted ({_MAX_COUNT.get(header, 10**9):,})",
+                   "check the figure: it is a count, not an amount")
     return n
 
 

@@ -8,8 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuzhi.kpi.core import INDUSTRIES, OTHER_INDUSTRY, ROBOT_SECTORS
+from yuzhi.types import Id, StrictDate
 
-Fen = Field(ge=0, le=10**15, description="integer fen (1 yuan = 100 fen), ≥ 0")
+Fen = Field(strict=True, ge=0, le=10**15, description="integer fen (1 yuan = 100 fen), ≥ 0; a JSON integer")
 
 
 def _industry(v: str) -> str:
@@ -46,7 +47,7 @@ class ReportIn(BaseModel):
     rd_spend_fen: int = Fen
     employees: int = Field(ge=0, le=10_000_000)
     ai_products: int = Field(ge=0, le=1_000_000)
-    org_id: int | None = Field(default=None, description="office only: file on behalf of an enterprise")
+    org_id: Id | None = Field(default=None, description="office only: file on behalf of an enterprise")
 
 
 class ReportRead(BaseModel):
@@ -96,11 +97,11 @@ class RobotIn(BaseModel):
     made_in_henan: bool = True
     sector: str
     quantity: int = Field(default=1, ge=1, le=100_000)
-    deployed_on: date
+    deployed_on: StrictDate
     status: Literal["planned", "deployed", "retired"] = "deployed"
     site: str = Field(default="", max_length=200)
     note: str = Field(default="", max_length=500)
-    org_id: int | None = Field(default=None, description="office only: register for a deploying organisation")
+    org_id: Id | None = Field(default=None, description="office only: register for a deploying organisation")
 
     @field_validator("sector")
     @classmethod

@@ -55,7 +55,11 @@ def import_bills(
     bills_in = []
     for i, row in enumerate(rows, start=2):
         try:
-            bills_in.append(BillIn(provider_id=provider_id, **{k: v for k, v in row.items() if k and v != ""}))
+            data = {k: v for k, v in row.items() if k and v != ""}
+            amount = str(data.get("amount_fen", "")).strip()
+            if amount.lstrip("-").isdigit():  # CSV cells are text; money is then held to a JSON integer
+                data["amount_fen"] = int(amount)
+            bills_in.append(BillIn(provider_id=provider_id, **data))
         except ValidationError as exc:
             err = exc.errors()[0]
             raise InvalidInput(f"{path.name} line {i}: {err['msg']}", field=".".join(map(str, err["loc"])),

@@ -4,25 +4,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from yuzhi import types
+from yuzhi.types import Fen, Id, StrictDate, Year
 from yuzhi.vouchers.rules import SettlementMode
 
-PositiveFen = Field(gt=0, le=10**13, description="integer fen (1 yuan = 100 fen), > 0")
+#: Money in a voucher request: a strict JSON integer of fen, > 0, at most 10**13 (100 billion yuan).
+PositiveFen = Annotated[types.PositiveFen, Field(le=10**13)]
 
 
 class ProgrammeCreate(BaseModel):
     year: int = Field(ge=2024, le=2100)
     name: str = Field(min_length=2, max_length=200)
-    pool_fen: int = Field(default=50_000_000_00, gt=0)
+    pool_fen: PositiveFen = 50_000_000_00
     rate_bp: int = Field(default=2000, gt=0, le=10000)
-    unit_cap_fen: int = Field(default=1_000_000_00, gt=0)
+    unit_cap_fen: PositiveFen = 1_000_000_00
     province_bp: int = Field(default=5000, ge=0, le=10000)
     settlement_mode: SettlementMode = SettlementMode.DISCOUNT
     disclosure_days: int = Field(default=5, ge=0, le=60)
     source: str = Field(default="河南省推动人工智能赋能新型工业化行动方案（2025—2027年）", max_length=500)
+
+    @field_validator("unit_cap_fen")
+    @classmethod
+    def _cap_within_pool(cls, cap: int, info: ValidationInfo) -> int:
+        pool = info.data.get("pool_fen")
+        if pool is not None and cap > pool:
+            raise ValueError(f"the per-unit cap ({cap} fen) exceeds the pool ({pool} fen); a unit can never be "
+                             "granted more than the whole pool: lower unit_cap_fen or raise pool_fen")
+        return cap
 
 
 class ProgrammeRead(BaseModel):
@@ -42,9 +54,9 @@ class ProgrammeRead(BaseModel):
 
 class ApplicationCreate(BaseModel):
     year: int = Field(ge=2024, le=2100)
-    provider_id: int
+    provider_id: Id
     contract_no: str = Field(min_length=3, max_length=64)
-    planned_spend_fen: int = PositiveFen
+    planned_spend_fen: PositiveFen
     purpose: str = Field(default="", max_length=500)
 
 
@@ -70,7 +82,7 @@ class ApplicationRead(BaseModel):
 
 class Review(BaseModel):
     approve: bool
-    amount_fen: int | None = Field(default=None, ge=0, description="defaults to the maximum allowed")
+    amount_fen: Fen | None = Field(default=None, description="defaults to the maximum allowed")
     reason: str = Field(default="", max_length=500)
 
 
@@ -98,13 +110,13 @@ class BillIn(BaseModel):
 
     invoice_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_./-]+$")
     customer_uscc: str = Field(min_length=1, max_length=32)
-    period_start: date
-    period_end: date
-    amount_fen: int = PositiveFen
+    period_start: StrictDate
+    period_end: StrictDate
+    amount_fen: PositiveFen
     kind: Literal["bill", "credit"] = "bill"
     original_invoice_no: str | None = Field(default=None, max_length=64)
     lines: list[BillLineIn] = Field(default_factory=list, max_length=1000)
-    provider_id: int | None = Field(default=None, description="office/system only; a provider token implies it")
+    provider_id: Id | None = Field(default=None, description="office/system only; a provider token implies it")
 
     @model_validator(mode="after")
     def _check(self) -> BillIn:
@@ -157,8 +169,8 @@ class BillBatchResult(BaseModel):
 
 
 class SettlementCreate(BaseModel):
-    year: int
-    payee_id: int | None = Field(default=None, description="settle one provider/unit; default all payees")
+    year: Year
+    payee_id: Id | None = Field(default=None, description="settle one provider/unit; default all payees")
 
 
 class SettlementLineRead(BaseModel):
