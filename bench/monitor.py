@@ -69,7 +69,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller sizes (CI smoke run)")
     ap.add_argument("--chart", help="only write the documentation chart (PNG) to this path and exit")
     ap.add_argument("--demo-csv", help="only write the worked example's CSV files into this folder and exit")
+    ap.add_argument("--cv", action="store_true",
+                    help="only the cross-validation protocol (SKAB folds, NAB leave-one-category-out, locked parts)")
     args = ap.parse_args()
+    if args.cv:
+        data = shared_data_dir() / "monitoring"
+        if not (data / "skab").exists() or not (data / "nab").exists():
+            print(f"shared data not present under {data}: cross-validation skipped")
+            return
+        cv_skab(data / "skab", args.quick)
+        cv_nab(data / "nab", args.quick)
+        return
     if args.demo_csv:
         demo_csv(args.demo_csv)
         return
@@ -171,6 +181,171 @@ def main() -> None:
         )
     elif not args.quick:
         print("shared NAB data not present: NAB part skipped")
+
+
+# ----------------------------------------------------------------------------- cross-validation
+
+SKAB_GRID = {"input_alpha": (0.05, 0.1, 0.2, 0.3), "score_alpha": (0.05, 0.1, 0.2),
+             "threshold_factor": (2.0, 3.0, 4.0, 5.0), "shrinkage": (0.001, 0.05)}
+#: NAB detector settings: the defaults, then one setting changed at a time.
+NAB_GRID = {"short": (10, 25), "long": (500, 2000), "rest": (50, 300), "alpha": (0.05, 0.3),
+            "seasons": (1, 5), "weeks": (0,), "novelty": (0.0, 0.05)}
+
+
+def _fmt_skab(m: dict) -> str:
+    return f"F1 {m['f1']:.3f} FAR {m['far']:5.1f}% MAR {m['mar']:5.1f}%"
+
+
+def cv_skab(root, quick: bool) -> None:
+    """SKAB: every MahalanobisDetector setting chosen on training folds, scored on held-out files;
+    plain and library baselines scored on the same files in the same run."""
+    import itertools
+
+    from pyod.models.ecod import ECOD
+    from pyod.models.iforest import IForest
+
+    from yuzhi.monitor import benchmarks as B
+    from yuzhi.monitor import crossval as CV
+
+    class Pyod:
+        """A PyOD detector fitted on the normal rows; its own contamination threshold (0.1)."""
+
+        def __init__(self, make):
+            self.make = make
+
+        def fit(self, X):
+            self.m = self.make().fit(X)
+            return self
+
+        def predict(self, X):
+            return self.m.predict(X).astype(np.int8)
+
+    files = {f.name: f for f in B.load_skab(root)}
+    split = CV.skab_split(list(files))
+    grid = SKAB_GRID if not quick else {k: v[:2] for k, v in SKAB_GRID.items()}
+    cands = {}
+    for vals in itertools.product(*grid.values()):
+        p = dict(zip(grid, vals, strict=True))
+        cands["maha " + " ".join(f"{k}={v}" for k, v in p.items())] = lambda p=p: MahalanobisDetector(**p)
+    base = {"PCA T²+Q (plain baseline)": B.PcaT2QBaseline,
+            "sklearn IsolationForest": B.IsolationForestBaseline,
+            "PyOD ECOD (library)": lambda: Pyod(lambda: ECOD()),
+            "PyOD IForest (library)": lambda: Pyod(lambda: IForest(random_state=0))}
+    makers = {**cands, **base}
+    preds: dict[tuple[str, str], np.ndarray] = {}
+
+    def pred(c: str, n: str) -> np.ndarray:
+        if (c, n) not in preds:
+            f = files[n]
+            preds[c, n] = makers[c]().fit(f.values[: B.SKAB_TRAIN_ROWS]).predict(f.values)
+        return preds[c, n]
+
+    def evaluate(c, names):
+        return B.skab_binary([files[n].anomaly for n in names], [pred(c, n) for n in names])
+
+    obj = CV.skab_objective(10.0)
+    t0 = time.perf_counter()
+    res = CV.cross_validate(list(cands), split, evaluate, obj, baselines=list(base))
+    print(f"\nSKAB cross-validation: {len(cands)} settings of MahalanobisDetector; choice = best F1 "
+          f"with FAR ≤ 10% on the training folds; locked files {', '.join(split.locked)}")
+    print(f"{'held-out fold':<14s} {'files':>5s}  chosen setting -> held-out")
+    for r in res:
+        print(f"{r.fold:<14s} {len(split.folds[r.fold]):>5d}  {r.chosen[5:]}")
+        print(f"{'':<22s}ours   {_fmt_skab(r.held_out)}   (training folds {_fmt_skab(r.train_metrics)})")
+        for b, m in r.baselines.items():
+            print(f"{'':<22s}{b:<28s} {_fmt_skab(m)}")
+    # out-of-fold totals: each held-out fold predicted with the setting chosen without it
+    oof_true, oof_pred = [], []
+    for r in res:
+        for n in split.folds[r.fold]:
+            oof_true.append(files[n].anomaly)
+            oof_pred.append(pred(r.chosen, n))
+    print(f"out-of-fold, all development files: ours {_fmt_skab(B.skab_binary(oof_true, oof_pred))}")
+    dev = split.development
+    for b in base:
+        print(f"{'':<36s}{b:<28s} {_fmt_skab(evaluate(b, dev))}")
+    final, fm = CV.choose(list(cands), dev, evaluate, obj)
+    print(f"chosen on all development files: {final[5:]} ({_fmt_skab(fm)})")
+    print(f"LOCKED ({len(split.locked)} files, scored once): ours {_fmt_skab(evaluate(final, split.locked))}")
+    for b in base:
+        print(f"{'':<36s}{b:<28s} {_fmt_skab(evaluate(b, split.locked))}")
+    print(f"(SKAB CV {time.perf_counter() - t0:.0f} s)")
+
+
+def cv_nab(root, quick: bool) -> None:
+    """NAB: the streaming detector's settings chosen by leave-one-category-out; windowed Gaussian
+    and river's HalfSpaceTrees scored on the same files in the same run."""
+    from yuzhi.monitor import benchmarks as B
+    from yuzhi.monitor import crossval as CV
+
+    files = {f.name: f for f in B.load_nab(root)}
+    split = CV.nab_split(list(files))
+    cands: dict[str, dict] = {"default": {}}
+    grid = NAB_GRID if not quick else {"short": (25,), "rest": (300,)}
+    for k, vals in grid.items():
+        for v in vals:
+            cands[f"{k}={v}"] = {k: v}
+    t0 = time.perf_counter()
+    scores: dict[str, dict[str, np.ndarray]] = {}
+    for c, p in cands.items():
+        run = B.nab_run(list(files.values()), **p)
+        scores[c] = dict(zip(files, run, strict=True))
+    t_ours = time.perf_counter() - t0
+    base = {"windowed Gaussian (NAB baseline)": {n: B.windowed_gaussian(f.values) for n, f in files.items()}}
+    if not quick:
+        base["river HalfSpaceTrees (library)"] = {n: _river_hst(f.values) for n, f in files.items()}
+    scores.update(base)
+
+    def evaluate(c, names):
+        fs = [files[n] for n in names]
+        r = B.nab_score(fs, [scores[c][n] for n in names])
+        return {"standard": r["standard"]["score"], "low_fp": r["reward_low_FP_rate"]["score"],
+                "low_fn": r["reward_low_FN_rate"]["score"], "thr": r["standard"]["threshold"],
+                "raw": r["standard"]["raw"]}
+
+    res = CV.cross_validate(list(cands), split, evaluate, CV.nab_objective, baselines=list(base))
+    print(f"\nNAB leave-one-category-out: {len(cands)} settings of the streaming detector "
+          f"({t_ours:.0f} s); choice = best standard score on the other six categories; "
+          f"locked files {', '.join(split.locked)}")
+    print(f"{'held-out category':<22s} {'files':>5s} {'chosen':<12s} {'ours':>6s} "
+          + " ".join(f"{b.split(' (')[0]:>22s}" for b in base) + "   ours at the training threshold")
+    for r in res:
+        names = split.folds[r.fold]
+        fx = B.nab_score([files[n] for n in names], [scores[r.chosen][n] for n in names],
+                         thresholds={k: r.train_metrics["thr"] for k in B.NAB_PROFILES})["standard"]
+        if np.isnan(fx["score"]):  # no windows in this category: only false positives can be counted
+            print(f"{r.fold:<22s} {len(names):>5d} {r.chosen:<12s} no labelled windows; false-positive cost "
+                  f"at the training threshold {fx['raw']:.2f} (0 = silent)")
+            continue
+        print(f"{r.fold:<22s} {len(names):>5d} {r.chosen:<12s} {r.held_out['standard']:6.1f} "
+              + " ".join(f"{m['standard']:22.1f}" for m in r.baselines.values()) + f"   {fx['score']:6.1f}")
+    oof = {n: scores[r.chosen][n] for r in res for n in split.folds[r.fold]}
+    dev = list(split.development)
+    oof_r = B.nab_score([files[n] for n in dev], [oof[n] for n in dev])
+    line = ", ".join(f"{b} {evaluate(b, dev)['standard']:.1f}" for b in base)
+    print(f"out-of-fold, all {len(dev)} development files scored together: ours standard "
+          f"{oof_r['standard']['score']:.1f} / low FP {oof_r['reward_low_FP_rate']['score']:.1f} / low FN "
+          f"{oof_r['reward_low_FN_rate']['score']:.1f}; same files: {line}")
+    final, fm = CV.choose(list(cands), dev, evaluate, CV.nab_objective)
+    lk = evaluate(final, split.locked)
+    line = ", ".join(f"{b} {evaluate(b, split.locked)['standard']:.1f}" for b in base)
+    print(f"chosen on all development files: {final} (standard {fm['standard']:.1f})")
+    print(f"LOCKED ({len(split.locked)} files, scored once): ours standard {lk['standard']:.1f} / low FP "
+          f"{lk['low_fp']:.1f} / low FN {lk['low_fn']:.1f}; same files: {line}")
+    print(f"(NAB CV {time.perf_counter() - t0:.0f} s)")
+
+
+def _river_hst(x: np.ndarray) -> np.ndarray:
+    """river's HalfSpaceTrees behind a running min-max scaler, score then learn, one value at a time."""
+    from river import anomaly, preprocessing
+
+    model = preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=0)
+    out = np.empty(len(x))
+    for i, v in enumerate(x):
+        row = {"v": float(v)}
+        out[i] = model.score_one(row)
+        model.learn_one(row)
+    return out
 
 
 def demo_scenario() -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from yuzhi.cli import app
@@ -105,3 +107,32 @@ def test_watch_univariate_without_training(tmp_path):
     # The spike is found; on white noise the range keeps widening early on, so a few new extremes
     # are reported too (the detector has no training data to know the noise's reach).
     assert 1500 in hits and len(hits) <= 5
+
+
+def test_detect_events_explain_each_alarm_and_false_alarm_budget(tmp_path):
+    """--events: one row per alarm naming the sensor that drove it and the build-up before it."""
+    X, _ = plant()
+    write_csv(tmp_path / "normal.csv", X[:1500])
+    write_csv(tmp_path / "live.csv", X[1500:], start=1500)
+    r = runner.invoke(app, ["monitor", "fit", str(tmp_path / "normal.csv"), "--out", str(tmp_path / "m"),
+                            "--false-alarm-rate", "0.05"])
+    assert r.exit_code == 0, r.output
+    loose = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert loose["params"]["threshold_quantile"] == pytest.approx(0.95)
+    r = runner.invoke(app, ["monitor", "fit", str(tmp_path / "normal.csv"), "--out", str(tmp_path / "m2")])
+    strict = json.loads((tmp_path / "m2" / "model.json").read_text())
+    assert strict["threshold"] > loose["threshold"]  # a smaller budget gives a higher limit
+    r = runner.invoke(app, ["monitor", "detect", str(tmp_path / "m2"), str(tmp_path / "live.csv"),
+                            "--out", str(tmp_path / "o.csv"), "--events", str(tmp_path / "ev.csv")])
+    assert r.exit_code == 0, r.output
+    ev = list(csv.DictReader((tmp_path / "ev.csv").open()))
+    assert list(ev[0]) == ["start", "end", "rows", "onset", "lag_rows", "peak_score", "sensors"]
+    first = ev[0]
+    assert first["sensors"].startswith("flow:")
+    assert float(first["sensors"].split(";")[0].split(":")[1]) > 0.5
+    assert int(first["lag_rows"]) >= 0 and first["onset"] <= first["start"]
+    assert "rising since" in r.output
+    bad = runner.invoke(app, ["monitor", "fit", str(tmp_path / "normal.csv"), "--out", str(tmp_path / "m3"),
+                              "--false-alarm-rate", "5"])
+    assert isinstance(bad.exception, InvalidInput) and "between 0 and 1" in str(bad.exception)
+    assert not (tmp_path / "m3").exists()

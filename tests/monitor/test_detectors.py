@@ -119,3 +119,16 @@ def test_samples_per_day():
     t = np.datetime64("2026-01-01T00:00") + np.arange(10) * np.timedelta64(5, "m")
     assert samples_per_day(t) == 288
     assert samples_per_day(np.datetime64("2026-01-01") + np.arange(10) * np.timedelta64(1, "D")) == 0
+
+
+def test_alarm_events_group_rows_and_measure_the_build_up():
+    from yuzhi.monitor.detectors import alarm_events
+
+    score = np.array([0.1, 0.6, 0.8, 1.5, 2.0, 0.9, 0.2, 1.2, 0.1])
+    contrib = np.zeros((9, 2))
+    contrib[3:5] = [3.0, 1.0]
+    contrib[7] = [0.0, 2.0]
+    ev = alarm_events(score, contrib, ["fan", "airflow"])
+    assert [(e.start, e.end, e.onset, e.lag) for e in ev] == [(3, 4, 1, 2), (7, 7, 7, 0)]
+    assert ev[0].peak == 2.0
+    assert ev[0].sensors[0] == ("fan", 0.75) and ev[1].sensors[0][0] == "airflow"

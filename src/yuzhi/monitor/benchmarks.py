@@ -293,7 +293,10 @@ def nab_score(files: list[NabFile], scores: list[np.ndarray],
                 best_score, best_thr = total, float(thr)
         if fixed is not None:
             best_thr = fixed
-        out[name] = {"score": float(100.0 * (best_score - null) / (perfect - null)), "threshold": best_thr,
+        # Files without any window (NAB's artificialNoAnomaly) alone: no normalised score exists,
+        # only the raw cost of false positives ("raw").
+        norm = float(100.0 * (best_score - null) / (perfect - null)) if perfect != null else float("nan")
+        out[name] = {"score": norm, "threshold": best_thr,
                      "raw": float(best_score)}
     return out
 

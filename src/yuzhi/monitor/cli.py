@@ -46,15 +46,24 @@ def fit(
     out: Path = typer.Option(..., "--out", help="Model folder to write (model.json + arrays.npz)."),
     ignore: list[str] = typer.Option(None, "--ignore",
         help="Columns to skip (labels, notes); repeat or comma-separate."),
-    threshold_factor: float = typer.Option(3.0, help="Alarm limit = training 99th percentile × this."),
+    threshold_factor: float = typer.Option(3.0, help="Alarm limit = training score quantile × this "
+                                           "(margin for normal drift the training stretch did not show)."),
     input_alpha: float = typer.Option(0.1, help="EWMA weight of the newest sample (1 = no smoothing)."),
+    false_alarm_rate: float = typer.Option(0.01, "--false-alarm-rate",
+        help="False-alarm budget on the normal period: the limit starts at the (1 - rate) quantile "
+             "of the training scores, then × --threshold-factor."),
 ) -> None:
     """Learn normal multivariate behaviour from a stretch of normal operation."""
+    from yuzhi.errors import InvalidInput
     from yuzhi.monitor.detectors import MahalanobisDetector
     from yuzhi.monitor.io import read_table
 
+    if not 0.0 < false_alarm_rate < 1.0:
+        raise InvalidInput(f"--false-alarm-rate must be between 0 and 1 (a fraction), got {false_alarm_rate}",
+                           field="--false-alarm-rate", fix="e.g. --false-alarm-rate 0.01 for 1 %")
     table = read_table(normal, ignore=_split(ignore))
-    det = MahalanobisDetector(threshold_factor=threshold_factor, input_alpha=input_alpha)
+    det = MahalanobisDetector(threshold_factor=threshold_factor, input_alpha=input_alpha,
+                              threshold_quantile=1.0 - false_alarm_rate)
     det.fit(table.values, table.sensors)
     det.save(out)
     typer.echo(f"fitted on {det.n_train_} rows of {len(det.sensors_)} sensors "
@@ -69,14 +78,21 @@ def detect(
     out: Path = typer.Option(..., "--out", help="CSV to write: timestamp,score,anomaly,top_sensor per row."),
     ignore: list[str] = typer.Option(None, "--ignore",
         help="Extra columns to skip (e.g. anomaly,changepoint)."),
+    events: Path = typer.Option(None, "--events",
+        help="Also write one row per alarm: start,end,rows,onset,lag_rows,peak_score,sensors "
+             "(the sensors' shares of the score and how long the deviation built up before the alarm)."),
 ) -> None:
     """Score every row: anomaly score (>1 = anomaly), 0/1 flag and the sensor contributing most."""
-    from yuzhi.monitor.detectors import MahalanobisDetector
+    import numpy as np
+
+    from yuzhi.monitor.detectors import MahalanobisDetector, alarm_events
     from yuzhi.monitor.io import read_table
 
     det = MahalanobisDetector.load(model)
     table = read_table(data, ignore=_split(ignore), expect=det.sensors_)
-    score, flag, top = det.explain(table.values)
+    score, contrib = det.contributions(table.values)
+    flag = (score > 1.0).astype(np.int8)
+    top = np.argmax(contrib, axis=1) if len(score) else np.zeros(0, dtype=np.int64)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -92,6 +108,23 @@ def detect(
 
         blame = Counter(names[k] for k, a in zip(top, flag, strict=True) if a)
         typer.echo("most responsible sensors: " + ", ".join(f"{s} ({c})" for s, c in blame.most_common(3)))
+    evs = alarm_events(score, contrib, names)
+    ts = table.raw_time
+    for ev in evs[:5]:
+        typer.echo(f"  alarm {ts[ev.start]} → {ts[ev.end]} ({ev.end - ev.start + 1} rows, peak {ev.peak:.2f}); "
+                   f"rising since {ts[ev.onset]} ({ev.lag} rows before); "
+                   + ", ".join(f"{s} {100 * w:.0f}%" for s, w in ev.sensors))
+    if len(evs) > 5:
+        typer.echo(f"  … {len(evs) - 5} more alarms" + ("" if events else " (--events EV.csv lists them all)"))
+    if events is not None:
+        events.parent.mkdir(parents=True, exist_ok=True)
+        with events.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["start", "end", "rows", "onset", "lag_rows", "peak_score", "sensors"])
+            for ev in evs:
+                w.writerow([ts[ev.start], ts[ev.end], ev.end - ev.start + 1, ts[ev.onset], ev.lag,
+                            f"{ev.peak:.4g}", ";".join(f"{s}:{w_:.3f}" for s, w_ in ev.sensors)])
+        typer.echo(f"{len(evs)} alarms written to {events}")
 
 
 @app.command()

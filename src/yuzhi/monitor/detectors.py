@@ -207,11 +207,15 @@ class MahalanobisDetector:
 
     def explain(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Score, 0/1 anomaly and index of the most contributing sensor, per row."""
+        score, contrib = self.contributions(X)
+        return score, (score > 1.0).astype(np.int8), np.argmax(contrib, axis=1)
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score per row and the smoothed per-sensor contributions (RBC), shape ``(n, d)``."""
         raw, contrib = self._raw(X)
         assert contrib is not None
         sc = _ewma(contrib, self.score_alpha, contrib[0] if len(contrib) else np.zeros(contrib.shape[1]))
-        score = raw / self.threshold_
-        return score, (score > 1.0).astype(np.int8), np.argmax(sc, axis=1)
+        return raw / self.threshold_, sc
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """F1 of :meth:`predict` against 0/1 labels ``y``."""
@@ -358,6 +362,47 @@ class MahalanobisStream:
             self._c = (1 - b) * self._c + b * c
         score = self._r / m.threshold_
         return StreamResult(score, score > 1.0, m.sensors_[int(np.argmax(self._c))])
+
+
+@dataclass(frozen=True)
+class AlarmEvent:
+    """One run of consecutive anomalous rows, with what drove it.
+
+    ``onset`` is the first row of the score's rise that led to the alarm: the score stayed at or
+    above ``onset_level`` (half the limit by default) from ``onset`` to ``start``, so
+    ``start - onset`` rows is the lag between the deviation becoming visible and the alarm.
+    ``sensors`` are the sensors' shares of the contributions summed over the event, largest first.
+    """
+
+    start: int
+    end: int  # last anomalous row (inclusive)
+    onset: int
+    peak: float
+    sensors: tuple[tuple[str, float], ...]
+
+    @property
+    def lag(self) -> int:
+        return self.start - self.onset
+
+
+def alarm_events(score: np.ndarray, contrib: np.ndarray, sensors: Sequence[str], *,
+                 onset_level: float = 0.5, top: int = 3) -> list[AlarmEvent]:
+    """Group rows with ``score > 1`` into events and explain each (sensors, onset lag)."""
+    score = np.asarray(score, dtype=np.float64)
+    flag = np.r_[False, score > 1.0, False]
+    edges = np.flatnonzero(np.diff(flag.astype(np.int8)))
+    out = []
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        on = a
+        while on > 0 and score[on - 1] >= onset_level:
+            on -= 1
+        c = contrib[a:b].sum(axis=0)
+        total = float(c.sum())
+        share = c / total if total > 0 else np.full(len(c), 1.0 / max(len(c), 1))
+        order = np.argsort(-share)[:top]
+        out.append(AlarmEvent(int(a), int(b - 1), int(on), float(score[a:b].max()),
+                              tuple((sensors[k], float(share[k])) for k in order)))
+    return out
 
 
 class _Window:
