@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     audit_key_file: Path | None = None  # default: <home>/keys/audit-anchor.keys (mode 0600)
     audit_key: str = ""  # YUZHI_AUDIT_KEY: an extra signing key held only in the environment
     audit_anchor_seconds: float = 60.0  # `yuzhi serve` anchors at least this often (0: off)
-    # HTTPS behind a reverse proxy: trust its X-Forwarded-Proto (HSTS, Secure cookies)
-    trust_forwarded_proto: bool = False
+    # behind a reverse proxy: trust its X-Forwarded-Proto (HSTS, Secure cookies) and X-Forwarded-For
+    behind_proxy: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 
 from yuzhi.accounts import service
 from yuzhi.accounts.actor import SYSTEM
@@ -14,20 +14,23 @@ from yuzhi.accounts.schemas import (
     OrgRead,
     TokenCreate,
     TokenIssued,
+    TokenPolicy,
+    TokenRead,
     UserCreate,
     UserRead,
 )
 from yuzhi.pagination import Page
 from yuzhi.types import IdPath, Limit, Offset
-from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
+from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep, client_address
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 
 
 @router.post("/login", response_model=TokenIssued)
-def login(body: LoginIn, session: SessionDep) -> TokenIssued:
-    """Exchange username and password for a bearer token (valid 1 day)."""
-    user = service.authenticate(session, username=body.username, password=body.password)
+def login(body: LoginIn, request: Request, session: SessionDep) -> TokenIssued:
+    """Exchange username and password for a bearer token (valid 1 day). After 10 failures in 15
+    minutes for one username or from one address, further attempts get 429 until the window passes."""
+    user = service.login(session, username=body.username, password=body.password, address=client_address(request))
     row, token = service.issue_token(session, user=user, name="login", days=1, browser_session=True)
     return TokenIssued(id=row.id, name=row.name, token=token, expires_at=row.expires_at)
 
@@ -81,6 +84,43 @@ def issue_token(body: TokenCreate, session: SessionDep, actor: CurrentUser) -> T
     user = session.get(User, actor.user_id)
     row, token = service.issue_token(session, user=user, name=body.name, days=body.days)
     return TokenIssued(id=row.id, name=row.name, token=token, expires_at=row.expires_at)
+
+
+def token_read(row, username: str) -> TokenRead:  # type: ignore[no-untyped-def]
+    return TokenRead(id=row.id, name=row.name, prefix=row.prefix, kind="session" if row.session else "api",
+                     username=username, created_at=row.created_at, expires_at=row.expires_at,
+                     last_used_at=row.last_used_at, revoked=row.revoked)
+
+
+@router.get("/tokens", response_model=list[TokenRead])
+def list_tokens(session: SessionDep, actor: CurrentUser,
+                all_users: bool = Query(False, alias="all", description="every user's (office administrators)"),
+                revoked: bool = Query(False, description="include revoked and expired ones")) -> list[TokenRead]:
+    """Your live API tokens and browser sessions, newest first, with their last use."""
+    return [token_read(t, u) for t, u in service.list_tokens(session, actor=actor, everyone=all_users,
+                                                              include_revoked=revoked)]
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenRead)
+def revoke_token(token_id: IdPath, session: SessionDep, actor: CurrentUser) -> TokenRead:
+    """Revoke a token at once (yours; an office administrator may revoke anyone's). Audited."""
+    from yuzhi.accounts.models import User
+
+    tok = service.revoke_token_id(session, actor=actor, token_id=token_id)
+    owner = session.get(User, tok.user_id)
+    return token_read(tok, owner.username if owner else "")
+
+
+@router.get("/token-policy", response_model=TokenPolicy)
+def get_token_policy(session: SessionDep, actor: CurrentUser) -> TokenPolicy:
+    return TokenPolicy(max_days=service.token_max_days(session))
+
+
+@router.put("/token-policy", response_model=TokenPolicy)
+def set_token_policy(body: TokenPolicy, session: SessionDep, actor: AdminUser) -> TokenPolicy:
+    """Set the longest life of an API token; longer-lived tokens already issued are shortened to it."""
+    service.set_token_max_days(session, actor=actor, days=body.max_days)
+    return TokenPolicy(max_days=body.max_days)
 
 
 @router.post("/affiliations", status_code=201)

@@ -75,3 +75,21 @@ class AffiliationCreate(BaseModel):
     org_a_id: int
     org_b_id: int
     note: str = Field(default="", max_length=500)
+
+
+class TokenRead(BaseModel):
+    """A token or login session as listed: never the secret, only its first characters."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="first characters of the token, to recognise it")
+    kind: str = Field(description="api (issued for a program) or session (a browser login)")
+    username: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="updated at most once a minute")
+    revoked: bool
+
+
+class TokenPolicy(BaseModel):
+    max_days: int = Field(ge=1, le=3650, description="longest life of an API token, in days")

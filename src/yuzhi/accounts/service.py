@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
 from yuzhi.accounts.actor import Actor, Role
-from yuzhi.accounts.models import Affiliation, ApiToken, Organisation, OrgKind, OrgStatus, User
+from yuzhi.accounts.models import (
+    Affiliation,
+    ApiToken,
+    LoginFailure,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    PlatformSetting,
+    User,
+)
 from yuzhi.accounts.regions import city_of
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
 from yuzhi.accounts.security import hash_password, hash_token, new_token, verify_password
 from yuzhi.audit.service import record
-from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 
 def _org_snapshot(org: Organisation) -> dict[str, object]:
@@ -167,7 +176,14 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
 
 def issue_token(session: Session, *, user: User, name: str, days: int | None = 365,
                 browser_session: bool = False) -> tuple[ApiToken, str]:
-    """Create a token; the clear text is returned once and only its SHA-256 is stored."""
+    """Create a token; the clear text is returned once and only its SHA-256 is stored.
+
+    No token outlives the office's maximum lifetime (:func:`token_max_days`)."""
+    if not browser_session:
+        limit = token_max_days(session)
+        if days is None or days > limit:
+            raise InvalidInput(f"an API token may live at most {limit} days (set by the programme office)",
+                               field="days", fix=f"ask for 1 to {limit} days and issue a new token before it expires")
     token = new_token()
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10],
@@ -188,16 +204,19 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
 
     row = session.execute(
         select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.role, User.org_id,
-               User.provider_id, User.active, Provider.org_id)
+               User.provider_id, User.active, Provider.org_id, ApiToken.id, ApiToken.last_used_at)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(Provider, Provider.id == User.provider_id)
         .where(ApiToken.token_hash == hash_token(token))
     ).first()
     if row is None:
         return None
-    revoked, expires_at, user_id, username, role, org_id, provider_id, active, provider_org = row
-    if revoked or not active or (expires_at and expires_at < datetime.now(UTC)):
+    revoked, expires_at, user_id, username, role, org_id, provider_id, active, provider_org, token_id, used = row
+    now = datetime.now(UTC)
+    if revoked or not active or (expires_at and expires_at < now):
         return None
+    if used is None or now - used > LAST_USED_EVERY:
+        _touch(session, token_id, now)
     if role == Role.PROVIDER and provider_id is not None:
         org_id = provider_org
     return Actor(user_id=user_id, username=username, role=Role(role), org_id=org_id, provider_id=provider_id)
@@ -207,6 +226,149 @@ def revoke_token(session: Session, *, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is not None:
         row.revoked = True
+
+
+# --- token lifetime, listing, revocation -------------------------------------------------------
+
+#: How stale ``last_used_at`` may get: one UPDATE per token per minute at most, whatever the traffic.
+LAST_USED_EVERY = timedelta(minutes=1)
+DEFAULT_TOKEN_MAX_DAYS = 365
+TOKEN_MAX_DAYS_KEY = "token_max_days"
+
+
+def _touch(session: Session, token_id: int, now: datetime) -> None:
+    """Record a token's use (the caller commits: ``yuzhi.web.deps.optional_actor``). Guarded by the
+    old value, so of many concurrent requests at most one per minute writes it."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_EVERY))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+
+
+def token_max_days(session: Session) -> int:
+    value = session.scalar(select(PlatformSetting.value).where(PlatformSetting.key == TOKEN_MAX_DAYS_KEY))
+    return int(value) if value else DEFAULT_TOKEN_MAX_DAYS
+
+
+def set_token_max_days(session: Session, *, actor: Actor, days: int) -> int:
+    """The office sets the longest life of an API token. Tokens already issued for longer are cut
+    to ``created + days`` at once, so lowering the limit also protects against old tokens.
+    Returns how many tokens were shortened."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator sets the token lifetime")
+    if not 1 <= days <= 3650:
+        raise InvalidInput("the maximum token lifetime is 1 to 3650 days", field="max_days",
+                           fix="send a number of days between 1 and 3650")
+    before = token_max_days(session)
+    row = session.get(PlatformSetting, TOKEN_MAX_DAYS_KEY)
+    if row is None:
+        session.add(PlatformSetting(key=TOKEN_MAX_DAYS_KEY, value=str(days)))
+    else:
+        row.value = str(days)
+    session.flush()
+    shortened = 0
+    for tok in session.scalars(select(ApiToken).where(ApiToken.revoked.is_(False), ApiToken.session.is_(False))):
+        cap = tok.created_at + timedelta(days=days)
+        if tok.expires_at is None or tok.expires_at > cap:
+            tok.expires_at = cap
+            shortened += 1
+    session.flush()
+    record(session, actor=actor, action="policy.token_max_days", entity="platform_setting",
+           entity_id=TOKEN_MAX_DAYS_KEY, before={"days": before}, after={"days": days, "shortened": shortened})
+    return shortened
+
+
+def list_tokens(session: Session, *, actor: Actor, everyone: bool = False,
+                include_revoked: bool = False) -> list[tuple[ApiToken, str]]:
+    """The caller's tokens and login sessions (an office administrator may ask for everyone's),
+    newest first, each with its owner's username. Clear texts are never stored, so never shown."""
+    if everyone and not actor.is_admin:
+        raise Forbidden("only an office administrator lists everyone's tokens")
+    q = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+    if not everyone:
+        q = q.where(ApiToken.user_id == actor.user_id)
+    if not include_revoked:
+        q = q.where(ApiToken.revoked.is_(False), or_(ApiToken.expires_at.is_(None),
+                                                     ApiToken.expires_at > datetime.now(UTC)))
+    return [(t, u) for t, u in session.execute(q.order_by(ApiToken.id.desc()).limit(1000))]
+
+
+def revoke_token_id(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one token: the caller's own, or anyone's for an office administrator. Another user's
+    token is reported as not found (its existence is not revealed)."""
+    tok = session.get(ApiToken, token_id)
+    if tok is None or (tok.user_id != actor.user_id and not actor.is_admin):
+        raise NotFound(f"token {token_id} not found", field="token_id",
+                       fix="list your tokens with GET /api/accounts/tokens")
+    if not tok.revoked:
+        tok.revoked = True
+        session.flush()
+        owner = session.get(User, tok.user_id)
+        record(session, actor=actor, action="token.revoke", entity="api_token", entity_id=tok.id,
+               after={"name": tok.name, "prefix": tok.prefix, "owner": owner.username if owner else None},
+               org_id=actor.org_id if tok.user_id == actor.user_id else (owner.org_id if owner else None))
+    return tok
+
+
+# --- login throttling ----------------------------------------------------------------------------
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_FAILURES = 10
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for this username or from this address (429)."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+
+def check_throttle(session: Session, *, username: str, address: str) -> None:
+    """Refuse a login attempt while the username or the address has had ``THROTTLE_FAILURES`` failed
+    logins in the last ``THROTTLE_WINDOW`` (counted in the database: every process agrees)."""
+    since = datetime.now(UTC) - THROTTLE_WINDOW
+    by_user = session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.username == username[:64], LoginFailure.at > since)) or 0
+    by_addr = session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.address == address[:64], LoginFailure.at > since)) or 0
+    if by_user >= THROTTLE_FAILURES or by_addr >= THROTTLE_FAILURES:
+        which = "this account" if by_user >= THROTTLE_FAILURES else "your network address"
+        raise TooManyAttempts(f"too many failed logins for {which}: {THROTTLE_FAILURES} in "
+                              f"{THROTTLE_WINDOW.seconds // 60} minutes", field="password",
+                              fix=f"wait {THROTTLE_WINDOW.seconds // 60} minutes, or ask an office administrator "
+                                  "to reset your password")
+
+
+def record_login_failure(session: Session, *, username: str, address: str) -> None:
+    """Count a failed login (the caller commits). The failure that reaches the limit is audited once:
+    later refusals write nothing, so a password-guessing run cannot flood the audit log."""
+    now = datetime.now(UTC)
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
+    session.execute(insert(LoginFailure).values(at=now, username=username[:64], address=address[:64]))
+    since = now - THROTTLE_WINDOW
+    by_user = session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.username == username[:64], LoginFailure.at > since)) or 0
+    by_addr = session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.address == address[:64], LoginFailure.at > since)) or 0
+    if THROTTLE_FAILURES in (by_user, by_addr):
+        from yuzhi.accounts.actor import SYSTEM
+
+        record(session, actor=SYSTEM, action="login.throttled", entity="login", entity_id=username[:64],
+               after={"username": username[:64], "address": address[:64], "failures_for_user": by_user,
+                      "failures_from_address": by_addr, "window_minutes": THROTTLE_WINDOW.seconds // 60})
+
+
+def login(session: Session, *, username: str, password: str, address: str) -> User:
+    """Authenticate with throttling. A failure is committed even though the request fails; a success
+    clears the username's failures."""
+    check_throttle(session, username=username, address=address)
+    try:
+        user = authenticate(session, username=username, password=password)
+    except Unauthenticated:
+        record_login_failure(session, username=username, address=address)
+        session.commit()
+        raise
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username[:64]))
+    return user
 
 
 def list_users(session: Session, *, actor: Actor) -> list[User]:

@@ -36,6 +36,18 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]  # commit before the response is sent
 
 
+def client_address(request: Request) -> str:
+    """The caller's network address: the first ``X-Forwarded-For`` hop when the platform is
+    configured to sit behind a reverse proxy (``YUZHI_BEHIND_PROXY``), else the socket's peer."""
+    from yuzhi.config import get_settings
+
+    if get_settings().behind_proxy:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:64]
+    return (request.client.host if request.client else "unknown")[:64]
+
+
 def _token_from(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -55,7 +67,9 @@ def optional_actor(request: Request) -> Actor | None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as s:
             return accounts.actor_for_token(s, token)
     with request.app.state.sessionmaker() as s:  # SQLite: closed (lock released) before the endpoint runs
-        return accounts.actor_for_token(s, token)
+        actor = accounts.actor_for_token(s, token)
+        s.commit()  # the token's last use, when it was more than a minute old
+        return actor
 
 
 # The checks below block on nothing, so they are ``async``: FastAPI then runs them on the event

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yuzhi.accounts import service as accounts
 from yuzhi.errors import DomainError
-from yuzhi.web.deps import SESSION_COOKIE, OptionalUser, SessionDep
+from yuzhi.web.deps import SESSION_COOKIE, OptionalUser, SessionDep, client_address
 from yuzhi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,9 +36,10 @@ def login_form(request: Request) -> HTMLResponse:
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()],
           password: Annotated[str, Form()]):  # type: ignore[no-untyped-def]
     try:
-        user = accounts.authenticate(session, username=username.strip(), password=password)
+        user = accounts.login(session, username=username.strip(), password=password,
+                              address=client_address(request))
     except DomainError as exc:
-        return render(request, "login.html", {"error": exc, "username": username}, status_code=401)
+        return render(request, "login.html", {"error": exc, "username": username}, status_code=exc.status_code)
     _row, token = accounts.issue_token(session, user=user, name="browser", days=1, browser_session=True)
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=86400)
