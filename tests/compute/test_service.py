@@ -220,7 +220,7 @@ def test_backend_down_queues_with_reason_then_recovers(engine, tmp_path, store):
 
 def test_outputs_are_collected_into_the_store(engine, tmp_path, store):
     w = setup_world(engine, tmp_path)
-    data = store.put_bytes(b"3\n4\n", name="nums.txt")
+    data = store.put_bytes(b"3\n4\n", name="nums.txt", owner=service.owner_key(w.units[0]))
     code = ("s = sum(int(x) for x in open('inputs/nums.txt'));"
             "open('outputs/sum.txt', 'w').write(str(s))")
     job = run_until_done(engine, store, submit(engine, w, store, code, inputs={"nums.txt": data.sha256}))
@@ -427,7 +427,7 @@ def test_typed_jobs_chain_monitor_fit_then_detect(engine, tmp_path, store):
     rows = ["timestamp,temp,pressure"] + [
         f"2026-01-01T00:{i // 60:02d}:{i % 60:02d},{20 + (i * 7919 % 13) / 13:.3f},{5 + (i * 104729 % 7) / 70:.3f}"
         for i in range(120)]
-    normal = store.put_bytes(("\n".join(rows) + "\n").encode())
+    normal = store.put_bytes(("\n".join(rows) + "\n").encode(), owner=service.owner_key(w.units[0]))
     with transaction(engine) as s:
         fit_id = service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(
             kind="monitor.fit", inputs={"normal.csv": normal.sha256}, time_limit_s=300)).id
@@ -435,7 +435,8 @@ def test_typed_jobs_chain_monitor_fit_then_detect(engine, tmp_path, store):
     assert fit.status == "succeeded", fit.reason
     outs = {o["name"]: o["sha256"] for o in json.loads(fit.outputs_json)}
     assert "model.zip" in outs and "model/model.json" in outs
-    data = store.put_bytes(("\n".join(rows[:1] + [r.replace(",20.", ",90.") for r in rows[1:30]]) + "\n").encode())
+    data = store.put_bytes(("\n".join(rows[:1] + [r.replace(",20.", ",90.") for r in rows[1:30]]) + "\n").encode(),
+                           owner=service.owner_key(w.units[0]))
     with transaction(engine) as s:
         det_id = service.submit_job(s, actor=w.units[0], store=store, job_in=JobIn(
             kind="monitor.detect", inputs={"model.zip": outs["model.zip"], "data.csv": data.sha256},

@@ -12,7 +12,7 @@ from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from yuzhi.compute import flows, service
 from yuzhi.compute.models import ComputeJob, Provider
@@ -154,7 +154,7 @@ async def upload(request: Request, actor: CurrentUser, name: str = Query("", max
     data = await request.body()
     if not data:
         raise InvalidInput("the request body is empty", field="body", fix="send the file's bytes as the body")
-    art = store_of(request).put_bytes(data, name=name)
+    art = store_of(request).put_bytes(data, name=name, owner=service.owner_key(actor))
     return ArtifactRead(sha256=art.sha256, size=art.size, name=art.name)
 
 
@@ -163,13 +163,8 @@ def download(sha256: str, request: Request, session: SessionDep, actor: CurrentU
     """Download an artifact used or produced by one of the caller's jobs (the office: any)."""
     store = store_of(request)
     path = store.object_path(sha256)
-    if not actor.is_office:
-        q = select(ComputeJob.id).where(or_(ComputeJob.inputs_json.contains(sha256),
-                                            ComputeJob.outputs_json.contains(sha256)))
-        q = q.where(ComputeJob.provider_id == actor.provider_id) if actor.is_provider \
-            else q.where(ComputeJob.org_id == actor.org_id)
-        if session.scalar(q.limit(1)) is None:
-            raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256")
+    if not service.may_use(session, store, actor, sha256):
+        raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256")
     if not path.exists():
         raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256")
     return FileResponse(path, media_type="application/octet-stream")

@@ -172,15 +172,22 @@ def register_app(
 
 
 @app.command()
-def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False),
+           user: str = typer.Option(None, "--as", help="username whose organisation may then use the file "
+                                    "as a job input (a job may read only its own tenant's files)")) -> None:
     """Store a file in the artifact store; prints its SHA-256 for --input."""
-    from yuzhi.compute.service import default_store
+    from yuzhi.compute.service import default_store, owner_key
+    from yuzhi.db import transaction
 
-    art = default_store().put_file(path)
+    owner = None
+    if user:
+        with transaction(_engine()) as s:
+            owner = owner_key(_actor(s, user))
+    art = default_store().put_file(path, owner=owner)
     typer.echo(f"{art.sha256}  {art.size} bytes  {art.name}")
 
 
-def _parse_inputs(items: list[str] | None) -> dict[str, str]:
+def _parse_inputs(items: list[str] | None, owner: str | None = None) -> dict[str, str]:
     from yuzhi.compute.service import default_store
     from yuzhi.errors import InvalidInput
 
@@ -190,7 +197,7 @@ def _parse_inputs(items: list[str] | None) -> dict[str, str]:
         if not sep:
             raise InvalidInput(f"--input {item!r} is not NAME=PATH or NAME=SHA256", field="--input")
         if Path(value).is_file():
-            value = default_store().put_file(Path(value), name=name).sha256
+            value = default_store().put_file(Path(value), name=name, owner=owner).sha256
         out[name] = value
     return out
 
@@ -211,10 +218,12 @@ def submit(
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
 
-    job_in = JobIn(kind=kind, app=app_name, args=args or [], inputs=_parse_inputs(inputs), provider_id=provider_id,
-                   cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s, name=name)
     with transaction(_engine()) as s:
-        job = service.submit_job(s, actor=_actor(s, user), job_in=job_in, estimate_subsidy=flows.estimate_subsidy)
+        actor = _actor(s, user)
+        job_in = JobIn(kind=kind, app=app_name, args=args or [], inputs=_parse_inputs(inputs, service.owner_key(actor)),
+                       provider_id=provider_id, cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s,
+                       name=name)
+        job = service.submit_job(s, actor=actor, job_in=job_in, estimate_subsidy=flows.estimate_subsidy)
     typer.echo(f"job {job.id} queued on provider {job.provider_id}: quote {_fen(job.quote_fen)} held, "
                f"expected subsidy {_fen(job.expected_subsidy_fen)}")
 

@@ -94,7 +94,7 @@ async def submit_page(
     if input_file is not None and input_file.filename:
         data = await input_file.read()
         name = input_name.strip() or input_file.filename
-        inputs[name] = store.put_bytes(data, name=name).sha256
+        inputs[name] = store.put_bytes(data, name=name, owner=service.owner_key(a)).sha256
     try:
         argv = shlex.split(args)
     except ValueError as exc:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import SYSTEM, Actor
@@ -407,6 +407,33 @@ def _visible(actor: Actor, job: ComputeJob) -> bool:
     return job.org_id == actor.org_id
 
 
+def owner_key(actor: Actor) -> str:
+    """The tenant an upload belongs to: a member's organisation, a provider, or the office."""
+    if actor.is_office:
+        return "office"
+    if actor.is_provider:
+        return f"provider-{actor.provider_id}"
+    return f"org-{actor.org_id}"
+
+
+def may_use(session: Session, store: ArtifactStore, actor: Actor, sha256: str) -> bool:
+    """Whether ``actor`` may read artifact ``sha256`` (download it, or give it to a job as input).
+
+    Yes for the office; for anyone else only if their tenant uploaded it, or one of their tenant's
+    jobs (a provider: jobs run on it) used or produced it. Knowing a file's hash is not enough:
+    a job reading another tenant's file would hand its content back through the job's log.
+    """
+    if actor.is_office:
+        return True
+    if store.owned_by(sha256, owner_key(actor)):
+        return True
+    q = select(ComputeJob.id).where(or_(ComputeJob.inputs_json.contains(sha256),
+                                        ComputeJob.outputs_json.contains(sha256)))
+    q = q.where(ComputeJob.provider_id == actor.provider_id) if actor.is_provider \
+        else q.where(ComputeJob.org_id == actor.org_id)
+    return session.scalar(q.limit(1)) is not None
+
+
 def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: ArtifactStore | None = None,
                estimate_subsidy: SubsidyEstimator | None = None) -> ComputeJob:
     """Quote, hold the quote against the budget, stage the inputs, and queue the job.
@@ -420,7 +447,8 @@ def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: Artifact
     argv = _argv_for(session, job_in)
     choice = choose(session, job_in=job_in)
     for name, sha in job_in.inputs.items():
-        if not store.has(sha):
+        # another tenant's file is answered exactly as a missing one: no hint that the hash exists
+        if not store.has(sha) or not may_use(session, store, actor, sha):
             raise NotFound(f"input {name!r} refers to artifact {sha[:12]}… which is not in the store",
                            field=f"inputs.{name}", fix="upload the file first (yuzhi compute upload)")
     acc = _account(session, actor.org_id, lock=True)

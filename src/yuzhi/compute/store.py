@@ -83,13 +83,16 @@ class ArtifactStore:
         d.mkdir(parents=True, exist_ok=True)
         return d / f"up-{os.getpid()}-{os.urandom(6).hex()}"
 
-    def put_bytes(self, data: bytes, name: str = "") -> Artifact:
-        """Store bytes; returns their artifact (idempotent)."""
+    def put_bytes(self, data: bytes, name: str = "", *, owner: str | None = None) -> Artifact:
+        """Store bytes; returns their artifact (idempotent). ``owner``: the uploader's tenant key."""
         tmp = self._tmp()
         tmp.write_bytes(data)
-        return self._ingest(tmp, hashlib.sha256(data).hexdigest(), len(data), name)
+        art = self._ingest(tmp, hashlib.sha256(data).hexdigest(), len(data), name)
+        if owner:
+            self.grant(art.sha256, owner)
+        return art
 
-    def put_file(self, path: str | Path, name: str | None = None) -> Artifact:
+    def put_file(self, path: str | Path, name: str | None = None, *, owner: str | None = None) -> Artifact:
         """Store a file's content (streamed); ``name`` defaults to the file's name."""
         path = Path(path)
         if not path.is_file():
@@ -102,7 +105,32 @@ class ArtifactStore:
                 h.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-        return self._ingest(tmp, h.hexdigest(), size, name or path.name)
+        art = self._ingest(tmp, h.hexdigest(), size, name or path.name)
+        if owner:
+            self.grant(art.sha256, owner)
+        return art
+
+    # --- who may use an object (tenant walls) --------------------------------------------------
+    #
+    # Objects are shared by content, so "is it in the store" says nothing about who may read it.
+    # An upload records its uploader's tenant under ``owners/<sha>/<owner>`` (an empty marker file,
+    # written next to the bytes it guards); a job may then take as input only what its tenant
+    # uploaded or what its tenant's own jobs used or produced (see ``service.may_use``).
+
+    def _owners(self, sha256: str) -> Path:
+        self.object_path(sha256)  # validates the digest
+        return self.root / "owners" / sha256[:2] / sha256[2:]
+
+    def grant(self, sha256: str, owner: str) -> None:
+        """Record that ``owner`` (a tenant key such as ``org-12``) put this object in the store."""
+        _check_name(owner, "owner")
+        d = self._owners(sha256)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / owner).touch()
+
+    def owned_by(self, sha256: str, owner: str) -> bool:
+        _check_name(owner, "owner")
+        return (self._owners(sha256) / owner).exists()
 
     def read_bytes(self, sha256: str) -> bytes:
         path = self.object_path(sha256)
