@@ -87,8 +87,44 @@ def db_current() -> None:
         raise typer.Exit(1)
 
 
+def backup(
+    out: str = typer.Option(..., "--out", help="File to write (a .tar.gz; never overwritten)."),
+) -> None:
+    """Snapshot the database and the files under YUZHI_HOME into one file with a manifest and checksums."""
+    from pathlib import Path
+
+    from yuzhi.config import get_settings
+    from yuzhi.ops.backup import backup as run_backup
+
+    s = get_settings()
+    result = run_backup(s.database_url, s.home, Path(out))
+    m = result.manifest
+    console.print(f"[green]✓[/] backup {result.path} ({result.bytes / 1e6:.1f} MB, {len(m.entries)} files, "
+                  f"{m.dialect} at {', '.join(m.revisions)}) in {result.seconds:.1f} s")
+    console.print("  it holds password hashes and keys: store it like them; restore with yuzhi restore FILE")
+
+
+def restore(
+    file: str = typer.Argument(..., help="A file written by yuzhi backup --out."),
+) -> None:
+    """Restore a backup into an empty YUZHI_HOME and an empty database (a non-empty target is refused)."""
+    from pathlib import Path
+
+    from yuzhi.config import get_settings
+    from yuzhi.ops.backup import restore as run_restore
+
+    s = get_settings()
+    result = run_restore(s.database_url, s.home, Path(file))
+    m = result.manifest
+    console.print(f"[green]✓[/] restored the backup of {m.created_at} ({m.dialect}, {result.files} home files) "
+                  f"into {_safe_url(s.database_url)} in {result.seconds:.1f} s")
+    console.print("  next: yuzhi ledger check, yuzhi audit verify, then yuzhi serve")
+
+
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
     """Mount the operator commands (called once from :mod:`yuzhi.cli`)."""
     app.command("init")(init)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
     db_app.command("upgrade")(db_upgrade)
     db_app.command("current")(db_current)
