@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from yuzhi.monitor.crossval import FIT_DEFAULTS
+
 app = typer.Typer(help="Equipment, mine-safety and cold-chain monitoring (豫鼎安澜 / 天信 / 华鼎雪豹).",
                   no_args_is_help=True)
 eval_app = typer.Typer(help="Reproduce the SKAB and NAB benchmarks against the published leaderboards.",
@@ -46,9 +48,16 @@ def fit(
     out: Path = typer.Option(..., "--out", help="Model folder to write (model.json + arrays.npz)."),
     ignore: list[str] = typer.Option(None, "--ignore",
         help="Columns to skip (labels, notes); repeat or comma-separate."),
-    threshold_factor: float = typer.Option(3.0, help="Alarm limit = training score quantile × this "
-                                           "(margin for normal drift the training stretch did not show)."),
-    input_alpha: float = typer.Option(0.1, help="EWMA weight of the newest sample (1 = no smoothing)."),
+    # Defaults: chosen by cross-validation (yuzhi.monitor.crossval.FIT_DEFAULTS, docs/monitor.md).
+    threshold_factor: float = typer.Option(FIT_DEFAULTS["threshold_factor"],
+        help="Alarm limit = training score quantile × this (margin for normal drift the training "
+             "stretch did not show)."),
+    input_alpha: float = typer.Option(FIT_DEFAULTS["input_alpha"],
+        help="EWMA weight of the newest sample (1 = no smoothing)."),
+    score_alpha: float = typer.Option(FIT_DEFAULTS["score_alpha"],
+        help="EWMA weight of the newest squared distance."),
+    shrinkage: float = typer.Option(FIT_DEFAULTS["shrinkage"],
+        help="Covariance shrinkage toward the identity (0 = none; more hides broken correlations)."),
     false_alarm_rate: float = typer.Option(0.01, "--false-alarm-rate",
         help="False-alarm budget on the normal period: the limit starts at the (1 - rate) quantile "
              "of the training scores, then × --threshold-factor."),
@@ -63,6 +72,7 @@ def fit(
                            field="--false-alarm-rate", fix="e.g. --false-alarm-rate 0.01 for 1 %")
     table = read_table(normal, ignore=_split(ignore))
     det = MahalanobisDetector(threshold_factor=threshold_factor, input_alpha=input_alpha,
+                              score_alpha=score_alpha, shrinkage=shrinkage,
                               threshold_quantile=1.0 - false_alarm_rate)
     det.fit(table.values, table.sensors)
     det.save(out)
@@ -267,7 +277,8 @@ def eval_skab(
     from yuzhi.monitor.detectors import MahalanobisDetector
 
     files = B.load_skab(directory)
-    methods = {"yuzhi EWMA-Mahalanobis (ours)": MahalanobisDetector}
+    methods = {"yuzhi EWMA-Mahalanobis (ours, `monitor fit` settings)":
+               lambda: MahalanobisDetector(**FIT_DEFAULTS)}
     if baselines:
         methods["Isolation Forest (sklearn, same run)"] = B.IsolationForestBaseline
         methods["PCA T²+Q, no smoothing (same run)"] = B.PcaT2QBaseline
