@@ -51,10 +51,15 @@ def _year(session, *, mode: str = "discount", seed: int = 7):  # type: ignore[no
         org_a_id=min(w.unit_orgs[7], porg.id), org_b_id=max(w.unit_orgs[7], porg.id), note="related"))
     providers = [(w.provider_id, w.provider), (kg.id, kg_actor)]
 
+    def submit(unit: int, prov: int, planned_yuan: int, contract: str) -> int:
+        return service.apply(session, actor=w.units[unit], app_in=ApplicationCreate(
+            year=2026, provider_id=providers[prov][0], contract_no=contract, planned_spend_fen=planned_yuan * 100)).id
+
+    def review(app_id: int, amount: int | None = None) -> None:
+        service.review(session, actor=w.reviewer, app_id=app_id, decision=Review(approve=True, amount_fen=amount))
+
     def apply(unit: int, prov: int, planned_yuan: int, contract: str, amount: int | None = None) -> None:
-        a = service.apply(session, actor=w.units[unit], app_in=ApplicationCreate(
-            year=2026, provider_id=providers[prov][0], contract_no=contract, planned_spend_fen=planned_yuan * 100))
-        service.review(session, actor=w.reviewer, app_id=a.id, decision=Review(approve=True, amount_fen=amount))
+        review(submit(unit, prov, planned_yuan, contract), amount)
 
     n = [0]
 
@@ -67,8 +72,9 @@ def _year(session, *, mode: str = "discount", seed: int = 7):  # type: ignore[no
                                 amount_fen=amount))
         service.record_bills(session, actor=providers[prov][1], bills_in=items)
 
-    # unit 6 bills before it has any quota; units 0-5 get quota (2: the reviewer approves less; 4, 5: the
+    # unit 6 bills before its application is approved; units 0-5 get quota (2: the reviewer approves less; 4, 5: the
     # pool runs short), unit 0 a second contract later (cap), unit 3 with both providers
+    a6 = submit(6, 0, 500_000, "A-6")
     bills(0, [(6, 300_000_00)], 1)
     apply(0, 0, 1_000_000, "A-0")
     apply(1, 0, 1_500_000, "A-1")  # 300,000 (rate share)
@@ -79,7 +85,7 @@ def _year(session, *, mode: str = "discount", seed: int = 7):  # type: ignore[no
     apply(0, 0, 2_000_000, "A-0b")  # unit 0 reaches its cap
     bills(1, [(3, rng.randrange(50_000_00, 300_000_00)) for _ in range(4)] + [(7, 250_000_00)], 4)
     apply(4, 1, 3_000_000, "A-4")  # cap binds; the pool nearly gone
-    apply(6, 0, 500_000, "A-6")  # the pool binds
+    review(a6)  # the pool binds
     bills(0, [(u, rng.randrange(1_00, 900_000_00)) for u in (0, 1, 2, 3, 6) for _ in range(4)], 6)
     bills(1, [(u, rng.randrange(1_00, 500_000_00)) for u in (3, 4, 4, 4) for _ in range(2)], 7)
     # credit notes (a partial and a second one on the same bill; one on an unsubsidised bill)

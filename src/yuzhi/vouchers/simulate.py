@@ -67,6 +67,8 @@ REASONS = {
     "no_quota": "no effective quota when the bill was recorded",
     "quota_used_up": "quota used up",
 }
+CODES = ("", *REASONS)
+_CODE = {k: i for i, k in enumerate(CODES)}
 _ELIGIBILITY = ("unit_not_approved", "provider_not_qualified", "provider_criterion", "self_built",
                 "related_party", "individual_business", "out_of_province")
 
@@ -300,7 +302,7 @@ class Result:
     app_reason: list[str]  # why an application got nothing or less than its rate share ('' when not cut)
     bill_subsidy: np.ndarray  # granted (bills) or reversed (credits), ≥ 0, as the books' subsidy_fen
     bill_net: np.ndarray  # bills: subsidy after credits; credits: 0
-    bill_reason: list[str]
+    bill_reason_code: np.ndarray  # index into CODES (0: none)
     unit_subsidy: np.ndarray  # net subsidy per unit
     committed_fen: int
     used_fen: int
@@ -314,6 +316,11 @@ class Result:
     @property
     def total_fen(self) -> int:
         return int(self.unit_subsidy.sum())
+
+    @property
+    def bill_reason(self) -> list[str]:
+        """Why each bill got nothing (a key of ``REASONS``; '' when it got something or is a credit)."""
+        return [CODES[c] for c in self.bill_reason_code.tolist()]
 
 
 def _unit_reason(y: Year, r: SimRules) -> list[str]:
@@ -396,23 +403,29 @@ def replay(y: Year, r: SimRules) -> Result:
 
     # eligibility of each bill, in the live path's order
     n = len(y.bill_id)
-    reason_code = np.full(n, "", dtype=object)
+    code = np.zeros(n, dtype=np.int8)
     credit = y.bill_credit
-    reason_code[y.bill_unit_refused] = "unit_not_approved"
-    reason_code[(reason_code == "") & y.bill_not_qualified] = "provider_not_qualified"
+
+    def mark(mask: np.ndarray, why: str) -> None:
+        code[(code == 0) & mask] = _CODE[why]
+
+    mark(y.bill_unit_refused, "unit_not_approved")
+    mark(y.bill_not_qualified, "provider_not_qualified")
     crit_ok = np.array([c in r.provider_criteria for c in y.prov_criterion], dtype=bool)
     if len(crit_ok):
-        reason_code[(reason_code == "") & ~crit_ok[y.bill_prov]] = "provider_criterion"
+        mark(~crit_ok[y.bill_prov], "provider_criterion")
     if not r.self_built:
-        reason_code[(reason_code == "") & (y.prov_unit[y.bill_prov] == y.bill_unit)] = "self_built"
+        mark(y.prov_unit[y.bill_prov] == y.bill_unit, "self_built")
     if not r.related_party:
-        reason_code[(reason_code == "") & y.bill_affiliated] = "related_party"
-    ureason = np.array([*unit_reason, ""], dtype=object)[y.bill_unit]
-    reason_code[(reason_code == "") & (ureason != "")] = ureason[(reason_code == "") & (ureason != "")]
+        mark(y.bill_affiliated, "related_party")
+    ucode = np.array([_CODE[w] for w in unit_reason], dtype=np.int8)
+    if len(ucode) and ucode.any():
+        mark(ucode[y.bill_unit] > 0, "individual_business")
+        code[code == _CODE["individual_business"]] = ucode[y.bill_unit][code == _CODE["individual_business"]]
     # a credit note follows the bill it credits
     is_cr = np.flatnonzero(credit)
-    reason_code[is_cr] = reason_code[y.bill_orig[is_cr]]
-    eligible = np.where(reason_code == "", y.bill_amount, 0).astype(np.int64)
+    code[is_cr] = code[y.bill_orig[is_cr]]
+    eligible = np.where(code == 0, y.bill_amount, 0).astype(np.int64)
 
     # step 3: draws, bill after bill; credit notes give quota back (fixed point: a reversal depends on
     # what the credited bill drew, and restored quota may change what later bills draw)
@@ -432,9 +445,10 @@ def replay(y: Year, r: SimRules) -> Result:
     net[is_cr] = 0
     if len(is_cr):
         np.subtract.at(net, y.bill_orig[is_cr], reversal)
-    reasons = reason_code.tolist()
-    for i in np.flatnonzero((~credit) & (reason_code == "") & (subsidy == 0)).tolist():
-        reasons[i] = "no_quota" if available[i] == 0 else "quota_used_up"
+    nothing = (~credit) & (code == 0) & (subsidy == 0)
+    code[nothing & (available == 0)] = _CODE["no_quota"]
+    code[nothing & (available != 0)] = _CODE["quota_used_up"]
+    code[is_cr] = 0
 
     unit_subsidy = np.zeros(y.n_units, dtype=np.int64)
     np.add.at(unit_subsidy, y.bill_unit, net)
@@ -442,9 +456,9 @@ def replay(y: Year, r: SimRules) -> Result:
     per_payee = np.zeros(int(payee.max()) + 1 if n else 0, dtype=np.int64)
     np.add.at(per_payee, payee, net)
     prov_part, city_part = split_funding(per_payee, province_bp=r.province_bp)
-    excluded = _excluded(y, reasons, app_reason, eligible)
+    excluded = _excluded(y, code, app_reason)
     return Result(rules=r, flags=r.flags(), app_amount=app_amount, app_reason=app_reason, bill_subsidy=subsidy,
-                  bill_net=net, bill_reason=reasons, unit_subsidy=unit_subsidy,
+                  bill_net=net, bill_reason_code=code, unit_subsidy=unit_subsidy,
                   committed_fen=int(app_amount.sum()), used_fen=int(net.sum()),
                   province_fen=int(prov_part.sum()), city_fen=int(city_part.sum()),
                   pool_exhausted_on=exhausted, units_capped=capped, excluded=excluded,
@@ -505,22 +519,22 @@ def _reversals(y: Year, eligible: np.ndarray, drawn: np.ndarray, is_cr: np.ndarr
     return out
 
 
-def _excluded(y: Year, reasons: list[str], app_reason: list[str], eligible: np.ndarray) -> dict[str, dict[str, int]]:
+def _excluded(y: Year, code: np.ndarray, app_reason: list[str]) -> dict[str, dict[str, int]]:
+    """Per reason: units, applications and bills that got nothing, and the amount billed."""
     out: dict[str, dict[str, int]] = {}
-    units: dict[str, set[int]] = {}
-    for i, why in enumerate(reasons):
-        if why and not y.bill_credit[i]:
-            e = out.setdefault(why, {"units": 0, "bills": 0, "amount_fen": 0, "applications": 0})
-            e["bills"] += 1
-            e["amount_fen"] += int(y.bill_amount[i])
-            units.setdefault(why, set()).add(int(y.bill_unit[i]))
+    bills = ~y.bill_credit
+    for c in np.unique(code[bills & (code > 0)]).tolist():
+        m = bills & (code == c)
+        out[CODES[c]] = {"units": 0, "bills": int(m.sum()), "amount_fen": int(y.bill_amount[m].sum()),
+                         "applications": 0, "_units": set(np.unique(y.bill_unit[m]).tolist())}  # type: ignore[dict-item]
     for i, why in enumerate(app_reason):
         if why in _ELIGIBILITY:
-            e = out.setdefault(why, {"units": 0, "bills": 0, "amount_fen": 0, "applications": 0})
+            e = out.setdefault(why, {"units": 0, "bills": 0, "amount_fen": 0, "applications": 0,
+                                     "_units": set()})  # type: ignore[dict-item]
             e["applications"] += 1
-            units.setdefault(why, set()).add(int(y.app_unit[i]))
-    for why, us in units.items():
-        out[why]["units"] = len(us)
+            e["_units"].add(int(y.app_unit[i]))  # type: ignore[attr-defined]
+    for e in out.values():
+        e["units"] = len(e.pop("_units"))  # type: ignore[arg-type]
     return out
 
 

@@ -32,7 +32,12 @@ EXAMPLE_B = ('name = "binding to any provider"\nbill_binding = "unit"\n\n[eligib
              'provider_criteria = ["national_supercomputing", "ai_computing_100pf", "data_centre_1000_racks"]\n')
 MAX_RULES_BYTES = 20_000
 
-i18n.register("zh", {
+def _register(lang: str, entries: dict[str, str]) -> None:
+    """Add this page's labels without overriding a translation another page registered."""
+    i18n.register(lang, {k: v for k, v in entries.items() if i18n.translate(k, lang) == k})
+
+
+_register("zh", {
     "Policy simulator": "政策模拟",
     "Replay a programme year's recorded applications and bills under other rules. Nothing is written: "
     "the year is read in one read-only snapshot.":
@@ -42,8 +47,9 @@ i18n.register("zh", {
     "Keys left out keep the rules in force that year.": "未写出的键沿用该年度现行规则。",
     "Comparison": "对比", "Pool left after use": "用后资金池余额", "Lorenz curve of subsidies": "补贴洛伦兹曲线",
     "Subsidy by city": "各市补贴", "Excluded": "被排除", "Gains and losses against the rules in force":
-        "相对现行规则的增减", "gains most": "增加最多", "loses most": "减少最多", "reason": "原因",
-    "applications": "申请", "units": "单位", "bills": "账单", "billed amount": "账单金额",
+        "相对现行规则的增减", "gains most": "增加最多", "loses most": "减少最多", "Reason": "原因",
+    "Applications affected": "涉及申请", "Units affected": "涉及单位", "Bills affected": "涉及账单",
+    "Amount billed": "账单金额",
     "Outside the plan's limits": "超出方案上限", "rules in force": "现行规则",
     "rate": "补贴比例", "per-unit cap (yuan)": "单位上限（元）", "pool (yuan)": "资金池（元）",
     "province:city": "省:市", "settlement mode": "结算方式", "disclosure days": "公示天数",
@@ -55,7 +61,21 @@ i18n.register("zh", {
     "outside the plan's limits": "超出方案上限", "share of units": "单位占比", "share of subsidy": "补贴占比",
     "month": "月份",
 })
-i18n.register("ja", {"Policy simulator": "政策シミュレーター", "Simulate": "シミュレーション"})
+_register("ja", {
+    "Policy simulator": "政策シミュレーター", "Simulate": "シミュレーション", "Comparison": "比較",
+    "Download workbook (.xlsx)": "ワークブックをダウンロード（.xlsx）", "Excluded": "対象外",
+    "Gains and losses against the rules in force": "現行ルールとの増減",
+    "Keys left out keep the rules in force that year.": "省略したキーはその年度の現行ルールのままです。",
+    "Lorenz curve of subsidies": "補助金のローレンツ曲線", "Outside the plan's limits": "計画の上限を超過",
+    "Pool left after use": "使用後のプール残高",
+    "Replay a programme year's recorded applications and bills under other rules. Nothing is written: "
+    "the year is read in one read-only snapshot.":
+        "記録済みの申請と請求を別のルールで再生します。書き込みは一切ありません（読み取り専用のスナップショット）。",
+    "Rule set": "ルールセット", "Rules file (TOML)": "ルールファイル（TOML）", "or upload": "またはアップロード",
+    "Subsidy by city": "市別の補助金", "Amount billed": "請求額", "Bills affected": "対象の請求",
+    "Applications affected": "対象の申請", "Units affected": "対象の機関", "gains most": "最も増える",
+    "loses most": "最も減る", "Reason": "理由", "rules in force": "現行ルール",
+})
 
 
 def _texts(rules_a: str, rules_b: str, rules_c: str, uploads: list[bytes], names: list[str]) -> list[tuple[str, str]]:
