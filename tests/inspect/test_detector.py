@@ -34,8 +34,43 @@ def test_threshold_normalisation(fitted: PatchCoreDetector) -> None:
     # the median held-out good image scores exactly 0.25 and the raw threshold maps to 0.5
     assert float(fitted.normalise(fitted.good_median_)) == pytest.approx(0.25)
     assert float(fitted.normalise(fitted.threshold_)) == pytest.approx(0.5)
-    assert fitted.n_holdout_ == 5  # 20% of 24
+    # 24 images (<= loo_max_images): all of them calibrate the threshold by leave-one-out scores
+    assert fitted.n_holdout_ == 24 and fitted.threshold_rule_ == "leave-one-out"
     assert fitted.bank_.shape[1] == 152  # 40 + 112 channels
+
+
+def test_hold_out_rule_above_loo_max(mvtec_dir) -> None:
+    from yuzhi.inspect.images import list_training_images, load_image
+
+    imgs = [load_image(p) for p in list_training_images(mvtec_dir)]
+    det = PatchCoreDetector(**FAST, loo_max_images=10).fit(imgs)
+    assert det.threshold_rule_ == "hold-out" and det.n_holdout_ == 5  # 20% of 24
+
+
+def test_leave_one_out_scores_are_out_of_sample(fitted: PatchCoreDetector, mvtec_dir) -> None:
+    """A training image scored against the full bank (its own patches in it) looks better than its
+    leave-one-out score; the threshold rests on the honest (higher) ones."""
+    from yuzhi.inspect.images import list_training_images, load_image
+
+    imgs = [load_image(p) for p in list_training_images(mvtec_dir)]
+    in_sample = np.array([r.local for r in fitted._raw_scores(imgs)])
+    loo = fitted.holdout_raw_[:, 0]
+    assert loo.shape == (24,)
+    assert np.mean(loo > in_sample) >= 0.9
+
+
+def test_conformal_threshold_and_bounds() -> None:
+    from yuzhi.inspect.detector import conformal_threshold, false_reject_bounds
+
+    s = np.arange(1, 120)  # 119 scores
+    assert conformal_threshold(s, 0.05) == 114  # ceil(120 * 0.95) = 114th smallest
+    b = false_reject_bounds(119, 0.05)
+    assert b["order_statistic"] == 114 and b["guaranteed_max"] == pytest.approx(6 / 120, abs=1e-4)
+    assert b["enough_goods_for_rate"]
+    # too few goods for 1%: the largest score, and the card says the promise is weaker
+    assert conformal_threshold(np.arange(10.0), 0.01) == 9.0
+    b = false_reject_bounds(10, 0.01)
+    assert not b["enough_goods_for_rate"] and b["guaranteed_max"] == pytest.approx(1 / 11, abs=1e-4)
 
 
 def test_any_size_and_aspect(fitted: PatchCoreDetector) -> None:

@@ -80,11 +80,18 @@ def train(
     with _progress_bar(not quiet) as cb:
         meta = service.train(data=data, out=out, params=params, progress=cb, device=device)
     thr = meta["threshold"]
+    how = (f"threshold from leave-one-out scores of all {thr['n_holdout']}" if thr.get("rule") == "leave-one-out"
+           else f"{thr['n_holdout']} held out for the threshold")
+    b = thr.get("false_reject_bounds") or {}
     typer.echo(
         f"model written to {out}: {meta['training']['n_images']} good images "
-        f"({thr['n_holdout']} held out for the threshold), bank {meta['bank_size']} patches, "
+        f"({how}), bank {meta['bank_size']} patches, "
         f"threshold at {thr['false_reject_rate']:.1%} false rejects, {meta['train_seconds']:.1f} s"
     )
+    if b and not b.get("enough_goods_for_rate"):
+        console.print(f"[yellow]note[/] {b['n']} calibration images cannot show a {thr['false_reject_rate']:.1%} "
+                      f"false-reject rate; the threshold is the highest good score (expected false rejects "
+                      f"up to {b['guaranteed_max']:.1%}). Add good images for a tighter threshold.")
 
 
 @app.command()

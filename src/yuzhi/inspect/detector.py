@@ -222,6 +222,34 @@ def nearest_distance(
     return exact_distance(queries, bank, bank_sq, chunk_elems=chunk_elems)
 
 
+def conformal_threshold(scores: np.ndarray, rate: float) -> float:
+    """The ``ceil((n + 1)(1 - rate))``-th smallest of ``n`` calibration scores of good parts.
+
+    Why this order statistic (split conformal prediction): if a new good part of the same line is
+    exchangeable with the calibration goods, it scores at or above this threshold with
+    probability at most ``rate``. With too few goods for the rate asked (``(n + 1) * rate < 1``)
+    no order statistic guarantees it; the largest score is used and the model card says so.
+    """
+    s = np.sort(np.asarray(scores, dtype=np.float64))
+    k = math.ceil((len(s) + 1) * (1.0 - rate) - 1e-9)
+    return float(s[min(max(k, 1), len(s)) - 1])
+
+
+def false_reject_bounds(n: int, rate: float) -> dict:
+    """What a conformal threshold on ``n`` calibration goods promises about the false-reject rate.
+
+    ``guaranteed_max``: the marginal probability that a new good part is rejected is at most this
+    (``1 - k / (n + 1)``; it exceeds ``rate`` only when ``n`` is too small for the rate asked).
+    ``expected_min``: and at least this (``guaranteed_max - 1 / (n + 1)``, for continuous scores).
+    ``order_statistic``: ``k`` of ``n``.
+    """
+    k = min(max(math.ceil((n + 1) * (1.0 - rate) - 1e-9), 1), n)
+    hi = 1.0 - k / (n + 1)
+    return {"order_statistic": k, "n": n, "guaranteed_max": round(hi, 4),
+            "expected_min": round(max(0.0, hi - 1.0 / (n + 1)), 4),
+            "enough_goods_for_rate": (n + 1) * rate >= 1.0}
+
+
 def _pool(channels: torch.Tensor) -> np.ndarray:
     """Image-level descriptor: mean and standard deviation of every feature channel (2D,), float64.
 
@@ -324,6 +352,7 @@ class PatchCoreDetector:
         score_margin: int = 16,
         global_score: bool = True,
         contrast_score: bool = True,
+        loo_max_images: int = 50,
         batch_size: int = 8,
         device: str | None = None,
         random_state: int = 0,
@@ -344,6 +373,7 @@ class PatchCoreDetector:
         self.score_margin = score_margin
         self.global_score = global_score
         self.contrast_score = contrast_score
+        self.loo_max_images = loo_max_images
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -368,6 +398,7 @@ class PatchCoreDetector:
             "score_margin": self.score_margin,
             "global_score": self.global_score,
             "contrast_score": self.contrast_score,
+            "loo_max_images": self.loo_max_images,
             "batch_size": self.batch_size,
             "random_state": self.random_state,
         }
@@ -389,6 +420,8 @@ class PatchCoreDetector:
             ("batch_size", self.batch_size >= 1, "at least 1"),
             ("outlier_fraction", 0 <= self.outlier_fraction < 0.5, "in [0, 0.5)"),
             ("score_margin", self.score_margin >= 0, "0 or more"),
+            ("loo_max_images", isinstance(self.loo_max_images, int) and self.loo_max_images >= 0,
+             "an integer, 0 or more"),
         ]
         for name, ok, rule in checks:
             if not ok:
@@ -584,6 +617,15 @@ class PatchCoreDetector:
         order = rng.permutation(n)
         hold_idx = np.sort(order[:n_hold])
         fit_idx = np.sort(order[n_hold:])
+        # Few images: every image enters the bank and the Gaussian, and each is calibrated by its
+        # leave-one-out score (its own patches excluded from the search, the Gaussian refitted
+        # without it). A 20% hold-out of 50 images is 10 scores, too few for a threshold, and the
+        # bank would miss a fifth of the little normal variation there is.
+        loo = n <= self.loo_max_images
+        if loo:
+            hold_idx = fit_idx = np.arange(n)
+            n_hold = n
+        self.threshold_rule_ = "leave-one-out" if loo else "hold-out"
         for attr in ("layer_scale_", "bank_", "global_mean_", "global_precision_", "score_stats_",
                      "map_levels_"):
             if hasattr(self, attr):
@@ -608,23 +650,30 @@ class PatchCoreDetector:
                                      dtype=np.float32)
 
         kept: list[torch.Tensor] = []
-        pooled: list[np.ndarray] = []
+        owners: list[torch.Tensor] = []
+        grids: dict[int, torch.Tensor] = {}
+        pooled: list[np.ndarray] = [np.empty(0)] * len(fit_imgs)
         total = 0
         for i, grid in self._iter_features(fit_imgs, progress, "features"):
             h, w = fit_imgs[i].shape[:2]
+            if loo:
+                grids[i] = grid.to("cpu")
             p = self._patches(grid, h, w)
-            pooled.append(_pool(p.T))
+            pooled[i] = _pool(p.T)
             total += p.shape[0]
             k = max(1, math.ceil(self.per_image_keep * p.shape[0]))
             sel = greedy_coreset(p, k, generator=gen)
             kept.append(p[sel].to("cpu"))
+            owners.append(torch.full((len(sel),), i % n, dtype=torch.long))  # flips belong to their image
         pool = torch.cat(kept)
+        owner = torch.cat(owners)
         n_bank = int(min(self.max_bank, max(1, round(self.coreset_ratio * total)), pool.shape[0]))
         if progress:
             progress("coreset", 0, 1)
         dev = self._device()
         sel = greedy_coreset(pool.to(dev), n_bank, generator=gen)
         bank = pool[sel.cpu()].contiguous()
+        bank_owner = owner[sel.cpu()]
         if self.outlier_fraction > 0:
             # Farthest-point sampling picks isolated patches first, so any defect-like patch in the
             # "good" set lands in the bank. Drop the bank patches whose 3rd nearest neighbour in the
@@ -632,6 +681,7 @@ class PatchCoreDetector:
             kth = kth_neighbour_distance(bank.to(dev), pool.to(dev), k=3)
             keep = kth <= torch.quantile(kth, 1.0 - self.outlier_fraction)
             bank = bank[keep.cpu()].contiguous()
+            bank_owner = bank_owner[keep.cpu()]
         self.bank_ = bank
         self.n_patches_ = int(total)
         if self.global_score:
@@ -647,10 +697,18 @@ class PatchCoreDetector:
 
         # threshold from the held-out good images
         hold_imgs = [images[i] for i in hold_idx]
+        if loo:
+            self.ring_stats_ = None
+            collected = {}
+            first = self._loo_raw_scores(hold_imgs, grids, bank_owner, pooled, collect=collected)
+            del grids
+            if not self.border_calibration:
+                raw = first
         if self.border_calibration:
             self.ring_stats_ = None
-            collected: dict[int, np.ndarray] = {}
-            first = self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=collected)
+            if not loo:
+                collected = {}
+                first = self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=collected)
             dmaps = [collected[k] for k in range(len(hold_imgs))]
             rings = [ring_index(*d.shape) for d in dmaps]
             stats = []
@@ -664,7 +722,7 @@ class PatchCoreDetector:
             # the backbone is not run twice: the collected distance maps are re-finished
             raw = [RawScore(*self._finish(torch.from_numpy(d)[None, None], *hold_imgs[k].shape[:2]),
                             glob=first[k].glob) for k, d in enumerate(dmaps)]
-        else:
+        elif not loo:
             self.ring_stats_ = None
             raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
         # z-scores of the local, global and contrast terms, all measured on the held-out good images
@@ -673,6 +731,9 @@ class PatchCoreDetector:
             v = np.array([getattr(r, name) for r in raw], dtype=np.float64)
             stats += [v.mean(), max(v.std(), 1e-6)]
         self.score_stats_ = np.array(stats, dtype=np.float64)
+        # the held-out goods' raw terms (local, global, contrast): lets a validation protocol derive
+        # the threshold of any combination of the terms without scoring them again (not saved)
+        self.holdout_raw_ = np.array([[r.local, r.glob, r.contrast] for r in raw], dtype=np.float64)
         self.holdout_scores_ = np.array([self._combine(r.local, r.glob, r.contrast) for r in raw],
                                         dtype=np.float64)
         self.good_median_ = float(np.median(self.holdout_scores_))
@@ -682,7 +743,7 @@ class PatchCoreDetector:
         lo = float(np.median(peaks))
         hi = float(np.quantile(peaks, 1.0 - self.false_reject_rate))
         self.map_levels_ = np.array([lo, max(hi, lo + 1e-6 * max(1.0, abs(lo)))], dtype=np.float64)
-        thr = float(np.quantile(self.holdout_scores_, 1.0 - self.false_reject_rate))
+        thr = conformal_threshold(self.holdout_scores_, self.false_reject_rate)
         # a degenerate hold-out (identical images) must still give a usable, strictly higher threshold
         self.threshold_ = max(thr, self.good_median_ + 1e-6 * max(1.0, abs(self.good_median_)))
         self.n_train_ = n
@@ -745,6 +806,53 @@ class PatchCoreDetector:
                     out[i] = RawScore(*self._finish(m, h, w),
                                       glob=self._global_distance(self._image_cells(feats[j], h, w)))
         return out  # type: ignore[return-value]
+
+    def _loo_raw_scores(self, images: Sequence[np.ndarray], grids: dict[int, torch.Tensor],
+                        bank_owner: torch.Tensor, pooled: list[np.ndarray],
+                        collect: dict[int, np.ndarray]) -> list[RawScore]:
+        """Leave-one-out raw evidence of the training images themselves (few-image training).
+
+        Image ``i`` is searched against the bank without the patches taken from it (exactly; a
+        small bank), and its global distance is measured to a Gaussian fitted without it. These are
+        the scores image ``i`` would get had it not been trained on, so they calibrate the
+        threshold like a hold-out without removing anything from the bank.
+        """
+        from sklearn.covariance import LedoitWolf
+
+        dev = self._device()
+        bank = self.bank_.to(dev)
+        bank_sq = (bank * bank).sum(1)
+        owner = bank_owner.to(dev)
+        desc = np.stack(pooled).astype(np.float64)
+        out = []
+        with torch.inference_mode():
+            for i, im in enumerate(images):
+                h, w = im.shape[:2]
+                top, left, sh, sw, _, _ = self._padding(h, w)
+                grid = grids[i].to(dev)
+                ya, xa = max(0, top // 8 - 1), max(0, left // 8 - 1)
+                yb = min(grid.shape[1], -(-(top + sh) // 8) + 1)
+                xb = min(grid.shape[2], -(-(left + sw) // 8) + 1)
+                g = grid[:, ya:yb, xa:xb]
+                keep = owner != i
+                if not bool(keep.any()):
+                    keep = torch.ones_like(keep)
+                d = exact_distance(g.reshape(g.shape[0], -1).T.contiguous(), bank[keep], bank_sq[keep])
+                d = d.view(1, 1, yb - ya, xb - xa)
+                full = F.interpolate(d, size=((yb - ya) * 8, (xb - xa) * 8), mode="bilinear",
+                                     align_corners=False)
+                oy, ox = top - ya * 8, left - xa * 8
+                m = full[:, :, oy : oy + sh, ox : ox + sw]
+                collect[i] = m[0, 0].cpu().numpy().copy()
+                glob = 0.0
+                if self.global_score and len(desc) > 2:
+                    # the image and its mirrored copies (augment) are all left out
+                    others = np.delete(desc, np.arange(i, len(desc), len(images)), axis=0)
+                    lw = LedoitWolf().fit(others)
+                    diff = desc[i] - lw.location_
+                    glob = float(np.sqrt(max(0.0, float(diff @ lw.precision_ @ diff))))
+                out.append(RawScore(*self._finish(m, h, w), glob=glob))
+        return out
 
     def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, float, np.ndarray]:
         """Border calibration, smoothing, scores and resizing of a (1, 1, sh, sw) distance map.

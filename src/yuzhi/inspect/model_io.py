@@ -31,7 +31,7 @@ from yuzhi import __version__
 from yuzhi.errors import InvalidInput, NotFound
 
 from . import backbone as bb
-from .detector import PatchCoreDetector
+from .detector import PatchCoreDetector, false_reject_bounds
 
 FORMAT = "yuzhi-inspect-model"
 #: 2: global image-level Gaussian and z-score statistics; 3: a third (contrast) term in
@@ -92,6 +92,8 @@ def save_model(det: PatchCoreDetector, out: str | Path, *, training_hash: str, t
             "false_reject_rate": det.false_reject_rate,
             "good_median_raw": det.good_median_,
             "n_holdout": det.n_holdout_,
+            "rule": getattr(det, "threshold_rule_", "hold-out"),
+            "false_reject_bounds": false_reject_bounds(int(det.n_holdout_), float(det.false_reject_rate)),
         },
         "training": {"n_images": det.n_train_, "n_patches": det.n_patches_, "sha256": training_hash,
                      "source": training_source},
@@ -190,6 +192,7 @@ def load_model(model_dir: str | Path, *, device: str | None = None) -> tuple[Pat
         det.threshold_ = float(meta["threshold"]["raw"])
         det.good_median_ = float(meta["threshold"]["good_median_raw"])
         det.n_holdout_ = int(meta["threshold"]["n_holdout"])
+        det.threshold_rule_ = str(meta["threshold"].get("rule", "hold-out"))
         det.n_train_ = int(meta["training"]["n_images"])
         det.n_patches_ = int(meta["training"]["n_patches"])
     except (KeyError, TypeError, ValueError, SafetensorError) as exc:
