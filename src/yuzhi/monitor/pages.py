@@ -6,7 +6,7 @@ Server-rendered HTML with an inline SVG chart (no JavaScript, no CDN). Forms POS
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -14,27 +14,40 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yuzhi.errors import DomainError
+from yuzhi.monitor import console as C
 from yuzhi.monitor import service
 from yuzhi.monitor.chart import traces_svg
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.templating import render
+from yuzhi.web.templating import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [("Alarms", "/monitor/alarms", "any")]
+NAV = [("Console", "/monitor", "any"), ("Alarms", "/monitor/alarms", "any")]
 
 i18n.register("zh", {
     "Alarms": "报警", "Sensor": "传感器", "Level": "级别", "Raised": "报警时间", "Back to normal": "恢复正常",
     "Acknowledge": "确认", "Clear": "消除", "Comment": "备注", "Value": "数值", "Peak": "峰值",
     "Limit": "限值", "active": "持续中", "raised": "已报警", "acknowledged": "已确认", "cleared": "已消除",
     "Sensor traces around the alarm": "报警前后的传感器曲线", "All": "全部",
+    "Console": "监控台", "critical": "断电", "alarm": "报警", "warning": "预警", "stale": "无数据", "ok": "正常",
+    "power_off": "断电", "high": "超上限", "low": "超下限", "freezing": "冻结", "early_warning": "早期预警",
+    "Beijing time": "北京时间", "Last value": "最新值", "Learned score": "学习模型得分",
+    "Needs acknowledgement": "待确认", "Acknowledged by": "确认人", "Live": "实时", "Paused": "已暂停",
+    "No sensors yet.": "尚无传感器。", "Threshold": "阈值", "Alarms in range": "时段内报警",
+    "updated": "更新于",
 })
 i18n.register("ja", {
     "Alarms": "アラーム", "Sensor": "センサー", "Level": "レベル", "Raised": "発報", "Back to normal": "正常復帰",
     "Acknowledge": "確認", "Clear": "解除", "Comment": "コメント", "Value": "値", "Peak": "ピーク",
     "Limit": "限界値", "active": "継続中", "raised": "発報中", "acknowledged": "確認済み", "cleared": "解除済み",
     "Sensor traces around the alarm": "アラーム前後のセンサー波形", "All": "すべて",
+    "Console": "監視盤", "critical": "電源遮断", "alarm": "警報", "warning": "予兆", "stale": "データなし",
+    "ok": "正常", "power_off": "電源遮断", "high": "上限超過", "low": "下限超過", "freezing": "凍結",
+    "early_warning": "早期予兆", "Beijing time": "北京時間", "Last value": "最新値", "Learned score": "学習スコア",
+    "Needs acknowledgement": "未確認", "Acknowledged by": "確認者", "Live": "ライブ", "Paused": "停止中",
+    "No sensors yet.": "センサーはまだありません。", "Threshold": "しきい値", "Alarms in range": "期間内のアラーム",
+    "updated": "更新",
 })
 
 
@@ -42,9 +55,136 @@ def _login() -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+def _window(range_: str | None, at: str | None) -> tuple[datetime, datetime, str]:
+    """``(since, until, range key)``: the picker's range ending now, or at ``at`` (ISO, replay)."""
+    from yuzhi.errors import InvalidInput
+
+    seconds = C.parse_range(range_)
+    if at:
+        try:
+            until = C.as_utc(datetime.fromisoformat(at))
+        except ValueError:
+            raise InvalidInput(f"cannot read time {at!r}", field="at",
+                               fix="ISO 8601, e.g. 2026-03-01T16:00:00+08:00") from None
+    else:
+        until = datetime.now(UTC)
+    return until - timedelta(seconds=seconds), until, range_ or "6h"
+
+
+def _usernames(session, ids) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from yuzhi.accounts.models import User
+
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def _tiles_json(sites, lang: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"tiles": [{"id": t["sensor"].id, "value": t["value"], "state": t["state"],
+                       "state_label": i18n.translate(str(t["state"]), lang),
+                       "levels": [i18n.translate(lv, lang) for lv in t["levels"]],
+                       "unacked": len(t["unacked"]), "last": C.beijing(t["last_ts"]), "spark": t["spark"]}
+                      for site in sites for t in site["tiles"]],
+            "updated": C.beijing(datetime.now(UTC))}
+
+
 @router.get("/monitor", response_class=HTMLResponse)
-def home() -> Response:
-    return RedirectResponse("/monitor/alarms", status_code=303)
+def console_page(request: Request, session: SessionDep, actor: OptionalUser, range: str | None = None,
+                 at: str | None = None) -> Response:
+    """The operator's console: every site's sensors as tiles, most severe first, live via SSE."""
+    if actor is None:
+        return _login()
+    try:
+        since, until, key = _window(range, at)
+        sites = service.console_tiles(session, actor=actor, since=since, until=until)
+    except DomainError as exc:
+        return render(request, "monitor/console.html", {"sites": [], "ranges": C.RANGES, "range": "6h",
+                                                        "error": exc, "at": at or ""},
+                      status_code=exc.status_code, actor=actor)
+    return render(request, "monitor/console.html", {
+        "sites": sites, "ranges": C.RANGES, "range": key, "at": at or "", "beijing": C.beijing,
+        "fmt": C.fmt_value, "until": C.beijing(until),
+        "users": _usernames(session, [a.ack_by for s in sites for t in s["tiles"] for a in t["acked"]])},
+        actor=actor)
+
+
+@router.get("/monitor/console.json")
+def console_json(request: Request, session: SessionDep, actor: OptionalUser, range: str | None = None,
+                 at: str | None = None) -> Response:
+    """The tiles' live part (value, state, sparkline) as JSON: what the SSE stream pushes."""
+    from fastapi.responses import JSONResponse
+
+    if actor is None:
+        return JSONResponse({"detail": "log in first"}, status_code=401)
+    since, until, _ = _window(range, at)
+    sites = service.console_tiles(session, actor=actor, since=since, until=until)
+    return JSONResponse(_tiles_json(sites, lang_of(request)))
+
+
+@router.get("/monitor/stream")
+async def console_stream(request: Request, actor: OptionalUser, range: str | None = None,
+                         interval: float = 5.0, once: bool = False) -> Response:
+    """Server-sent events: a ``tiles`` event every ``interval`` seconds (``once``: a single one)."""
+    import asyncio
+    import json
+
+    from fastapi.responses import JSONResponse, StreamingResponse
+    from starlette.concurrency import run_in_threadpool
+
+    if actor is None:
+        return JSONResponse({"detail": "log in first"}, status_code=401)
+    C.parse_range(range)
+    lang = lang_of(request)
+    interval = min(max(interval, 1.0), 60.0)
+
+    def snapshot() -> str:
+        with request.app.state.sessionmaker() as session:
+            since, until, _ = _window(range, None)
+            sites = service.console_tiles(session, actor=actor, since=since, until=until)
+            return json.dumps(_tiles_json(sites, lang), ensure_ascii=False)
+
+    async def events():  # type: ignore[no-untyped-def]
+        while True:
+            data = await run_in_threadpool(snapshot)
+            yield f"event: tiles\ndata: {data}\n\n"
+            if once or await request.is_disconnected():
+                return
+            await asyncio.sleep(interval)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/monitor/sensors/{sensor_id}", response_class=HTMLResponse)
+def sensor_page(sensor_id: int, request: Request, session: SessionDep, actor: OptionalUser,
+                range: str | None = None, at: str | None = None) -> Response:
+    """Drill-down: one sensor's chart with its limits, the alarms in range and the learned score."""
+    if actor is None:
+        return _login()
+    try:
+        since, until, key = _window(range, at)
+        data = service.sensor_series(session, actor=actor, sensor_id=sensor_id, since=since, until=until)
+    except DomainError as exc:
+        return render(request, "monitor/console.html", {"sites": [], "ranges": C.RANGES, "range": "6h",
+                                                        "error": exc, "at": at or ""},
+                      status_code=exc.status_code, actor=actor)
+    spans = []
+    t1 = until.timestamp()
+    for a in data["alarms"]:  # type: ignore[attr-defined]
+        end = C.as_utc(a.normal_at).timestamp() if a.normal_at else t1
+        spans.append((C.as_utc(a.raised_at).timestamp(), end, C.LEVEL_STATE.get(a.level, "alarm")))
+    lang = lang_of(request)
+    svg = C.chart_svg(data["points"], since.timestamp(), t1, unit=str(data["unit"]),  # type: ignore[arg-type]
+                      limits=[(i18n.translate(lv, lang), v) for lv, v in data["limits"]],  # type: ignore[attr-defined]
+                      spans=spans, score=data["score"])  # type: ignore[arg-type]
+    users = _usernames(session, [a.ack_by for a in data["alarms"]])  # type: ignore[attr-defined]
+    return render(request, "monitor/sensor.html", {**data, "svg": svg, "ranges": C.RANGES, "range": key,
+                                                   "at": at or "", "beijing": C.beijing, "fmt": C.fmt_value,
+                                                   "users": users, "until": C.beijing(until),
+                                                   "state_of": C.LEVEL_STATE}, actor=actor)
 
 
 @router.get("/monitor/alarms", response_class=HTMLResponse)

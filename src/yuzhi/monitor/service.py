@@ -538,3 +538,109 @@ def deliver_pending(session: Session, *, limit: int = 200, timeout_s: float = 5.
 def deliveries(session: Session, *, alarm_ids: Iterable[int]) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(Delivery.alarm_id.in_(list(alarm_ids)))
                                 .order_by(Delivery.id)))
+
+
+# --------------------------------------------------------------------------- operator's console
+
+
+def console_tiles(session: Session, *, actor: Actor, since: datetime, until: datetime,
+                  ) -> list[dict[str, object]]:
+    """Per site (organisation) the sensors' tiles over ``[since, until]``: display name, unit,
+    last value, state by severity (active alarms; stale when silent past its stale limit), unacknowledged
+    alarms, and the samples for the sparkline. Scoped to the caller's tenant like every query here."""
+    from yuzhi.accounts.models import Organisation
+    from yuzhi.monitor import console as C
+
+    since, until = _as_utc(since), _as_utc(until)
+    sensors = list_sensors(session, actor=actor)
+    if not sensors:
+        return []
+    ids = [s.id for s in sensors]
+    series: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    last: dict[int, tuple[datetime, float | None]] = {}
+    for sid, ts, value in session.execute(
+            select(Sample.sensor_id, Sample.ts, Sample.value)
+            .where(Sample.sensor_id.in_(ids), Sample.ts >= since, Sample.ts <= until)
+            .order_by(Sample.sensor_id, Sample.ts)):
+        ts = _as_utc(ts)
+        if value is not None:
+            series[sid].append((ts.timestamp(), value))
+        last[sid] = (ts, value)
+    open_alarms: dict[int, list[Alarm]] = defaultdict(list)
+    for a in session.scalars(select(Alarm).where(Alarm.sensor_id.in_(ids),
+                                                 Alarm.status != AlarmStatus.CLEARED,
+                                                 Alarm.raised_at <= until)
+                             .order_by(Alarm.raised_at)):
+        open_alarms[a.sensor_id].append(a)
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name)
+                                .where(Organisation.id.in_({s.org_id for s in sensors}))).all())
+    sites: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for s in sensors:
+        if s.last_ts is not None and _as_utc(s.last_ts) <= until and s.id not in last:
+            last_ts, last_value = _as_utc(s.last_ts), s.last_value
+        else:
+            last_ts, last_value = last.get(s.id, (None, None))
+        active = [a for a in open_alarms[s.id] if a.active]
+        levels = [a.level for a in active]
+        silent = last_ts is None or (until - last_ts).total_seconds() > s.stale_periods * s.period_s
+        if silent and "stale" not in levels:
+            levels.append("stale")
+        preset = effective_preset(s)
+        limits = [lim.on for lim in preset.limits] if preset else []
+        sites[s.org_id].append({
+            "sensor": s, "name": s.name or s.key, "unit": s.unit or (preset.unit if preset else ""),
+            "value": C.fmt_value(last_value), "raw_value": last_value, "last_ts": last_ts,
+            "state": C.state_of(levels), "levels": levels,
+            "unacked": [a for a in open_alarms[s.id] if a.status == AlarmStatus.RAISED],
+            "acked": [a for a in active if a.status == AlarmStatus.ACKNOWLEDGED],
+            "spark": C.sparkline_svg(series[s.id], since.timestamp(), until.timestamp(), limits=limits),
+        })
+    out = []
+    for org_id, tiles in sites.items():
+        tiles.sort(key=lambda t: (C.STATES.index(str(t["state"])), str(t["name"])))
+        out.append({"org_id": org_id, "name": orgs.get(org_id, str(org_id)), "tiles": tiles})
+    return sorted(out, key=lambda o: (min(C.STATES.index(str(t["state"])) for t in o["tiles"]), str(o["name"])))
+
+
+def sensor_series(session: Session, *, actor: Actor, sensor_id: int, since: datetime, until: datetime,
+                  ) -> dict[str, object]:
+    """One sensor over ``[since, until]``: samples, limits, alarms overlapping the range, and the
+    learned score of every active model that watches this sensor (recomputed from the stored
+    samples with the model's own filter, so it matches what ingestion saw from a cold start)."""
+    from yuzhi.monitor.detectors import MahalanobisDetector
+
+    sensor = get_sensor(session, actor=actor, sensor_id=sensor_id)
+    since, until = _as_utc(since), _as_utc(until)
+    pts = [(_as_utc(ts).timestamp(), v) for ts, v in session.execute(
+        select(Sample.ts, Sample.value).where(Sample.sensor_id == sensor.id, Sample.ts >= since,
+                                              Sample.ts <= until).order_by(Sample.ts)) if v is not None]
+    alarms = list(session.scalars(select(Alarm).where(
+        Alarm.sensor_id == sensor.id, Alarm.raised_at <= until,
+        (Alarm.normal_at.is_(None)) | (Alarm.normal_at >= since)).order_by(Alarm.raised_at)))
+    preset = effective_preset(sensor)
+    limits = [(lim.level, lim.on) for lim in preset.limits] if preset else []
+    score: list[tuple[float, float]] = []
+    for row in session.scalars(select(LearnedModel).where(LearnedModel.org_id == sensor.org_id,
+                                                          LearnedModel.active.is_(True))):
+        if sensor.key not in row.sensors:
+            continue
+        ids = dict(session.execute(select(Sensor.key, Sensor.id).where(Sensor.org_id == sensor.org_id,
+                                                                       Sensor.key.in_(row.sensors))).all())
+        rows: dict[datetime, dict[str, float]] = defaultdict(dict)
+        names = {v: k for k, v in ids.items()}
+        for sid, ts, v in session.execute(select(Sample.sensor_id, Sample.ts, Sample.value).where(
+                Sample.sensor_id.in_(ids.values()), Sample.ts >= since, Sample.ts <= until)):
+            if v is not None:
+                rows[_as_utc(ts)][names[sid]] = v
+        if not rows:
+            continue
+        det = MahalanobisDetector.from_parts(row.meta, row.arrays)
+        times = sorted(rows)
+        X = [[rows[t].get(k, math.nan) for k in det.sensors_] for t in times]
+        import numpy as np
+
+        s = det.score_samples(np.asarray(X, dtype=np.float64))
+        score = [(t.timestamp(), float(v)) for t, v in zip(times, s, strict=True)]
+        break
+    return {"sensor": sensor, "points": pts, "alarms": alarms, "limits": limits, "score": score,
+            "unit": sensor.unit or (preset.unit if preset else "")}
