@@ -561,8 +561,11 @@ def _spec(job: ComputeJob, store: ArtifactStore) -> JobSpec:
                    time_limit_s=job.time_limit_s)
 
 
-def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactStore) -> None:
-    """Record final usage, price it with the card in force at the start, charge (≤ hold), release."""
+def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactStore, audit: bool = True) -> None:
+    """Record final usage, price it with the card in force at the start, charge (≤ hold), release.
+
+    ``audit=False`` leaves the ``compute.job.finish`` event to the caller (:func:`step` writes it
+    after the bill, see there)."""
     job.backend_state = usage.state.value
     job.status = _STATUS[usage.state]
     job.ended_at = job.ended_at or _now()
@@ -595,6 +598,11 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
     except OSError as exc:
         job.reason = (job.reason + f"; outputs not collected: {exc}")[:500]
     session.flush()
+    if audit:
+        _record_finish(session, job)
+
+
+def _record_finish(session: Session, job: ComputeJob) -> None:
     record(session, actor=SYSTEM, action="compute.job.finish", entity="compute_job", entity_id=job.id,
            after={"status": job.status, "state": job.backend_state, "elapsed_s": job.elapsed_s,
                   "alloc_cpus": job.alloc_cpus, "alloc_gpus": job.alloc_gpus, "alloc_mem_bytes": job.alloc_mem_bytes,
@@ -639,9 +647,13 @@ def step(session: Session, *, job: ComputeJob, backend: Backend, store: Artifact
             job.backend_state = usage.state.value
             return True
         return False
-    finish(session, job=job, usage=usage, store=store)
+    # The bill locks the unit's quota rows and then its audit chain, as every bill does; the job's
+    # own audit event comes after it, so this transaction never holds the chain while it waits for
+    # a quota row (the reverse order deadlocked against bills pushed by another process).
+    finish(session, job=job, usage=usage, store=store, audit=False)
     if biller is not None:
         biller(session, job)
+    _record_finish(session, job)
     return True
 
 

@@ -178,6 +178,7 @@ class RequestContextMiddleware:
 
 def install(app: FastAPI) -> None:
     """Add the operations routes and middleware to the app."""
+    import yuzhi.vouchers.service  # noqa: F401 - first: bills and service import each other in this order
     from yuzhi.ops.metrics import observe_bill_batch
     from yuzhi.vouchers.desk import BATCH_OBSERVERS
 

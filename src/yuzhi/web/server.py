@@ -20,6 +20,17 @@ def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
+def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` (per port would be nicer; one server per home is the rule)."""
+    import os
+    import shutil
+
+    path = home / "run" / f"metrics-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def check_schema(url: str, *, upgrade: bool) -> None:
     """Refuse to serve a database this code cannot run on; upgrade an older one only when asked.
 
@@ -75,6 +86,9 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
         migrate(url)
     else:
         check_schema(url, upgrade=upgrade)
+    from yuzhi.db import import_all_models
+
+    import_all_models()  # every mapper known before the dispatcher thread runs its first query
     if demo:
         from yuzhi.demo import load_demo
 
