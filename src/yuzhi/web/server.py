@@ -20,17 +20,6 @@ def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
-def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
-    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` (per port would be nicer; one server per home is the rule)."""
-    import os
-    import shutil
-
-    path = home / "run" / f"metrics-{os.getpid()}"
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
-
-
 def check_schema(url: str, *, upgrade: bool) -> None:
     """Refuse to serve a database this code cannot run on; upgrade an older one only when asked.
 
