@@ -295,3 +295,25 @@ def _col(n: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(n)
+
+
+# --- forecast for the running year ------------------------------------------------------------
+
+
+def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-untyped-def]
+    """The running year's pool forecast (``yuzhi.vouchers.forecast``), backtested on the year before."""
+    from datetime import UTC, date, datetime
+
+    from yuzhi.vouchers import forecast as fc
+
+    today = as_of or datetime.now(UTC).date()
+    if today.year != year:  # a past year is over: forecast as of its last day
+        today = min(today, date(year, 12, 31))
+    y = snapshot(engine, year)
+    prev = prev_prev = None
+    try:
+        prev = snapshot(engine, year - 1)
+        prev_prev = snapshot(engine, year - 2)
+    except NotFound:
+        pass
+    return fc.forecast(y, today, prev, prev_prev)
