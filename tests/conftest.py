@@ -79,9 +79,9 @@ def app(engine: Engine):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
+    from tests.clients import CsrfClient  # sends the form's CSRF token like a browser (see tests/clients.py)
 
-    with TestClient(app) as c:
+    with CsrfClient(app) as c:
         yield c
 
 

@@ -34,6 +34,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Compute vouchers (算力券), compute network, and factory AI services for Henan. "
         "Money is integer fen (1 yuan = 100 fen). Authenticate with `Authorization: Bearer <token>`.",
+        docs_url=None,  # served offline by yuzhi.web.openapi
+        redoc_url=None,
     )
     app.state.engine = engine or get_engine()
     app.state.sessionmaker = session_factory(app.state.engine)
@@ -55,4 +57,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             app.include_router(pages.router)
             nav += list(getattr(pages, "NAV", []))
     app.state.nav = nav
+    from yuzhi.web import openapi
+    from yuzhi.web.security import SecurityMiddleware
+
+    openapi.install(app)  # /docs without a CDN; every route's error answers in the schema
+    app.add_middleware(SecurityMiddleware)  # CSRF tokens on every form, CSP and other headers
     return app
