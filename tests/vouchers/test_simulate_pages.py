@@ -55,3 +55,15 @@ def test_bad_rules_show_line_and_key_and_members_are_refused(app, session):
     assert "unit_cap_yuan = &#39;x&#39;" in r.text or "unit_cap_yuan = 'x'" in r.text  # the form keeps the text
     assert browser(app, "unit1").get("/vouchers/simulate").status_code == 403
     assert browser(app).get("/vouchers/simulate").status_code == 303
+
+
+def test_the_dashboard_shows_the_forecast_and_how_it_was_made(app, engine, session):
+    _year(session)
+    f = ss.forecast_for(engine, 2026)
+    html = browser(app, "admin").get("/vouchers/dashboard?year=2026&lang=en").text
+    assert 'data-testid="forecast"' in html and 'data-testid="forecast-how"' in html
+    from yuzhi.web.templating import fen
+
+    assert fen(f.expected_use_fen) in html and fen(f.unused_fen) in html
+    assert "No previous year to backtest on" in html  # the test year has no 2025 before it
+    assert f.used_fen <= f.expected_use_fen <= f.committed_fen

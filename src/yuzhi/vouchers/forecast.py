@@ -10,7 +10,7 @@ reads. The model is deliberately simple, so the office can check it by hand:
   ``d / F(t)`` in the year, and uses at most the quota it holds ``Q``. One early bill says little, so
   a unit's pace is blended with the programme's pace per yuan of quota (``Σd / F(t) / ΣQ × Q``), its
   own weighing ``n / (n + 5)`` after ``n`` bills (a unit with no bill yet follows the programme).
-  Expected use by any later day ``D`` is ``min(Q, max(u, pace × F(D)))`` summed over units.
+  Expected use by any later day ``D`` is ``min(Q, u + pace × (F(D) − F(t)))`` summed over units.
 * **Pool exhausted** on the first day expected use reaches 99% of the pool (only possible once all of the
   pool is committed as quota); **unused at year end** = pool − expected use on 31 December.
 * **Quota commitments** (the pool runs dry for *approvals* when committed quota reaches it): the
@@ -123,8 +123,8 @@ def _curve(q: np.ndarray, u: np.ndarray, d: np.ndarray, n: np.ndarray, f_now: fl
     pooled = float(d[q > 0].sum()) / f_now / float(q.sum())
     w = n / (n + SHRINK_BILLS)
     year = (w * own + (1 - w) * pooled * q) * scale
-    cum = np.maximum(u[:, None], year[:, None] * f_later[None, :])
-    return np.minimum(q[:, None], cum).sum(axis=0)
+    future = year[:, None] * np.maximum(f_later[None, :] - f_now, 0.0)
+    return np.maximum(u[:, None], np.minimum(q[:, None], u[:, None] + future)).sum(axis=0)
 
 
 def _predict(y: Year, f: np.ndarray, cut: date) -> float:

@@ -136,7 +136,8 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
     pending_orgs = accounts.list_orgs(session, actor=actor, status="pending", limit=1)[1]
     return _page(request, "vouchers/dashboard.html", {
         "d": d, "p": p, "years": _years(session), "chart": chart, "providers_chart": providers_chart,
-        "pct": pct, "open_objections": open_objections, "pending_orgs": pending_orgs}, actor)
+        "pct": pct, "open_objections": open_objections, "pending_orgs": pending_orgs,
+        "forecast": _simulate_pages.forecast_of(session, p)}, actor)
 
 
 # --- applications -----------------------------------------------------------------------------

@@ -78,6 +78,47 @@ _register("ja", {
 })
 
 
+_register("zh", {
+    "Forecast for the year": "年度预测", "Expected use by 31 December": "预计至 12 月 31 日使用",
+    "Expected unused at year end": "预计年末未使用", "Pool runs dry (99% used)": "资金池用尽（已用 99%）",
+    "Quota committed reaches the pool": "已承诺额度达到资金池", "not this year": "本年度内不会",
+    "How this is computed": "计算方法", "As of": "截至", "Seasonality": "季节性", "previous year": "上一年度",
+    "flat": "均匀", "used so far": "已使用", "committed": "已承诺",
+    "Each unit is expected to keep demanding subsidy at its pace so far (blended with the programme's pace per "
+    "yuan of quota until it has a few bills), following last year's monthly pattern, and to use at most the quota "
+    "it holds. The range comes from the same method run on last year at every month end.":
+        "假定每个单位按迄今的节奏继续产生补贴需求（账单较少时与全项目每元额度的节奏加权），按上一年度的月度规律分布，"
+        "且使用不超过其持有的额度。区间来自在上一年度每个月末用同一方法所做的回测。",
+    "Backtest on the previous year": "上一年度回测", "model error": "模型误差",
+    "naive pace (used × 365 / days)": "朴素外推（已用 × 365 / 天数）", "month ends": "个月末",
+    "No previous year to backtest on: the range is ±25% and the year is assumed flat.":
+        "没有上一年度可供回测：区间取 ±25%，并假定全年均匀。",
+})
+_register("ja", {
+    "Forecast for the year": "年度予測", "Expected use by 31 December": "12 月 31 日までの見込み使用額",
+    "Expected unused at year end": "年度末の見込み未使用額", "Pool runs dry (99% used)": "プール枯渇（99% 使用）",
+    "Quota committed reaches the pool": "承認済み枠がプールに到達", "not this year": "今年度はなし",
+    "How this is computed": "計算方法", "As of": "基準日", "Seasonality": "季節性", "previous year": "前年度",
+    "flat": "均等", "used so far": "使用済み", "committed": "承認済み",
+    "Each unit is expected to keep demanding subsidy at its pace so far (blended with the programme's pace per "
+    "yuan of quota until it has a few bills), following last year's monthly pattern, and to use at most the quota "
+    "it holds. The range comes from the same method run on last year at every month end.":
+        "各機関はこれまでのペースで補助を求め続け（請求が少ないうちは全体の枠あたりのペースと加重）、前年度の月別パターンに従い、"
+        "保有する枠を超えては使わないと仮定します。幅は前年度の各月末で同じ方法を用いたバックテストによります。",
+    "Backtest on the previous year": "前年度でのバックテスト", "model error": "モデル誤差",
+    "naive pace (used × 365 / days)": "単純外挿（使用額 × 365 / 日数）", "month ends": "か月末",
+    "No previous year to backtest on: the range is ±25% and the year is assumed flat.":
+        "バックテストする前年度がありません：幅は ±25%、年間均等と仮定します。",
+})
+
+
+def forecast_of(session: Any, p: Any) -> Any:
+    """The dashboard's forecast for an open programme year (None for a closed one)."""
+    if p is None or p.status != "open":
+        return None
+    return ss.forecast_for(session.get_bind(), p.year)
+
+
 def _texts(rules_a: str, rules_b: str, rules_c: str, uploads: list[bytes], names: list[str]) -> list[tuple[str, str]]:
     out = [(f"rule set {k}", t) for k, t in (("A", rules_a), ("B", rules_b), ("C", rules_c)) if t.strip()]
     for name, raw in zip(names, uploads, strict=True):
