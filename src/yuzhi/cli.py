@@ -101,3 +101,13 @@ def main() -> None:
 
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
+    except ValueError as exc:  # a bad setting (pydantic's ValidationError is a ValueError): no stack trace
+        from pydantic import ValidationError
+        from rich.markup import escape
+
+        if not (exc.title == "Settings" if isinstance(exc, ValidationError) else str(exc).startswith("YUZHI_")):
+            raise
+        reasons = [e.get("msg", str(e)) for e in exc.errors()] if isinstance(exc, ValidationError) else [str(exc)]
+        err.print(f"[bold red]configuration error:[/] {escape('; '.join(reasons))}")
+        err.print("  see docs/operations.md for every setting (environment, .env, yuzhi.toml)")
+        sys.exit(2)

@@ -7,11 +7,12 @@ a key that is printed in this file.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 _DEV_SECRET = "dev-only-secret-change-me"
 
@@ -27,8 +28,36 @@ def shared_data_dir() -> Path:
     return (repo.parent / "shared" / "data").resolve()
 
 
+def config_file() -> Path | None:
+    """``YUZHI_CONFIG`` (must exist), else ``yuzhi.toml`` in the working folder when present."""
+    named = os.environ.get("YUZHI_CONFIG")
+    if named:
+        if not Path(named).is_file():
+            raise ValueError(f"YUZHI_CONFIG names {named}, which does not exist or is not a file")
+        return Path(named)
+    default = Path("yuzhi.toml")
+    return default if default.is_file() else None
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="YUZHI_", extra="ignore")
+    """Every setting, from (highest first) the environment (``YUZHI_<NAME>``), a ``.env`` file in the
+    working folder (same names), and ``yuzhi.toml`` (or ``YUZHI_CONFIG``; keys without the prefix,
+    e.g. ``database_url = "postgresql://…"``). docs/operations.md lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="YUZHI_", extra="ignore", env_file=".env",
+                                      env_file_encoding="utf-8")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = config_file()
+        sources = [init_settings, env_settings, dotenv_settings]
+        if toml is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return (*sources, file_secret_settings)
 
     environment: str = "development"
     home: Path = default_home()
