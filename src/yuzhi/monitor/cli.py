@@ -332,6 +332,7 @@ def sensor_add(
     key: str = typer.Argument(..., help="Column name in files / last MQTT topic level."),
     org: int = typer.Option(..., "--org", help="Owning organisation id."),
     preset: str = typer.Option(None, help="Statutory preset (see `yuzhi monitor presets`)."),
+    name: str = typer.Option("", "--name", help="Display name on the console, e.g. '采煤工作面甲烷'."),
     unit: str = typer.Option("", help="Unit shown in alarms."),
     period_s: float = typer.Option(60.0, help="Expected sampling period (seconds)."),
     stale_periods: int = typer.Option(3, help="Stale alarm after this many silent periods."),
@@ -346,7 +347,7 @@ def sensor_add(
 
     with transaction() as session:
         s = service.create_sensor(session, actor=SYSTEM, sensor_in=SensorCreate(
-            key=key, org_id=org, preset=preset, unit=unit, period_s=period_s, stale_periods=stale_periods,
+            key=key, org_id=org, preset=preset, name=name, unit=unit, period_s=period_s, stale_periods=stale_periods,
             deadband=deadband, retention_days=retention_days))
         typer.echo(f"sensor {s.id} {s.key} registered for organisation {org}")
 
@@ -427,6 +428,80 @@ def stale_check() -> None:
         typer.echo(f"{len(raised)} stale-sensor alarms raised")
     with transaction() as session:
         service.deliver_pending(session)
+
+
+contact_app = typer.Typer(help="Who is e-mailed about unacknowledged alarms, and after how long.",
+                          no_args_is_help=True)
+app.add_typer(contact_app, name="contact")
+
+
+@contact_app.command("add")
+def contact_add(
+    email: str = typer.Argument(..., help="Mailbox, e.g. duty@mine3.example.cn."),
+    org: int = typer.Option(..., "--org", help="Organisation whose alarms this person hears about."),
+    name: str = typer.Option(..., "--name", help="Who it is, e.g. '值班长 王工'."),
+    after_min: int = typer.Option(0, "--after-min",
+        help="E-mail once an alarm is still unacknowledged after this many minutes (0 = at once): "
+             "the escalation ladder."),
+) -> None:
+    """Add a person to an organisation's escalation ladder."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        c = service.add_contact(session, actor=SYSTEM, name=name, email=email, after_min=after_min, org_id=org)
+        typer.echo(f"contact {c.id} {c.name} <{c.email}> told after {c.after_min} min unacknowledged")
+
+
+@contact_app.command("list")
+def contact_list() -> None:
+    """Every escalation ladder."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        for c in service.list_contacts(session, actor=SYSTEM):
+            typer.echo(f"org {c.org_id}  after {c.after_min:>4d} min  {c.name} <{c.email}>"
+                       + ("" if c.active else "  (inactive)"))
+
+
+@app.command()
+def notify() -> None:
+    """E-mail whoever's turn has come for unacknowledged alarms (cron / systemd timer, every minute).
+
+    SMTP from YUZHI_SMTP_HOST / _PORT / _FROM / _USER / _PASSWORD / _STARTTLS."""
+    from yuzhi.db import transaction
+    from yuzhi.monitor import service
+    from yuzhi.monitor.notify import SmtpSettings
+
+    smtp = SmtpSettings.from_env()
+    with transaction() as session:
+        sent = service.notify_due(session, smtp=smtp)
+        ok = sum(n.status == "sent" for n in sent)
+        typer.echo(f"{ok} e-mails sent, {len(sent) - ok} failed (retried on the next run)")
+        for n in sent:
+            if n.status != "sent":
+                typer.echo(f"  alarm {n.alarm_id} → contact {n.contact_id}: {n.error}")
+
+
+@app.command()
+def notifications(alarm: int = typer.Option(None, "--alarm", help="Only this alarm.")) -> None:
+    """The log of who was told about which alarm, when, and whether it went out."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import transaction
+    from yuzhi.monitor import console as C
+    from yuzhi.monitor import service
+
+    with transaction() as session:
+        rows = service.notification_log(session, actor=SYSTEM, alarm_id=alarm)
+        for n, c, a in rows:
+            typer.echo(f"alarm {a.id} {a.level:<13s} → {c.name} <{c.email}> ({c.after_min} min)  {n.status:<6s} "
+                       f"{C.beijing(n.sent_at) if n.sent_at else '—'} (Beijing)  attempts {n.attempts}"
+                       + (f"  {n.error}" if n.error else ""))
+        if not rows:
+            typer.echo("nobody notified yet")
 
 
 @app.command()

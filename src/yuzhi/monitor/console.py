@@ -28,6 +28,16 @@ STATES = ("critical", "alarm", "warning", "stale", "ok")
 LEVEL_STATE = {"power_off": "critical", "alarm": "alarm", "high": "alarm", "low": "alarm",
                "freezing": "alarm", "early_warning": "warning", "stale": "stale"}
 
+#: Alarm levels and tile states in Chinese and Japanese (English is the key itself); pages register
+#: them with the i18n table, e-mails use them directly.
+LEVEL_NAMES: dict[str, dict[str, str]] = {
+    "zh": {"power_off": "断电", "alarm": "报警", "high": "超上限", "low": "超下限", "freezing": "冻结",
+           "early_warning": "早期预警", "stale": "无数据", "critical": "断电", "warning": "预警", "ok": "正常"},
+    "ja": {"power_off": "電源遮断", "alarm": "警報", "high": "上限超過", "low": "下限超過", "freezing": "凍結",
+           "early_warning": "早期予兆", "stale": "データなし", "critical": "電源遮断", "warning": "予兆",
+           "ok": "正常"},
+}
+
 #: Time ranges of the picker (query value → seconds).
 RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400}
 

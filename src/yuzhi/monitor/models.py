@@ -139,3 +139,35 @@ class LearnedModel(IdMixin, TimestampMixin, OrgScopedMixin, Base):
     clear_below: Mapped[float] = mapped_column(Float, default=0.8)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_ts: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Contact(IdMixin, TimestampMixin, OrgScopedMixin, Base):
+    """Who is told about an unacknowledged alarm, and when: the escalation ladder.
+
+    A contact is e-mailed once an alarm has stayed *raised* (unacknowledged) for ``after_min``
+    minutes: the shift operator at 0, the shift leader at 10, the safety chief at 30, ...
+    Acknowledging the alarm stops the ladder.
+    """
+
+    __tablename__ = "monitor_contacts"
+    __table_args__ = (UniqueConstraint("org_id", "email", name="org_email"),)
+
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(200))
+    after_min: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Notification(IdMixin, TimestampMixin, Base):
+    """The log of who was told about which alarm, how, and whether it went out."""
+
+    __tablename__ = "monitor_notifications"
+    __table_args__ = (UniqueConstraint("alarm_id", "contact_id", name="alarm_contact"),)
+
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("monitor_alarms.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("monitor_contacts.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)

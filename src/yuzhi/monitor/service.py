@@ -34,7 +34,17 @@ from yuzhi.db import utcnow
 from yuzhi.errors import Conflict, InvalidInput, NotFound
 from yuzhi.monitor import rules as R
 from yuzhi.monitor.io import SensorTable
-from yuzhi.monitor.models import Alarm, AlarmStatus, Delivery, LearnedModel, Sample, Sensor, Webhook
+from yuzhi.monitor.models import (
+    Alarm,
+    AlarmStatus,
+    Contact,
+    Delivery,
+    LearnedModel,
+    Notification,
+    Sample,
+    Sensor,
+    Webhook,
+)
 from yuzhi.monitor.schemas import IngestReport, SampleIn, SensorCreate, WebhookCreate
 
 MAX_DELIVERY_ATTEMPTS = 5
@@ -644,3 +654,109 @@ def sensor_series(session: Session, *, actor: Actor, sensor_id: int, since: date
         break
     return {"sensor": sensor, "points": pts, "alarms": alarms, "limits": limits, "score": score,
             "unit": sensor.unit or (preset.unit if preset else "")}
+
+
+# --------------------------------------------------------------------------- e-mail and escalation
+
+
+def add_contact(session: Session, *, actor: Actor, name: str, email: str, after_min: int = 0,
+                org_id: int | None = None) -> Contact:
+    """Put someone on the organisation's escalation ladder: e-mailed when an alarm has stayed
+    unacknowledged for ``after_min`` minutes (0 = at once)."""
+    from yuzhi.monitor.notify import check_email
+
+    org = _org_for_write(actor, org_id)
+    email = check_email(email)
+    if after_min < 0:
+        raise InvalidInput(f"after_min must be ≥ 0 minutes, got {after_min}", field="after_min")
+    if not name.strip():
+        raise InvalidInput("a contact needs a name", field="name", fix="e.g. --name '值班长 王工'")
+    if session.scalar(select(Contact.id).where(Contact.org_id == org, Contact.email == email)):
+        raise Conflict(f"{email} is already a contact of this organisation", field="email")
+    c = Contact(org_id=org, name=name.strip(), email=email, after_min=after_min, active=True)
+    session.add(c)
+    session.flush()
+    audit.record(session, actor=actor, action="monitor.contact.create", entity="monitor_contact",
+                 entity_id=c.id, after={"name": c.name, "email": c.email, "after_min": c.after_min}, org_id=org)
+    return c
+
+
+def list_contacts(session: Session, *, actor: Actor) -> list[Contact]:
+    return list(session.scalars(_visible(select(Contact), Contact, actor)
+                                .order_by(Contact.org_id, Contact.after_min, Contact.id)))
+
+
+def _mail_text(alarm: Alarm, sensor: Sensor, minutes: float) -> tuple[str, str]:
+    from yuzhi.monitor import console as C
+
+    level_zh = C.LEVEL_NAMES["zh"].get(alarm.level, alarm.level)
+    name = sensor.name or sensor.key
+    value = f"{C.fmt_value(alarm.peak)} {sensor.unit}".strip()
+    subject = f"[yuzhi] {level_zh} {alarm.level} · {name} ({sensor.key}) · {value}"
+    body = (f"{name} ({sensor.key}) {level_zh} / {alarm.level}\n"
+            f"报警时间 raised: {C.beijing(alarm.raised_at)} (北京时间 Beijing time)\n"
+            f"峰值 peak: {value}; 限值 limit: {C.fmt_value(alarm.threshold)}\n"
+            f"未确认 unacknowledged for {minutes:.0f} min\n{alarm.message}\n\n"
+            f"确认 acknowledge: /monitor/alarms/{alarm.id}\n")
+    return subject, body
+
+
+def notify_due(session: Session, *, smtp: object, now: datetime | None = None,
+               max_attempts: int = 5) -> list[Notification]:
+    """E-mail every contact whose turn has come for an unacknowledged alarm; log each attempt.
+
+    Run every minute (``yuzhi monitor notify`` from cron / a systemd timer). An alarm still
+    *raised* ``m`` minutes after it started goes to every active contact of its organisation with
+    ``after_min ≤ m`` not yet told: the escalation ladder. A failed send is logged and retried on
+    the next run, up to ``max_attempts``. Acknowledging stops the ladder.
+    """
+    import smtplib
+
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.monitor.notify import send
+
+    now = _as_utc(now or utcnow())
+    done = {(n.alarm_id, n.contact_id): n for n in session.scalars(
+        select(Notification).join(Alarm, Alarm.id == Notification.alarm_id)
+        .where(Alarm.status == AlarmStatus.RAISED))}
+    out = []
+    for alarm in session.scalars(select(Alarm).where(Alarm.status == AlarmStatus.RAISED).order_by(Alarm.id)):
+        minutes = (now - _as_utc(alarm.raised_at)).total_seconds() / 60
+        contacts = session.scalars(select(Contact).where(Contact.org_id == alarm.org_id, Contact.active.is_(True),
+                                                         Contact.after_min <= minutes).order_by(Contact.after_min))
+        sensor = session.get(Sensor, alarm.sensor_id)
+        assert sensor is not None
+        for c in contacts:
+            prev = done.get((alarm.id, c.id))
+            if prev is not None and (prev.status == "sent" or prev.attempts >= max_attempts):
+                continue
+            subject, body = _mail_text(alarm, sensor, minutes)
+            try:
+                send(smtp, c.email, subject, body)  # type: ignore[arg-type]
+                status, error = "sent", ""
+            except (OSError, smtplib.SMTPException) as exc:  # transport failures are logged, not raised
+                status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+            if prev is None:
+                prev = Notification(alarm_id=alarm.id, contact_id=c.id, channel="email", attempts=0)
+                session.add(prev)
+            prev.attempts += 1
+            prev.status, prev.error = status, error
+            prev.sent_at = now if status == "sent" else None
+            session.flush()
+            audit.record(session, actor=SYSTEM, action=f"monitor.notify.{status}", entity="monitor_notification",
+                         entity_id=prev.id, after={"alarm": alarm.id, "to": c.email, "after_min": c.after_min,
+                                                   "error": error}, org_id=alarm.org_id)
+            out.append(prev)
+    return out
+
+
+def notification_log(session: Session, *, actor: Actor, alarm_id: int | None = None,
+                     ) -> list[tuple[Notification, Contact, Alarm]]:
+    """Who was told about which alarm, when, and whether it went out (newest first)."""
+    stmt = (select(Notification, Contact, Alarm).join(Contact, Contact.id == Notification.contact_id)
+            .join(Alarm, Alarm.id == Notification.alarm_id))
+    if not actor.is_office:
+        stmt = stmt.where(Alarm.org_id == actor.org_id)
+    if alarm_id is not None:
+        stmt = stmt.where(Alarm.id == alarm_id)
+    return [tuple(r) for r in session.execute(stmt.order_by(Notification.id.desc()))]  # type: ignore[misc]
