@@ -215,6 +215,12 @@ def _results(request: Request, c: ss.Comparison) -> dict[str, Any]:
 # --- small SVG charts (several series; server-rendered, no script) ------------------------------------
 
 
+def _svg_open(width: float, height: float, title: str) -> str:
+    """Inline in the page, or saved as a file (the docs' pictures): namespace and font size given."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" font-size="11" '
+            f'font-family="sans-serif" role="img" aria-label="{escape(title)}">')
+
+
 def _legend(names: list[str], x: float, y: float) -> str:
     return "".join(f'<rect x="{x}" y="{y + i * 16 - 9}" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
                    f'<text x="{x + 14}" y="{y + i * 16}">{escape(n)}</text>' for i, n in enumerate(names))
@@ -224,7 +230,8 @@ def line_chart(labels: list[str], series: list[list[float]], names: list[str], *
                height: int = 240) -> str:
     """Lines over shared x labels (e.g. the pool left month by month, one line per rule set)."""
     top = max([max(s, default=0) for s in series] + [1.0])
-    bottom = min([min(s, default=0) for s in series] + [0.0])
+    low = min([min(s, default=0) for s in series] + [top])
+    bottom = low - (top - low) * 0.1 if low > top / 2 else min(low, 0.0)  # zoom in (values are labelled)
     pl, pr, pt, pb = 64, 10, 12, 24 + 16 * len(names)
     w, h = width - pl - pr, height - pt - pb
     n = max(len(labels) - 1, 1)
@@ -232,7 +239,7 @@ def line_chart(labels: list[str], series: list[list[float]], names: list[str], *
     def xy(i: int, v: float) -> tuple[float, float]:
         return pl + w * i / n, pt + h * (top - v) / (top - bottom or 1)
 
-    parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']
+    parts = [_svg_open(width, height, title)]
     for frac in (0, 0.5, 1):
         v = bottom + (top - bottom) * frac
         _x, yy = xy(0, v)
@@ -254,8 +261,7 @@ def xy_chart(series: list[tuple[list[float], list[float]]], names: list[str], *,
     """Curves on the unit square with the diagonal (a Lorenz curve)."""
     pl, pt, side = 40, 10, size - 60
     legend_h = 16 * len(names) + 30
-    parts = [f'<svg viewBox="0 0 {size + 200} {size + legend_h - 40}" width="100%" role="img" '
-             f'aria-label="{escape(title)}">',
+    parts = [_svg_open(size + 200, size + legend_h - 40, title),
              f'<rect x="{pl}" y="{pt}" width="{side}" height="{side}" fill="none" stroke="#d0d5dd"/>',
              f'<line x1="{pl}" y1="{pt + side}" x2="{pl + side}" y2="{pt}" stroke="#d0d5dd" stroke-dasharray="4"/>',
              f'<text x="{pl + side / 2}" y="{pt + side + 16}" text-anchor="middle">{escape(xlab)}</text>',
@@ -275,7 +281,7 @@ def grouped_bars(labels: list[str], series: list[list[float]], names: list[str],
     top = max([max(s, default=0) for s in series] + [1.0])
     label_w, group = 90, row * len(series) + 8
     height = group * max(len(labels), 1) + 16 * len(names) + 10
-    parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']
+    parts = [_svg_open(width, height, title)]
     for i, lab in enumerate(labels):
         y0 = i * group + 4
         parts.append(f'<text x="{label_w - 6}" y="{y0 + group / 2}" text-anchor="end">{escape(lab)[:10]}</text>')
