@@ -47,12 +47,14 @@ def synthetic(n: int, d: int, seed: int = 0) -> np.ndarray:
 
 
 def best_of(fn, repeat: int = 3) -> float:
+    """Best CPU time of this process over ``repeat`` runs: a per-core figure that other work on a
+    shared machine does not inflate (BLAS is pinned to one thread above)."""
     best = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        best = min(best, time.process_time() - t0)
+    return max(best, 1e-9)
 
 
 def latencies(update, rows) -> np.ndarray:
@@ -111,7 +113,11 @@ def main() -> None:
     st = det.stream()
     lat = latencies(st.update, X[:n_stream])
     p50, p99 = np.percentile(lat, [50, 99]) * 1e6
-    print(f"  yuzhi stream.update            p50 {p50:8.1f} µs   p99 {p99:8.1f} µs")
+    st_cpu = det.stream()
+    rows = list(X[:n_stream])
+    ours_rate = n_stream / best_of(lambda: [st_cpu.update(r) for r in rows], repeat=1)
+    print(f"  yuzhi stream.update            p50 {p50:8.1f} µs   p99 {p99:8.1f} µs   {ours_rate:>10,.0f} samples/s "
+          f"per core (p99 floor 1 ms: {'met' if p99 < 1000 else 'NOT met'})")
     from river.anomaly import HalfSpaceTrees
 
     hst = HalfSpaceTrees(seed=0)
@@ -124,9 +130,12 @@ def main() -> None:
         hst.score_one(r)
         hst.learn_one(r)
 
+    t_cpu0 = time.process_time()
     lat_r = latencies(hst_update, dicts)
+    hst_rate = n_stream / max(time.process_time() - t_cpu0, 1e-9)
     r50, r99 = np.percentile(lat_r, [50, 99]) * 1e6
-    print(f"  river HalfSpaceTrees           p50 {r50:8.1f} µs   p99 {r99:8.1f} µs   ours p99 ×{r99 / p99:,.1f} faster")
+    print(f"  river HalfSpaceTrees           p50 {r50:8.1f} µs   p99 {r99:8.1f} µs   {hst_rate:>10,.0f} samples/s "
+          f"per core; ours p99 ×{r99 / p99:,.1f} lower, throughput ×{ours_rate / hst_rate:,.1f}")
 
     big_d = 1000
     big_train = synthetic(3_000, big_d, seed=2)
@@ -149,6 +158,22 @@ def main() -> None:
     t = np.arange(n_rule, dtype=float)
     t_rule = best_of(lambda: evaluate(PRESETS["methane.coal_face"], t, ch4), repeat=2)
     t_vec = best_of(lambda: np.flatnonzero(np.diff((ch4 >= 1.0).astype(np.int8))), repeat=3)
+    # Streaming, as ingestion applies them: one sample at a time through each limit's hysteresis.
+    limits = PRESETS["methane.coal_face"].limits
+    active = [False] * len(limits)
+
+    def rule_update(v: float) -> None:
+        for k, lim in enumerate(limits):
+            active[k] = lim.still_violates(v) if active[k] else lim.violates_on(v)
+
+    n_stream_rule = min(n_rule, 200_000)
+    vals = ch4[:n_stream_rule].tolist()
+    t_sr = best_of(lambda: [rule_update(v) for v in vals], repeat=2)
+    lat_r = latencies(rule_update, vals[:50_000])
+    q50, q99 = np.percentile(lat_r, [50, 99]) * 1e6
+    print(f"rules, streaming per sample (ingestion path, 3 limits with hysteresis): {n_stream_rule / t_sr:,.0f} "
+          f"samples/s per core (floor 200,000: {'met' if n_stream_rule / t_sr >= 200_000 else 'NOT met'}); "
+          f"wall latency p50 {q50:.2f} µs p99 {q99:.2f} µs")
     print(
         f"rules: methane preset with hysteresis {n_rule / t_rule:,.0f} samples/s; "
         f"plain vectorised threshold (no hysteresis) {n_rule / t_vec:,.0f} samples/s (×{t_rule / t_vec:,.0f} slower)"
