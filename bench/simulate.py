@@ -4,10 +4,12 @@ Usage::
 
     .venv/bin/python bench/simulate.py                  # 1,000 units, 1,000,000 bills, 5 rule sets
     .venv/bin/python bench/simulate.py --bills 200000   # smaller
+    .venv/bin/python bench/simulate.py --forecast       # the pool forecast on a held-out year
 
 The year is generated in memory (seeded): units of all three kinds in Henan's 18 cities, five
 providers of the three criteria, 1–3 quota applications per unit approved by the rules in force
-(some below the maximum, a few cut by the pool), bills over the year with 1% credit notes. Aim
+(some below the maximum, a few cut by the pool), bills over the year (busier in the autumn) with a
+few hundred credit notes. Aim
 (issue 21): all five rule sets in < 60 s on 2 cores.
 
 Baseline, measured in the same run: the plain way — a per-bill Python loop calling the same live
@@ -40,12 +42,15 @@ CITIES = ["郑州市", "开封市", "洛阳市", "平顶山市", "安阳市", "�
           "漯河市", "三门峡市", "南阳市", "商丘市", "信阳市", "周口市", "驻马店市", "济源市"]
 INDUSTRIES = ["新材料", "新能源汽车", "电子信息", "先进装备", "现代医药", "现代食品", "轻纺"]
 KINDS = ["enterprise"] * 8 + ["university", "research_institute"]
-YEAR0 = int(np.datetime64("2026-01-01T00:00:00", "us").astype(np.int64))
 DAY = sim.DAY
 
 
-def make_year(units: int, bills: int, seed: int = 2026) -> sim.Year:
+MONTH_WEIGHT = np.array([0.5, 0.4, 0.9, 1.0, 1.0, 1.1, 0.9, 0.9, 1.1, 1.2, 1.4, 1.6])  # slow spring, busy Q4
+
+
+def make_year(units: int, bills: int, seed: int = 2026, year: int = 2026) -> sim.Year:
     rng = np.random.default_rng(seed)
+    year0 = int(np.datetime64(f"{year}-01-01T00:00:00", "us").astype(np.int64))
     in_force = sim.SimRules(name="in force", pool_fen=50_000_000_00, rate_bp=2000, unit_cap_fen=1_000_000_00)
     n_prov = 5
     crit = ["national_supercomputing", "ai_computing_100pf", "ai_computing_100pf", "data_centre_1000_racks",
@@ -56,7 +61,7 @@ def make_year(units: int, bills: int, seed: int = 2026) -> sim.Year:
     n_apps = len(app_unit)
     app_prov = rng.integers(0, n_prov, n_apps)
     planned = (np.exp(rng.normal(np.log(120_000), 1.0, n_apps)) * 100).astype(np.int64)
-    reviewed = YEAR0 + np.sort(rng.integers(0, 180 * DAY, n_apps))
+    reviewed = year0 + np.sort(rng.integers(0, 180 * DAY, n_apps))
     rng.shuffle(app_unit)
     approved = np.zeros(n_apps, dtype=np.int64)
     committed: dict[int, int] = {}
@@ -75,10 +80,14 @@ def make_year(units: int, bills: int, seed: int = 2026) -> sim.Year:
     pick = rng.integers(0, n_apps, bills)
     bill_unit = app_unit[pick]
     bill_prov = np.where(rng.random(bills) < 0.9, app_prov[pick], rng.integers(0, n_prov, bills))
-    amount = (np.exp(rng.normal(np.log(30_000), 1.2, bills)) * 100).astype(np.int64) + 1
-    recorded = YEAR0 + np.sort(rng.integers(0, 365 * DAY, bills))
-    usage = (recorded // DAY) - rng.integers(0, 28, bills)
-    usage = np.maximum(usage, YEAR0 // DAY)
+    amount = (np.exp(rng.normal(np.log(2_000), 1.2, bills)) * 100).astype(np.int64) + 1
+    # usage month by MONTH_WEIGHT, recorded within a month of the usage
+    month = rng.choice(12, bills, p=MONTH_WEIGHT / MONTH_WEIGHT.sum())
+    first = np.array([int((np.datetime64(f"{year}-{m + 1:02d}-01") - np.datetime64(f"{year}-01-01")).astype(int))
+                      for m in range(12)] + [365])
+    usage = year0 // DAY + first[month] + (rng.random(bills) * (first[month + 1] - first[month])).astype(np.int64)
+    recorded = np.sort(np.minimum(usage * DAY + rng.integers(0, 30 * DAY, bills), year0 + 365 * DAY - 1))
+    usage = np.sort(usage)  # bills arrive in about the order of their usage
     credit = np.zeros(bills, dtype=bool)
     orig = np.full(bills, -1, dtype=np.int64)
     cand = np.flatnonzero(rng.random(bills) < 0.01)
@@ -92,7 +101,7 @@ def make_year(units: int, bills: int, seed: int = 2026) -> sim.Year:
     bill_unit[cand], bill_prov[cand] = bill_unit[origs], bill_prov[origs]
     amount[cand] = amount[origs] // 4 + 1
     return sim.Year(
-        year=2026, in_force=in_force, unit_id=np.arange(units, dtype=np.int64),
+        year=year, in_force=in_force, unit_id=np.arange(units, dtype=np.int64),
         unit_name=[f"单位{i:04d}" for i in range(units)], unit_kind=[KINDS[i % 10] for i in range(units)],
         unit_city=[CITIES[i % 18] for i in range(units)], unit_industry=[INDUSTRIES[i % 7] for i in range(units)],
         unit_uscc=["914101" + f"{i:012d}" for i in range(units)],
@@ -175,12 +184,49 @@ def loop_replay(y: sim.Year, r: sim.SimRules, app_amount: np.ndarray) -> list[in
     return out
 
 
+def forecast_eval(units: int, bills: int) -> None:
+    """The pool forecast on a held-out year: 2024 and 2025 are history (seasonality, backtest), 2026 is
+    scored once at each month end against its actual year-end use, beside the naive pace."""
+    from datetime import date, timedelta
+
+    from yuzhi.vouchers import forecast as fc
+
+    years = {}
+    for k, yr in enumerate((2024, 2025, 2026)):
+        y = make_year(units, bills, seed=100 + k, year=yr)
+        res = sim.replay(y, y.in_force)  # the books of that year
+        y.rec_subsidy, y.rec_net = res.bill_subsidy, res.bill_net
+        years[yr] = y
+    y = years[2026]
+    actual = int(y.rec_net.sum())
+    print(f"forecast, held-out 2026 ({units:,} units, {bills:,} bills a year; actual use "
+          f"{sim.yuan(actual)} yuan of a {sim.yuan(y.in_force.pool_fen)} pool):")
+    errs, naive = [], []
+    for m in range(3, 12):
+        cut = date(2026, m + 1, 1) - timedelta(days=1)
+        f = fc.forecast(y, cut, prev=years[2025], prev_prev=years[2024])
+        used = f.used_fen
+        n = used * 365 / ((cut - date(2026, 1, 1)).days + 1)
+        errs.append((f.expected_use_fen - actual) / actual)
+        naive.append((n - actual) / actual)
+        inside = f.low_use_fen <= actual <= f.high_use_fen
+        print(f"  as of {cut}: expected {sim.yuan(f.expected_use_fen):>16s} ({errs[-1]:+.1%}), range "
+              f"{sim.yuan(f.low_use_fen)}–{sim.yuan(f.high_use_fen)} {'holds' if inside else 'misses'} the actual; "
+              f"naive pace {naive[-1]:+.1%}; committed runs out {f.committed_out_on or '—'}")
+    print(f"  mean absolute error: model {np.mean(np.abs(errs)):.1%}, naive pace {np.mean(np.abs(naive)):.1%} "
+          f"(backtest on 2025 as shown on the dashboard: model {f.backtest_mape:.1%}, naive {f.naive_mape:.1%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--units", type=int, default=1000)
     ap.add_argument("--bills", type=int, default=1_000_000)
     ap.add_argument("--sample", type=int, default=50_000, help="bills in the baseline's timed prefix")
+    ap.add_argument("--forecast", action="store_true", help="only the pool forecast on a held-out year")
     a = ap.parse_args()
+    if a.forecast:
+        forecast_eval(a.units, min(a.bills, 300_000))
+        return
     t0 = time.perf_counter()
     y = make_year(a.units, a.bills)
     print(f"yuzhi policy simulator bench · {os.cpu_count()} CPUs · {a.units:,} units, {len(y.app_id):,} "

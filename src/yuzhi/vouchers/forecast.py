@@ -91,8 +91,12 @@ SHRINK_BILLS = 5  # a unit with n bills so far trusts its own pace with weight n
 
 
 def _demand(y: Year) -> np.ndarray:
-    """Per bill: the subsidy it asks for before any quota limit (rate × amount of eligible bills)."""
+    """Per bill: the subsidy it asks for before any quota limit (rate × amount of eligible bills billed
+    by a provider the unit holds quota with: other bills can never draw on the unit's quota)."""
     ok = ~(y.bill_credit | y.bill_unit_refused | y.bill_not_qualified | y.bill_affiliated)
+    n_prov = max(len(y.prov_id), 1)
+    held = (y.app_approved > 0) & (y.app_reviewed >= 0)
+    ok &= np.isin(y.bill_unit * n_prov + y.bill_prov, y.app_unit[held] * n_prov + y.app_prov[held])
     return np.where(ok, y.bill_amount * y.in_force.rate_bp // 10000, 0)
 
 
