@@ -75,3 +75,12 @@ def approved_quota(session: Session, w: World, unit: int, planned_fen: int, *, c
         year=w.year, provider_id=w.provider_id, contract_no=contract, planned_spend_fen=planned_fen))
     vouchers.review(session, actor=w.reviewer, app_id=a.id, decision=Review(approve=True, amount_fen=amount_fen))
     return a.id
+
+
+def customer_of(session: Session, w: World, unit: int, *, contract: str, provider_id: int | None = None) -> int:
+    """Make ``unit`` a customer of the provider without giving it any quota: it applies naming its
+    contract and the office rejects the subsidy. A provider bills only units bound to it (issue 13)."""
+    a = vouchers.apply(session, actor=w.units[unit], app_in=ApplicationCreate(
+        year=w.year, provider_id=provider_id or w.provider_id, contract_no=contract, planned_spend_fen=1_00))
+    vouchers.review(session, actor=w.reviewer, app_id=a.id, decision=Review(approve=False, reason="测试：不予补贴"))
+    return a.id

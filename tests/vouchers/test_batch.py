@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import approved_quota, code, make_world
+from tests.factories import approved_quota, code, customer_of, make_world
 
 from yuzhi.audit.models import AuditEvent
 from yuzhi.audit.service import verify_chain
@@ -39,7 +39,7 @@ def test_a_batch_prices_every_bill_as_one_by_one_would(session):
     w = make_world(session, units=4)
     apps = [approved_quota(session, w, u, 2_000_00 * (u + 1), contract=f"C-{u}") for u in range(3)]
     approved_quota(session, w, 0, 1_000_00, contract="C-0b")  # unit 0 holds two quotas: oldest drawn first
-    # unit 3 has no quota at all
+    customer_of(session, w, 3, contract="C-3x")  # unit 3 is a customer with no quota at all
     rng = random.Random(7)
     bills = [bill_in(rng.randrange(4), f"RUN-{i}", rng.randrange(1, 300_00)) for i in range(40)]
     bills.insert(0, bill_in(0, "RUN-X", 200_00))
@@ -74,6 +74,7 @@ def test_quota_is_drawn_in_the_order_sent(session):
 def test_one_bad_bill_refuses_the_whole_batch_and_names_it(session):
     w = make_world(session, units=2)
     approved_quota(session, w, 0, 1_000_00, contract="C-1")
+    customer_of(session, w, 1, contract="C-2x")
     session.commit()
     before = counts(session)
     good = [bill_in(0, "G-1", 100_00), bill_in(1, "G-2", 100_00)]
@@ -120,6 +121,7 @@ def test_batch_over_http(client, engine):
     with transaction(engine) as s:
         w = make_world(s, units=2)
         approved_quota(s, w, 0, 10_000_00, contract="C-1")
+        customer_of(s, w, 1, contract="C-2x")
     h = login(client, "provider")
     body = {"bills": [{"invoice_no": f"H-{i}", "customer_uscc": code(1 + i % 2), "period_start": "2026-03-01",
                        "period_end": "2026-03-31", "amount_fen": 123_45} for i in range(4)]}

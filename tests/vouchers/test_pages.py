@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.clients import CsrfClient
-from tests.factories import PASSWORD, approved_quota, code, make_world
+from tests.factories import PASSWORD, approved_quota, code, customer_of, make_world
 
 from yuzhi.accounts.models import Organisation
 from yuzhi.db import transaction
@@ -389,6 +389,7 @@ def test_bills_are_paged(app, world, engine):
     from yuzhi.vouchers.pages import PER_PAGE
 
     with transaction(engine) as s:
+        customer_of(s, world, 1, contract="C-P")
         for i in range(PER_PAGE + 5):  # 106 bills in all with the fixture's
             vouchers.record_bill(s, actor=world.provider, bill_in=BillIn(
                 invoice_no=f"P-{i:03d}", customer_uscc=code(2), period_start=date(2026, 5, 1),

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from tests.factories import approved_quota, code, make_world
+from tests.factories import approved_quota, code, customer_of, make_world
 
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.schemas import AffiliationCreate
@@ -86,6 +86,7 @@ def test_credit_note_reverses_subsidy_and_restores_quota(session):
 
 def test_bad_bills_are_refused_and_write_nothing(session):
     w = make_world(session)
+    customer_of(session, w, 0, contract="C-X")
     session.commit()
     with pytest.raises(InvalidInput, match="spans two programme years"):
         service.record_bill(session, actor=w.provider, bill_in=BillIn(

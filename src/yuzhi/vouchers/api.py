@@ -7,10 +7,12 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from yuzhi.accounts.actor import SYSTEM
 from yuzhi.compute import registry
 from yuzhi.compute.registry import ProviderCreate, ProviderRead
+from yuzhi.errors import DomainError
 from yuzhi.pagination import Page
 from yuzhi.types import IdPath, IdQuery, Limit, Offset, YearPath, YearQuery
 from yuzhi.vouchers import reports, service
@@ -138,6 +140,8 @@ def resolve_objection(objection_id: IdPath, body: ObjectionResolve, session: Ses
 
 
 _DESK_LOCK = threading.Lock()
+#: Runs again after losing a race on a new invoice (each retry sees the winner's committed bill).
+_RACE_RETRIES = 2
 
 
 def _desk(request: Request) -> BillDesk:
@@ -158,7 +162,11 @@ def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONRespons
     Answered once the bill is committed. Bills pushed concurrently by the same account are
     committed together (group commit, ``yuzhi.vouchers.desk``); each gets its own answer.
     """
-    bill, replay = _desk(request).submit(actor=actor, bill_in=body)
+    try:
+        bill, replay = _desk(request).submit(actor=actor, bill_in=body)
+    except DomainError as exc:
+        service.audit_refused(request.app.state.sessionmaker, actor=actor, exc=exc)
+        raise
     out = BillResult.model_validate(bill, from_attributes=True)
     out.replay = replay
     return JSONResponse(status_code=200 if replay else 201, content=out.model_dump(mode="json"))
@@ -168,13 +176,27 @@ def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONRespons
              responses={409: {"description": "an invoice already on file with different content"},
                         422: {"description": "a bad bill: field names it as bills.<index>.<field>; "
                                              "nothing in the batch was recorded"}})
-def push_bills(body: BillBatchIn, session: SessionDep, actor: CurrentUser) -> BillBatchResult:
+def push_bills(body: BillBatchIn, request: Request, session: SessionDep, actor: CurrentUser) -> BillBatchResult:
     """A provider pushes a billing run (up to 1,000 bills and credit notes) in one all-or-nothing call.
 
     Each bill gets exactly what ``POST /bills`` would give it, in the order sent (a unit's quota is
     drawn by its bills in that order); invoices already on file are replayed, not recorded twice.
+    A concurrent push of the same new invoice that commits first makes this batch's insert collide:
+    the batch is then run again once in a fresh transaction, where that invoice is on file and is
+    answered as a replay (or a 409 naming it, when its content differs).
     """
-    pairs = service.record_bills(session, actor=actor, bills_in=body.bills)
+    for attempt in range(_RACE_RETRIES + 1):
+        try:
+            pairs = service.record_bills(session, actor=actor, bills_in=body.bills)
+            break
+        except IntegrityError:
+            session.rollback()
+            if attempt == _RACE_RETRIES:
+                raise
+        except DomainError as exc:
+            session.rollback()
+            service.audit_refused(request.app.state.sessionmaker, actor=actor, exc=exc)
+            raise
     results = []
     for bill, replay in pairs:
         out = BillResult.model_validate(bill, from_attributes=True)

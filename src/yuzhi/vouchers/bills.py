@@ -5,7 +5,9 @@ set-based: a batch of N bills costs the same ~13 statements as one bill, not 13 
 
 1. check every bill on its own (customer code, usage period inside one programme year, lines add up);
 2. read in one statement each: the provider, its invoices already on file (idempotency), the
-   customers (each with whether it is declared affiliated with the provider), the programme years,
+   customers (each with whether it is declared affiliated with the provider and whether it is the
+   provider's customer at all: a provider bills only units bound to it by a voucher application
+   naming its contract, by compute jobs run on it, by a declared affiliation, or itself), the programme years,
    and the customers' quotas with this provider, locked ``FOR UPDATE`` in id order (so concurrent
    batches cannot deadlock);
 3. price every bill in memory, in the order given: subsidy = rate × eligible amount rounded down to the
@@ -37,7 +39,7 @@ from yuzhi.accounts.models import Affiliation, Organisation, OrgStatus
 from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import Change, record, record_many
 from yuzhi.compute import registry
-from yuzhi.compute.models import Provider
+from yuzhi.compute.models import ComputeJob, Provider
 from yuzhi.db import for_update, utcnow
 from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput
 from yuzhi.ledger import service as ledger
@@ -63,12 +65,15 @@ MAX_BATCH = 1000
 # run on the session's connection: plain rows, no ORM objects except the bills returned to callers.
 _B, _O, _P = Bill.__table__, Organisation.__table__, Programme.__table__
 _A, _Q, _AL = Affiliation.__table__, QuotaApplication.__table__, BillAllocation.__table__
+_J = ComputeJob.__table__
 _ON_FILE = select(_B.c.invoice_no, _B.c.id).where(
     _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)))
-_CUSTOMERS = select(  # each customer, and whether it is declared affiliated with the provider's organisation
-    _O.c.id, _O.c.uscc, _O.c.status,
+_CUSTOMERS = select(  # each customer, whether it is declared affiliated with the provider's organisation,
+    _O.c.id, _O.c.uscc, _O.c.status,  # and whether the unit itself ever bound itself to the provider
     exists().where(or_(and_(_A.c.org_a_id == _O.c.id, _A.c.org_b_id == bindparam("own")),
                        and_(_A.c.org_b_id == _O.c.id, _A.c.org_a_id == bindparam("own")))).label("affiliated"),
+    or_(exists().where(_Q.c.org_id == _O.c.id, _Q.c.provider_id == bindparam("provider")),
+        exists().where(_J.c.org_id == _O.c.id, _J.c.provider_id == bindparam("provider"))).label("customer"),
 ).where(_O.c.uscc.in_(bindparam("codes", expanding=True)))
 _PROVIDER = select(Provider.__table__).where(Provider.__table__.c.id == bindparam("id"))
 _YEARS = select(_P).where(_P.c.year.in_(bindparam("years", expanding=True)))
@@ -282,14 +287,33 @@ class _Batch:
         if not items:
             return {}
         orgs = {r.uscc: r for r in self.conn.execute(_CUSTOMERS, {"codes": sorted({it.code for it in items}),
-                                                                  "own": self.provider.org_id})}
+                                                                  "own": self.provider.org_id,
+                                                                  "provider": self.provider.id})}
         for it in items:
             if it.code not in orgs:
                 with self._about(it.index):
                     raise InvalidInput(f"customer {it.code} is not registered on the platform",
                                        field="customer_uscc", fix="the unit registers first; bills for "
                                                                   "unregistered customers are not accepted")
+            org = orgs[it.code]
+            if not (org.customer or org.affiliated or org.id == self.provider.org_id):
+                with self._about(it.index):
+                    raise self._not_customer(it, org)
         return orgs
+
+    def _not_customer(self, it: _Item, org: Row) -> Forbidden:
+        """A bill for a unit that never bound itself to this provider: it would put an amount owed on
+        that unit's official statement. Refused; the caller audits the attempt (``refused``) after
+        the rollback, so the record survives while the bill does not."""
+        exc = Forbidden(f"customer {it.code} is not a customer of this provider: it has no voucher application "
+                        "naming your contract and has run no compute job on you; a provider bills only its own "
+                        "customers", field="customer_uscc",
+                        fix="the unit applies for a voucher naming your contract (or runs its jobs on your "
+                            "compute) first; check the customer code")
+        exc.refused = {"action": "bill.refused", "org_id": org.id, "provider_id": self.provider.id,  # type: ignore[attr-defined]
+                       "invoice_no": it.invoice, "customer_uscc": it.code, "amount_fen": it.bill_in.amount_fen,
+                       "reason": "not a customer of this provider"}
+        return exc
 
     def _programmes(self, items: list[_Item]) -> dict[int, Row]:
         if not items:

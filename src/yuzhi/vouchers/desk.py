@@ -28,10 +28,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
-from yuzhi.errors import DomainError
+from yuzhi.errors import Conflict, DomainError
 from yuzhi.vouchers.bills import MAX_BATCH, record_bills
 from yuzhi.vouchers.models import Bill
 from yuzhi.vouchers.schemas import BillIn
@@ -63,10 +64,21 @@ class _Ticket:
         self.signal.set()
 
 
+#: Fresh transactions tried after losing a race on a new invoice (each sees the winner's commit).
+_RACE_RETRIES = 2
+
+
+def _race_error() -> DomainError:
+    return Conflict("the invoice kept colliding with concurrent pushes of the same invoice number; nothing was "
+                    "written", field="invoice_no", fix="retry: an invoice already on file is answered as a replay")
+
+
 def _own_error(exc: DomainError) -> DomainError:
     """The error as a single push of that bill would have raised it (no ``bills.<i>`` prefix)."""
     out = type(exc)(getattr(exc, "item_message", exc.message), field=getattr(exc, "item_field", exc.field),
                     fix=exc.fix)
+    if hasattr(exc, "refused"):  # an attempt the caller audits after the rollback
+        out.refused = exc.refused  # type: ignore[attr-defined]
     return out
 
 
@@ -147,6 +159,7 @@ class BillDesk:
 
     def _write(self, actor: Actor, batch: list[_Ticket], source: str) -> None:
         pending = list(batch)
+        races = 0
         while pending:
             session = self._sessionmaker()
             try:
@@ -161,6 +174,20 @@ class BillDesk:
                     return
                 pending.pop(index).finish(error=_own_error(exc))
                 continue
+            except IntegrityError:
+                # another transaction (a batch push, another process) committed one of these new
+                # invoices first: run the batch again; that invoice is then on file and is answered
+                # as the documented replay (or a 409 when its content differs), not a generic conflict
+                session.rollback()
+                races += 1
+                if races <= _RACE_RETRIES:
+                    continue
+                if len(pending) == 1:
+                    pending[0].finish(error=_race_error())
+                else:
+                    for t in pending:  # each in its own transaction, as for any database error
+                        self._write(actor, [t], source)
+                return
             except Exception as exc:
                 session.rollback()
                 if len(pending) == 1:

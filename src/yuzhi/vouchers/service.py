@@ -13,6 +13,7 @@ from one year can pay for another and each part meets its own year's quota.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -515,4 +516,17 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
 # above, so it is imported last and re-exported here for the callers that know ``service.record_bill``.
 from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills  # noqa: E402
 
-__all__ = ["MAX_BATCH", "line_amount", "payload_hash", "record_bill", "record_bills"]
+__all__ = ["MAX_BATCH", "audit_refused", "line_amount", "payload_hash", "record_bill", "record_bills"]
+
+
+def audit_refused(sessionmaker: Callable[[], Session], *, actor: Actor, exc: BaseException) -> None:
+    """Audit a refused attempt (``exc.refused``) in a transaction of its own, after the refused one
+    was rolled back: nothing of the attempt is recorded except this event."""
+    info = getattr(exc, "refused", None)
+    if not info:
+        return
+    info = dict(info)
+    with sessionmaker() as s:
+        record(s, actor=actor, action=info.pop("action"), entity="bill", entity_id=info.get("invoice_no"),
+               after=info, org_id=info.get("org_id"))
+        s.commit()
