@@ -87,7 +87,7 @@ def approvable(planned_spend_fen: int, *, rate_bp: int, unit_remaining_fen: int,
     return max(0, min(rate_share(planned_spend_fen, rate_bp), unit_remaining_fen, pool_remaining_fen))
 
 
-def draw_sequence(demand, available, group):  # type: ignore[no-untyped-def]
+def draw_sequence(demand, available, group, order=None):  # type: ignore[no-untyped-def]
     """:func:`draw` applied bill after bill, for a whole year at once (numpy int64 arrays).
 
     ``demand[i]`` is bill i's demand (negative for a credit note giving quota back), ``available[i]``
@@ -108,7 +108,8 @@ def draw_sequence(demand, available, group):  # type: ignore[no-untyped-def]
     n = len(demand)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(group, kind="stable")  # groups together, recording order kept inside each
+    if order is None:  # groups together, recording order kept inside each (callers may pass it, sorted once)
+        order = np.argsort(group, kind="stable")
     d, a, g = demand[order], available[order], group[order]
     starts = np.r_[True, g[1:] != g[:-1]]
     gid = np.cumsum(starts) - 1

@@ -399,7 +399,9 @@ def replay(y: Year, r: SimRules) -> Result:
         app_group, bill_group = y.app_unit * n_prov + y.app_prov, y.bill_unit * n_prov + y.bill_prov
     else:
         app_group, bill_group = y.app_unit.astype(np.int64), y.bill_unit.astype(np.int64)
-    available = _held_at(app_group, eff, app_amount, bill_group, y.bill_recorded)
+    order = np.argsort(bill_group, kind="stable")  # sorted once: the searches and every draw pass use it
+    available = np.empty(len(bill_group), dtype=np.int64)
+    available[order] = _held_at(app_group, eff, app_amount, bill_group[order], y.bill_recorded[order])
 
     # eligibility of each bill, in the live path's order
     n = len(y.bill_id)
@@ -434,7 +436,7 @@ def replay(y: Year, r: SimRules) -> Result:
     for _ in range(len(is_cr) + 2):
         d = demand.copy()
         d[is_cr] = -reversal
-        drawn = draw_sequence(d, available, bill_group)
+        drawn = draw_sequence(d, available, bill_group, order)
         new_rev = _reversals(y, eligible, drawn, is_cr, r.rate_bp)
         if np.array_equal(new_rev, reversal):
             break
