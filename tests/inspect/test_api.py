@@ -88,6 +88,13 @@ def test_score_own_model_and_tenancy(client, engine, model_dir: Path, tmp_path: 
     assert r.status_code == 200
     assert r.text.count("data:image/png;base64,") == 2
     assert "NG" in r.text
+    # the model card: training data hash, threshold rule and its bound; another tenant gets an
+    # empty state that says what to do next, with its own model folder
+    assert 'data-testid="model-card"' in r.text and "synthetic"[:16] in r.text
+    assert "leave-one-out" in r.text or "留一法" in r.text
+    page_b = client.get("/inspect", headers=b).text
+    assert 'data-testid="empty-state"' in page_b and "inspect train DATA --out" in page_b
+    assert f"org-{org_a}" not in page_b and "models/inspect/org-" in page_b
     # the badge classes are the ones the stylesheet colours (.badge.NG red, .badge.OK green)
     assert 'class="badge NG"' in r.text and 'class="badge OK"' in r.text
     css = (Path(__file__).resolve().parents[2] / "src" / "yuzhi" / "web" / "static").glob("*.css")

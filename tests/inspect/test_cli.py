@@ -29,6 +29,25 @@ def trained(mvtec_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def test_train_validate_writes_card(mvtec_dir: Path, tmp_path: Path) -> None:
+    """--validate scores the category's labelled test images and stores per-type figures in model.json."""
+    out = tmp_path / "m"
+    r = runner.invoke(app, ["inspect", "train", str(mvtec_dir), "--out", str(out), "--image-size", "96",
+                            "--coreset-ratio", "0.1", "--validate", "--quiet"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((out / "model.json").read_text())
+    v = meta["validation"]
+    assert v["n_images"] == 8 and v["n_defective"] == 4
+    assert v["per_type_image_auroc"] == {"hole": 1.0} and v["per_type_caught"]["hole"] == 1.0
+    assert len(v["dataset_sha256"]) == 64
+    assert meta["threshold"]["rule"] == "leave-one-out"
+    assert meta["threshold"]["false_reject_bounds"]["n"] == 24
+    assert "validation on 8 labelled test images" in " ".join(r.output.split())
+    # the model still loads (model.json was rewritten; the arrays' hash is unchanged)
+    r = runner.invoke(app, ["inspect", "eval", str(out), str(mvtec_dir), "--json"])
+    assert r.exit_code == 0, r.output
+
+
 def test_run_writes_report_overlays_and_maps(trained: Path, tmp_path: Path) -> None:
     inp = tmp_path / "in"
     inp.mkdir()

@@ -30,6 +30,13 @@ class ModelRead(BaseModel):
     threshold_false_reject_rate: float
     n_train_images: int
     created: str
+    # the model card: what the model was trained on and what its threshold promises
+    training_sha256: str = ""
+    bank_size: int = 0
+    threshold_rule: str = "hold-out"
+    n_calibration: int = 0
+    false_reject_max: float | None = None
+    validation: dict | None = None
 
 
 class ModelPage(BaseModel):
@@ -82,9 +89,16 @@ def list_models(actor: CurrentUser) -> ModelPage:
                 m = read_metadata(d)
             except Exception:  # a stale model from another version is simply not offered
                 continue
+            thr = m["threshold"]
             rows.append(ModelRead(name=d.name, scope=scope, image_size=m["image_size"],
-                                  threshold_false_reject_rate=m["threshold"]["false_reject_rate"],
-                                  n_train_images=m["training"]["n_images"], created=m["created"]))
+                                  threshold_false_reject_rate=thr["false_reject_rate"],
+                                  n_train_images=m["training"]["n_images"], created=m["created"],
+                                  training_sha256=m["training"].get("sha256", ""),
+                                  bank_size=int(m.get("bank_size", 0)),
+                                  threshold_rule=thr.get("rule", "hold-out"),
+                                  n_calibration=int(thr.get("n_holdout", 0)),
+                                  false_reject_max=(thr.get("false_reject_bounds") or {}).get("guaranteed_max"),
+                                  validation=m.get("validation")))
     return ModelPage(data=rows, count=len(rows))
 
 

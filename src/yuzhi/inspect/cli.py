@@ -60,6 +60,8 @@ def train(
     seed: int = typer.Option(0, help="Random seed (same seed and data give the same model)."),
     device: str = typer.Option("cpu", help="cpu (default), cuda, or auto (CUDA when torch sees a GPU)."),
     threads: int = typer.Option(0, help="CPU threads (0 = the free CPUs: CPUs minus load average)."),
+    validate: bool = typer.Option(False, help="DATA is an MVTec category: score its labelled test/ images "
+                                               "after training and put the figures in the model card."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a model on good images only and write it to --out."""
@@ -78,7 +80,8 @@ def train(
         "random_state": seed,
     }
     with _progress_bar(not quiet) as cb:
-        meta = service.train(data=data, out=out, params=params, progress=cb, device=device)
+        meta = service.train(data=data, out=out, params=params, progress=cb, device=device,
+                             validate=validate)
     thr = meta["threshold"]
     how = (f"threshold from leave-one-out scores of all {thr['n_holdout']}" if thr.get("rule") == "leave-one-out"
            else f"{thr['n_holdout']} held out for the threshold")
@@ -88,6 +91,12 @@ def train(
         f"({how}), bank {meta['bank_size']} patches, "
         f"threshold at {thr['false_reject_rate']:.1%} false rejects, {meta['train_seconds']:.1f} s"
     )
+    v = meta.get("validation")
+    if v:
+        types = ", ".join(f"{t} {a:.3f} ({meta['validation']['per_type_caught'][t]:.0%} caught)"
+                          for t, a in v["per_type_image_auroc"].items())
+        typer.echo(f"validation on {v['n_images']} labelled test images: image AUROC {v['image_auroc']}, "
+                   f"good parts rejected {v['false_reject_rate']:.1%}; per type: {types}")
     if b and not b.get("enough_goods_for_rate"):
         console.print(f"[yellow]note[/] {b['n']} calibration images cannot show a {thr['false_reject_rate']:.1%} "
                       f"false-reject rate; the threshold is the highest good score (expected false rejects "

@@ -90,6 +90,7 @@ def train(
     params: dict | None = None,
     progress: Progress | None = None,
     device: str = "cpu",
+    validate: bool = False,
 ) -> dict:
     """Train a detector on the good images in ``data`` and write the model folder ``out``.
 
@@ -103,6 +104,10 @@ def train(
         :class:`PatchCoreDetector` parameters.
     device : str
         ``cpu`` (default), ``cuda`` or ``auto`` (see ``backbone.resolve_device``).
+    validate : bool
+        When ``data`` is an MVTec category with labelled ``test/`` images, score them after
+        training and store the figures per defect type in the model card (``validation`` in
+        ``model.json``). They are figures on *this* line's known defects; unseen types may differ.
 
     Returns
     -------
@@ -120,9 +125,18 @@ def train(
     det = PatchCoreDetector(**{**(params or {}), "device": dev}).fit(images, progress=progress)
     train_hash = imgs.hash_files(paths)
     d = save_model(det, out, training_hash=train_hash, training_source=str(imgs.training_folder(data)))
-    from .model_io import read_metadata
+    from .model_io import META_FILE, read_metadata
 
     meta = read_metadata(d)
+    if validate and (Path(data) / "test").is_dir():
+        r = evaluate(model=det, dataset=data, progress=progress)
+        meta["validation"] = {k: r[k] for k in ("n_images", "n_defective", "image_auroc", "pixel_auroc",
+                                                "false_reject_rate", "miss_rate", "per_type_image_auroc",
+                                                "per_type_caught")}
+        meta["validation"]["dataset_sha256"] = imgs.hash_files([i.path for i in imgs.list_test_set(data)])
+        import json
+
+        (d / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     meta["train_seconds"] = round(time.perf_counter() - t0, 2)
     return meta
 
@@ -363,10 +377,13 @@ def evaluate(
         "miss_rate": round(float((scores[labels == 1] < threshold).mean()), 4),
         "images_per_second": round(len(items) / secs, 2),
         "per_type_image_auroc": {},
+        "per_type_caught": {},
     }
     for t in sorted({i.defect_type for i in items} - {"good"}):
         sel = np.array([i.defect_type in (t, "good") for i in items])
         result["per_type_image_auroc"][t] = round(auroc(labels[sel], scores[sel]), 4)
+        only = np.array([i.defect_type == t for i in items])
+        result["per_type_caught"][t] = round(float((scores[only] >= threshold).mean()), 4)
     return result
 
 
