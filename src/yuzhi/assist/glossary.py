@@ -52,6 +52,31 @@ _ZH: list[tuple[str, str]] = [
     ("拖延|迟报|瞒报", "迟报 瞒报"),
     ("伤亡人数|死亡人数|死了|死亡", "死亡"),
     ("加班", "工作时间"),
+    # -- added for issue 18 (generic plant vocabulary → statutory terms; chosen on the dev split)
+    ("油漆|稀料|稀释剂|汽油|柴油|酒精|溶剂|液化气|煤气", "易燃易爆 危险物品"),
+    ("住人|住宿|住工人|住在|睡在", "居住场所 员工宿舍"),
+    ("泡沫板|彩钢板|装修|装饰", "装修 装饰材料 不燃 难燃"),
+    ("锁门|锁上|锁着|锁死|堵门|堵住|堵了|封住", "锁闭 封堵 堵塞"),
+    ("消防通道|逃生通道|逃生门|后门|太平门", "疏散通道 安全出口 消防车通道"),
+    ("电焊|气焊|切割|烧焊", "电焊 动火 明火"),
+    ("储气罐|气罐|罐子|储罐", "压力容器 储罐"),
+    ("保管员|库管|仓管|钥匙", "专人 保管 收发"),
+    ("进出库|出库|入库|领用", "出入库 登记"),
+    ("司机", "驾驶人员"),
+    ("出租|租给|租出去", "出租 发包"),
+    ("工伤", "工伤保险"),
+    ("工地", "施工现场 施工单位"),
+    ("噪声|噪音", "噪声 职业病危害因素"),
+    ("有毒|中毒|毒气", "有毒 中毒 职业病危害"),
+    ("关掉厂|关停|取缔|关门|直接关", "关闭 吊销"),
+    ("好几次|多次|屡次|反复|两次|三次|又被", "次 行政处罚"),
+    ("每天|按天|天天", "按日 连续处罚"),
+    ("安评", "安全评价"),
+    ("报备|备案", "备案 报告"),
+    ("什么意思|指什么|含义|定义|什么叫", "含义 是指"),
+    ("合法吗|行不行|能不能|可不可以", "不得"),
+    ("多久|多长时间|几天|最晚", "日内 期限"),
+    ("谁出|谁负担|谁承担|谁掏钱", "费用 承担"),
 ]
 
 _EN: list[tuple[str, str]] = [
@@ -139,6 +164,42 @@ _EN: list[tuple[str, str]] = [
     ("information|content|include", "内容"),
     ("toxic gas|methane|firedamp", "瓦斯"),
     ("dust", "粉尘"),
+    # -- added for issue 18 (generic vocabulary; chosen on the dev split)
+    ("weld|cutting torch|gas cutting", "电焊 动火 明火"),
+    ("approv", "审批 批准"),
+    ("storekeeper|warehouse keeper|custodian|keeper", "专人 保管"),
+    ("receive and issue|issue goods|in and out|inbound|outbound", "收发 出入库"),
+    ("solvent|paint|thinner|petrol|gasoline|flammable", "易燃易爆 危险物品"),
+    ("lock|block|obstruct", "锁闭 封堵 堵塞"),
+    ("fire exit|escape route|evacuation route|emergency exit", "疏散通道 安全出口"),
+    ("renovat|decorat|interior", "装修 装饰"),
+    ("rent|lease", "出租"),
+    ("agency worker|dispatched worker|labour agency|labor agency|temporary worker|temp worker",
+     "被派遣劳动者 劳务派遣"),
+    ("apprentice|intern|student", "实习学生 未成年工"),
+    ("compensat", "赔偿"),
+    ("record|log book|logbook", "记录 登记"),
+    ("noise", "噪声"),
+    ("assessment|evaluat", "安全评价 评价"),
+    ("deadline|how soon|how long|within|by when|how early", "日内 期限"),
+    ("how often|every year|annually|each year|once a year", "每年 定期"),
+    ("shut down|close down|closure|closed down", "关闭"),
+    ("repeated|again and again|several times|twice|three times|keep growing|keeps growing", "次 行政处罚"),
+    ("daily|each day|per day|day by day", "按日 连续处罚"),
+    ("sign|signage", "警示标识 标志"),
+    ("conceal|cover up|cover-up|hide|not report|late report|delay", "瞒报 迟报 谎报"),
+    ("scene", "事故现场"),
+    ("transport|truck|lorry|vehicle", "运输 车辆"),
+    ("driver", "驾驶人员"),
+    ("leak|spill", "泄漏"),
+    ("tank", "储罐"),
+    ("pay for|who pays|bear the cost|free of charge|at no cost", "费用 承担"),
+    ("mean|definition|defin", "含义 是指"),
+    ("dismiss|fire him|fire her|fired|sack", "解除 劳动合同 降低工资"),
+    ("medical check|health check-up|physical exam", "职业健康检查"),
+    ("building contractor|construction company", "施工单位"),
+    ("plant director|factory manager|plant manager", "主要负责人"),
+    ("full-time", "专职"),
 ]
 
 _JA: list[tuple[str, str]] = [
@@ -178,6 +239,36 @@ _JA: list[tuple[str, str]] = [
     ("登録", "登记"),
     ("訓練|研修", "培训"),
     ("健康診断", "职业健康检查"),
+    # -- added for issue 18 (generic vocabulary; chosen on the dev split)
+    ("溶剤|塗料|シンナー|ガソリン|可燃", "易燃易爆 危险物品"),
+    ("避難通路|避難経路|非常口|通路", "疏散通道 安全出口"),
+    ("施錠|ふさ|塞", "锁闭 封堵 堵塞"),
+    ("溶接", "电焊 动火"),
+    ("火気|火を使", "明火 动火"),
+    ("内装", "装修"),
+    ("派遣", "被派遣劳动者 劳务派遣"),
+    ("罰則|処罰", "处罚 罚款"),
+    ("報告", "报告"),
+    ("遅ら|遅れ", "迟报"),
+    ("隠", "隐瞒 瞒报"),
+    ("記録", "记录 登记"),
+    ("出し入れ|入出庫|入庫|出庫", "出入库 收发"),
+    ("毒性|毒物|劇物", "剧毒化学品"),
+    ("化学品", "危险化学品"),
+    ("許可証", "许可证"),
+    ("工事現場|建設現場", "施工现场 建设工程"),
+    ("掘削", "基坑 开挖"),
+    ("計画書|施工計画", "方案 专项施工方案"),
+    ("直さ|是正|改善", "整改 消除"),
+    ("費用|負担", "费用 承担"),
+    ("意味|とは|定義", "含义 是指"),
+    ("何時間|何日|いつまで|期限|どれくらい前", "小时 日内 期限"),
+    ("死亡", "死亡"),
+    ("検査", "检验 检查"),
+    ("第一責任者|責任者", "主要负责人 第一责任人"),
+    ("粉じん|粉塵", "粉尘"),
+    ("安全教育", "安全生产教育 培训"),
+    ("使用登録", "使用登记"),
 ]
 
 
@@ -187,7 +278,7 @@ def _compiled() -> list[tuple[re.Pattern[str], str]]:
     for triggers, terms in _ZH + _JA:
         out.append((re.compile("|".join(re.escape(t) for t in triggers.split("|"))), terms))
     for triggers, terms in _EN:
-        alts = "|".join(re.escape(t) for t in triggers.split("|"))
+        alts = "|".join(re.escape(t).replace(r"\ ", r"[\s\-]+") for t in triggers.split("|"))
         out.append((re.compile(rf"\b(?:{alts})", re.IGNORECASE), terms))
     return out
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from yuzhi.assist import dense
+from yuzhi.assist import dense, structure
 from yuzhi.assist.bm25 import BM25
 from yuzhi.assist.glossary import expand_query
 from yuzhi.assist.hybrid import fuse
@@ -38,6 +38,9 @@ from yuzhi.errors import InvalidInput, NotFound
 
 FORMAT = "yuzhi-assist-index/1"
 SEARCH_MODES = ("hybrid", "bm25", "dense")
+#: BM25 and dense weights in the normalised-score fusion. 0.7:1 beat 1:1 on both development
+#: sets (old 148 questions R@5 0.993 → 1.000; development split 0.905 → 0.929), see bench/assist.py.
+DEFAULT_WEIGHTS = (0.7, 1.0)
 
 #: progress(stage, done, total) with stage in {"parse", "embed"}.
 Progress = Callable[[str, int, int], None]
@@ -295,6 +298,8 @@ class KnowledgeIndex:
         self.vectors = np.load(self.folder / "dense.npy", allow_pickle=False)
         self.bm25 = BM25.load(self.folder)
         self.tokenizer = manifest["tokenizer"]
+        self.penalty, self.definition = structure.flags([p.chapter for p in self.passages],
+                                                        [p.text for p in self.passages])
         if not (len(self.passages) == self.vectors.shape[0] == self.bm25.n_docs_):
             raise InvalidInput(f"{self.folder} is inconsistent (passages/vectors/BM25 differ).",
                                field="index", fix="Index the sources again.")
@@ -311,8 +316,16 @@ class KnowledgeIndex:
         q = expand_query(query) if expand else query
         return self.bm25.score(tokenize(q, mode=self.tokenizer))
 
-    def dense_scores(self, query: str) -> np.ndarray:
-        return self.vectors @ dense.encode_query(query)
+    def dense_scores(self, query: str, *, expand: bool = True) -> np.ndarray:
+        """Cosine similarity of every passage to the question, expanded with the glossary.
+
+        Why expanded: the statutory Chinese terms appended by the glossary pull an English or
+        Japanese (or colloquial Chinese) question towards the articles' wording in the
+        multilingual embedding space. Measured on the development data (dense alone, R@5):
+        old set 0.939 → 0.986, development split 0.643 → 0.738; hybrid 0.762 → 0.810.
+        """
+        q = expand_query(query) if expand else query
+        return self.vectors @ dense.encode_query(q)
 
     def search(
         self,
@@ -321,7 +334,8 @@ class KnowledgeIndex:
         k: int = 5,
         mode: str = "hybrid",
         fusion: str = "norm",
-        weights: Sequence[float] = (1.0, 1.0),
+        weights: Sequence[float] = DEFAULT_WEIGHTS,
+        structured: bool = True,
     ) -> list[Hit]:
         """Rank passages for ``query``.
 
@@ -336,6 +350,8 @@ class KnowledgeIndex:
             Hybrid fusion method (see :mod:`yuzhi.assist.hybrid`).
         weights : (float, float)
             BM25 and dense weights in the fusion.
+        structured : bool
+            Add the penalty/definition intent bonuses (:mod:`yuzhi.assist.structure`) in hybrid mode.
 
         Raises
         ------
@@ -358,6 +374,8 @@ class KnowledgeIndex:
             final = d.astype(np.float64)
         else:
             final = fuse([b, d], method=fusion, weights=list(weights))
+            if structured:
+                final = structure.adjust(q, final, self.penalty, self.definition)
         n = min(k, len(self))
         top = np.argpartition(-final, n - 1)[:n] if n < len(final) else np.arange(len(final))
         top = top[np.lexsort((top, -final[top]))]

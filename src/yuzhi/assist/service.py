@@ -24,9 +24,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
+from yuzhi.assist import structure
 from yuzhi.assist.answer import Answer, extractive_answer, llm_answer, min_bm25_for
 from yuzhi.assist.hybrid import norm_fusion
-from yuzhi.assist.index import Hit, KnowledgeIndex, build_index
+from yuzhi.assist.index import DEFAULT_WEIGHTS, Hit, KnowledgeIndex, build_index
 from yuzhi.assist.llm import LLM, LLMUnavailable, from_settings
 from yuzhi.assist.models import Document, KnowledgeBase
 from yuzhi.assist.parsing import SUFFIXES, parse_file
@@ -104,10 +105,13 @@ def get_kb(session: Session, *, actor: Actor, kb_id: int) -> KnowledgeBase:
 
 
 def _check_write(actor: Actor, kb: KnowledgeBase) -> None:
-    if actor.is_office:
-        return
     if kb.scope == "public":
+        if actor.is_office:
+            return
         raise Forbidden("public knowledge bases are managed by the programme office", field="kb_id")
+    if actor.is_office:  # an organisation's private files are written by its own members only
+        raise Forbidden("an organisation's knowledge base is written only by its own members; the office may "
+                        "read it", field="kb_id", fix="ask the unit to upload or delete the file")
     if kb.org_id != actor.org_id:  # not reachable through get_kb, kept as a second lock
         raise NotFound(f"knowledge base {kb.id} not found", field="kb_id")
 
@@ -255,7 +259,13 @@ def search(session: Session, *, actor: Actor, query: str, k: int = 5, kb_ids: li
         cands += [KbHit(kb.id, kb.name, h) for h in ix.search(query, k=k)]
     if not cands:
         return []
-    fused = norm_fusion([np.array([c.hit.bm25 for c in cands]), np.array([c.hit.dense for c in cands])])
+    if len({c.kb_id for c in cands}) == 1:
+        fused = np.array([c.hit.score for c in cands])  # one base: keep its own ranking
+    else:
+        fused = norm_fusion([np.array([c.hit.bm25 for c in cands]), np.array([c.hit.dense for c in cands])],
+                            weights=list(DEFAULT_WEIGHTS))
+        pen, dfn = structure.flags([c.hit.chapter for c in cands], [c.hit.text for c in cands])
+        fused = structure.adjust(query, fused, pen, dfn)
     order = sorted(range(len(cands)), key=lambda i: (-fused[i], i))[:k]
     out = []
     for r, i in enumerate(order, start=1):
