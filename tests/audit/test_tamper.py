@@ -231,3 +231,17 @@ def test_the_serve_thread_anchors_after_a_write(engine, session, store):
         stop()
         _thread.join(5)
     assert audit.verify_chain(session, anchors=store)[0] == []
+
+
+def test_ledger_from_before_the_coverage_is_adopted_once(engine, session, store):
+    _world_with_bills(engine, session, store)
+    session.execute(text("DELETE FROM audit_events WHERE entity = 'ledger_txn'"))  # as an old release wrote it
+    session.commit()
+    problems = [p.problem for p in audit.verify_chain(session, anchors=None)[0]]
+    assert any("not in the audit chain" in p for p in problems)
+    n = audit.adopt_ledger(session)
+    session.commit()
+    assert n > 0 and audit.adopt_ledger(session) == 0
+    session.commit()
+    remaining = [p.problem for p in audit.verify_chain(session, anchors=None)[0]]
+    assert not any("ledger" in p for p in remaining)

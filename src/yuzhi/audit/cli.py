@@ -59,6 +59,18 @@ def anchor(force: bool = typer.Option(False, help="write a checkpoint even if no
                    f"(key {cp.kid}) → {store.path}")
 
 
+@app.command("adopt-ledger")
+def adopt_ledger() -> None:
+    """Once, after upgrading a database from before the audit chain covered the ledger: put the
+    existing ledger transactions into the chain (as they stand; run `yuzhi ledger check` first)."""
+    from yuzhi.audit.service import adopt_ledger as adopt
+    from yuzhi.db import get_engine, transaction
+
+    with transaction(get_engine()) as s:
+        n = adopt(s)
+    typer.echo(f"{n} ledger transaction(s) put into the audit chain")
+
+
 @app.command("rotate-key")
 def rotate_key() -> None:
     """Start signing anchors with a new random key; old keys stay in the ring to verify old anchors."""

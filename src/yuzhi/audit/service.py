@@ -259,6 +259,29 @@ def check_ledger(session: Session) -> list[ChainProblem]:
     return problems
 
 
+def adopt_ledger(session: Session) -> int:
+    """Put ledger transactions written before the chain covered the ledger (databases older than
+    this release) into programme chain 0, each with its digest as it stands now. Run once, right
+    after upgrading; it vouches for the rows as they are, so check the books first (``yuzhi ledger
+    check``). Returns how many were adopted."""
+    from yuzhi.ledger.core import txn_digest
+    from yuzhi.ledger.models import LedgerEntry, LedgerTxn
+
+    covered = {int(e) for e in session.scalars(select(AuditEvent.entity_id).where(
+        AuditEvent.entity == "ledger_txn", AuditEvent.action == "ledger.post"))}
+    changes = []
+    for t in session.scalars(select(LedgerTxn).where(LedgerTxn.id.not_in(covered) if covered else True)
+                             .order_by(LedgerTxn.id)):
+        postings = session.execute(select(LedgerEntry.account, LedgerEntry.amount)
+                                   .where(LedgerEntry.txn_id == t.id)).all()
+        body = {"digest": txn_digest(t.id, t.at, t.year, t.kind, t.ref, t.memo, [(a, int(v)) for a, v in postings]),
+                "kind": t.kind, "year": t.year, "ref": t.ref, "adopted": True}
+        changes.append(Change("ledger.post", "ledger_txn", t.id, after=body, org_id=None))
+    if changes:
+        record_many(session, actor=SYSTEM, changes=changes)
+    return len(changes)
+
+
 # --- anchoring -------------------------------------------------------------------------------
 
 _ALL_HEADS = text("SELECT e.chain, e.seq, e.hash FROM audit_events e JOIN "
