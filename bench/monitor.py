@@ -73,7 +73,11 @@ def main() -> None:
     ap.add_argument("--demo-csv", help="only write the worked example's CSV files into this folder and exit")
     ap.add_argument("--cv", action="store_true",
                     help="only the cross-validation protocol (SKAB folds, NAB leave-one-category-out, locked parts)")
+    ap.add_argument("--console-png", help="only write console screenshots (desktop + phone) to this path and exit")
     args = ap.parse_args()
+    if args.console_png:
+        console_png(args.console_png)
+        return
     if args.cv:
         data = shared_data_dir() / "monitoring"
         if not (data / "skab").exists() or not (data / "nab").exists():
@@ -376,6 +380,62 @@ def _river_hst(x: np.ndarray) -> np.ndarray:
         out[i] = model.score_one(row)
         model.learn_one(row)
     return out
+
+
+def console_png(path: str) -> None:
+    """Screenshots of the operator's console (desktop, and phone next to it as ``*_phone.png``): the
+    demo coal face replayed at minute 125 (power-off on, early warning on) and the cold room, in a
+    throw-away SQLite database, rendered by the app and shot with headless Chromium."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts.actor import SYSTEM, Role
+    from yuzhi.accounts.models import OrgKind
+    from yuzhi.accounts.schemas import OrgCreate, UserCreate
+    from yuzhi.db import make_engine, migrate, transaction
+    from yuzhi.demo import code_for
+    from yuzhi.monitor.demo import COLD, MINE, load_monitor_demo
+    from yuzhi.web.app import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="yuzhi-console-"))
+    url = f"sqlite:///{tmp / 'demo.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    now = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    with transaction(engine) as s:
+        admin = accounts.actor_for(accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
+            username="admin", password="demo-pass-123", role=Role.OFFICE_ADMIN.value)))
+        orgs = {}
+        for i, name in enumerate((MINE, COLD)):
+            org = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
+                uscc=code_for("91", "410100", f"MA9CNH7{i}"), name=name, kind=OrgKind.ENTERPRISE,
+                industry="能源"))
+            accounts.decide_org(s, actor=admin, org_id=org.id, approve=True)
+            orgs[name] = org
+        load_monitor_demo(s, orgs, now=now)
+    at = (now - timedelta(minutes=179 - 125)).astimezone(UTC).isoformat()
+    with TestClient(create_app(engine)) as c:
+        tok = c.post("/api/accounts/login", json={"username": "admin", "password": "demo-pass-123"}).json()["token"]
+        html = c.get("/monitor", params={"range": "6h", "at": at}, headers={"Authorization": f"Bearer {tok}"}).text
+    static = Path(__file__).resolve().parents[1] / "src" / "yuzhi" / "web" / "static"
+    shutil.copytree(static, tmp / "static")
+    html = re.sub(r'<script[^>]*></script>', "", html).replace('"/static/', '"static/')
+    (tmp / "console.html").write_text(html, encoding="utf-8")
+    out = Path(path).resolve()
+    phone = out.with_name(out.stem + "_phone" + out.suffix)
+    for target, size in ((out, "1280,900"), (phone, "390,1500")):
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--window-size={size}", f"--screenshot={target}", (tmp / "console.html").as_uri()],
+                       check=True, capture_output=True, timeout=120)
+        print(f"console screenshot written to {target}")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def demo_scenario() -> tuple[np.ndarray, dict[str, np.ndarray]]:

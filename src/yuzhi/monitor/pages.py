@@ -34,7 +34,7 @@ i18n.register("zh", {
     "Beijing time": "北京时间", "Last value": "最新值", "Learned score": "学习模型得分",
     "Needs acknowledgement": "待确认", "Acknowledged by": "确认人", "Live": "实时", "Paused": "已暂停",
     "No sensors yet.": "尚无传感器。", "Threshold": "阈值", "Alarms in range": "时段内报警",
-    "updated": "更新于",
+    "updated": "更新于", "Replay": "回放",
 })
 i18n.register("ja", {
     "Alarms": "アラーム", "Sensor": "センサー", "Level": "レベル", "Raised": "発報", "Back to normal": "正常復帰",
@@ -45,7 +45,7 @@ i18n.register("ja", {
     "Learned score": "学習スコア",
     "Needs acknowledgement": "未確認", "Acknowledged by": "確認者", "Live": "ライブ", "Paused": "停止中",
     "No sensors yet.": "センサーはまだありません。", "Threshold": "しきい値", "Alarms in range": "期間内のアラーム",
-    "updated": "更新",
+    "updated": "更新", "Replay": "再生",
 })
 
 
@@ -179,10 +179,13 @@ def sensor_page(sensor_id: int, request: Request, session: SessionDep, actor: Op
                       limits=[(i18n.translate(lv, lang), v) for lv, v in data["limits"]],  # type: ignore[attr-defined]
                       spans=spans, score=data["score"])  # type: ignore[arg-type]
     users = _usernames(session, [a.ack_by for a in data["alarms"]])  # type: ignore[attr-defined]
+    pts = data["points"]
+    last = (datetime.fromtimestamp(pts[-1][0], UTC), pts[-1][1]) if pts else (None, None)  # type: ignore[index]
     return render(request, "monitor/sensor.html", {**data, "svg": svg, "ranges": C.RANGES, "range": key,
                                                    "at": at or "", "beijing": C.beijing, "fmt": C.fmt_value,
                                                    "users": users, "until": C.beijing(until),
-                                                   "state_of": C.LEVEL_STATE}, actor=actor)
+                                                   "state_of": C.LEVEL_STATE, "last_ts": last[0],
+                                                   "last_value": last[1]}, actor=actor)
 
 
 @router.get("/monitor/alarms", response_class=HTMLResponse)

@@ -576,12 +576,20 @@ def console_tiles(session: Session, *, actor: Actor, since: datetime, until: dat
         if value is not None:
             series[sid].append((ts.timestamp(), value))
         last[sid] = (ts, value)
+    # Alarms as they stood at ``until`` (a replay shows the past, not today's statuses): raised by
+    # then and not yet cleared; active while not yet back to normal; acknowledged if done by then.
     open_alarms: dict[int, list[Alarm]] = defaultdict(list)
-    for a in session.scalars(select(Alarm).where(Alarm.sensor_id.in_(ids),
-                                                 Alarm.status != AlarmStatus.CLEARED,
-                                                 Alarm.raised_at <= until)
+    for a in session.scalars(select(Alarm).where(Alarm.sensor_id.in_(ids), Alarm.raised_at <= until,
+                                                 (Alarm.cleared_at.is_(None)) | (Alarm.cleared_at > until))
                              .order_by(Alarm.raised_at)):
         open_alarms[a.sensor_id].append(a)
+
+    def active_then(a: Alarm) -> bool:
+        return a.normal_at is None or _as_utc(a.normal_at) > until
+
+    def acked_then(a: Alarm) -> bool:
+        return a.ack_at is not None and _as_utc(a.ack_at) <= until
+
     orgs = dict(session.execute(select(Organisation.id, Organisation.name)
                                 .where(Organisation.id.in_({s.org_id for s in sensors}))).all())
     sites: dict[int, list[dict[str, object]]] = defaultdict(list)
@@ -590,7 +598,7 @@ def console_tiles(session: Session, *, actor: Actor, since: datetime, until: dat
             last_ts, last_value = _as_utc(s.last_ts), s.last_value
         else:
             last_ts, last_value = last.get(s.id, (None, None))
-        active = [a for a in open_alarms[s.id] if a.active]
+        active = [a for a in open_alarms[s.id] if active_then(a)]
         levels = [a.level for a in active]
         silent = last_ts is None or (until - last_ts).total_seconds() > s.stale_periods * s.period_s
         if silent and "stale" not in levels:
@@ -601,8 +609,8 @@ def console_tiles(session: Session, *, actor: Actor, since: datetime, until: dat
             "sensor": s, "name": s.name or s.key, "unit": s.unit or (preset.unit if preset else ""),
             "value": C.fmt_value(last_value), "raw_value": last_value, "last_ts": last_ts,
             "state": C.state_of(levels), "levels": levels,
-            "unacked": [a for a in open_alarms[s.id] if a.status == AlarmStatus.RAISED],
-            "acked": [a for a in active if a.status == AlarmStatus.ACKNOWLEDGED],
+            "unacked": [a for a in open_alarms[s.id] if not acked_then(a)],
+            "acked": [a for a in active if acked_then(a)],
             "spark": C.sparkline_svg(series[s.id], since.timestamp(), until.timestamp(), limits=limits),
         })
     out = []
