@@ -252,3 +252,34 @@ def test_draw_sequence_is_draw_bill_after_bill(rows):
         a.append(held[grp])
         expect.append(x)
     assert draw_sequence(np.array(d, dtype=np.int64), np.array(a, dtype=np.int64), np.array(g)).tolist() == expect
+
+
+def test_the_snapshot_is_consistent_while_a_provider_keeps_billing(engine, session):
+    """A bill committed by another connection while the snapshot is being read is not half-seen: the
+    snapshot (one read-only transaction) shows the year as it was when it began."""
+    from sqlalchemy import event
+
+    from yuzhi.db import transaction
+
+    w = _year(session)
+    y0 = ss.snapshot(engine, 2026)
+    fired = []
+
+    def bill_meanwhile(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if fired or "voucher_applications" not in statement or not conn.get_execution_options().get(
+                "yuzhi_read_only"):
+            return
+        fired.append(True)
+        with transaction(engine) as s:  # another connection, committed before the snapshot reads the bills
+            service.record_bills(s, actor=w.provider, bills_in=[BillIn(
+                invoice_no="LATE-1", customer_uscc=code(1), period_start=date(2026, 10, 1),
+                period_end=date(2026, 10, 31), amount_fen=1_000_00)])
+
+    event.listen(engine, "after_cursor_execute", bill_meanwhile)
+    try:
+        y1 = ss.snapshot(engine, 2026)
+    finally:
+        event.remove(engine, "after_cursor_execute", bill_meanwhile)
+    assert fired and session.scalar(select(func.count()).select_from(Bill)) == len(y0.bill_id) + 1
+    assert y1.bill_id.tolist() == y0.bill_id.tolist()  # the late bill is not in this snapshot
+    assert len(ss.snapshot(engine, 2026).bill_id) == len(y0.bill_id) + 1  # the next one sees it

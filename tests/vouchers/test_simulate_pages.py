@@ -60,7 +60,9 @@ def test_bad_rules_show_line_and_key_and_members_are_refused(app, session):
 def test_the_dashboard_shows_the_forecast_and_how_it_was_made(app, engine, session):
     _year(session)
     f = ss.forecast_for(engine, 2026)
-    html = browser(app, "admin").get("/vouchers/dashboard?year=2026&lang=en").text
+    r = browser(app, "admin").get("/vouchers/dashboard?year=2026&lang=en")
+    assert r.status_code == 200, (r.status_code, r.headers, r.text[:300])
+    html = r.text
     assert 'data-testid="forecast"' in html and 'data-testid="forecast-how"' in html
     from yuzhi.web.templating import fen
 
