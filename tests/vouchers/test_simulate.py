@@ -283,3 +283,69 @@ def test_the_snapshot_is_consistent_while_a_provider_keeps_billing(engine, sessi
     assert fired and session.scalar(select(func.count()).select_from(Bill)) == len(y0.bill_id) + 1
     assert y1.bill_id.tolist() == y0.bill_id.tolist()  # the late bill is not in this snapshot
     assert len(ss.snapshot(engine, 2026).bill_id) == len(y0.bill_id) + 1  # the next one sees it
+
+
+def _demand_book(rows_demand: list[tuple]) -> bytes:  # type: ignore[type-arg]
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "units"
+    sheets = {
+        "units": [("unit", "kind", "city", "industry"), ("甲企业", "enterprise", "郑州", "新材料"),
+                  ("乙大学", "university", "开封", "电子信息")],
+        "providers": [("provider", "criterion"), ("超算中心", "national_supercomputing")],
+        "applications": [("unit", "provider", "planned_spend_yuan", "approved_on"),
+                         ("甲企业", "超算中心", 1_000_000, "2027-02-01"),
+                         ("乙大学", "超算中心", 10_000_000, "2027-03-01")],
+        "demand": [("unit", "provider", "month", "amount_yuan"), *rows_demand],
+    }
+    for name, rows in sheets.items():
+        ws = wb["units"] if name == "units" else wb.create_sheet(name)
+        for r in rows:
+            ws.append(list(r))
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_synthetic_year_from_a_workbook_of_expected_demand(engine, tmp_path, monkeypatch, db_url):
+    book = _demand_book([("甲企业", "超算中心", m, 100_000) for m in range(3, 13)]
+                        + [("乙大学", "超算中心", 2, 2_000_000), ("乙大学", "超算中心", 6, 3_000_000)])
+    base = ss.rules_in_force(engine, 2027)  # no 2027 programme: the plan's defaults
+    assert (base.rate_bp, base.unit_cap_fen, base.pool_fen) == (2000, 1_000_000_00, 50_000_000_00)
+    y = ss.year_from_workbook(book, 2027, base)
+    r = sim.replay(y, base)
+    # 甲: quota 20% × 1,000,000 = 200,000, ten months of 20,000; 乙: quota capped at 1,000,000, its February
+    # bill came before its approval (no quota), June asks 600,000
+    assert r.unit_subsidy.tolist() == [200_000_00, 600_000_00]
+    assert r.bill_reason[y.bill_unit.tolist().index(1)] == "no_quota"
+    low = sim.replay(y, sim.parse_rules("rate_percent = 15\nunit_cap_yuan = 500000\n", base=base))
+    assert low.unit_subsidy.tolist() == [150_000_00, 450_000_00] and low.committed_fen == 650_000_00
+    bad = _demand_book([("甲企业", "超算中心", 13, 100_000)])
+    with pytest.raises(InvalidInput, match=r"demand!C2: 13 is not a month"):
+        ss.year_from_workbook(bad, 2027, base, source="demand.xlsx")
+    with pytest.raises(InvalidInput, match=r"demand!A2: unit '丙' is not on the 'units' sheet"):
+        ss.year_from_workbook(_demand_book([("丙", "超算中心", 3, 1)]), 2027, base)
+
+    from typer.testing import CliRunner
+
+    from yuzhi import config, db
+    from yuzhi.cli import app
+
+    path = tmp_path / "demand.xlsx"
+    path.write_bytes(book)
+    rules = tmp_path / "r15.toml"
+    rules.write_text('name = "fifteen"\nrate_percent = 15\nunit_cap_yuan = 500000\n', encoding="utf-8")
+    monkeypatch.setenv("YUZHI_DATABASE_URL", db_url)
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        res = CliRunner().invoke(app, ["vouchers", "simulate", "--year", "2027", "--demand", str(path),
+                                       "--rules", str(rules)])
+    finally:
+        db.get_engine.cache_clear()
+        config.get_settings.cache_clear()
+    assert res.exit_code == 0, res.output
+    assert "800,000.00" in res.output and "600,000.00" in res.output  # totals in force and under 15%

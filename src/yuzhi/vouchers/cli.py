@@ -125,6 +125,8 @@ def simulate(
     year: int = typer.Option(..., "--year", help="the programme year to replay, e.g. 2026"),
     rules: list[Path] = typer.Option(..., "--rules", help="a rules file (TOML); repeat for several rule sets"),
     out: Path = typer.Option(None, "--out", help="write the side-by-side comparison with charts (.xlsx)"),
+    demand: Path = typer.Option(None, "--demand", help="a synthetic year from a workbook of expected demand "
+                                "(sheets units, providers, applications, demand) instead of the recorded one"),
 ) -> None:
     """Replay a year's recorded applications and bills under other rules (read-only: nothing is written).
 
@@ -137,7 +139,14 @@ def simulate(
 
     if out is not None and out.suffix.lower() != ".xlsx":
         raise InvalidInput(f"--out {out} must end in .xlsx", field="--out", fix="e.g. --out report.xlsx")
-    y = ss.snapshot(get_engine(), year)
+    if demand is not None:
+        try:
+            data = demand.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {demand}: {exc}", field="--demand", fix="give an .xlsx file") from None
+        y = ss.year_from_workbook(data, year, ss.rules_in_force(get_engine(), year), source=demand.name)
+    else:
+        y = ss.snapshot(get_engine(), year)
     comparison = ss.compare(y, ss.read_rules(rules, y.in_force))
     cols, rows = ss.summary_rows(comparison)
     t = Table("", *cols)

@@ -317,3 +317,173 @@ def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-unty
     except NotFound:
         pass
     return fc.forecast(y, today, prev, prev_prev)
+
+
+# --- a synthetic year from a workbook of expected demand ----------------------------------------
+
+DEMAND_SHEETS = {
+    "units": ("unit", "kind", "city", "industry"),  # optional column: uscc
+    "providers": ("provider", "criterion"),
+    "applications": ("unit", "provider", "planned_spend_yuan", "approved_on"),
+    "demand": ("unit", "provider", "month", "amount_yuan"),
+}
+
+
+def year_from_workbook(data: bytes, year: int, base: sim.SimRules, *, source: str = "demand.xlsx") -> sim.Year:
+    """A year that has not happened, from expected demand: units, providers, applications (approved
+    on a date, at the most the rules in force allow, in date order) and compute fees per unit,
+    provider and month (one bill at each month end). Errors name the sheet and the cell."""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from openpyxl import load_workbook
+
+    from yuzhi.vouchers.rules import approvable
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any unreadable file gets the same answer
+        raise InvalidInput(f"{source} is not an .xlsx workbook", field="--demand",
+                           fix="save the demand workbook as .xlsx with sheets " + ", ".join(DEMAND_SHEETS)) from None
+    rows: dict[str, list[tuple[int, dict[str, object]]]] = {}
+    for sheet, cols in DEMAND_SHEETS.items():
+        if sheet not in wb.sheetnames:
+            raise InvalidInput(f"{source} has no sheet '{sheet}'", field=sheet,
+                               fix=f"add a sheet '{sheet}' with columns " + ", ".join(cols))
+        it = wb[sheet].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+        for c in cols:
+            if c not in header:
+                raise InvalidInput(f"{source} sheet '{sheet}' has no column '{c}'", field=f"{sheet}!1",
+                                   fix=f"row 1 of '{sheet}' names the columns: " + ", ".join(cols))
+        rows[sheet] = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(it, start=2)
+                       if any(v is not None and str(v).strip() for v in r)]
+
+    def cell(sheet: str, i: int, col: str) -> str:
+        from openpyxl.utils import get_column_letter
+
+        header = next(wb[sheet].iter_rows(values_only=True, max_row=1))
+        k = [str(h).strip() if h is not None else "" for h in header].index(col) + 1
+        return f"{sheet}!{get_column_letter(k)}{i}"
+
+    def bad(sheet: str, i: int, col: str, msg: str, fix: str) -> InvalidInput:
+        where = cell(sheet, i, col)
+        return InvalidInput(f"{source} {where}: {msg}", field=where, fix=fix)
+
+    def money(sheet: str, i: int, col: str, v: object) -> int:
+        d = sim._decimal(v)
+        if d is None or d < 0 or d * 100 != (d * 100).to_integral_value():
+            raise bad(sheet, i, col, f"{v!r} is not an amount of yuan with at most two decimals", "e.g. 120000.50")
+        return int(d * 100)
+
+    units = rows["units"]
+    unit_ix: dict[str, int] = {}
+    for i, r in units:
+        name = str(r["unit"] or "").strip()
+        if not name or name in unit_ix:
+            raise bad("units", i, "unit", f"unit {name!r} is empty or repeated", "one row per unit, each named once")
+        unit_ix[name] = len(unit_ix)
+    prov_ix: dict[str, int] = {}
+    crit: list[str] = []
+    for i, r in rows["providers"]:
+        name = str(r["provider"] or "").strip()
+        c = str(r["criterion"] or "").strip()
+        if not name or name in prov_ix:
+            raise bad("providers", i, "provider", f"provider {name!r} is empty or repeated", "name each provider once")
+        if c not in sim.CRITERIA:
+            raise bad("providers", i, "criterion", f"{c!r} is not a qualifying criterion", "one of "
+                      + ", ".join(sim.CRITERIA))
+        prov_ix[name] = len(prov_ix)
+        crit.append(c)
+
+    def ref(sheet: str, i: int, r: dict[str, object], col: str, table: dict[str, int]) -> int:
+        name = str(r[col] or "").strip()
+        if name not in table:
+            raise bad(sheet, i, col, f"{col} {name!r} is not on the '{col}s' sheet", "add it there or correct the name")
+        return table[name]
+
+    def day_of(sheet: str, i: int, col: str, v: object) -> date:
+        if isinstance(v, datetime):
+            v = v.date()
+        if isinstance(v, date) and v.year == year:
+            return v
+        try:
+            d = date.fromisoformat(str(v).strip())
+        except ValueError:
+            d = None
+        if d is None or d.year != year:
+            raise bad(sheet, i, col, f"{v!r} is not a date in {year}", f"write e.g. {year}-03-15")
+        return d
+
+    apps = []
+    for i, r in rows["applications"]:
+        u = ref("applications", i, r, "unit", unit_ix)
+        p = ref("applications", i, r, "provider", prov_ix)
+        apps.append((day_of("applications", i, "approved_on", r["approved_on"]), i, u, p,
+                     money("applications", i, "planned_spend_yuan", r["planned_spend_yuan"])))
+    apps.sort()
+    committed: dict[int, int] = {}
+    pool = 0
+    approved = []
+    for _d, _i, u, _p, planned in apps:  # the office approves the most the rules in force allow, in date order
+        amt = approvable(planned, rate_bp=base.rate_bp, unit_remaining_fen=base.unit_cap_fen - committed.get(u, 0),
+                         pool_remaining_fen=base.pool_fen - pool)
+        committed[u] = committed.get(u, 0) + amt
+        pool += amt
+        approved.append(amt)
+
+    def at(d: date, hour: int) -> int:
+        return sim.epoch_seconds(datetime.combine(d, time(hour), tzinfo=UTC))
+
+    reviewed = [at(d, 9) for d, *_ in apps]
+    bills = []
+    for i, r in rows["demand"]:
+        u = ref("demand", i, r, "unit", unit_ix)
+        p = ref("demand", i, r, "provider", prov_ix)
+        m = r["month"]
+        if not isinstance(m, int | float) or int(m) != m or not 1 <= int(m) <= 12:
+            raise bad("demand", i, "month", f"{m!r} is not a month 1..12", "write the month's number, e.g. 3")
+        amount = money("demand", i, "amount_yuan", r["amount_yuan"])
+        if amount:
+            end = (date(year, int(m) % 12 + 1, 1) if m < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
+            bills.append((end, i, u, p, amount))
+    bills.sort()
+    n_u, n_b = len(unit_ix), len(bills)
+    z = np.zeros(n_b, dtype=bool)
+    info = [r for _i, r in units]
+    return sim.Year(
+        year=year, in_force=base, unit_id=np.arange(n_u, dtype=np.int64), unit_name=list(unit_ix),
+        unit_kind=[str(r.get("kind") or "") for r in info], unit_city=[str(r.get("city") or "") for r in info],
+        unit_industry=[str(r.get("industry") or "") for r in info],
+        unit_uscc=[str(r.get("uscc") or "914100") for r in info],
+        prov_id=np.arange(len(prov_ix), dtype=np.int64), prov_name=list(prov_ix), prov_criterion=crit,
+        prov_unit=np.full(len(prov_ix), -1, dtype=np.int64),
+        app_id=np.arange(len(apps), dtype=np.int64), app_unit=np.array([a[2] for a in apps], dtype=np.int64),
+        app_prov=np.array([a[3] for a in apps], dtype=np.int64),
+        app_planned=np.array([a[4] for a in apps], dtype=np.int64), app_approved=np.array(approved, dtype=np.int64),
+        app_reviewed=np.array(reviewed, dtype=np.int64),
+        app_effective=np.array([t + base.disclosure_days * sim.DAY for t in reviewed], dtype=np.int64),
+        app_affiliated=np.zeros(len(apps), dtype=bool),
+        bill_id=np.arange(n_b, dtype=np.int64), bill_unit=np.array([b[2] for b in bills], dtype=np.int64),
+        bill_prov=np.array([b[3] for b in bills], dtype=np.int64),
+        bill_amount=np.array([b[4] for b in bills], dtype=np.int64), bill_credit=z,
+        bill_orig=np.full(n_b, -1, dtype=np.int64), bill_recorded=np.array([at(b[0], 18) for b in bills],
+                                                                         dtype=np.int64),
+        bill_usage_day=np.array([sim.epoch_days(b[0]) for b in bills], dtype=np.int64),
+        bill_unit_refused=z, bill_not_qualified=z, bill_affiliated=z)
+
+
+def rules_in_force(engine: Engine, year: int) -> sim.SimRules:
+    """The year's programme rules, or the plan's defaults for a year not opened yet (read-only)."""
+    from yuzhi.vouchers.rules import ProgrammeRules
+
+    with engine.connect() as conn:
+        conn = conn.execution_options(yuzhi_read_only=True)
+        with conn.begin() as txn:
+            row = conn.execute(select(Programme.__table__).where(Programme.__table__.c.year == year)).first()
+            txn.rollback()
+    if row is not None:
+        return in_force(row)
+    d = ProgrammeRules()
+    return sim.SimRules(name=f"{year} plan defaults", pool_fen=d.pool_fen, rate_bp=d.rate_bp,
+                        unit_cap_fen=d.unit_cap_fen, province_bp=d.province_bp,
+                        settlement_mode=d.settlement_mode.value, disclosure_days=d.disclosure_days, source="plan")
