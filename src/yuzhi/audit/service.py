@@ -75,6 +75,7 @@ def _heads(conn: Connection, chains: list[int]) -> dict[int, tuple[int, str]]:
 #: and the last actor that recorded an event (who the leftovers are attributed to).
 PENDING_LEDGER = "yuzhi.audit.pending_ledger"
 LAST_ACTOR = "yuzhi.audit.last_actor"
+SUSPECT = "yuzhi.audit.savepoint_rolled_back"
 #: Set after a commit that wrote audit events: the anchoring thread of ``yuzhi serve`` wakes on it.
 WRITTEN = threading.Event()
 
@@ -89,6 +90,11 @@ def _with_ledger(session: Session, actor: Actor, changes: Sequence[Change]) -> l
     """
     session.info[LAST_ACTOR] = actor
     pending = session.info.pop(PENDING_LEDGER, None)
+    if session.info.pop(SUSPECT, False) and pending:  # a savepoint was rolled back: keep what still exists
+        from yuzhi.ledger.models import LedgerTxn
+
+        alive = set(session.scalars(select(LedgerTxn.id).where(LedgerTxn.id.in_([i for i, _ in pending]))))
+        pending = [(i, body) for i, body in pending if i in alive]
     if not pending:
         return list(changes)
     owner_of = {f"{c.entity}:{c.entity_id}": c.org_id if c.org_id is not None else actor.org_id for c in changes}
@@ -160,12 +166,18 @@ def _committed(session: Session) -> None:
     if session.info.pop(LAST_ACTOR, None) is not None:
         WRITTEN.set()
     session.info.pop(PENDING_LEDGER, None)
+    session.info.pop(SUSPECT, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(PENDING_LEDGER, None)
-    session.info.pop(LAST_ACTOR, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:  # type: ignore[no-untyped-def]
+    """A rolled-back savepoint may have undone some pending ledger transactions (checked at the next
+    audit write); a rolled-back transaction undid them all."""
+    if previous_transaction.nested:
+        session.info[SUSPECT] = True
+        return
+    for key in (PENDING_LEDGER, LAST_ACTOR, SUSPECT):
+        session.info.pop(key, None)
 
 
 def _rows(session: Session, chain: int) -> Iterator[tuple[EventFields, str, str]]:
