@@ -31,6 +31,7 @@ def test_the_office_compares_rule_sets_in_the_browser(app, engine, session):
     html = r.text
     assert "fifteen" in html and "wide" in html and sim.yuan(expect.total_fen) in html
     assert "rate 30% is above the plan" in html  # flagged, still simulated
+    assert "sim-by-industry" in html and "sim-by-kind" in html
     for tid in ("burn-chart", "lorenz-chart", "city-chart"):
         assert f'data-testid="{tid}"><svg' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html) and not re.search(r"\son\w+=", html)  # CSP-safe

@@ -204,11 +204,18 @@ def _results(request: Request, c: ss.Comparison) -> dict[str, Any]:
         labels += [k for k in extra if k not in labels]
     by_city = grouped_bars(labels, [[d.get(k, 0) / 100 for k in labels] for d in cities], names,
                            title=tr("Subsidy by city"))
+    breakdowns = []
+    for title, attr in (("By industry", "unit_industry"), ("By kind", "unit_kind")):
+        per = [sim.by_category(c.year, r, attr) for r in runs]
+        keys = list(per[0])
+        for extra in per[1:]:
+            keys += [k for k in extra if k not in keys]
+        breakdowns.append((title, attr.removeprefix("unit_"), [(k, [d.get(k, 0) for d in per]) for k in keys]))
     movers = [(r.rules.name, *sim.movers(c.year, r, c.base)) for r in c.runs]
     excluded = [(name, sim.REASONS.get(k, k), v) for name, r in zip(names, runs, strict=True)
                 for k, v in sorted(r.excluded.items())]
     return {"c": c, "names": names, "rows": [(tr(m), vals) for m, vals in rows], "burn_svg": burn,
-            "lorenz_svg": lorenz, "city_svg": by_city, "movers": movers, "excluded": excluded,
+            "lorenz_svg": lorenz, "city_svg": by_city, "movers": movers, "breakdowns": breakdowns, "excluded": excluded,
             "flags": [(r.rules.name, f) for r in c.runs for f in r.flags], "cols": cols}
 
 
