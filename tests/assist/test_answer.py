@@ -25,7 +25,11 @@ def test_no_model_gives_extractive_answer_with_exact_quotes(tiny_index) -> None:
     article = next(p for p in ix.passages if (p.source, p.article) == (first.source, first.article))
     assert first.text in article.text
     assert "【特种作业人员】" in first.highlighted
-    assert ans.answer.startswith("依据《示例安全生产法》第二条：「第二条 生产经营单位的特种作业人员")
+    # a short answer in Chinese: the governing sentence, article cited, every line numbered
+    assert ans.answer.startswith("《示例安全生产法》第二条（义务）：生产经营单位的特种作业人员必须")
+    assert ans.answer.splitlines()[0].endswith("[1]")
+    assert ans.points and all(1 <= p.citation <= len(ans.citations) for p in ans.points)
+    assert ans.language == "zh" and "第二条 " not in ans.answer
     d = ans.to_dict()
     assert set(d["citations"][0]) >= {"source", "article", "text", "highlighted", "score"}
 
@@ -33,7 +37,7 @@ def test_no_model_gives_extractive_answer_with_exact_quotes(tiny_index) -> None:
 def test_language_of_answer_follows_question(tiny_index) -> None:
     _, ix = tiny_index
     en = ask(ix, "Must the employer provide protective equipment to workers?")
-    assert en.answer.startswith("Under 《示例安全生产法》 第三条")
+    assert en.answer.startswith("《示例安全生产法》 Article 3 ") and en.language == "en"
     off = ask(ix, "How do I bake sourdough bread?")
     assert not off.covered and off.citations == []
     assert off.answer == "The indexed sources contain no provision that answers this question."
@@ -66,6 +70,8 @@ class _FakeLLM(BaseHTTPRequestHandler):
             return
         if "bread" in question:
             reply = "NOT_COVERED"
+        elif "uncited" in question:
+            reply = "特种作业人员须经培训取得资格方可上岗 [1]。安全帽一律免费发放。"
         elif "invent" in question:
             reply = "Workers must wear helmets [9]."
         else:
@@ -106,6 +112,15 @@ def test_llm_answer_cites_only_retrieved_passages(tiny_index, llm_server) -> Non
     assert req["path"] == "/v1/chat/completions" and req["auth"] == "Bearer k123"
     assert req["body"]["model"] == "qwen-test" and req["body"]["temperature"] == 0.0
     assert "《示例安全生产法》第二条" in req["body"]["messages"][1]["content"]
+    assert [p.citation for p in ans.points] == [1]
+
+
+def test_llm_sentence_without_citation_is_dropped(tiny_index, llm_server) -> None:
+    _, ix = tiny_index
+    llm = OpenAICompatibleLLM(llm_server, "m", timeout=10)
+    ans = ask(ix, "uncited 特种作业人员需要持证上岗吗？", k=3, llm=llm)
+    assert ans.covered and "免费" not in ans.answer and "取得资格" in ans.answer
+    assert any("cites no retrieved passage" in w and "安全帽" in w for w in ans.warnings)
 
 
 def test_llm_not_covered_and_ungrounded(tiny_index, llm_server) -> None:

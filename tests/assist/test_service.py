@@ -151,6 +151,8 @@ def test_api_and_pages(client, engine, home) -> None:
     # the chat page: answer with clickable citations that open the article with the quote marked
     page = client.get("/assist", params={"q": "液氨泄漏怎么处置"}, headers=a)
     assert page.status_code == 200 and 'data-testid="citation-1"' in page.text and "<mark>" in page.text
+    # a short answer with inline citation chips; no internals such as the answer mode
+    assert 'data-testid="chip-1"' in page.text and "extractive" not in page.text and "回答方式" not in page.text
     href = page.text.split('data-testid="cite-link-1"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     art = client.get(href, headers=a)
     assert art.status_code == 200 and "《甲厂液氨罐区巡检规程》2.1" in art.text and "<mark>" in art.text

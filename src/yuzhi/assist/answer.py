@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+from yuzhi.assist.compose import Point, compose_points
 from yuzhi.assist.glossary import expand_query
 from yuzhi.assist.index import Hit, KnowledgeIndex
 from yuzhi.assist.llm import LLM, LLMUnavailable
@@ -67,11 +68,16 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     model: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: the answer line by line, each with the 1-based citation that supports it (UI chips)
+    points: list[Point] = field(default_factory=list)
+    language: str = "zh"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "question": self.question,
             "answer": self.answer,
+            "language": self.language,
+            "points": [p.to_dict() for p in self.points],
             "mode": self.mode,
             "covered": self.covered,
             "model": self.model,
@@ -181,15 +187,17 @@ def is_covered(hits: list[Hit], *, min_bm25: float) -> bool:
 def extractive_answer(question: str, hits: list[Hit], *, min_bm25: float, max_citations: int = 3) -> Answer:
     """Quote the top provisions (those scoring at least half the best fused score)."""
     lang = question_language(question)
-    found, missing = _TEMPLATES[lang]
+    missing = _TEMPLATES[lang][1]
     if not is_covered(hits, min_bm25=min_bm25):
-        return Answer(question=question, answer=missing, mode="extractive", covered=False)
+        return Answer(question=question, answer=missing, mode="extractive", covered=False, language=lang)
     terms = _terms(question)
     top = hits[0].score
     chosen = [h for h in hits if h.score >= 0.5 * top][:max_citations]
     cites = [_cite(h, terms) for h in chosen]
-    text = "\n".join(found.format(title=c.title, article=c.article, quote=c.text) for c in cites)
-    return Answer(question=question, answer=text, mode="extractive", covered=True, citations=cites)
+    points = compose_points(lang, [(c.title, c.article, c.text) for c in cites], terms)
+    text = "\n".join(f"{p.text} [{p.citation}]" for p in points)
+    return Answer(question=question, answer=text, mode="extractive", covered=True, citations=cites,
+                  points=points, language=lang)
 
 
 _SYSTEM = (
@@ -225,13 +233,46 @@ def llm_answer(question: str, hits: list[Hit], llm: LLM) -> Answer:
         else:
             warnings.append(f"the model cited [{n}], which is not one of the {len(hits)} passages; dropped")
     cleaned = _CITE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(hits) else "", reply).strip()
+    points, dropped = cited_sentences(cleaned, len(hits))
+    for sent in dropped:
+        warnings.append(f"dropped a sentence that cites no retrieved passage: {sent[:60]}")
+    if points:
+        cleaned = "\n".join(f"{p.text} [{p.citation}]" for p in points)
     if not nums:
         warnings.append("the model's answer cites no retrieved passage, so it is not treated as grounded")
         return Answer(question=question, answer=cleaned, mode="llm", covered=False, model=llm.name,
                       warnings=warnings)
     cites = [_cite(hits[n - 1], terms) for n in nums]
+    renum = {n: i for i, n in enumerate(nums, start=1)}  # point numbers follow the citation list
+    points = [Point(p.text, renum[p.citation]) for p in points if p.citation in renum]
     return Answer(question=question, answer=cleaned, mode="llm", covered=True, citations=cites,
-                  model=llm.name, warnings=warnings)
+                  model=llm.name, warnings=warnings, points=points, language=question_language(question))
+
+
+_LLM_SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|(?<=\S)\.(?=\s|$))?(?:\s*\[\d{1,2}\])*")
+
+
+def cited_sentences(reply: str, n_passages: int) -> tuple[list[Point], list[str]]:
+    """Split a model reply into sentences; keep those citing a passage ``[n]``, return the rest.
+
+    Why: a grounded answer must not contain a claim that no retrieved article supports; a
+    sentence without a valid citation is dropped (and reported) rather than shown as fact.
+    """
+    keep: list[Point] = []
+    dropped: list[str] = []
+    for m in _LLM_SENT.finditer(reply):
+        sent = m.group(0).strip()
+        if not sent:
+            continue
+        nums = [int(x) for x in _CITE.findall(sent) if 1 <= int(x) <= n_passages]
+        text = _CITE.sub("", sent).strip()
+        if not text:
+            continue
+        if nums:
+            keep.append(Point(text, nums[0]))
+        else:
+            dropped.append(text)
+    return keep, dropped
 
 
 def ask(index: KnowledgeIndex, question: str, *, k: int = 5, llm: LLM | None = None,

@@ -26,13 +26,15 @@ i18n.register("zh", {
     "Ask the regulations": "法规问答", "Ask": "提问", "Question": "问题", "Sources": "依据",
     "Knowledge bases": "知识库", "public": "公开", "own": "本单位", "passages": "条",
     "Not covered by the indexed sources.": "已索引的资料未涵盖此问题。", "Back": "返回",
-    "Example": "示例", "Warnings": "提示", "Answered by": "回答方式",
+    "Example": "示例", "Warnings": "提示",
+    "Written by the on-premises model from the cited articles only": "由本地部署的模型仅依据所引条文撰写",
 })
 i18n.register("ja", {
     "Ask the regulations": "法規Q&A", "Ask": "質問", "Question": "質問", "Sources": "根拠",
     "Knowledge bases": "ナレッジベース", "public": "公開", "own": "自組織", "passages": "件",
     "Not covered by the indexed sources.": "索引済みの資料では回答できません。", "Back": "戻る",
-    "Example": "例", "Warnings": "注意", "Answered by": "回答方式",
+    "Example": "例", "Warnings": "注意",
+    "Written by the on-premises model from the cited articles only": "オンプレミスのモデルが引用条文のみに基づいて作成",
 })
 
 
