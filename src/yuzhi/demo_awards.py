@@ -151,7 +151,7 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
             approve=True, scores={"innovation": 24, "application_effect": 33, "industry_impact": 22},
             amount_fen=800_000 * YUAN, reason="成效明确；按评分核定 80 万元"))
         objection = ObjectionCreate(text="八矿皮带异常检测案例的停机数据口径与矿方年报不一致，请核实",
-                                    submitted_by="公众（实名）")
+                                    submitted_by="公众（实名）王先生 13903710000")
         awards.lodge_objection(session, actor=Actor(user_id=None, username="public", role=Role.MEMBER),
                                app_id=a.id, obj_in=objection)
     if "豫鼎安澜" in models:

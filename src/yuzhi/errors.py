@@ -60,6 +60,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class RateLimited(DomainError):
+    """Too many requests of this kind from this caller for now (429); retry later."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
 class Unauthenticated(DomainError):
     """No valid credentials (401)."""
 

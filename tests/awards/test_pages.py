@@ -68,6 +68,9 @@ def test_public_objection_on_the_disclosure_page_and_office_upholds_it(client, e
     assert f'data-testid="object-{a.id}"' in pub.text
     r = client.post(f"/awards/applications/{a.id}/objections", data={"text": "冷链案例运行不足三个月"},
                     follow_redirects=True)
+    assert r.status_code == 422 and "phone number or e-mail" in r.text  # anonymous: identify yourself (issue 13)
+    r = client.post(f"/awards/applications/{a.id}/objections", data={"text": "冷链案例运行不足三个月",
+                    "submitted_by": "张三 13800138000"}, follow_redirects=True)
     assert r.status_code == 200 and "recorded; the office will decide" in r.text
     login(client, "reviewer")
     page = client.get("/awards")

@@ -238,6 +238,9 @@ def test_disclosure_objection_and_uphold(app, engine):
     assert count(engine, Objection) == 0
     r = public.post(f"/vouchers/disclosure/{app_id}/objection",
                     data={"text": "合同疑似虚构，请核查", "submitted_by": ""})
+    assert r.status_code == 422 and "phone number or e-mail" in error_of(r.text)  # anonymous: identify yourself
+    r = public.post(f"/vouchers/disclosure/{app_id}/objection",
+                    data={"text": "合同疑似虚构，请核查", "submitted_by": "张三 13800138000"})
     assert r.status_code == 303
     assert f"对申请 {app_id} 的异议" in by_testid(public.get("/vouchers/disclosure").text, "flash")
     office = browser(app, "reviewer")

@@ -80,6 +80,8 @@ def decide_org(session: Session, *, actor: Actor, org_id: int, approve: bool, re
     org = get_org(session, actor=actor, org_id=org_id)
     if not approve and not reason.strip():
         raise InvalidInput("a rejection needs a reason", field="reason", fix="say why the unit is refused")
+    if not approve and org.status == OrgStatus.APPROVED:
+        _refuse_if_holding_quotas(session, org)
     before = _org_snapshot(org)
     org.status = OrgStatus.APPROVED if approve else OrgStatus.REJECTED
     org.status_reason = reason.strip()
@@ -87,6 +89,23 @@ def decide_org(session: Session, *, actor: Actor, org_id: int, approve: bool, re
     record(session, actor=actor, action="org.approve" if approve else "org.reject", entity="organisation",
            entity_id=org.id, before=before, after=_org_snapshot(org), org_id=org.id)
     return org
+
+
+def _refuse_if_holding_quotas(session: Session, org: Organisation) -> None:
+    """An approved unit that holds live voucher quotas is not rejected in one click: its quotas would
+    stay drawable while the unit is no longer approved (bills then get no subsidy, the quota stays
+    reserved from the pool). The office first ends each quota by an upheld objection or at year close
+    (issue 13, item 9; docs/security.md)."""
+    from yuzhi.vouchers.models import AppStatus, QuotaApplication  # accounts must not import vouchers at load
+
+    live = session.scalars(select(QuotaApplication.id).where(
+        QuotaApplication.org_id == org.id,
+        QuotaApplication.status.in_([AppStatus.DISCLOSURE, AppStatus.EFFECTIVE, AppStatus.OBJECTED]))).all()
+    if live:
+        raise Conflict(f"{org.name} is approved and holds {len(live)} live voucher quota(s) "
+                       f"(applications {', '.join(map(str, live))}); rejecting it now would strand them",
+                       field="approve", fix="resolve them first (uphold an objection and reject on re-review, "
+                                            "or close the year), then reject the organisation")
 
 
 def add_affiliation(session: Session, *, actor: Actor, aff_in: AffiliationCreate) -> Affiliation:

@@ -129,8 +129,8 @@ def register_model(session: Session, *, actor: Actor, model_in: ModelCreate) -> 
     session.flush()
     record(session, actor=actor, action="model.register", entity="ai_model", entity_id=m.id,
            after=_model_snap(m), org_id=org.id)
-    for c in model_in.cases:
-        add_case(session, actor=actor, model_id=m.id, case_in=c)
+    for c in model_in.cases:  # the filing's own cases, as registered (by the unit, or for it by the office)
+        _add_case(session, actor=actor, m=m, case_in=c)
     return m
 
 
@@ -159,8 +159,18 @@ def list_models(session: Session, *, actor: Actor, status: str | None = None, do
 
 
 def add_case(session: Session, *, actor: Actor, model_id: int, case_in: CaseCreate) -> DeploymentCase:
-    """Add a deployment case (customer, scenario, measured effect); the office verifies it later."""
+    """Add a deployment case (customer, scenario, measured effect); the office verifies it later.
+
+    Only the model's own organisation adds cases: the office verifies them, so it may not also write
+    them (a reviewer could otherwise make a unit's application pass its own check)."""
     m = get_model(session, actor=actor, model_id=model_id)
+    if actor.is_office or actor.org_id != m.org_id:
+        raise Forbidden("only the model's own organisation adds deployment cases; the office verifies them",
+                        field="model_id", fix="ask the unit to add the case from its account")
+    return _add_case(session, actor=actor, m=m, case_in=case_in)
+
+
+def _add_case(session: Session, *, actor: Actor, m: AiModel, case_in: CaseCreate) -> DeploymentCase:
     c = DeploymentCase(model_id=m.id, customer=case_in.customer.strip(), scenario=case_in.scenario.strip(),
                        effect=case_in.effect.strip(), started_on=case_in.started_on, verified=False)
     session.add(c)
@@ -513,8 +523,11 @@ def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: Obje
     if a.status != AwardStatus.APPROVED or (a.disclosure_until is not None and a.disclosure_until <= now):
         raise Conflict(f"the disclosure period of award {a.id} is over", field="application_id",
                        fix="objections are taken during the disclosure period (公示期) only")
-    o = AwardObjection(application_id=a.id, submitted_by=obj_in.submitted_by.strip() or "public",
-                       text=obj_in.text.strip(), status="open")
+    from yuzhi.vouchers.service import objection_identity  # the same identification and limits
+
+    who = objection_identity(session, AwardObjection, actor=actor, app_id=a.id, submitted_by=obj_in.submitted_by,
+                             now=now)
+    o = AwardObjection(application_id=a.id, submitted_by=who, text=obj_in.text.strip(), status="open")
     session.add(o)
     session.flush()
     record(session, actor=actor, action="award.objection", entity="award_objection", entity_id=o.id,

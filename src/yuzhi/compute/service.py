@@ -510,8 +510,10 @@ def list_jobs(session: Session, *, actor: Actor, status: str | None = None, prov
 def cancel_job(session: Session, *, actor: Actor, job_id: int) -> ComputeJob:
     """Request cancellation; a queued job is cancelled at once and its hold released."""
     job = get_job(session, actor=actor, job_id=job_id, lock=True)
-    if actor.is_provider or (not actor.is_office and actor.org_id != job.org_id):
-        raise Forbidden("only the submitting organisation (or the office) cancels a job")
+    # a reviewer reads every job but spends no unit's money: cancelling (and its charge) is the unit's
+    # decision, or the office administrator's in an emergency
+    if actor.is_provider or (not actor.is_admin and actor.org_id != job.org_id):
+        raise Forbidden("only the submitting organisation (or the office administrator) cancels a job")
     if job.status not in ACTIVE_JOB_STATUSES:
         return job
     job.cancel_requested = True

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
-from yuzhi.accounts.actor import SYSTEM
+from yuzhi.accounts.actor import Actor, Role
 from yuzhi.compute import registry
 from yuzhi.compute.registry import ProviderCreate, ProviderRead
 from yuzhi.errors import DomainError
@@ -38,6 +38,9 @@ from yuzhi.web import exports
 from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep
 
 router = APIRouter(prefix="/api/vouchers", tags=["vouchers"])
+
+#: A caller without an account (public objections): no user, no organisation, no office powers.
+ANONYMOUS = Actor(user_id=None, username="public", role=Role.MEMBER)
 
 
 @router.get("/programmes", response_model=list[ProgrammeRead])
@@ -120,7 +123,7 @@ def disclosure(session: SessionDep, year: YearQuery = None) -> list[dict[str, ob
 @router.post("/applications/{app_id}/objections", status_code=201)
 def lodge_objection(app_id: IdPath, body: ObjectionCreate, session: SessionDep,
                     actor: OptionalUser) -> dict[str, object]:
-    o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=body)
+    o = service.lodge_objection(session, actor=actor or ANONYMOUS, app_id=app_id, obj_in=body)
     return {"id": o.id, "application_id": o.application_id, "status": o.status}
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
-from yuzhi.accounts.actor import SYSTEM, Actor
+from yuzhi.accounts.actor import SYSTEM, Actor, Role
 from yuzhi.accounts.models import Affiliation, Organisation, OrgKind, User
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate
 from yuzhi.compute import registry
@@ -67,6 +67,10 @@ NAV = [
     ("Programme", "/vouchers/programmes", "office"),
     ("Policy simulator", "/vouchers/simulate", "office"),
 ]
+
+#: A visitor without an account (public objections): no office powers, so identified and rate-limited.
+_ANONYMOUS = Actor(user_id=None, username="public", role=Role.MEMBER)
+
 
 def _schema(model: type[BaseModel], **data: Any) -> Any:
     return validated(model, data)
@@ -250,7 +254,7 @@ def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, 
                     text: Annotated[str, Form()] = "", submitted_by: Annotated[str, Form()] = "") -> Response:
     _on_error(request, "vouchers/disclosure.html", lambda: _disclosure_ctx(session, None))
     obj_in = _schema(ObjectionCreate, text=text.strip(), submitted_by=submitted_by.strip() or "public")
-    o = service.lodge_objection(session, actor=actor or SYSTEM, app_id=app_id, obj_in=obj_in)
+    o = service.lodge_objection(session, actor=actor or _ANONYMOUS, app_id=app_id, obj_in=obj_in)
     return _done(request, "/vouchers/disclosure", "objection {oid} to application {id} recorded; the office will "
                  "review it before the quota takes effect", oid=o.id, id=app_id)
 
