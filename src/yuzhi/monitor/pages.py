@@ -49,6 +49,11 @@ i18n.register("ja", {
 })
 
 
+def _fmt_ctx() -> dict[str, object]:
+    """Formatting helpers every monitoring page uses: Beijing time, sensible precision, severity."""
+    return {"beijing": C.beijing, "fmt": C.fmt_value, "state_of": C.LEVEL_STATE}
+
+
 def _login() -> Response:
     return RedirectResponse("/login", status_code=303)
 
@@ -196,10 +201,11 @@ def alarms_page(request: Request, session: SessionDep, actor: OptionalUser, stat
         rows, count = service.list_alarms(session, actor=actor, status=status or None, limit=500)
     except DomainError as exc:
         return render(request, "monitor/alarms.html", {"rows": [], "count": 0, "status": status, "error": exc,
-                                                       "sensors": {}}, status_code=exc.status_code, actor=actor)
+                                                       "sensors": {}, **_fmt_ctx()}, status_code=exc.status_code,
+                      actor=actor)
     sensors = {s.id: s for s in service.list_sensors(session, actor=actor)}
     return render(request, "monitor/alarms.html", {"rows": rows, "count": count, "status": status,
-                                                   "sensors": sensors,
+                                                   "sensors": sensors, **_fmt_ctx(),
                                                    "flash": request.query_params.get("flash")}, actor=actor)
 
 
@@ -217,10 +223,11 @@ def _alarm_context(session, actor, alarm_id: int) -> dict[str, object]:  # type:
         normal = normal.replace(tzinfo=UTC)
     end = sec(normal) if normal else max((sec(p[-1][0]) for p in data.values() if p), default=sec(raised))
     limits = {sensor.key: [alarm.threshold]} if alarm.threshold is not None else {}
-    svg = traces_svg({k: [(sec(t), v) for t, v in pts] for k, pts in data.items()}, span=(sec(raised), end),
-                     limits=limits, highlight=sensor.key,
-                     title=f"{t0.isoformat()} + seconds; shaded: alarm {alarm.level}")
-    return {"alarm": alarm, "sensor": sensor, "svg": svg}
+    svg = traces_svg({k: [(sec(t) / 60, v) for t, v in pts] for k, pts in data.items()},
+                     span=(sec(raised) / 60, end / 60), limits=limits, highlight=sensor.key,
+                     title=f"minutes after {C.beijing(t0)} (Beijing time); shaded: {alarm.level}")
+    return {"alarm": alarm, "sensor": sensor, "svg": svg, **_fmt_ctx(),
+            "users": _usernames(session, [alarm.ack_by, alarm.cleared_by])}
 
 
 @router.get("/monitor/alarms/{alarm_id}", response_class=HTMLResponse)
@@ -231,7 +238,8 @@ def alarm_page(alarm_id: int, request: Request, session: SessionDep, actor: Opti
         ctx = _alarm_context(session, actor, alarm_id)
     except DomainError as exc:
         return render(request, "monitor/alarms.html", {"rows": [], "count": 0, "status": None, "error": exc,
-                                                       "sensors": {}}, status_code=exc.status_code, actor=actor)
+                                                       "sensors": {}, **_fmt_ctx()}, status_code=exc.status_code,
+                      actor=actor)
     return render(request, "monitor/alarm.html", {**ctx, "flash": request.query_params.get("flash")}, actor=actor)
 
 
@@ -247,7 +255,8 @@ def _act(kind: str, alarm_id: int, request: Request, session, actor, comment: st
             ctx = _alarm_context(session, actor, alarm_id)
         except DomainError:
             return render(request, "monitor/alarms.html", {"rows": [], "count": 0, "status": None, "error": exc,
-                                                           "sensors": {}}, status_code=exc.status_code, actor=actor)
+                                                           "sensors": {}, **_fmt_ctx()},
+                          status_code=exc.status_code, actor=actor)
         return render(request, "monitor/alarm.html", {**ctx, "error": exc}, status_code=exc.status_code, actor=actor)
     return RedirectResponse(f"/monitor/alarms/{alarm_id}?flash={quote(alarm.status)}", status_code=303)
 
