@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import BigInteger, Engine, String, cast, func, select
 
 from yuzhi.accounts.models import Affiliation, Organisation
 from yuzhi.compute.models import Provider
@@ -48,25 +48,40 @@ def snapshot(engine: Engine, year: int) -> sim.Year:
 
 
 def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
+    """The year's rows, column by column into arrays. Bills are the bulk (up to millions): their times
+    and dates come back as plain numbers or ISO text converted by numpy, not one datetime per row."""
     P, Q, B, OR, V, A = (Programme.__table__, QuotaApplication.__table__, Bill.__table__, Organisation.__table__,
                         Provider.__table__, Affiliation.__table__)
     prow = conn.execute(select(P).where(P.c.year == year)).first()
     if prow is None:
         raise NotFound(f"there is no {year} voucher programme", field="year",
                        fix="simulate a year the office has opened (yuzhi vouchers programmes)")
+    postgres = conn.dialect.name == "postgresql"
+
+    def micros(col):  # type: ignore[no-untyped-def]
+        return cast(func.extract("epoch", col) * 1_000_000, BigInteger) if postgres else cast(col, String)
+
     apps = conn.execute(select(Q.c.id, Q.c.org_id, Q.c.provider_id, Q.c.planned_spend_fen, Q.c.approved_fen,
                                Q.c.status, Q.c.reviewed_at, Q.c.effective_at)
                         .where(Q.c.programme_id == prow.id).order_by(Q.c.id)).all()
-    bills = conn.execute(select(B.c.id, B.c.org_id, B.c.provider_id, B.c.kind, B.c.original_bill_id, B.c.amount_fen,
-                                B.c.subsidy_fen, B.c.net_subsidy_fen, B.c.ineligible_reason, B.c.created_at,
-                                B.c.period_end).where(B.c.programme_id == prow.id).order_by(B.c.id)).all()
+    rows = conn.execute(select(B.c.id, B.c.org_id, B.c.provider_id, B.c.kind == BillKind.CREDIT.value,
+                               func.coalesce(B.c.original_bill_id, 0), B.c.amount_fen, B.c.subsidy_fen,
+                               B.c.net_subsidy_fen, B.c.ineligible_reason, micros(B.c.created_at),
+                               cast(B.c.period_end, String))
+                        .where(B.c.programme_id == prow.id).order_by(B.c.id)).all()
     provs = conn.execute(select(V.c.id, V.c.org_id, V.c.name, V.c.criterion).order_by(V.c.id)).all()
-    org_ids = sorted({a.org_id for a in apps} | {b.org_id for b in bills})
+    i64 = np.int64
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 11
+    bill_id = np.array(cols[0], dtype=i64)
+    bill_org = np.array(cols[1], dtype=i64)
+    bill_provider = np.array(cols[2], dtype=i64)
+    org_ids = np.unique(np.concatenate([np.array([a.org_id for a in apps], dtype=i64), bill_org]))
     orgs = {o.id: o for o in conn.execute(select(OR.c.id, OR.c.uscc, OR.c.name, OR.c.kind, OR.c.city, OR.c.industry)
-                                          .where(OR.c.id.in_(org_ids)))} if org_ids else {}
+                                          .where(OR.c.id.in_(org_ids.tolist())))} if len(org_ids) else {}
     affil = {(r.org_a_id, r.org_b_id) for r in conn.execute(select(A.c.org_a_id, A.c.org_b_id))}
 
-    unit_ix = {oid: i for i, oid in enumerate(org_ids)}
+    prov_ids = np.array([p.id for p in provs], dtype=i64)
+    unit_ix = {int(oid): i for i, oid in enumerate(org_ids.tolist())}
     prov_ix = {p.id: i for i, p in enumerate(provs)}
     prov_org = {p.id: p.org_id for p in provs}
 
@@ -74,18 +89,28 @@ def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
         other = prov_org[prov]
         return (min(org, other), max(org, other)) in affil
 
-    i64 = np.int64
-    bill_ix = {b.id: i for i, b in enumerate(bills)}
-    reasons = [b.ineligible_reason or "" for b in bills]
+    # related-party pairs as a small unit × provider table, looked up per bill in one step
+    pairs = np.zeros((len(org_ids), max(len(provs), 1)), dtype=bool)
+    for a, b in affil:
+        for oid, other in ((a, b), (b, a)):
+            if oid in unit_ix:
+                for k, p in enumerate(provs):
+                    if p.org_id == other:
+                        pairs[unit_ix[oid], k] = True
+    b_unit = np.searchsorted(org_ids, bill_org).astype(i64)
+    b_prov = np.searchsorted(prov_ids, bill_provider).astype(i64)
+    reasons = np.array(cols[8], dtype=str) if rows else np.zeros(0, dtype=str)
+    orig_ids = np.array(cols[4], dtype=i64)
+    # PostgreSQL gives microseconds; SQLite its stored UTC text, which numpy parses
+    recorded = np.array(cols[9], dtype=i64) if postgres else np.array(cols[9], dtype="datetime64[us]").astype(i64)
     held = [a.status in HELD for a in apps]
     return sim.Year(
         year=year, in_force=in_force(prow),
-        unit_id=np.array(org_ids, dtype=i64),
-        unit_name=[orgs[o].name for o in org_ids], unit_kind=[orgs[o].kind for o in org_ids],
-        unit_city=[orgs[o].city for o in org_ids], unit_industry=[orgs[o].industry for o in org_ids],
-        unit_uscc=[orgs[o].uscc for o in org_ids],
-        prov_id=np.array([p.id for p in provs], dtype=i64), prov_name=[p.name for p in provs],
-        prov_criterion=[p.criterion for p in provs],
+        unit_id=org_ids,
+        unit_name=[orgs[o].name for o in org_ids.tolist()], unit_kind=[orgs[o].kind for o in org_ids.tolist()],
+        unit_city=[orgs[o].city for o in org_ids.tolist()], unit_industry=[orgs[o].industry for o in org_ids.tolist()],
+        unit_uscc=[orgs[o].uscc for o in org_ids.tolist()],
+        prov_id=prov_ids, prov_name=[p.name for p in provs], prov_criterion=[p.criterion for p in provs],
         prov_unit=np.array([unit_ix.get(p.org_id, -1) for p in provs], dtype=i64),
         app_id=np.array([a.id for a in apps], dtype=i64),
         app_unit=np.array([unit_ix[a.org_id] for a in apps], dtype=i64),
@@ -97,21 +122,18 @@ def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
         app_effective=np.array([sim.epoch_seconds(a.effective_at) if h else -1
                                 for a, h in zip(apps, held, strict=True)], dtype=i64),
         app_affiliated=np.array([related(a.org_id, a.provider_id) for a in apps], dtype=bool),
-        bill_id=np.array([b.id for b in bills], dtype=i64),
-        bill_unit=np.array([unit_ix[b.org_id] for b in bills], dtype=i64),
-        bill_prov=np.array([prov_ix[b.provider_id] for b in bills], dtype=i64),
-        bill_amount=np.array([b.amount_fen for b in bills], dtype=i64),
-        bill_credit=np.array([b.kind == BillKind.CREDIT for b in bills], dtype=bool),
-        bill_orig=np.array([bill_ix.get(b.original_bill_id, -1) if b.original_bill_id else -1 for b in bills],
-                           dtype=i64),
-        bill_recorded=np.array([sim.epoch_seconds(b.created_at) for b in bills], dtype=i64),
-        bill_usage_day=np.array([sim.epoch_days(b.period_end) for b in bills], dtype=i64),
-        bill_unit_refused=np.array([r.startswith("unit is ") for r in reasons], dtype=bool),
-        bill_not_qualified=np.array([r.startswith(("provider ", "usage ")) for r in reasons], dtype=bool),
-        bill_affiliated=np.array([r.startswith("related-party") or related(b.org_id, b.provider_id)
-                                  for b, r in zip(bills, reasons, strict=True)], dtype=bool),
-        rec_subsidy=np.array([b.subsidy_fen for b in bills], dtype=i64),
-        rec_net=np.array([b.net_subsidy_fen for b in bills], dtype=i64),
+        bill_id=bill_id, bill_unit=b_unit, bill_prov=b_prov,
+        bill_amount=np.array(cols[5], dtype=i64),
+        bill_credit=np.array(cols[3], dtype=bool),
+        bill_orig=np.where(orig_ids > 0, np.searchsorted(bill_id, orig_ids), -1).astype(i64),
+        bill_recorded=recorded,
+        bill_usage_day=np.array(cols[10], dtype="datetime64[D]").astype(i64),
+        bill_unit_refused=np.char.startswith(reasons, "unit is "),
+        bill_not_qualified=np.char.startswith(reasons, "provider ") | np.char.startswith(reasons, "usage "),
+        bill_affiliated=np.char.startswith(reasons, "related-party") | pairs[b_unit, b_prov]
+        if len(provs) else np.zeros(len(rows), dtype=bool),
+        rec_subsidy=np.array(cols[6], dtype=i64),
+        rec_net=np.array(cols[7], dtype=i64),
     )
 
 
