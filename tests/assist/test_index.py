@@ -96,3 +96,29 @@ def test_bad_sources_change_nothing(tmp_path: Path) -> None:
     shutil.rmtree(out)
     with pytest.raises(NotFound, match="no assist index"):
         KnowledgeIndex(out)
+
+
+def test_embedding_cache_makes_a_new_index_of_the_same_text_free(tmp_path) -> None:
+    """A second index of the same files in another folder reuses every vector, bit for bit."""
+    import numpy as np
+
+    from yuzhi.assist.index import build_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "规程.md").write_text("# 规程\n\n1 动火\n动火前办理动火证。\n\n2 受限空间\n进入前检测氧含量。\n",
+                                 encoding="utf-8")
+    cache = tmp_path / "cache"
+    a = build_index([src], tmp_path / "a", embed_cache=cache)
+    assert (a.embedded, a.cached) == (2, 0)
+    b = build_index([src], tmp_path / "b", embed_cache=cache)
+    assert (b.embedded, b.cached) == (0, 2)
+    va, vb = np.load(tmp_path / "a" / "dense.npy"), np.load(tmp_path / "b" / "dense.npy")
+    assert np.array_equal(va, vb)
+    # an edited clause is embedded again; the unchanged one comes from the cache
+    (src / "规程.md").write_text("# 规程\n\n1 动火\n动火前办理动火证并安排监护人。\n\n2 受限空间\n进入前检测氧含量。\n",
+                                 encoding="utf-8")
+    c = build_index([src], tmp_path / "c", embed_cache=cache)
+    assert (c.embedded, c.cached) == (1, 1)
+    d = build_index([src], tmp_path / "d", embed_cache=False)
+    assert (d.embedded, d.cached) == (2, 0)

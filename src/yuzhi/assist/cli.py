@@ -40,18 +40,21 @@ def index_cmd(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                label = {"parse": "parsing files", "embed": "embedding passages"}.get(stage, stage)
+                label = {"parse": "parsing files", "cached": "embeddings reused (content hash)",
+                         "embed": "embedding passages (batches of 32)"}.get(stage, stage)
                 tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = build_index(sources, out, progress=progress, skip_bad=skip_bad, force=force)
+        report = build_index(sources, out, progress=progress, skip_bad=skip_bad, force=force,
+                             embed_cache=not force)
     if as_json:
         _echo_json(report.to_dict())
         return
     typer.echo(
         f"indexed {report.n_files} files, {report.n_passages} passages into {out} in {report.seconds:.1f} s "
         f"(added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-        f"removed {len(report.removed)}, skipped {len(report.skipped)})"
+        f"removed {len(report.removed)}, skipped {len(report.skipped)}; "
+        f"embedded {report.embedded} passages, {report.cached} from the embedding cache)"
     )
     for s in report.skipped:
         typer.echo(f"  skipped {s['path']}: {s['error']}")

@@ -30,6 +30,7 @@ import numpy as np
 
 from yuzhi.assist import dense, structure
 from yuzhi.assist.bm25 import BM25
+from yuzhi.assist.embcache import EmbeddingCache, default_folder, text_key
 from yuzhi.assist.glossary import expand_query
 from yuzhi.assist.hybrid import fuse
 from yuzhi.assist.parsing import Passage, iter_source_files, parse_file
@@ -42,7 +43,7 @@ SEARCH_MODES = ("hybrid", "bm25", "dense")
 #: sets (old 148 questions R@5 0.993 → 1.000; development split 0.905 → 0.929), see bench/assist.py.
 DEFAULT_WEIGHTS = (0.7, 1.0)
 
-#: progress(stage, done, total) with stage in {"parse", "embed"}.
+#: progress(stage, done, total) with stage in {"parse", "cached", "embed"}.
 Progress = Callable[[str, int, int], None]
 
 
@@ -89,6 +90,8 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    embedded: int = 0  # passages embedded in this run
+    cached: int = 0  # passages whose vector came from the content-hash cache
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -130,6 +133,7 @@ def build_index(
     skip_bad: bool = False,
     tokenizer: str = DEFAULT_MODE,
     force: bool = False,
+    embed_cache: str | Path | bool | None = True,
 ) -> IndexReport:
     """Index ``sources`` (files and folders) into the folder ``out``.
 
@@ -151,6 +155,9 @@ def build_index(
         BM25 tokenizer mode (see :mod:`yuzhi.assist.tokenize`).
     force : bool
         Re-parse and re-embed every file.
+    embed_cache : path, True or False
+        Content-hash cache of passage vectors (:mod:`yuzhi.assist.embcache`): a folder, True for
+        the default folder, False to embed everything.
 
     Raises
     ------
@@ -218,10 +225,7 @@ def build_index(
         for e, _ in todo
         for p in passages[e["start"] : e["start"] + e["count"]]
     ]
-    total = len(todo_texts)
-    new_vecs = dense.encode_passages(
-        todo_texts, progress=(lambda d: progress("embed", d, total)) if progress else None
-    ) if total else np.zeros((0, dense.DIM), dtype=np.float32)
+    new_vecs, report.embedded, report.cached = _embed(todo_texts, embed_cache, progress)
     pos = 0
     for e, ps_i in todo:
         vec_parts[ps_i] = new_vecs[pos : pos + e["count"]]
@@ -260,6 +264,32 @@ def build_index(
     report.n_passages = len(passages)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _embed(texts: list[str], embed_cache: str | Path | bool | None,
+           progress: Progress | None) -> tuple[np.ndarray, int, int]:
+    """Vectors for ``texts``: from the content-hash cache where present, the rest embedded in batches."""
+    if not texts:
+        return np.zeros((0, dense.DIM), dtype=np.float32), 0, 0
+    cache = None
+    if embed_cache:
+        folder = default_folder() if embed_cache is True else Path(embed_cache)
+        cache = EmbeddingCache(folder, f"{dense.MODEL_NAME}|{dense.passage_format()}", dense.DIM)
+    keys = [text_key(t) for t in texts]
+    if cache is not None:
+        out, missing = cache.get(keys)
+    else:
+        out, missing = np.zeros((len(texts), dense.DIM), dtype=np.float32), list(range(len(texts)))
+    total = len(missing)
+    if progress and len(texts) > total:
+        progress("cached", len(texts) - total, len(texts))
+    if missing:
+        vecs = dense.encode_passages([texts[i] for i in missing],
+                                     progress=(lambda d: progress("embed", d, total)) if progress else None)
+        out[missing] = vecs
+        if cache is not None:
+            cache.put([keys[i] for i in missing], vecs)
+    return out, total, len(texts) - total
 
 
 def _bm25_text(p: Passage) -> str:
