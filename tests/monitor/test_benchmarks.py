@@ -67,7 +67,9 @@ def test_nab_perfect_null_and_false_positive():
 
 @pytest.mark.skipif(not (DATA / "skab").exists(), reason="shared SKAB data not present")
 def test_skab_floor_beats_leaderboard():
-    r = evaluate_skab(load_skab(DATA / "skab"), MahalanobisDetector)
+    from yuzhi.monitor.crossval import FIT_DEFAULTS
+
+    r = evaluate_skab(load_skab(DATA / "skab"), lambda: MahalanobisDetector(**FIT_DEFAULTS))
     assert r["f1"] >= 0.78 and r["far"] <= 20.0
 
 

@@ -143,7 +143,7 @@ def watch(
     out: Path = typer.Option(..., "--out", help="CSV to write: timestamp,sensor,score,anomaly per row and sensor."),
     sensor: list[str] = typer.Option(None, "--sensor", help="Columns to watch (default: all)."),
     ignore: list[str] = typer.Option(None, "--ignore", help="Columns to skip (labels, notes)."),
-    threshold: float = typer.Option(0.99, help="Anomaly when the score reaches this (NAB-optimised: 0.9907)."),
+    threshold: float = typer.Option(0.99, help="Anomaly when the score reaches this (about NAB's optimum)."),
 ) -> None:
     """Univariate streaming watch without training data (the NAB detector, one per sensor)."""
     from yuzhi.errors import InvalidInput
