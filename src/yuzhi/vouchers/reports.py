@@ -51,36 +51,45 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     p = service.get_programme(session, year=year)
     service.activate_due(session)
     remaining = service.pool_remaining(session, p)
+    # plain column rows, not ORM objects: a province holds thousands of units and their applications
     apps = session.execute(
-        select(QuotaApplication, Organisation).join(Organisation, Organisation.id == QuotaApplication.org_id)
+        select(QuotaApplication.status, QuotaApplication.used_fen, QuotaApplication.approved_fen,
+               QuotaApplication.expired_fen, Organisation.id.label("org_id"), Organisation.name,
+               Organisation.city, Organisation.industry, Organisation.kind)
+        .join(Organisation, Organisation.id == QuotaApplication.org_id)
         .where(QuotaApplication.programme_id == p.id)).all()
-    held = [(a, o) for a, o in apps if a.status in (*service.HOLDING, "expired")]
+    held = [a for a in apps if a.status in (*service.HOLDING, "expired")]
     used_by_org: dict[int, int] = defaultdict(int)
     appr_by_org: dict[int, int] = defaultdict(int)
     groups: dict[str, dict[str, list[int]]] = {"city": {}, "industry": {}, "kind": {}}
-    for a, o in held:
-        used_by_org[o.id] += a.used_fen
-        appr_by_org[o.id] += a.approved_fen - a.expired_fen
-        for g, key in (("city", o.city), ("industry", o.industry or "—"), ("kind", o.kind)):
+    for a in held:
+        used_by_org[a.org_id] += a.used_fen
+        appr_by_org[a.org_id] += a.approved_fen - a.expired_fen
+        for g, key in (("city", a.city), ("industry", a.industry or "—"), ("kind", a.kind)):
             cu = groups[g].setdefault(key, [0, 0])
             cu[0] += a.approved_fen - a.expired_fen
             cu[1] += a.used_fen
-    orgs = {o.id: o for _, o in apps}
+    names_by_org = {a.org_id: a.name for a in apps}
     d = Dashboard(year=year, pool_fen=p.pool_fen, committed_fen=p.pool_fen - remaining,
-                  used_fen=sum(a.used_fen for a, _ in held), remaining_fen=remaining, settled_fen=0)
+                  used_fen=sum(a.used_fen for a in held), remaining_fen=remaining, settled_fen=0)
     d.by_city = sorted(((k, v[0], v[1]) for k, v in groups["city"].items()), key=lambda r: -r[1])
     d.by_industry = sorted(((k, v[0], v[1]) for k, v in groups["industry"].items()), key=lambda r: -r[1])
     d.by_kind = sorted(((k, v[0], v[1]) for k, v in groups["kind"].items()), key=lambda r: -r[1])
-    d.top_units = sorted(((orgs[i].name, used_by_org[i], appr_by_org[i]) for i in appr_by_org),
+    d.top_units = sorted(((names_by_org[i], used_by_org[i], appr_by_org[i]) for i in appr_by_org),
                          key=lambda r: (-r[1], -r[2]))[:10]
-    bills = session.execute(select(Bill.period_end, Bill.kind, Bill.subsidy_fen, Bill.provider_id)
-                            .where(Bill.programme_id == p.id)).all()
+    # summed in the database by day, kind and provider (a few thousand rows at most), not bill by bill:
+    # a province-wide year holds a million bills (bench/scale.py measures the dashboard at that size)
+    bills = session.execute(select(Bill.period_end, Bill.kind, Bill.provider_id, func.sum(Bill.subsidy_fen),
+                                   func.count()).where(Bill.programme_id == p.id)
+                            .group_by(Bill.period_end, Bill.kind, Bill.provider_id)).all()
     monthly: dict[str, int] = {f"{year}-{m:02d}": 0 for m in range(1, 13)}
     prov_sub: dict[int, int] = defaultdict(int)
-    for end, kind, sub, pid in bills:
+    n_bills = 0
+    for end, kind, pid, sub, n in bills:
         sign = -1 if kind == BillKind.CREDIT else 1
-        monthly[f"{end.year}-{end.month:02d}"] = monthly.get(f"{end.year}-{end.month:02d}", 0) + sign * sub
-        prov_sub[pid] += sign * sub
+        monthly[f"{end.year}-{end.month:02d}"] = monthly.get(f"{end.year}-{end.month:02d}", 0) + sign * int(sub)
+        prov_sub[pid] += sign * int(sub)
+        n_bills += int(n)
     d.monthly = sorted(monthly.items())
     names = dict(session.execute(select(Provider.id, Provider.name)).all())
     d.by_provider = sorted(((names.get(k, str(k)), v) for k, v in prov_sub.items()), key=lambda r: -r[1])
@@ -89,13 +98,13 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     d.settled_fen = sum(ledger.balances_like(session, f"paid:{year}:").values())
     for i, appr in appr_by_org.items():
         if appr >= p.unit_cap_fen * 9 // 10:
-            _alert(d, NEAR_CAP, name=orgs[i].name, held=f"{appr / 100:,.2f}", cap=f"{p.unit_cap_fen / 100:,.2f}")
+            _alert(d, NEAR_CAP, name=names_by_org[i], held=f"{appr / 100:,.2f}", cap=f"{p.unit_cap_fen / 100:,.2f}")
     if remaining <= p.pool_fen // 10:
         _alert(d, POOL_LOW, left=f"{remaining / 100:,.2f}", pool=f"{p.pool_fen / 100:,.2f}")
     d.counts = dict(session.execute(select(QuotaApplication.status, func.count())
                                     .where(QuotaApplication.programme_id == p.id)
                                     .group_by(QuotaApplication.status)).all())
-    d.counts["bills"] = len(bills)
+    d.counts["bills"] = n_bills
     return d
 
 
