@@ -263,6 +263,8 @@ def test_the_snapshot_is_consistent_while_a_provider_keeps_billing(engine, sessi
 
     w = _year(session)
     y0 = ss.snapshot(engine, 2026)
+    f0 = ss.forecast_for(engine, 2026, date(2026, 12, 4))
+    assert ss.forecast_for(engine, 2026, date(2026, 12, 4)) is f0  # cached while the books stand still
     fired = []
 
     def bill_meanwhile(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
@@ -283,6 +285,7 @@ def test_the_snapshot_is_consistent_while_a_provider_keeps_billing(engine, sessi
     assert fired and session.scalar(select(func.count()).select_from(Bill)) == len(y0.bill_id) + 1
     assert y1.bill_id.tolist() == y0.bill_id.tolist()  # the late bill is not in this snapshot
     assert len(ss.snapshot(engine, 2026).bill_id) == len(y0.bill_id) + 1  # the next one sees it
+    assert ss.forecast_for(engine, 2026, date(2026, 12, 4)) is not f0  # a new bill: the forecast is redone
 
 
 def _demand_book(rows_demand: list[tuple]) -> bytes:  # type: ignore[type-arg]

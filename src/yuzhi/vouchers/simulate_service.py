@@ -331,6 +331,10 @@ def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-unty
     today = as_of or datetime.now(UTC).date()
     if today.year != year:  # a past year is over: forecast as of its last day
         today = min(today, date(year, 12, 31))
+    key = (id(engine), year, today, _fingerprint(engine, year))
+    hit = _FORECASTS.get(key)
+    if hit is not None:
+        return hit
     y = snapshot(engine, year)
     prev = prev_prev = None
     try:
@@ -338,7 +342,33 @@ def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-unty
         prev_prev = snapshot(engine, year - 2)
     except NotFound:
         pass
-    return fc.forecast(y, today, prev, prev_prev)
+    out = fc.forecast(y, today, prev, prev_prev)
+    if len(_FORECASTS) > 16:
+        _FORECASTS.clear()
+    _FORECASTS[key] = out
+    return out
+
+
+#: Forecasts by (engine, year, day, fingerprint of the books): the dashboard reads three whole years
+#: for one, so a view repeats it only when a bill, an application or a programme changed.
+_FORECASTS: dict[tuple[object, ...], object] = {}
+
+
+def _fingerprint(engine: Engine, year: int) -> tuple[object, ...]:
+    """The programmes' last changes, the last bill id anywhere (the primary key's end: cheap at any size)
+    and the three years' applications' count and last change."""
+    P, Q, B = Programme.__table__, QuotaApplication.__table__, Bill.__table__
+    with engine.connect() as conn:
+        conn = conn.execution_options(yuzhi_read_only=True)
+        with conn.begin() as txn:
+            progs = select(P.c.id).where(P.c.year.between(year - 2, year)).scalar_subquery()
+            out = (tuple(conn.execute(select(P.c.id, P.c.updated_at).where(P.c.year.between(year - 2, year))
+                                      .order_by(P.c.id)).all()),
+                   conn.execute(select(func.max(B.c.id))).scalar(),  # bills are never deleted; a credit is a new one
+                   tuple(conn.execute(select(func.count(), func.max(Q.c.id), func.max(Q.c.updated_at))
+                                      .where(Q.c.programme_id.in_(progs))).one()))
+            txn.rollback()
+    return out
 
 
 # --- a synthetic year from a workbook of expected demand ----------------------------------------
