@@ -76,6 +76,9 @@ def load_demo(engine: Engine) -> list[tuple[str, str]]:
         if fresh:
             _load(s)
     _load_compute(engine)
+    from yuzhi.assist.demo import seed_public_regulations  # public laws; indexed on the first visit
+
+    seed_public_regulations(engine)
     from yuzhi.inspect.demo import ensure_demo_model  # a small trained inspection model to try at once
 
     ensure_demo_model(get_settings().home)

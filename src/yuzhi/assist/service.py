@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -139,11 +140,17 @@ def get_all_documents(session: Session, *, actor: Actor, kb_id: int) -> list[Doc
     return list(session.scalars(select(Document).where(Document.kb_id == kb.id).order_by(Document.filename)))
 
 
-def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tuple[str, bytes]]) -> list[Document]:
+def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tuple[str, bytes]],
+                  index: str = "now") -> list[Document]:
     """Add or replace files (name, content) and re-index the knowledge base.
 
-    Every file is validated and parsed first; if any is bad nothing is written.
+    Every file is validated and parsed first; if any is bad nothing is written. ``index``:
+    ``"now"`` re-indexes before returning; ``"background"`` starts the build in a thread whose
+    progress :func:`build_state` reports (the page shows it); ``"lazy"`` leaves it to the first
+    search or page view (the demo uses this, so loading demo data stays fast).
     """
+    if index not in ("now", "background", "lazy"):
+        raise InvalidInput(f"unknown index mode {index!r}", field="index", fix="Use now, background or lazy.")
     kb = get_kb(session, actor=actor, kb_id=kb_id)
     _check_write(actor, kb)
     if not files:
@@ -181,7 +188,12 @@ def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tup
                      entity_id=doc.id, before=before,
                      after={"kb_id": kb.id, "filename": fname, "sha256": digest, "size": len(data)}, org_id=kb.org_id)
         out.append(doc)
-    _reindex(kb)
+    if index == "now":
+        _reindex(kb)
+    else:
+        kb.n_passages = sum(d.n_passages for d in session.scalars(select(Document).where(Document.kb_id == kb.id)))
+        if index == "background":
+            start_build(kb.id)
     return out
 
 
@@ -223,11 +235,66 @@ def _load(index_dir: str, stamp: float) -> KnowledgeIndex:
 
 
 def _index_of(kb: KnowledgeBase) -> KnowledgeIndex | None:
+    """The loaded index of ``kb``; None (and a background build started) if it has files but no index yet."""
     d = kb_dir(kb.id) / "index"
     mf = d / "manifest.json"
     if not mf.is_file():
+        files = kb_dir(kb.id) / "files"
+        if files.is_dir() and any(files.iterdir()):
+            start_build(kb.id)
         return None
     return _load(str(d), mf.stat().st_mtime_ns)
+
+
+# ---------------------------------------------------------------- background indexing with progress
+
+_BUILDS: dict[int, dict[str, object]] = {}
+_BUILDS_LOCK = threading.Lock()
+
+
+def indexing_states(kbs: list[KnowledgeBase]) -> dict[int, dict[str, object]]:
+    """Running background builds of these bases (starting one for a base with files but no index)."""
+    for kb in kbs:
+        _index_of(kb)
+    return {kb.id: st for kb in kbs if (st := build_state(kb.id)) and st["state"] == "running"}
+
+
+def build_state(kb_id: int) -> dict[str, object] | None:
+    """Progress of a background build of knowledge base ``kb_id``: ``{"state": "running"|"done"|"failed",
+    "stage": "parse"|"cached"|"embed", "done", "total", "error"}``, or None if none was started."""
+    with _BUILDS_LOCK:
+        st = _BUILDS.get(kb_id)
+        return dict(st) if st is not None else None
+
+
+def start_build(kb_id: int) -> bool:
+    """Build the index of ``kb_id`` from its files in a daemon thread (no-op if one is running).
+
+    Why a thread: embedding a whole law corpus takes minutes on two cores the first time (the
+    content-hash cache makes later builds take seconds); the page must stay usable and show
+    files, articles and embedding batches as they progress instead of hanging.
+    """
+    with _BUILDS_LOCK:
+        st = _BUILDS.get(kb_id)
+        if st is not None and st.get("state") == "running":
+            return False
+        _BUILDS[kb_id] = {"state": "running", "stage": "parse", "done": 0, "total": 0, "error": ""}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        with _BUILDS_LOCK:
+            _BUILDS[kb_id].update(stage=stage, done=done, total=total)
+
+    def work() -> None:
+        try:
+            build_index([kb_dir(kb_id) / "files"], kb_dir(kb_id) / "index", progress=progress, skip_bad=True)
+            with _BUILDS_LOCK:
+                _BUILDS[kb_id]["state"] = "done"
+        except Exception as exc:  # reported on the page, never raised into a request
+            with _BUILDS_LOCK:
+                _BUILDS[kb_id].update(state="failed", error=str(exc))
+
+    threading.Thread(target=work, name=f"assist-index-{kb_id}", daemon=True).start()
+    return True
 
 
 @dataclass(frozen=True)
