@@ -130,3 +130,32 @@ def test_server_sent_events_push_tile_states(client, engine):
     assert client.get("/monitor/stream", params={"once": "true"}).status_code == 401
     j = client.get("/monitor/console.json", params={"at": AT}, headers=a).json()
     assert {t["id"] for t in j["tiles"]} == set(by_id)
+
+
+def test_drill_down_shows_the_learned_score_of_a_live_model(client, engine):
+    """The chart's lower panel is the live model's score, recomputed from the stored samples; it
+    matches the model's own batch scores on those rows."""
+    import numpy as np
+
+    from yuzhi.monitor import service
+    from yuzhi.monitor.detectors import MahalanobisDetector
+
+    a, _, _ = setup_site(client, engine)
+    rng = np.random.default_rng(0)
+    X = np.column_stack([0.5 + 0.02 * rng.normal(size=60), 400 + 2 * rng.normal(size=60)])
+    det = MahalanobisDetector().fit(X, ["ch4_face", "flow"])
+    with transaction(engine) as s:
+        from yuzhi.accounts import service as accounts
+        from yuzhi.accounts.models import User
+
+        op0 = s.query(User).filter_by(username="op0").one()
+        actor = accounts.actor_for(op0)
+        service.register_model(s, actor=actor, name="ventilation", model=det)
+        flow = next(x for x in service.list_sensors(s, actor=actor) if x.key == "flow")
+        data = service.sensor_series(s, actor=actor, sensor_id=flow.id,
+                                     since=datetime(2026, 3, 1, 7, 0, tzinfo=UTC),
+                                     until=datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    rows = np.array([[0.5, 0.9, 1.2, 1.6, 1.3], [400.123456789 - 20 * i for i in range(5)]]).T
+    assert [round(v, 9) for _, v in data["score"]] == [round(v, 9) for v in det.score_samples(rows)]
+    page = client.get(f"/monitor/sensors/{flow.id}", params={"range": "1h", "at": AT}, headers=a).text
+    assert 'class="score"' in page and "学习模型得分" in page
