@@ -177,3 +177,30 @@ def test_openapi_is_valid_31_and_kpi_flags_are_plain_arrays(app):
     assert "prefixItems" not in str(spec)
     validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed")
     validator.validate(spec)
+
+
+def test_every_page_form_route_refuses_a_post_without_its_token(app, engine, world):
+    """Walks the route table, so a page form added later is covered without being listed here."""
+
+
+    from yuzhi.audit.models import AuditEvent
+    from yuzhi.web.openapi import _all_routes
+
+    posts = sorted({path for path, route in _all_routes(app) if "POST" in route.methods
+                    and not path.startswith("/api/")})
+    assert len(posts) >= 20, posts  # vouchers, awards, compute, kpi, inspect, schedule, monitor, assist, …
+    logged_in = _logged_in(app, "admin")
+    anonymous = TestClient(app, follow_redirects=False)
+    anonymous.get("/login")  # holds a pre-login CSRF cookie, as a visitor would
+
+    def events() -> int:
+        with transaction(engine) as s:
+            return s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+    before = events()
+    for path in posts:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for c in (logged_in, anonymous):
+            r = c.post(url, data={"name": "x", "text": "x"})
+            assert r.status_code == 403 and "CSRF" in r.text, f"{path}: {r.status_code}"
+    assert events() == before

@@ -65,14 +65,17 @@ def _codes(route: APIRoute) -> list[str]:
     return sorted(set(codes))
 
 
-def _api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
-    """Every API route with its full path (newer FastAPI keeps included routers nested)."""
+def _all_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """Every route (API and pages) with its full path (newer FastAPI keeps included routers nested)."""
     from fastapi import routing
 
     if not hasattr(routing, "iter_route_contexts"):
         return [(r.path, r) for r in app.routes if isinstance(r, APIRoute)]
     return [(ctx.path_format, ctx.original_route) for ctx in routing.iter_route_contexts(app.routes)
             if isinstance(ctx.original_route, APIRoute)]
+
+
+_api_routes = _all_routes
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
