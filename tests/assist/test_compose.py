@@ -22,6 +22,8 @@ def test_facts_deadlines_fines_percent_detention_in_three_languages() -> None:
     assert ja[0].startswith("1時間以内") and ja[3].startswith("罰金 100,000〜200,000元")
     assert facts[0].render("zh") == "1小时内"
     assert extract_facts("本条例自2019年10月1日起施行。") == []  # a date is not a rule
+    (d,) = extract_facts("处五日以上十日以下拘留")
+    assert d.render("en") == "detention of 5–10 days (五日以上十日以下拘留)"
 
 
 def test_governing_sentence_and_kind() -> None:

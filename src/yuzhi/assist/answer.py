@@ -184,6 +184,29 @@ def is_covered(hits: list[Hit], *, min_bm25: float) -> bool:
     return bool(hits) and max(h.bm25 for h in hits) >= min_bm25
 
 
+def lead_with_kind_asked(question: str, hits: list[Hit]) -> list[Hit]:
+    """Put first the cited article of the kind the question asks for (a definition for "what is",
+    a sanction for "what happens if"), otherwise a duty rather than a sanction; stable otherwise.
+
+    Why: the answer's first line states the rule; on "人員密集場所とは" it should be the definition,
+    not the penalty article that happens to mention the term most.
+    """
+    from yuzhi.assist import structure
+
+    pen_q, def_q = structure.penalty_question(question), structure.definition_question(question)
+
+    def rank(h: Hit) -> int:
+        is_def = structure.definition_article(h.text)
+        is_pen = structure.penalty_article(h.chapter, h.text)
+        if def_q:
+            return 0 if is_def else 1
+        if pen_q:
+            return 0 if is_pen else 1
+        return 1 if is_pen else 0
+
+    return sorted(hits, key=rank)
+
+
 def extractive_answer(question: str, hits: list[Hit], *, min_bm25: float, max_citations: int = 3) -> Answer:
     """Quote the top provisions (those scoring at least half the best fused score)."""
     lang = question_language(question)
@@ -192,7 +215,7 @@ def extractive_answer(question: str, hits: list[Hit], *, min_bm25: float, max_ci
         return Answer(question=question, answer=missing, mode="extractive", covered=False, language=lang)
     terms = _terms(question)
     top = hits[0].score
-    chosen = [h for h in hits if h.score >= 0.5 * top][:max_citations]
+    chosen = lead_with_kind_asked(question, [h for h in hits if h.score >= 0.5 * top][:max_citations])
     cites = [_cite(h, terms) for h in chosen]
     points = compose_points(lang, [(c.title, c.article, c.text) for c in cites], terms)
     text = "\n".join(f"{p.text} [{p.citation}]" for p in points)

@@ -110,7 +110,11 @@ class Fact:
             core = (f"fine of {rng} of the previous year's income" if en else f"前年の年収の{rng}の罰金") \
                 if "收入" in self.qualifier else rng
         elif self.kind == "detention":
-            core = f"detention of up to {_fmt(self.hi)} days" if en else f"{_fmt(self.hi)}日以下の拘留"
+            if self.lo is not None:
+                core = (f"detention of {_fmt(self.lo)}–{_fmt(self.hi)} days" if en
+                        else f"{_fmt(self.lo)}〜{_fmt(self.hi)}日の拘留")
+            else:
+                core = f"detention of up to {_fmt(self.hi)} days" if en else f"{_fmt(self.hi)}日以下の拘留"
         else:
             en_u, ja_u = _TIME_UNITS.get(self.unit, (self.unit, self.unit))
             n = self.lo if self.lo is not None else 0
@@ -132,7 +136,7 @@ _FINE_RANGE = re.compile(rf"({_NUM})元以上({_NUM})元以下(?:的)?(?:罚款)
 _FINE_MAX = re.compile(rf"(?<!以上)({_NUM})元以下的?罚款")
 _PCT = re.compile(r"(?:上一年年收入)?百分之([零一二三四五六七八九十百]+)(?:至百分之([零一二三四五六七八九十百]+))?"
                   r"|(?:上一年年收入)?(\d+)%(?:至(\d+)%)?")
-_DETAIN = re.compile(rf"(?:处)?({_NUM})日以下(?:的)?拘留")
+_DETAIN = re.compile(rf"(?:({_NUM})日以上)?({_NUM})日以下(?:的)?拘留")
 _TIME = re.compile(rf"(每|满|前|期满前|有效期为|期限为)?({_NUM}|半)(个工作日|工作日|小时|个月|日|天|月|年)"
                    r"(内|以内|前|后|以上|以下)?")
 
@@ -158,7 +162,7 @@ def extract_facts(text: str, *, limit: int = 4) -> list[Fact]:
         (_FINE_MAX, lambda m: Fact("fine", m.group(0), None, num(m.group(1)))),
         (_PCT, lambda m: Fact("percent", m.group(0), num(m.group(1) or m.group(3)), num(m.group(2) or m.group(4)),
                               qualifier="收入" if "收入" in m.group(0) else "")),
-        (_DETAIN, lambda m: Fact("detention", m.group(0), None, num(m.group(1)))),
+        (_DETAIN, lambda m: Fact("detention", m.group(0), num(m.group(1)), num(m.group(2)))),
     ]
     for pat, make in makers:
         for m in pat.finditer(text):
