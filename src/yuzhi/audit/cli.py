@@ -32,6 +32,7 @@ def verify(
         console.print(f"[red]✗ head is {head}, expected {expect_head}: newest events were removed or added[/]")
         raise typer.Exit(1)
     if problems:
+        console.print(f"  (anchors read from {store.path}; keys from {store.keys.path})")
         raise typer.Exit(1)
     report = store.read()
     console.print(f"[green]✓ {count} events, chain intact, ledger covered[/]; head {head}")
