@@ -159,3 +159,23 @@ def test_drill_down_shows_the_learned_score_of_a_live_model(client, engine):
     assert [round(v, 9) for _, v in data["score"]] == [round(v, 9) for v in det.score_samples(rows)]
     page = client.get(f"/monitor/sensors/{flow.id}", params={"range": "1h", "at": AT}, headers=a).text
     assert 'class="score"' in page and "学习模型得分" in page
+
+
+def test_every_label_of_the_monitor_templates_is_translated():
+    """A label missing from the tables would show up in English in the Chinese (default) console."""
+    from pathlib import Path
+
+    import yuzhi.monitor
+    import yuzhi.monitor.pages  # registers the monitoring labels
+    from yuzhi.web import i18n
+
+    folder = Path(yuzhi.monitor.__file__).parent / "templates" / "monitor"
+    keys = set()
+    for f in folder.glob("*.html"):
+        text = f.read_text(encoding="utf-8")
+        keys |= set(re.findall(r'_\(\s*"([^"]+)"\s*\)', text)) | set(re.findall(r"_\(\s*'([^']+)'\s*\)", text))
+    keys |= set(C.LEVEL_STATE) | set(C.STATES)
+    assert len(keys) > 30
+    for lang in ("zh", "ja"):
+        missing = sorted(k for k in keys if i18n.translate(k, lang) == k)
+        assert missing == [], lang
