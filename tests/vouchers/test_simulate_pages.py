@@ -70,3 +70,9 @@ def test_the_dashboard_shows_the_forecast_and_how_it_was_made(app, engine, sessi
     assert fen(f.expected_use_fen) in html and fen(f.unused_fen) in html
     assert "No previous year to backtest on" in html  # the test year has no 2025 before it
     assert f.used_fen <= f.expected_use_fen <= f.committed_fen
+    # the dashboard reads monthly sums per unit and provider; bill by bill gives the same forecast
+    from yuzhi.vouchers import forecast as fc
+
+    full = fc.forecast(ss.snapshot(engine, 2026), f.as_of)
+    assert (full.used_fen, full.committed_fen) == (f.used_fen, f.committed_fen)
+    assert abs(full.expected_use_fen - f.expected_use_fen) <= 100 * 12  # rounding of monthly sums only

@@ -111,7 +111,8 @@ def _units(y: Year, upto_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     np.add.at(u, y.bill_unit[m], y.rec_net[m])
     d = np.zeros(y.n_units, dtype=np.int64)
     np.add.at(d, y.bill_unit[m], _demand(y)[m])
-    n = np.bincount(y.bill_unit[m], minlength=y.n_units)
+    weights = None if y.bill_count is None else y.bill_count[m]
+    n = np.bincount(y.bill_unit[m], weights=weights, minlength=y.n_units)
     return q, u, d, n
 
 

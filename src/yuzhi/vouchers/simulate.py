@@ -288,6 +288,8 @@ class Year:
     # recorded results, to compare a replay with the books (not used by the replay)
     rec_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rec_net: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # when a row stands for several bills (the forecast's monthly sums per unit and provider): how many
+    bill_count: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:

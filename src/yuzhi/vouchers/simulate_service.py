@@ -33,8 +33,12 @@ def in_force(p: Programme) -> sim.SimRules:  # a Programme, or a row of its tabl
                         source="programme")
 
 
-def snapshot(engine: Engine, year: int) -> sim.Year:
-    """Read a programme year in one read-only transaction (never commits, writes nothing)."""
+def snapshot(engine: Engine, year: int, *, monthly: bool = False) -> sim.Year:
+    """Read a programme year in one read-only transaction (never commits, writes nothing).
+
+    ``monthly``: for the forecast, bills summed per unit, provider, usage month and reason (dated the
+    group's last usage day, with ``bill_count``): a few thousand rows for a year of a million bills.
+    Not for replays (credit notes and the recording order are gone)."""
     with engine.connect() as conn:
         opts: dict[str, object] = {"yuzhi_read_only": True}
         if conn.dialect.name == "postgresql":
@@ -42,12 +46,12 @@ def snapshot(engine: Engine, year: int) -> sim.Year:
         conn = conn.execution_options(**opts)
         with conn.begin() as txn:
             try:
-                return _read(conn, year)
+                return _read(conn, year, monthly)
             finally:
                 txn.rollback()
 
 
-def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
+def _read(conn, year: int, monthly: bool = False) -> sim.Year:  # type: ignore[no-untyped-def]
     """The year's rows, column by column into arrays. Bills are the bulk (up to millions): their times
     and dates come back as plain numbers or ISO text converted by numpy, not one datetime per row."""
     P, Q, B, OR, V, A = (Programme.__table__, QuotaApplication.__table__, Bill.__table__, Organisation.__table__,
@@ -64,14 +68,24 @@ def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
     apps = conn.execute(select(Q.c.id, Q.c.org_id, Q.c.provider_id, Q.c.planned_spend_fen, Q.c.approved_fen,
                                Q.c.status, Q.c.reviewed_at, Q.c.effective_at)
                         .where(Q.c.programme_id == prow.id).order_by(Q.c.id)).all()
-    rows = conn.execute(select(B.c.id, B.c.org_id, B.c.provider_id, B.c.kind == BillKind.CREDIT.value,
-                               func.coalesce(B.c.original_bill_id, 0), B.c.amount_fen, B.c.subsidy_fen,
-                               B.c.net_subsidy_fen, B.c.ineligible_reason, micros(B.c.created_at),
-                               cast(B.c.period_end, String))
-                        .where(B.c.programme_id == prow.id).order_by(B.c.id)).all()
+    if monthly:
+        month = func.extract("month", B.c.period_end)
+        rows = conn.execute(select(func.min(B.c.id), B.c.org_id, B.c.provider_id, False, 0, func.sum(B.c.amount_fen),
+                                   func.sum(B.c.subsidy_fen), func.sum(B.c.net_subsidy_fen), B.c.ineligible_reason,
+                                   func.max(micros(B.c.created_at)), cast(func.max(B.c.period_end), String),
+                                   func.count())
+                            .where(B.c.programme_id == prow.id, B.c.kind == BillKind.BILL.value)
+                            .group_by(B.c.org_id, B.c.provider_id, month, B.c.ineligible_reason)
+                            .order_by(func.min(B.c.id))).all()
+    else:
+        rows = conn.execute(select(B.c.id, B.c.org_id, B.c.provider_id, B.c.kind == BillKind.CREDIT.value,
+                                   func.coalesce(B.c.original_bill_id, 0), B.c.amount_fen, B.c.subsidy_fen,
+                                   B.c.net_subsidy_fen, B.c.ineligible_reason, micros(B.c.created_at),
+                                   cast(B.c.period_end, String))
+                            .where(B.c.programme_id == prow.id).order_by(B.c.id)).all()
     provs = conn.execute(select(V.c.id, V.c.org_id, V.c.name, V.c.criterion).order_by(V.c.id)).all()
     i64 = np.int64
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 11
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 12
     bill_id = np.array(cols[0], dtype=i64)
     bill_org = np.array(cols[1], dtype=i64)
     bill_provider = np.array(cols[2], dtype=i64)
@@ -134,6 +148,7 @@ def _read(conn, year: int) -> sim.Year:  # type: ignore[no-untyped-def]
         if len(provs) else np.zeros(len(rows), dtype=bool),
         rec_subsidy=np.array(cols[6], dtype=i64),
         rec_net=np.array(cols[7], dtype=i64),
+        bill_count=np.array(cols[11], dtype=i64) if monthly else None,
     )
 
 
@@ -335,11 +350,11 @@ def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-unty
     hit = _FORECASTS.get(key)
     if hit is not None:
         return hit
-    y = snapshot(engine, year)
+    y = snapshot(engine, year, monthly=True)
     prev = prev_prev = None
     try:
-        prev = snapshot(engine, year - 1)
-        prev_prev = snapshot(engine, year - 2)
+        prev = snapshot(engine, year - 1, monthly=True)
+        prev_prev = snapshot(engine, year - 2, monthly=True)
     except NotFound:
         pass
     out = fc.forecast(y, today, prev, prev_prev)
