@@ -131,7 +131,7 @@ def simulate(
     """Replay a year's recorded applications and bills under other rules (read-only: nothing is written).
 
     Each rules file sets any of: rate_percent, unit_cap_yuan, pool_yuan, province_city, disclosure_days,
-    settlement_mode, bill_binding, approval, [eligibility]; keys left out keep the year's rules in force.
+    settlement_mode, bill_binding, approval and an eligibility table; keys left out keep the rules in force.
     """
     from yuzhi.db import get_engine
     from yuzhi.errors import InvalidInput
