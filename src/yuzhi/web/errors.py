@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yuzhi.errors import DomainError
@@ -62,7 +62,7 @@ _FIXES = {
 }
 
 
-def _validation_body(exc: RequestValidationError) -> dict[str, object]:
+def _validation_body(exc: RequestValidationError | ValidationError) -> dict[str, object]:
     errors = []
     for e in exc.errors():
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
@@ -82,6 +82,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content=_validation_body(exc))
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(request: Request, exc: ValidationError) -> JSONResponse:
+        # a schema built inside an endpoint (e.g. from form fields) refused its input: the client's
+        # error, answered like any request validation error, not a 500
+        return JSONResponse(status_code=422, content=_validation_body(exc))  # type: ignore[arg-type]
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
