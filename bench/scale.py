@@ -316,8 +316,8 @@ def generate_year(url: str, units: int, bills: int, batch: int = 1000) -> float:
 
     from yuzhi.accounts.actor import Actor, Role
     from yuzhi.db import make_engine, session_factory
-    from yuzhi.vouchers.bills import record_bills
     from yuzhi.vouchers.schemas import BillIn
+    from yuzhi.vouchers.service import record_bills  # (service first: bills and service import each other)
 
     ensure_database(url)
     fresh_schema(url)
