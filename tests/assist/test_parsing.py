@@ -137,6 +137,28 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
     assert ps[1].text == "2.1 Isolate energy before work."
 
 
+def test_pdf_citations_carry_the_page(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    parts = []
+    for i, text in enumerate(["1 Scope\nThis applies to all machines.", "2 Lockout\n2.1 Isolate energy before work.",
+                              "2.2 Lock and tag every isolator.\n3 Records\n3.1 Keep the permit for a year."]):
+        _pdf_with_text(tmp_path / f"p{i}.pdf", text)
+        parts.append(tmp_path / f"p{i}.pdf")
+    w = PdfWriter()
+    for part in parts:
+        w.add_page(PdfReader(part).pages[0])
+    with (tmp_path / "loto.pdf").open("wb") as f:
+        w.write(f)
+    ps = parse_file(tmp_path / "loto.pdf")
+    assert [(p.article, p.page) for p in ps] == [("1", 1), ("2.1", 2), ("2.2", 3), ("3.1", 3)]
+    assert parse_file(tmp_path / "p0.pdf")[0].to_dict()["page"] == 1
+    from yuzhi.assist.compose import compose_points
+
+    pts = compose_points("en", [("LOTO", "2.2", "2.2 Lock and tag every isolator.")], [], pages=[3])
+    assert pts[0].text.startswith("《LOTO》 2.2 (p. 3) ")
+
+
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "secret.pdf"
     _pdf_with_text(path, "1 Scope", password="pw")

@@ -50,6 +50,7 @@ class Citation:
     title: str = ""
     chapter: str = ""
     path: str = ""
+    page: int = 0  # PDF page (0: not a PDF)
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -161,7 +162,7 @@ def highlight(quote: str, terms: list[str]) -> str:
 def _cite(hit: Hit, terms: list[str]) -> Citation:
     quote = best_quote(hit.text, terms)
     return Citation(source=hit.source, article=hit.article, text=quote, highlighted=highlight(quote, terms),
-                    score=hit.score, title=hit.title, chapter=hit.chapter, path=hit.path)
+                    score=hit.score, title=hit.title, chapter=hit.chapter, path=hit.path, page=hit.page)
 
 
 _TEMPLATES = {
@@ -217,7 +218,8 @@ def extractive_answer(question: str, hits: list[Hit], *, min_bm25: float, max_ci
     top = hits[0].score
     chosen = lead_with_kind_asked(question, [h for h in hits if h.score >= 0.5 * top][:max_citations])
     cites = [_cite(h, terms) for h in chosen]
-    points = compose_points(lang, [(c.title, c.article, c.text) for c in cites], terms)
+    points = compose_points(lang, [(c.title, c.article, c.text) for c in cites], terms,
+                            pages=[c.page for c in cites])
     text = "\n".join(f"{p.text} [{p.citation}]" for p in points)
     return Answer(question=question, answer=text, mode="extractive", covered=True, citations=cites,
                   points=points, language=lang)

@@ -113,7 +113,7 @@ def ask_cmd(
     # plain echo, not Rich: quotes must not be re-wrapped, so they can be copied verbatim
     typer.echo(ans.answer)
     for i, c in enumerate(ans.citations, start=1):
-        typer.echo(f"[{i}] {c.source} {c.article}")
+        typer.echo(f"[{i}] {c.source} {c.article}" + (f" p. {c.page}" if c.page else ""))
     for w in ans.warnings:
         typer.echo(f"warning: {w}", err=True)
 

@@ -247,17 +247,23 @@ class Point:
         return {"text": self.text, "citation": self.citation}
 
 
-def compose_points(lang: str, cites: list[tuple[str, str, str]], terms: list[str]) -> list[Point]:
+_PAGE = {"zh": "（第{}页）", "en": " (p. {})", "ja": "（{}ページ）"}
+
+
+def compose_points(lang: str, cites: list[tuple[str, str, str]], terms: list[str],
+                   pages: list[int] | None = None) -> list[Point]:
     """Answer lines for citations ``(title, article, quote)`` in ``lang`` (zh/en/ja).
 
-    The first citation gives the rule and its figures; the others are "see also" lines.
+    The first citation gives the rule and its figures; the others are "see also" lines. A PDF
+    citation names its page (``pages``, 0 = not a PDF).
     """
     pts: list[Point] = []
+    pages = pages or [0] * len(cites)
     for n, (title, article, quote) in enumerate(cites, start=1):
         sent = governing_sentence(quote, terms)
         kind = rule_kind(sent)
         facts = extract_facts(sent) or (extract_facts(quote) if n == 1 else [])
-        art = article_number(article, lang)
+        art = article_number(article, lang) + (_PAGE[lang].format(pages[n - 1]) if pages[n - 1] else "")
         lead = _LEAD[lang][kind]
         if lang == "zh":
             head = f"《{title}》{art}（{lead}）：{sent}" if n == 1 else f"另见《{title}》{art}：{sent}"

@@ -61,9 +61,11 @@ class Hit:
     path: str = ""
     bm25: float = 0.0
     dense: float = 0.0
+    page: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "page": self.page,
             "rank": self.rank,
             "source": self.source,
             "article": self.article,
@@ -416,5 +418,5 @@ class KnowledgeIndex:
             p = self.passages[i]
             hits.append(Hit(source=p.source, article=p.article, text=p.text, score=float(final[i]),
                             rank=r, title=p.title, chapter=p.chapter, path=p.path,
-                            bm25=float(b[i]), dense=float(d[i])))
+                            bm25=float(b[i]), dense=float(d[i]), page=p.page))
         return hits

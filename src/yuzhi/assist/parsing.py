@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from yuzhi.errors import InvalidInput
@@ -66,8 +66,9 @@ class Passage:
     title: str = ""
     chapter: str = ""
     path: str = ""
+    page: int = 0  # 1-based PDF page where the passage starts; 0 for other formats
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -116,7 +117,11 @@ def parse_file(path: str | Path, *, source: str | None = None, rel_path: str | N
     if not data.strip():
         raise InvalidInput(f"{p.name} is empty.", field="sources", fix="Remove the file or add its content.")
     if suffix == ".pdf":
-        text = _pdf_text(p, data)
+        pages = _pdf_pages(p, data)
+        passages = _with_pages(parse_text("\n".join(pages), source=name, rel_path=rel, default_title=p.stem), pages)
+        if not passages:
+            raise InvalidInput(f"{p.name} has no text to index.", field="sources", fix="Check the file's content.")
+        return passages
     elif suffix == ".docx":
         text = _docx_text(p)
     elif suffix == ".xlsx":
@@ -150,7 +155,29 @@ def _decode_text(name: str, data: bytes) -> str:
     )
 
 
-def _pdf_text(p: Path, data: bytes) -> str:
+def _with_pages(passages: list[Passage], pages: list[str]) -> list[Passage]:
+    """Record the PDF page on which each passage starts (found by its first line, in order)."""
+    import bisect
+
+    text = "\n".join(pages)
+    starts, pos = [], 0
+    for pg in pages:
+        starts.append(pos)
+        pos += len(pg) + 1
+    out, cursor = [], 0
+    for ps in passages:
+        first = ps.text.split("\n", 1)[0].strip()
+        at = text.find(first, cursor) if first else -1
+        if at < 0:
+            at = text.find(first) if first else -1
+        if at >= 0:
+            cursor = at
+        page = bisect.bisect_right(starts, max(at, cursor)) if at >= 0 else 0
+        out.append(replace(ps, page=page))
+    return out
+
+
+def _pdf_pages(p: Path, data: bytes) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -169,14 +196,13 @@ def _pdf_text(p: Path, data: bytes) -> str:
     pages = []
     for page in reader.pages:
         pages.append(page.extract_text() or "")
-    text = "\n".join(pages)
-    if not text.strip():
+    if not "".join(pages).strip():
         raise InvalidInput(
             f"{p.name} has no text layer (a scanned PDF?).",
             field="sources",
             fix="Run OCR first (e.g. ocrmypdf) so the PDF carries text.",
         )
-    return text
+    return pages
 
 
 def _docx_text(p: Path) -> str:

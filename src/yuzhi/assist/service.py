@@ -340,7 +340,7 @@ def search(session: Session, *, actor: Actor, query: str, k: int = 5, kb_ids: li
         h = c.hit
         out.append(KbHit(c.kb_id, c.kb_name, Hit(source=h.source, article=h.article, text=h.text,
                                                    score=float(fused[i]), rank=r, title=h.title, chapter=h.chapter,
-                                                   path=h.path, bm25=h.bm25, dense=h.dense)))
+                                                   path=h.path, bm25=h.bm25, dense=h.dense, page=h.page)))
     return out
 
 
