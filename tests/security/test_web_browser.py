@@ -36,9 +36,9 @@ def test_docs_render_offline(server, chromium):
     page = chromium.new_page()
     outside, problems = _watch(page, server)
     page.goto(f"{server}/docs")
-    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
     assert "yuzhi" in page.inner_text(".swagger-ui .info .title")
-    page.wait_for_selector(".opblock-tag", timeout=20_000)  # the operations are listed
+    page.wait_for_selector(".opblock-tag", timeout=60_000)  # the operations are listed
     assert outside == []
     assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []
 
