@@ -27,7 +27,7 @@ from yuzhi.db import transaction
 from yuzhi.vouchers.models import Bill, QuotaApplication
 
 YUZHI = Path(sys.executable).parent / "yuzhi"
-THREADS, PER_THREAD, UNITS = 8, 30, 4
+THREADS, PER_THREAD, UNITS = 8, 20, 4
 UNIT_CAP_FEN = 30_000_00  # small, so that the caps are reached during the run
 
 
