@@ -299,7 +299,12 @@ def worker(
             if report.changed or report.unavailable or report.errors:
                 console.print(_summary(report), markup=False)
 
-        worker_loop.run(engine, interval=interval, store=store, stop=threading.Event(), on_report=show)
+        from yuzhi.ops.leader import Leader
+
+        # the same leader lock as `yuzhi serve`'s dispatcher: of all workers and servers, one dispatches
+        console.print("waiting for the dispatcher lead (another worker or yuzhi serve may hold it)", markup=False)
+        worker_loop.run(engine, interval=interval, store=store, stop=threading.Event(), on_report=show,
+                        leader=Leader(engine, "dispatcher"))
         return
     report = service.tick(engine, store=store, biller=flows.bill_job)
     console.print(_summary(report), markup=False)
