@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     audit_anchor_seconds: float = 60.0  # `yuzhi serve` anchors at least this often (0: off)
     # behind a reverse proxy: trust its X-Forwarded-Proto (HSTS, Secure cookies) and X-Forwarded-For
     behind_proxy: bool = False
+    # YUZHI_WEBHOOK_ALLOW: hosts or networks (comma-separated, e.g. "127.0.0.1,10.8.0.0/16") that webhooks
+    # may target although loopback, link-local or cloud-metadata addresses are refused by default
+    webhook_allow: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

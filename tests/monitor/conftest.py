@@ -73,7 +73,12 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
+def receiver(monkeypatch):  # type: ignore[no-untyped-def]
+    from yuzhi.config import get_settings
+
+    monkeypatch.setenv("YUZHI_WEBHOOK_ALLOW", "127.0.0.1")  # loopback targets are refused unless allow-listed
+    get_settings.cache_clear()
     r = Receiver()
     yield r
     r.close()
+    get_settings.cache_clear()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.factories import code
-from tests.kpi.builders import workbook
 from typer.testing import CliRunner
 
+from tests.factories import code
+from tests.kpi.builders import workbook
 from yuzhi.errors import InvalidInput
 from yuzhi.kpi.cli import app as kpi_cli
 
@@ -61,3 +61,43 @@ def test_workbook_revenue_beyond_range_is_a_4xx_and_check_file_agrees(client, ca
     counts = workbook([[code(1), 2026, 1, 1, 1, 10**12, 1]])
     r = client.post("/api/kpi/reports/upload", headers=callers.headers["member_a"], files={"file": ("q.xlsx", counts)})
     assert r.status_code == 422 and r.json()["detail"]["field"] == "季度报表!F2"
+
+
+def test_webhooks_to_loopback_link_local_or_metadata_are_refused(client, callers, monkeypatch) -> None:
+    from yuzhi.config import get_settings
+    from yuzhi.monitor.service import webhook_target_problem
+
+    a = callers.headers["member_a"]
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8000/api/accounts/users",
+                "http://localhost/x", "http://[::1]/x", "http://metadata.google.internal/x", "http://0.0.0.0/x",
+                "http://100.100.100.200/latest/meta-data"):
+        r = client.post("/api/monitor/webhooks", json={"url": url}, headers=a)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["detail"]["field"] == "url" and "YUZHI_WEBHOOK_ALLOW" in r.json()["detail"]["fix"]
+    assert client.post("/api/monitor/webhooks", json={"url": "http://10.8.0.5/hook"}, headers=a).status_code == 201
+    monkeypatch.setenv("YUZHI_WEBHOOK_ALLOW", "127.0.0.1, 169.254.10.0/24")
+    get_settings.cache_clear()
+    try:
+        assert client.post("/api/monitor/webhooks", json={"url": "http://127.0.0.1:9/h"}, headers=a).status_code == 201
+        assert client.post("/api/monitor/webhooks", json={"url": "http://169.254.10.7/h"},
+                           headers=a).status_code == 201
+        assert client.post("/api/monitor/webhooks", json={"url": "http://169.254.169.254/h"},
+                           headers=a).status_code == 422
+    finally:
+        get_settings.cache_clear()
+    assert webhook_target_problem("http://localhost:8000/x", "", resolve=True)  # a name resolving inwards
+
+
+def test_error_messages_do_not_reveal_server_paths(client, callers) -> None:
+    """Domain errors name fields, not the server's folders (e.g. the artifact store or the data dir)."""
+    a = callers.headers["member_a"]
+    probes = [client.get("/api/compute/artifacts/" + "0" * 64, headers=a),
+              client.post("/api/compute/jobs", json={"kind": "app", "app": "nope", "inputs": {"x": "0" * 64}},
+                          headers=a),
+              client.post("/api/kpi/reports/upload", headers=a, files={"file": ("q.xlsx", b"not a workbook")}),
+              client.post("/api/schedule/plans", headers=a, files={"file": ("p.json", b"{")}),
+              client.post("/api/assist/kbs/1/documents", headers=a, files={"files": ("x.exe", b"MZ")}),
+              client.post("/api/monitor/samples/file", headers=a, files={"file": ("s.csv", b"")})]
+    for r in probes:
+        assert 400 <= r.status_code < 500, r.text
+        assert "/work/" not in r.text and "/tmp/" not in r.text and "site-packages" not in r.text, r.text

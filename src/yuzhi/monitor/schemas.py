@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from yuzhi.types import Id
+
 
 class SensorBase(BaseModel):
     key: str = Field(min_length=1, max_length=100, pattern=r"^[^\s/#+]+$",
@@ -88,7 +90,7 @@ class AlarmAction(BaseModel):
 
 class WebhookCreate(BaseModel):
     url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
-    org_id: int | None = None
+    org_id: Id | None = None
 
 
 class WebhookRead(BaseModel):

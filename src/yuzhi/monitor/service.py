@@ -20,16 +20,20 @@ so a file replayed through ``ingest`` raises exactly the events ``rules.evaluate
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import socket
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.audit import service as audit
+from yuzhi.config import get_settings
 from yuzhi.db import utcnow
 from yuzhi.errors import Conflict, InvalidInput, NotFound
 from yuzhi.monitor import rules as R
@@ -486,7 +490,61 @@ def samples_around(session: Session, *, actor: Actor, alarm_id: int, before_s: f
 # --------------------------------------------------------------------------- webhooks
 
 
+_BLOCKED_NETS = [ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "::1/128", "0.0.0.0/8", "::/128", "169.254.0.0/16", "fe80::/10", "100.100.100.200/32",
+    "fd00:ec2::254/128", "224.0.0.0/4", "ff00::/8")]
+_BLOCKED_NAMES = {"localhost", "metadata", "metadata.google.internal", "instance-data"}
+
+
+def webhook_target_problem(url: str, allow: str = "", *, resolve: bool = False) -> str | None:
+    """Why ``url`` may not be a webhook target, or None.
+
+    A webhook makes the server send requests to an address a tenant chose; loopback, link-local and
+    cloud-metadata addresses (``http://169.254.169.254/...``) would reach the server's own services,
+    so they are refused unless the office allow-lists them (``YUZHI_WEBHOOK_ALLOW``). Intranet
+    addresses are allowed: factories' receivers live there. ``resolve``: also check what a host name
+    resolves to (at delivery time, against DNS answers that point inwards).
+    """
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host:
+        return "the URL has no host"
+    allowed = [a.strip().lower() for a in allow.split(",") if a.strip()]
+    if host in allowed:
+        return None
+    addresses: list[str] = [host]
+    if resolve:
+        try:
+            addresses = sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
+        except (OSError, UnicodeError):
+            return None  # unresolvable: the delivery fails on its own
+    for addr in addresses:
+        try:
+            ip = ipaddress.ip_address(addr.split("%")[0])
+        except ValueError:
+            if addr in _BLOCKED_NAMES or addr.endswith(".localhost"):
+                return f"{addr} names this server or its cloud metadata service"
+            continue
+        if any(ip in ipaddress.ip_network(a, strict=False) for a in allowed if _is_network(a)):
+            continue
+        if any(ip in net for net in _BLOCKED_NETS if net.version == ip.version):
+            return f"{host} is a loopback, link-local or cloud-metadata address ({ip})"
+    return None
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def create_webhook(session: Session, *, actor: Actor, webhook_in: WebhookCreate) -> Webhook:
+    problem = webhook_target_problem(webhook_in.url, get_settings().webhook_allow)
+    if problem:
+        raise InvalidInput(f"webhook target refused: {problem}", field="url",
+                           fix="use your receiver's own address; the programme office allow-lists internal "
+                               "targets (YUZHI_WEBHOOK_ALLOW)")
     org = _org_for_write(actor, webhook_in.org_id)
     hook = Webhook(org_id=org, url=webhook_in.url, active=True)
     session.add(hook)
@@ -526,9 +584,14 @@ def deliver_pending(session: Session, *, limit: int = 200, timeout_s: float = 5.
     if not rows:
         return rows
     hooks = {h.id: h for h in session.scalars(select(Webhook).where(Webhook.id.in_({d.webhook_id for d in rows})))}
+    allow = get_settings().webhook_allow
     with httpx.Client(timeout=timeout_s) as client:
         for d in rows:
             d.attempts += 1
+            problem = webhook_target_problem(hooks[d.webhook_id].url, allow, resolve=True)
+            if problem:  # e.g. a name that now resolves inwards: never sent
+                d.status, d.error = "failed", f"target refused: {problem}"[:500]
+                continue
             try:
                 resp = client.post(hooks[d.webhook_id].url, json=d.payload,
                                    headers={"X-Yuzhi-Event": f"monitor.alarm.{d.event}"})

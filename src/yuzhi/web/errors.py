@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,6 +63,19 @@ _FIXES = {
 }
 
 
+#: Absolute server paths in a message (temporary uploads, the data home, the code): shown by their last
+#: part only, so an error never tells a client how the server's disk is laid out.
+_SERVER_PATH = re.compile(r"(?:/tmp|/var|/home|/opt|/srv|/usr|/work|/data|/root|/etc|/mnt|/run|/private)"
+                          r"(?:/[^\s'\"()\[\],;:]+)+")
+
+
+def scrub_paths(text: str | None) -> str | None:
+    """``text`` with every absolute server path replaced by its file name."""
+    if not text:
+        return text
+    return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def _validation_body(exc: RequestValidationError | ValidationError) -> dict[str, object]:
     errors = []
     for e in exc.errors():
@@ -77,7 +91,8 @@ def _validation_body(exc: RequestValidationError | ValidationError) -> dict[str,
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.to_dict()})
+        body = {k: scrub_paths(v) for k, v in exc.to_dict().items()}
+        return JSONResponse(status_code=exc.status_code, content={"detail": body})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
