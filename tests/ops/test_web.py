@@ -94,3 +94,23 @@ def test_json_log_lines_carry_the_request_id():
     data = json.loads(line)
     assert data["request_id"] == "req-42" and data["message"] == "bill INV-1 refused"
     assert data["level"] == "error" and data["ts"].endswith("+00:00")
+
+
+def test_metrics_count_bills_and_group_commit_batches(client, session):
+    from tests.factories import PASSWORD, approved_quota, code, make_world
+
+    w = make_world(session, units=1)
+    approved_quota(session, w, 0, 10_000_00, contract="C-1")
+    session.commit()
+    token = client.post("/api/accounts/login", json={"username": "provider", "password": PASSWORD}).json()["token"]
+    before = _value(client.get("/metrics").text, "yuzhi_bill_group_commit_bills_total") or 0.0
+    for i in range(3):
+        r = client.post("/api/vouchers/bills", headers={"Authorization": f"Bearer {token}"}, json={
+            "invoice_no": f"M-{i}", "customer_uscc": code(1), "period_start": "2026-03-01",
+            "period_end": "2026-03-31", "amount_fen": 1_000_00})
+        assert r.status_code == 201, r.text
+    text = client.get("/metrics").text
+    assert _value(text, "yuzhi_bill_group_commit_bills_total") == before + 3
+    assert _value(text, "yuzhi_bill_group_commit_batch_size_count") >= 1
+    assert _value(text, "yuzhi_bills_recorded", kind="bill") == 3
+    assert _value(text, "yuzhi_audit_events") > 3
