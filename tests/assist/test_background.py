@@ -54,7 +54,10 @@ def test_lazy_knowledge_base_builds_in_background_with_progress(session, home, t
     assert service.search(session, actor=w.units[0], query="特种作业人员要持证吗", k=3) == []
     st = service.build_state(kb.id)
     assert st is not None and st["state"] in ("running", "done")
+    assert service.index_state(session, actor=w.admin, kb_id=kb.id)["state"] in ("running", "ready")
     assert _wait(kb.id)["state"] == "done"
+    st = service.index_state(session, actor=w.units[0], kb_id=kb.id)
+    assert st["state"] == "ready" and st["total"] == kb.n_passages
     hits = service.search(session, actor=w.units[0], query="特种作业人员要持证吗", k=3)
     assert hits and (hits[0].hit.source, hits[0].hit.article) == ("示例安全生产法(2024-01-01).md", "第二条")
     assert service.indexing_states([kb]) == {}  # nothing running any more

@@ -131,6 +131,11 @@ def test_api_and_pages(client, engine, home) -> None:
     top = r.json()[0]
     assert (top["kb_id"], top["source"], top["article"]) == (own.id, "液氨巡检.md", "2.1")
     assert set(top) >= {"source", "article", "text", "score"}
+    # a short follow-up keeps the previous question's context; the index state is readable
+    r = client.post("/api/assist/ask", json={"question": "那要设专人监护吗？", "context": "受限空间作业前要做什么？"},
+                    headers=b)
+    assert r.status_code == 200 and r.json()["covered"]
+    assert r.json()["citations"][0]["source"] == "受限空间作业规程.md" and r.json()["points"][0]["citation"] == 1
     r = client.post("/api/assist/ask", json={"question": "发生事故后多长时间内要报告？"}, headers=b)
     body = r.json()
     assert r.status_code == 200 and body["covered"]
@@ -153,6 +158,8 @@ def test_api_and_pages(client, engine, home) -> None:
     assert page.status_code == 200 and 'data-testid="citation-1"' in page.text and "<mark>" in page.text
     # a short answer with inline citation chips; no internals such as the answer mode
     assert 'data-testid="chip-1"' in page.text and "extractive" not in page.text and "回答方式" not in page.text
+    follow = client.get("/assist", params={"q": "那要设专人监护吗？", "prev": "受限空间作业前要做什么？"}, headers=a)
+    assert 'data-testid="followup-of"' in follow.text and 'name="prev"' in follow.text
     href = page.text.split('data-testid="cite-link-1"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     art = client.get(href, headers=a)
     assert art.status_code == 200 and "《甲厂液氨罐区巡检规程》2.1" in art.text and "<mark>" in art.text

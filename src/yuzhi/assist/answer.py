@@ -185,6 +185,29 @@ def is_covered(hits: list[Hit], *, min_bm25: float) -> bool:
     return bool(hits) and max(h.bm25 for h in hits) >= min_bm25
 
 
+_FOLLOW = re.compile(r"^(那|那么|还有|另外|如果|要是|and\b|what about|how about|and if|but|それ|では|じゃあ|もし)",
+                     re.IGNORECASE)
+
+
+def followup_query(question: str, context: str | None) -> str:
+    """The text to search for a follow-up: the previous question plus this one when this one is
+    short or starts like a follow-up ("那…", "what about…", "では…"); else the question alone.
+
+    >>> followup_query("那罚多少？", "仓库和宿舍能在一栋楼吗")
+    '仓库和宿舍能在一栋楼吗 那罚多少？'
+    >>> followup_query("特种作业人员需要持证上岗吗？", "仓库和宿舍能在一栋楼吗")
+    '特种作业人员需要持证上岗吗？'
+    """
+    q = (question or "").strip()
+    ctx = (context or "").strip()
+    if not ctx or ctx == q:
+        return q
+    han = len(re.findall(r"[\u4e00-\u9fff\u3040-\u30ff]", q))
+    words = len(re.findall(r"[A-Za-z]+", q))
+    short = (han <= 8 and words == 0) or (han == 0 and words <= 5)
+    return f"{ctx} {q}" if short or _FOLLOW.search(q) else q
+
+
 def lead_with_kind_asked(question: str, hits: list[Hit]) -> list[Hit]:
     """Put first the cited article of the kind the question asks for (a definition for "what is",
     a sanction for "what happens if"), otherwise a duty rather than a sanction; stable otherwise.

@@ -14,6 +14,7 @@ from yuzhi.assist.schemas import (
     HitRead,
     KnowledgeBaseCreate,
     KnowledgeBaseRead,
+    PointRead,
     SearchIn,
 )
 from yuzhi.pagination import Page
@@ -61,17 +62,20 @@ def search(body: SearchIn, session: SessionDep, actor: CurrentUser) -> list[HitR
     """Ranked passages with ``source``, ``article``, ``text`` and ``score``."""
     rows = service.search(session, actor=actor, query=body.query, k=body.k, kb_ids=body.kb_ids)
     return [HitRead(kb_id=r.kb_id, kb_name=r.kb_name, rank=r.hit.rank, source=r.hit.source, article=r.hit.article,
-                    text=r.hit.text, score=r.hit.score, title=r.hit.title, chapter=r.hit.chapter) for r in rows]
+                    text=r.hit.text, score=r.hit.score, title=r.hit.title, chapter=r.hit.chapter, page=r.hit.page)
+            for r in rows]
 
 
 @router.post("/ask", response_model=AnswerRead)
 def ask(body: AskIn, session: SessionDep, actor: CurrentUser) -> AnswerRead:
     """An answer with citations (extractive unless a model is configured on the server)."""
-    ans, where = service.ask(session, actor=actor, question=body.question, k=body.k, kb_ids=body.kb_ids)
+    ans, where = service.ask(session, actor=actor, question=body.question, k=body.k, kb_ids=body.kb_ids,
+                             context=body.context)
     cites = [CitationRead(kb_id=where[(c.source, c.article)], source=c.source, article=c.article, text=c.text,
-                          highlighted=c.highlighted, title=c.title) for c in ans.citations]
-    return AnswerRead(question=ans.question, answer=ans.answer, mode=ans.mode, covered=ans.covered, model=ans.model,
-                      citations=cites, warnings=ans.warnings)
+                          highlighted=c.highlighted, title=c.title, page=c.page) for c in ans.citations]
+    return AnswerRead(question=ans.question, answer=ans.answer, language=ans.language,
+                      points=[PointRead(text=p.text, citation=p.citation) for p in ans.points], mode=ans.mode,
+                      covered=ans.covered, model=ans.model, citations=cites, warnings=ans.warnings)
 
 
 @router.get("/kbs/{kb_id}/article", response_model=ArticleRead)

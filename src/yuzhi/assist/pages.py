@@ -26,7 +26,7 @@ i18n.register("zh", {
     "Ask the regulations": "法规问答", "Ask": "提问", "Question": "问题", "Sources": "依据",
     "Knowledge bases": "知识库", "public": "公开", "own": "本单位", "passages": "条",
     "Not covered by the indexed sources.": "已索引的资料未涵盖此问题。", "Back": "返回",
-    "Example": "示例", "Warnings": "提示", "Indexing": "正在建立索引", "parse": "解析文件",
+    "Example": "示例", "Warnings": "提示", "Follow-up to": "接上一问", "Indexing": "正在建立索引", "parse": "解析文件",
     "cached": "复用已缓存的向量", "embed": "计算向量（每批 32 条）",
     "Answers may be incomplete until indexing finishes.": "索引完成前，回答可能不完整。",
     "Written by the on-premises model from the cited articles only": "由本地部署的模型仅依据所引条文撰写",
@@ -35,7 +35,8 @@ i18n.register("ja", {
     "Ask the regulations": "法規Q&A", "Ask": "質問", "Question": "質問", "Sources": "根拠",
     "Knowledge bases": "ナレッジベース", "public": "公開", "own": "自組織", "passages": "件",
     "Not covered by the indexed sources.": "索引済みの資料では回答できません。", "Back": "戻る",
-    "Example": "例", "Warnings": "注意", "Indexing": "索引作成中", "parse": "ファイル解析",
+    "Example": "例", "Warnings": "注意", "Follow-up to": "前の質問の続き",
+    "Indexing": "索引作成中", "parse": "ファイル解析",
     "cached": "キャッシュ済みベクトルを再利用", "embed": "ベクトル計算（32件ずつ）",
     "Answers may be incomplete until indexing finishes.": "索引が完成するまで回答が不完全な場合があります。",
     "Written by the on-premises model from the cited articles only": "オンプレミスのモデルが引用条文のみに基づいて作成",
@@ -60,7 +61,7 @@ def article_href(kb_id: int, source: str, article: str, quote: str = "") -> str:
 
 
 @router.get("/assist", response_class=HTMLResponse)
-def chat_page(request: Request, session: SessionDep, actor: OptionalUser, q: str = "") -> Response:
+def chat_page(request: Request, session: SessionDep, actor: OptionalUser, q: str = "", prev: str = "") -> Response:
     if actor is None:
         return _login()
     kbs = service.get_all_kbs(session, actor=actor)
@@ -68,11 +69,12 @@ def chat_page(request: Request, session: SessionDep, actor: OptionalUser, q: str
     ctx: dict[str, object] = {"q": q, "kbs": kbs, "answer": None, "links": [], "building": building}
     if q.strip():
         try:
-            ans, where = service.ask(session, actor=actor, question=q)
+            ans, where = service.ask(session, actor=actor, question=q, context=prev[:2000] or None)
         except DomainError as exc:
             ctx["error"] = exc
             return render(request, "assist/chat.html", ctx, status_code=exc.status_code, actor=actor)
         ctx["answer"] = ans
+        ctx["prev"] = prev if service.followup_query(q, prev) != q.strip() else ""
         ctx["links"] = [article_href(where[(c.source, c.article)], c.source, c.article, c.text) for c in ans.citations]
         ctx["segments"] = [segments(c.highlighted) for c in ans.citations]
     return render(request, "assist/chat.html", ctx, actor=actor)

@@ -51,6 +51,8 @@ class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     k: int = Field(default=5, ge=1, le=20)
     kb_ids: list[int] | None = None
+    context: str | None = Field(default=None, max_length=2000,
+                                description="The previous question, so a short follow-up keeps its context.")
 
 
 class HitRead(BaseModel):
@@ -63,6 +65,7 @@ class HitRead(BaseModel):
     score: float
     title: str
     chapter: str
+    page: int = 0
 
 
 class CitationRead(BaseModel):
@@ -72,11 +75,19 @@ class CitationRead(BaseModel):
     text: str
     highlighted: str
     title: str
+    page: int = 0
+
+
+class PointRead(BaseModel):
+    text: str
+    citation: int = Field(description="1-based index into citations")
 
 
 class AnswerRead(BaseModel):
     question: str
     answer: str
+    language: str = "zh"
+    points: list[PointRead] = []
     mode: str
     covered: bool
     model: str | None

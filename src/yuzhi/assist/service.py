@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.assist import structure
-from yuzhi.assist.answer import Answer, extractive_answer, llm_answer, min_bm25_for
+from yuzhi.assist.answer import Answer, extractive_answer, followup_query, llm_answer, min_bm25_for
 from yuzhi.assist.hybrid import norm_fusion
 from yuzhi.assist.index import DEFAULT_WEIGHTS, Hit, KnowledgeIndex, build_index
 from yuzhi.assist.llm import LLM, LLMUnavailable, from_settings
@@ -252,6 +252,18 @@ _BUILDS: dict[int, dict[str, object]] = {}
 _BUILDS_LOCK = threading.Lock()
 
 
+def index_state(session: Session, *, actor: Actor, kb_id: int) -> dict[str, object]:
+    """ready / running (with stage, done, total) / failed (with error) / empty, for a readable base."""
+    kb = get_kb(session, actor=actor, kb_id=kb_id)
+    ix = _index_of(kb)  # starts a build if the base has files but no index
+    st = build_state(kb.id)
+    if st is not None and st["state"] in ("running", "failed"):
+        return {k: st[k] for k in ("state", "stage", "done", "total", "error")}
+    if ix is not None:
+        return {"state": "ready", "done": len(ix), "total": len(ix)}
+    return {"state": "empty"}
+
+
 def indexing_states(kbs: list[KnowledgeBase]) -> dict[int, dict[str, object]]:
     """Running background builds of these bases (starting one for a base with files but no index)."""
     for kb in kbs:
@@ -345,10 +357,15 @@ def search(session: Session, *, actor: Actor, query: str, k: int = 5, kb_ids: li
 
 
 def ask(session: Session, *, actor: Actor, question: str, k: int = 5, kb_ids: list[int] | None = None,
-        llm: LLM | None = None, use_configured_llm: bool = True) -> tuple[Answer, dict[tuple[str, str], int]]:
+        llm: LLM | None = None, use_configured_llm: bool = True,
+        context: str | None = None) -> tuple[Answer, dict[tuple[str, str], int]]:
     """Answer from the caller's knowledge bases. Returns the answer and, per cited (source,
-    article), the knowledge base it came from (for links to the article)."""
-    kb_hits = search(session, actor=actor, query=question, k=k, kb_ids=kb_ids)
+    article), the knowledge base it came from (for links to the article). ``context`` is the
+    previous question: a short follow-up ("那罚多少？", "And for boilers?") is searched together
+    with it, and answered in its own language."""
+    if not (question or "").strip():
+        raise InvalidInput("the question is empty.", field="question", fix="Type a question.")
+    kb_hits = search(session, actor=actor, query=followup_query(question, context), k=k, kb_ids=kb_ids)
     hits = [kh.hit for kh in kb_hits]
     where = {(kh.hit.source, kh.hit.article): kh.kb_id for kh in kb_hits}
     # coverage is judged per knowledge base: BM25 scales with the idf its own size allows
