@@ -1,7 +1,8 @@
 """Bounded, strict types for every number and date that crosses the edge (HTTP, files, CLI).
 
 Why one module: an out-of-range id, year or offset used to reach the database and come back as a
-500 (SQLite ``OverflowError`` above 2**63-1, ``ValueError: year out of range`` for year 0), and a
+500 (SQLite ``OverflowError`` above 2**63-1, PostgreSQL ``integer out of range`` above 2**31-1,
+``ValueError: year out of range`` for year 0), and a
 loose ``"amount_fen": true`` was booked as 1 fen. Declaring the bounds once here and using the same
 names in every schema and route keeps the answer the same everywhere: a 422 naming the field, the
 bound and the fix (``yuzhi.web.errors``), before any service code runs.
@@ -11,7 +12,7 @@ Two families:
 * **Body types** (pydantic ``Annotated``): strict. Money is a JSON integer (``true``, ``1.0`` and
   ``"100"`` are refused); a date is ``YYYY-MM-DD`` (a datetime is refused, not truncated).
 * **Path / query types** (FastAPI ``Path``/``Query``): query strings are text, so they are parsed,
-  then bounded (ids 1..2**63-1, years 2000..2100, limit 1..1000, offset 0..10**9, durations finite
+  then bounded (ids 1..2**31-1, years 2000..2100, limit 1..1000, offset 0..10**9, durations finite
   and at most a year).
 """
 
@@ -25,8 +26,9 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BeforeValidator, Field
 
-#: Largest id a database integer key can hold (PostgreSQL ``bigint``, SQLite ``INTEGER``).
-MAX_ID = 2**63 - 1
+#: Largest id the narrowest key column holds: record ids are PostgreSQL ``integer`` (int4); SQLite's
+#: 64-bit ``INTEGER`` is wider, but an id above this bound cannot exist on either.
+MAX_ID = 2**31 - 1
 #: Programme and reporting years the platform accepts anywhere.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 #: Largest amount of money accepted in one field: 10**15 fen = 10 trillion yuan (above Henan's GDP).
@@ -59,7 +61,7 @@ def _finite(value: object) -> object:
 # --- body fields (strict) ----------------------------------------------------------------------
 
 #: A reference to a record by id inside a body (bounded; form pages send ids as text, so not strict).
-Id = Annotated[int, Field(ge=1, le=MAX_ID, description="record id, 1..2**63-1")]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="record id, 1..2**31-1")]
 #: A year inside a body (bounded, like ``Id``).
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
 #: Money: integer fen (1 yuan = 100 fen), never a float, boolean or string.
@@ -74,9 +76,9 @@ Count = Annotated[int, Field(strict=True, ge=0, le=MAX_ID)]
 
 # --- path and query parameters (parsed from text, then bounded) ---------------------------------
 
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="record id, 1..2**63-1")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="record id, 1..2**31-1")]
 YearPath = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
-IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="record id, 1..2**63-1")]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="record id, 1..2**31-1")]
 YearQuery = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
 RequiredYearQuery = Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR, description=f"year, {MIN_YEAR}..{MAX_YEAR}")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1..{MAX_LIMIT}")]

@@ -70,7 +70,7 @@ def test_webhooks_to_loopback_link_local_or_metadata_are_refused(client, callers
     a = callers.headers["member_a"]
     for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8000/api/accounts/users",
                 "http://localhost/x", "http://[::1]/x", "http://metadata.google.internal/x", "http://0.0.0.0/x",
-                "http://100.100.100.200/latest/meta-data"):
+                "http://100.100.100.200/latest/meta-data", "http://[::1/x"):
         r = client.post("/api/monitor/webhooks", json={"url": url}, headers=a)
         assert r.status_code == 422, (url, r.text)
         assert r.json()["detail"]["field"] == "url" and "YUZHI_WEBHOOK_ALLOW" in r.json()["detail"]["fix"]

@@ -505,7 +505,10 @@ def webhook_target_problem(url: str, allow: str = "", *, resolve: bool = False) 
     addresses are allowed: factories' receivers live there. ``resolve``: also check what a host name
     resolves to (at delivery time, against DNS answers that point inwards).
     """
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError as exc:  # e.g. an unbalanced "[" of an IPv6 literal
+        return f"the URL is not a valid address ({exc})"
     if not host:
         return "the URL has no host"
     allowed = [a.strip().lower() for a in allow.split(",") if a.strip()]

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from yuzhi.errors import DomainError
 
@@ -118,7 +118,15 @@ def install(app: FastAPI) -> None:
         log.warning("number out of range reached the database: %s", exc)
         return JSONResponse(status_code=422, content={"detail": {
             "code": "out_of_range", "message": "a number in the request is out of range; nothing was written",
-            "field": None, "fix": "send ids of 1..2**63-1, years of 2000..2100 and amounts up to 10**15 fen"}})
+            "field": None, "fix": "send ids of 1..2**31-1, years of 2000..2100 and amounts up to 10**15 fen"}})
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # the database refused a value (e.g. PostgreSQL "integer out of range"): same last line of defence
+        log.warning("value refused by the database: %s", exc.orig)
+        return JSONResponse(status_code=422, content={"detail": {
+            "code": "out_of_range", "message": "a value in the request is out of range; nothing was written",
+            "field": None, "fix": "send ids of 1..2**31-1, years of 2000..2100 and amounts up to 10**15 fen"}})
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
