@@ -236,7 +236,23 @@ def _pusher(ports: list[int], world, bills: Bills):  # type: ignore[no-untyped-d
     return one
 
 
-def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: float, units: int) -> None:
+def _paced(ports: list[int], world, rate: float, seconds: float, n: int):  # type: ignore[no-untyped-def]
+    """Single bills on a fixed schedule of ``rate``/s, senders spread over the processes; latency from
+    each bill's due time (bench.vouchers.open_loop: no coordinated omission)."""
+    from bench.vouchers import _post, open_loop
+
+    counter = {"i": 0}
+
+    def connect() -> Http:
+        counter["i"] += 1
+        return Http(f"http://127.0.0.1:{ports[counter['i'] % len(ports)]}", world.token)
+
+    return open_loop(f"HTTP paced {rate:.0f}/s, {n} process(es)", Bills(world, f"paced{n}"), rate, seconds,
+                     16, connect, _post)
+
+
+def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: float, units: int,
+                paced_rate: float = 0.0) -> None:
     from yuzhi.db import make_engine
 
     ensure_database(url)
@@ -258,6 +274,9 @@ def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: f
             one = _pusher(ports, world, Bills(world, f"p{n}"))
             r = closed_loop(f"HTTP single bills, {n} process(es)", clients, seconds, one)
             print(fmt(r) + f"   ratio to pgbench {r.rate / base_r.rate:.3f}")
+            if paced_rate > 0:
+                rr = _paced(ports, world, paced_rate, seconds, n)
+                print(fmt(rr))
         finally:
             stop(procs)
 
@@ -406,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--units", type=int, default=1000)
     ap.add_argument("--bills", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--paced-rate", type=float, default=20.0,
+                    help="bills/s of the paced single-bill run after each closed-loop run (0: none)")
     ap.add_argument("--skip-generate", action="store_true", help="reuse the big year already in the database")
     args = ap.parse_args(argv)
     url = os.environ.get("YUZHI_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -422,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {total:9.2f} s   in all")
         if "procs" in phases:
             bench_procs(url, tmp, [int(x) for x in args.procs.split(",")], args.clients, args.seconds,
-                        min(args.units, 200))
+                        min(args.units, 200), args.paced_rate)
         if "big-year" in phases:
             bench_big_year(url, tmp, args.units, args.bills, args.repeat, args.skip_generate)
     return 0
