@@ -29,7 +29,7 @@ _DESCRIPTIONS = {
     "404": "Not found (records of other tenants are reported as not found too)",
     "409": "Conflict with an existing record (duplicate, concurrent change)",
     "422": "Invalid input: every invalid value, with its field and fix",
-    "429": "Too many failed logins: wait 15 minutes",
+    "429": "Too many requests of this kind (failed logins: wait 15 minutes; objections: see the message)",
     "503": "The database is busy or unavailable: nothing was written, retry",
 }
 
@@ -62,6 +62,8 @@ def _codes(route: APIRoute) -> list[str]:
         codes += ["403", "409"]
     if route.path.endswith("/login"):
         codes += ["401", "429"]
+    if route.path.endswith("/objections") and "POST" in route.methods:  # identified and rate-limited (issue 13)
+        codes.append("429")
     return sorted(set(codes))
 
 
