@@ -134,6 +134,8 @@ def _method(name: str):
 
     if name == "ours":
         return PatchCoreDetector(random_state=0), None
+    if name == "ours-noring":  # no border calibration of the distance maps
+        return PatchCoreDetector(border_calibration=False, random_state=0), None
     if name == "textbook":
         return PatchCoreDetector(image_size=224, coreset_ratio=0.01, border_calibration=False,
                                  outlier_fraction=0.0, score_margin=0, global_score=False,
@@ -208,7 +210,7 @@ def _category_results(category: str, method: str, cache: Path, max_train: int = 
     t0 = time.perf_counter()
     work = [prep(a) for a in imgs] if prep else imgs
     dmaps: dict[int, np.ndarray] = {}
-    raws = det._raw_scores(work, collect=dmaps if method == "ours" else None)
+    raws = det._raw_scores(work, collect=dmaps if method.startswith("ours") else None)
     score_s = time.perf_counter() - t0
     for k, (a, (unit, split, label, mask), r) in enumerate(zip(imgs, metas, raws, strict=True)):
         m = r.map if not prep else _unsquash(r.map, a.shape[:2])
@@ -315,77 +317,101 @@ def run_protocol(args) -> None:  # type: ignore[no-untyped-def]
     from yuzhi.inspect.service import set_threads
 
     n_threads = set_threads(args.threads or None)
-    methods = ("ours", "textbook", "knn")
+    ours_methods = tuple(args.ours.split(","))
+    methods = (*ours_methods, "textbook", "knn")
     res = {}
     for cat in CATEGORIES:
         for m in methods:
             t0 = time.perf_counter()
             res[cat, m] = _category_results(cat, m, args.cache, args.max_train)
             r = res[cat, m]
-            print(f"# {cat:14s} {m:9s} train {r['n_train']} imgs, bank {r['bank']}, fit {r['fit_seconds']} s, "
+            print(f"# {cat:14s} {m:11s} train {r['n_train']} imgs, bank {r['bank']}, fit {r['fit_seconds']} s, "
                   f"{r['images_per_second']} img/s ({time.perf_counter() - t0:.0f} s incl. cache)", flush=True)
     rate = args.false_reject
     split = "dev" if args.protocol == "cv" else "locked"
+    cands = [(m, c) for m in ours_methods for c in COMBOS]
     tables = {}
     for cat in CATEGORIES:
-        for c in COMBOS:
-            tables[cat, "ours", c] = _unit_table(res[cat, "ours"], split, c, rate)
+        for m, c in cands:
+            tables[cat, m, c] = _unit_table(res[cat, m], split, c, rate)
         for m in ("textbook", "knn"):
             tables[cat, m, "L"] = _unit_table(res[cat, m], split, "L", rate)
 
     def fmt(v, pct=False):  # type: ignore[no-untyped-def]
         return "   -  " if v is None else (f"{v:6.1%}" if pct else f"{v:6.3f}")
 
-    real = [(cat, u) for cat in CATEGORIES for u in tables[cat, "ours", "L"]
+    first = ours_methods[0]
+    real = [(cat, u) for cat in CATEGORIES for u in tables[cat, first, "L"]
             if not u.startswith("_") and "/syn:" not in u]
-    synth = [(cat, u) for cat in CATEGORIES for u in tables[cat, "ours", "L"] if "/syn:" in u]
+    synth = [(cat, u) for cat in CATEGORIES for u in tables[cat, first, "L"] if "/syn:" in u]
     print(f"\n== {split} split, false-reject asked {rate:.1%}; image AUROC / pixel AUROC / caught at the "
           "conformal threshold")
-    head = f"{'unit':28s} " + " ".join(f"{c:>22s}" for c in COMBOS) + f" {'textbook':>22s} {'naive kNN':>14s}"
-    print(head)
+    for m in ours_methods:
+        print(f"-- {m}")
+        print(f"{'unit':28s} " + " ".join(f"{c:>22s}" for c in COMBOS))
+        for cat, u in real + synth:
+            row = [f"{fmt(tables[cat, m, c][u]['image_auroc'])} {fmt(tables[cat, m, c][u]['pixel_auroc'])} "
+                   f"{fmt(tables[cat, m, c][u]['caught'], True)}" for c in COMBOS]
+            print(f"{u:28s} " + " ".join(row))
+        for cat in CATEGORIES:
+            frr = [fmt(tables[cat, m, c]["_frr"], True) for c in COMBOS]
+            print(f"{cat + ' goods rejected':28s} " + " ".join(f"{x:>22s}" for x in frr)
+                  + f"   (n={tables[cat, m, 'L']['_n_good']})")
+    print("-- baselines: textbook PatchCore (image / pixel / caught) and naive kNN, random bank (image / pixel)")
     for cat, u in real + synth:
-        row = [f"{fmt(tables[cat, 'ours', c][u]['image_auroc'])} {fmt(tables[cat, 'ours', c][u]['pixel_auroc'])} "
-               f"{fmt(tables[cat, 'ours', c][u]['caught'], True)}" for c in COMBOS]
-        tb = tables[cat, "textbook", "L"][u]
-        kn = tables[cat, "knn", "L"][u]
-        row.append(f"{fmt(tb['image_auroc'])} {fmt(tb['pixel_auroc'])} {fmt(tb['caught'], True)}")
-        row.append(f"{fmt(kn['image_auroc'])} {fmt(kn['pixel_auroc'])}")
-        print(f"{u:28s} " + " ".join(row))
+        tb, kn = tables[cat, "textbook", "L"][u], tables[cat, "knn", "L"][u]
+        print(f"{u:28s} {fmt(tb['image_auroc'])} {fmt(tb['pixel_auroc'])} {fmt(tb['caught'], True)}   "
+              f"{fmt(kn['image_auroc'])} {fmt(kn['pixel_auroc'])}")
     for cat in CATEGORIES:
-        frr = [fmt(tables[cat, "ours", c]["_frr"], True) for c in COMBOS]
-        print(f"{cat + ' goods rejected':28s} " + " ".join(f"{x:>22s}" for x in frr)
-              + f" {fmt(tables[cat, 'textbook', 'L']['_frr'], True):>22s}   (n={tables[cat, 'ours', 'L']['_n_good']})")
+        print(f"{cat + ' goods rejected':28s} textbook {fmt(tables[cat, 'textbook', 'L']['_frr'], True)}")
 
-    def crit(cat, u, c):  # type: ignore[no-untyped-def]
-        r = tables[cat, "ours", c][u]
+    def crit(cat, u, m, c):  # type: ignore[no-untyped-def]
+        r = tables[cat, m, c][u]
         vals = [r["image_auroc"]] + ([r["pixel_auroc"]] if r["pixel_auroc"] is not None else [])
         return float(np.mean(vals))
 
     summary = {}
     if split == "dev":
-        print("\n== leave-one-unit-out (real development units): the combination best on the other units, "
-              "scored on the left-out one")
+        print("\n== leave-one-unit-out (real development units): the setting best on the other units "
+              "(mean of image and pixel AUROC), scored on the left-out one")
         for cat, u in real:
             others = [(c2, u2) for c2, u2 in real if (c2, u2) != (cat, u)]
-            best = max(COMBOS, key=lambda c: np.mean([crit(c2, u2, c) for c2, u2 in others]))
-            r = tables[cat, "ours", best][u]
+            bm, bc = max(cands, key=lambda mc: np.mean([crit(c2, u2, *mc) for c2, u2 in others]))
+            r = tables[cat, bm, bc][u]
             kn = tables[cat, "knn", "L"][u]
             tb = tables[cat, "textbook", "L"][u]
-            summary[u] = {"chosen": best, **{k: r[k] for k in ("image_auroc", "pixel_auroc", "caught")},
+            summary[u] = {"chosen": f"{bm} {bc}", **{k: r[k] for k in ("image_auroc", "pixel_auroc", "caught")},
                           "textbook": tb["image_auroc"], "knn": kn["image_auroc"], "knn_pixel": kn["pixel_auroc"]}
-            print(f"{u:28s} chosen {best:11s} image {fmt(r['image_auroc'])} pixel {fmt(r['pixel_auroc'])} "
+            print(f"{u:28s} {bm + ' ' + bc:22s} image {fmt(r['image_auroc'])} pixel {fmt(r['pixel_auroc'])} "
                   f"caught {fmt(r['caught'], True)} | textbook {fmt(tb['image_auroc'])} {fmt(tb['pixel_auroc'])}"
                   f" | naive kNN {fmt(kn['image_auroc'])} {fmt(kn['pixel_auroc'])}")
-        overall = {c: round(float(np.mean([crit(a, b, c) for a, b in real])), 4) for c in COMBOS}
-        syn = {c: round(float(np.mean([tables[a, "ours", c][b]["image_auroc"] for a, b in synth])), 4)
-               for c in COMBOS}
-        print("mean over real dev units (image+pixel):", json.dumps(overall))
-        print("mean synthetic image AUROC (extra signal):", json.dumps(syn))
-    print(f"\n== map variants of ours ({split} split): pixel AUROC per unit")
+        print("mean over real dev units (image+pixel) / mean synthetic image AUROC (extra signal):")
+        for m, c in cands:
+            ov = np.mean([crit(a, b2, m, c) for a, b2 in real])
+            sy = np.mean([tables[a, m, c][b2]["image_auroc"] for a, b2 in synth])
+            print(f"  {m:12s} {c:11s} {ov:.4f} / {sy:.4f}")
+    else:
+        print("\n== locked split: the final setting (--final) and the baselines")
+        fm, fc = args.final.split(" ")
+        for cat, u in real:
+            r, tb, kn = tables[cat, fm, fc][u], tables[cat, "textbook", "L"][u], tables[cat, "knn", "L"][u]
+            summary[u] = {**{k: r[k] for k in ("image_auroc", "pixel_auroc", "caught")},
+                          "textbook": tb["image_auroc"], "textbook_pixel": tb["pixel_auroc"],
+                          "knn": kn["image_auroc"], "knn_pixel": kn["pixel_auroc"]}
+            print(f"{u:28s} image {fmt(r['image_auroc'])} pixel {fmt(r['pixel_auroc'])} caught {fmt(r['caught'], True)}"
+                  f" | textbook {fmt(tb['image_auroc'])} {fmt(tb['pixel_auroc'])} | naive kNN "
+                  f"{fmt(kn['image_auroc'])} {fmt(kn['pixel_auroc'])}")
+        for cat in CATEGORIES:
+            t = tables[cat, fm, fc]
+            if t["_n_good"]:
+                print(f"{cat:28s} locked goods rejected {fmt(t['_frr'], True)} of {t['_n_good']} "
+                      f"(asked {rate:.1%})")
+                summary[f"{cat}/goods_rejected"] = t["_frr"]
+    print(f"\n== map variants of {first} ({split} split): pixel AUROC per unit")
     print(f"{'unit':28s} " + " ".join(f"{v:>9s}" for v in MAP_VARIANTS))
     mt_all = {}
     for cat in CATEGORIES:
-        mt = _map_table(res[cat, "ours"], split)
+        mt = _map_table(res[cat, first], split)
         for u, row in mt.items():
             mt_all[u] = row
             print(f"{u:28s} " + " ".join(f"{row[v]:9.3f}" for v in MAP_VARIANTS))
@@ -396,7 +422,7 @@ def run_protocol(args) -> None:  # type: ignore[no-untyped-def]
             if us:
                 print(f"{name:28s} " + " ".join(f"{np.mean([mt_all[u][v] for u in us]):9.3f}" for v in MAP_VARIANTS))
     print(f"\n{n_threads} threads, load average {os.getloadavg()[0]:.1f} at the end")
-    print("RESULT " + json.dumps({"split": split, "rate": rate, "loo": summary}, default=str))
+    print("RESULT " + json.dumps({"split": split, "rate": rate, "units": summary}, default=str))
 
 
 def main() -> None:
@@ -407,6 +433,9 @@ def main() -> None:
     ap.add_argument("--false-reject", type=float, default=0.05, help="false-reject rate asked (cv / locked)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/yuzhi_inspect_cv"),
                     help="per-image results of each (category, method) are cached here (cv / locked)")
+    ap.add_argument("--ours", default="ours,ours-noring",
+                    help="cv / locked: our method variants (fit-level) whose score combinations are compared")
+    ap.add_argument("--final", default="ours max(L,G)", help="locked: the setting chosen on the dev split")
     ap.add_argument("--max-train", type=int, default=200,
                     help="cv / locked: at most this many training images per category (every k-th; 0 = all)")
     ap.add_argument("--quick", action="store_true", help="150 training images, every 3rd test image")

@@ -322,6 +322,12 @@ class PatchCoreDetector:
         tiles from different production runs: streaky or smooth); on a busy part a thin crack is
         not the highest pixel in absolute terms but stands far out of its own background. On
         magnetic tiles it raised crack AUROC from 0.85 to 0.89 without losing other types.
+    loo_max_images : int
+        With at most this many training images, all of them enter the bank and the threshold is
+        calibrated on their leave-one-out scores instead of a 20% hold-out (see ``fit``).
+    combine : str
+        How the terms' z-scores make the image score: ``"sum"`` or ``"max"`` (any one term far
+        out is enough; a term that does not fire adds no noise).
     augment : bool
         Also put horizontally and vertically flipped training images in the bank (useful for
         parts that appear mirrored; doubles training time).
@@ -353,6 +359,7 @@ class PatchCoreDetector:
         global_score: bool = True,
         contrast_score: bool = True,
         loo_max_images: int = 50,
+        combine: str = "sum",
         batch_size: int = 8,
         device: str | None = None,
         random_state: int = 0,
@@ -374,6 +381,7 @@ class PatchCoreDetector:
         self.global_score = global_score
         self.contrast_score = contrast_score
         self.loo_max_images = loo_max_images
+        self.combine = combine
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -399,6 +407,7 @@ class PatchCoreDetector:
             "global_score": self.global_score,
             "contrast_score": self.contrast_score,
             "loo_max_images": self.loo_max_images,
+            "combine": self.combine,
             "batch_size": self.batch_size,
             "random_state": self.random_state,
         }
@@ -420,6 +429,7 @@ class PatchCoreDetector:
             ("batch_size", self.batch_size >= 1, "at least 1"),
             ("outlier_fraction", 0 <= self.outlier_fraction < 0.5, "in [0, 0.5)"),
             ("score_margin", self.score_margin >= 0, "0 or more"),
+            ("combine", self.combine in ("sum", "max"), "'sum' or 'max'"),
             ("loo_max_images", isinstance(self.loo_max_images, int) and self.loo_max_images >= 0,
              "an integer, 0 or more"),
         ]
@@ -824,6 +834,7 @@ class PatchCoreDetector:
         bank_sq = (bank * bank).sum(1)
         owner = bank_owner.to(dev)
         desc = np.stack(pooled).astype(np.float64)
+        shrink = float(LedoitWolf().fit(desc).shrinkage_) if self.global_score and len(desc) > 2 else 0.0
         out = []
         with torch.inference_mode():
             for i, im in enumerate(images):
@@ -846,11 +857,22 @@ class PatchCoreDetector:
                 collect[i] = m[0, 0].cpu().numpy().copy()
                 glob = 0.0
                 if self.global_score and len(desc) > 2:
-                    # the image and its mirrored copies (augment) are all left out
+                    # the image and its mirrored copies (augment) are all left out; the Ledoit-Wolf
+                    # shrinkage of the full fit is kept and the covariance re-formed without them
+                    # (one Cholesky solve; a full LedoitWolf refit per image spent seconds in eigh)
                     others = np.delete(desc, np.arange(i, len(desc), len(images)), axis=0)
-                    lw = LedoitWolf().fit(others)
-                    diff = desc[i] - lw.location_
-                    glob = float(np.sqrt(max(0.0, float(diff @ lw.precision_ @ diff))))
+                    mu = others.mean(0)
+                    c = others - mu
+                    cov = c.T @ c / len(others)
+                    tr = float(np.trace(cov)) / cov.shape[0]
+                    cov *= 1.0 - shrink
+                    cov[np.diag_indices_from(cov)] += shrink * tr
+                    diff = desc[i] - mu
+                    try:
+                        sol = np.linalg.solve(cov, diff)
+                    except np.linalg.LinAlgError:
+                        sol = np.linalg.lstsq(cov, diff, rcond=None)[0]
+                    glob = float(np.sqrt(max(0.0, float(diff @ sol))))
                 out.append(RawScore(*self._finish(m, h, w), glob=glob))
         return out
 
@@ -915,11 +937,19 @@ class PatchCoreDetector:
         stats = getattr(self, "score_stats_", None)
         if stats is None:
             return local
-        z = (np.asarray(local, dtype=np.float64) - stats[0]) / stats[1]
+        terms = [(np.asarray(local, dtype=np.float64) - stats[0]) / stats[1]]
         if glob is not None and getattr(self, "global_mean_", None) is not None:
-            z = z + (glob - stats[2]) / stats[3]
+            terms.append((glob - stats[2]) / stats[3])
         if contrast is not None and self.contrast_score:
-            z = z + (contrast - stats[4]) / stats[5]
+            terms.append((contrast - stats[4]) / stats[5])
+        if getattr(self, "combine", "sum") == "max":
+            out = terms[0]
+            for t in terms[1:]:
+                out = np.maximum(out, t)
+            return out
+        z = terms[0]
+        for t in terms[1:]:
+            z = z + t
         return z
 
     def normalise(self, raw: np.ndarray | float) -> np.ndarray | float:
