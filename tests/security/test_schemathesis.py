@@ -1,6 +1,7 @@
-"""Property-based API run (schemathesis) on ``/openapi.json``: no input gives a 5xx, and every
-documented response matches its schema (issue 13). Runs on SQLite, and on PostgreSQL when
-``YUZHI_TEST_DATABASE_URL`` is set, with the tokens of a member, a provider and the office.
+"""Property-based API run (schemathesis) on ``/openapi.json``: no input gives a 5xx, every status
+code answered is documented for its operation, and every response matches its schema (issue 13).
+Runs on SQLite, and on PostgreSQL when ``YUZHI_TEST_DATABASE_URL`` is set, with the tokens of a member,
+a provider and the office.
 
 Bounded for CI: ``YUZHI_SCHEMATHESIS_EXAMPLES`` examples per operation and caller (default 4,
 derandomized so a failure reproduces), one world built once per module.
@@ -17,7 +18,10 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in th
 
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import select  # noqa: E402
 
 from tests.conftest import _wipe  # noqa: E402
@@ -83,7 +87,8 @@ def test_no_server_error_and_responses_match_the_schema(st_world) -> None:  # ty
             for role in ("member", "provider", "office"):  # each generated request, as each kind of caller
                 cases += 1
                 response = case.call(headers=st_world.headers[role], timeout=120)  # 2 shared cores in CI
-                case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+                case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                          response_schema_conformance])
 
         try:
             run()

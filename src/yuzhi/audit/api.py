@@ -47,7 +47,7 @@ def latest(store: AnchorStore) -> AnchorRead | None:
                       count=count)
 
 
-@router.get("/anchors/latest", response_model=AnchorRead)
+@router.get("/anchors/latest", response_model=AnchorRead, responses={404: {"description": "no anchor taken yet"}})
 def latest_anchor(request: Request) -> AnchorRead:
     """Public: the newest signed checkpoint of the audit chains' heads."""
     found = latest(store_of(request))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 
+from yuzhi.errors import DomainError, InvalidInput
 from yuzhi.monitor import service
 from yuzhi.monitor.schemas import (
     AlarmAction,
@@ -74,7 +75,14 @@ def upload_file(request: Request, tasks: BackgroundTasks, session: SessionDep, a
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{Path(file.filename or 'upload').stem}{suffix}"
         path.write_bytes(file.file.read())
-        table = read_table(path, order="sort", dedupe=True)
+        try:
+            table = read_table(path, order="sort", dedupe=True)
+        except DomainError:
+            raise
+        except (ValueError, OSError) as exc:  # pandas/pyarrow on a file that is not a table at all
+            raise InvalidInput(f"{path.name} is not a readable CSV or Parquet table ({type(exc).__name__})",
+                               field="file", fix="upload a header line with a timestamp column and one column "
+                                                 "per sensor key, then one row per time") from None
     report = service.ingest_table(session, actor=actor, table=table, org_id=org_id)
     _deliver_later(request, tasks)
     return report

@@ -56,10 +56,11 @@ def _codes(route: APIRoute) -> list[str]:
     codes = ["400", "422", "503"]
     if _depends_on(route, "current_actor"):
         codes += ["401", "403"]
-    if route.dependant.path_params:
+    if route.dependant.path_params or any(p.name.endswith("_id") for p in route.dependant.query_params) \
+            or 404 in route.responses or "404" in route.responses:
         codes.append("404")
     if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
-        codes += ["403", "409"]
+        codes += ["403", "404", "409"]  # 404: a record the body names (provider, organisation, knowledge base)
     if route.path.endswith("/login"):
         codes += ["401", "429"]
     if route.path.endswith("/objections") and "POST" in route.methods:  # identified and rate-limited (issue 13)
