@@ -11,7 +11,6 @@ import time
 
 from tests.compute.test_service import setup_world
 from tests.security.conftest import login
-
 from yuzhi.compute import flows, service
 from yuzhi.compute.store import ArtifactStore
 
