@@ -413,6 +413,8 @@ def test_every_label_of_the_voucher_templates_is_translated():
     from pathlib import Path
 
     import yuzhi.vouchers
+    import yuzhi.vouchers.pages
+    import yuzhi.vouchers.simulate_pages  # registers the simulator's labels, as the app does
     from yuzhi.web import i18n
 
     folder = Path(yuzhi.vouchers.__file__).parent / "templates" / "vouchers"
