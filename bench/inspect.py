@@ -4,6 +4,13 @@ Run::
 
     .venv/bin/python bench/inspect.py            # full: 600 training images, all 417 test images
     .venv/bin/python bench/inspect.py --quick    # 150 training images, every 3rd test image
+    .venv/bin/python bench/inspect.py --protocol cv --threads 1       # validation protocol, dev split
+    .venv/bin/python bench/inspect.py --protocol locked --ours ours --final "ours L+G+C"   # locked split
+
+The protocol (issue 16; splits in docs/inspect.md): every category of ../shared/data/vision, each
+method fitted once per category (results cached in /tmp/yuzhi_inspect_cv), per-unit image / pixel
+AUROC and the share caught at the conformal threshold, the textbook PatchCore and a naive kNN
+(random bank) in the same run, leave-one-unit-out selection among score combinations.
 
 Prints, all measured in this run on this machine:
 
