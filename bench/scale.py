@@ -287,46 +287,9 @@ def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: f
 def setup_year(engine, units: int):  # type: ignore[no-untyped-def]
     """bench.vouchers' world, sized so that every unit gets a quota within the plan's 50-million-yuan pool:
     one provider, ``units`` units planning 200,000 yuan each (a 40,000-yuan quota; 1,000 units = 40 M)."""
-    from bench.vouchers import World
+    from bench.vouchers import setup_world
 
-    from yuzhi.accounts import service as accounts
-    from yuzhi.accounts import uscc
-    from yuzhi.accounts.actor import SYSTEM, Actor, Role
-    from yuzhi.accounts.models import OrgKind
-    from yuzhi.accounts.schemas import OrgCreate, UserCreate
-    from yuzhi.compute import registry
-    from yuzhi.compute.models import Criterion
-    from yuzhi.compute.registry import ProviderCreate
-    from yuzhi.db import transaction
-    from yuzhi.vouchers import service as vouchers
-    from yuzhi.vouchers.schemas import ApplicationCreate, ProgrammeCreate, Review
-
-    def code(n: int) -> str:
-        return uscc.make(f"91410100{f'{n:08d}'.replace('0', 'A')}0")
-
-    with transaction(engine) as s:
-        vouchers.create_programme(s, actor=SYSTEM, prog_in=ProgrammeCreate(
-            year=2026, name="2026 scale", disclosure_days=0))
-        porg = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
-            uscc=code(99_999), name="国家超算郑州中心运营单位", kind=OrgKind.UNIVERSITY))
-        accounts.decide_org(s, actor=SYSTEM, org_id=porg.id, approve=True)
-        prov = registry.whitelist(s, actor=SYSTEM, provider_in=ProviderCreate(
-            org_id=porg.id, name="国家超算郑州中心", criterion=Criterion.NATIONAL_SUPERCOMPUTING,
-            valid_from=date(2025, 1, 1), valid_to=date(2027, 12, 31)))
-        user = accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
-            username="bench-provider", password=STRONG, role=Role.PROVIDER.value, provider_id=prov.id))
-        _row, token = accounts.issue_token(s, user=user, name="bench")
-        world = World(provider_id=prov.id, provider_username=user.username, token=token)
-        for i in range(units):
-            org = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
-                uscc=code(i + 1), name=f"基准企业{i + 1}", kind=OrgKind.ENTERPRISE, industry="新材料"))
-            accounts.decide_org(s, actor=SYSTEM, org_id=org.id, approve=True)
-            member = Actor(user_id=None, username=f"unit{i + 1}", role=Role.MEMBER, org_id=org.id)
-            a = vouchers.apply(s, actor=member, app_in=ApplicationCreate(
-                year=2026, provider_id=prov.id, contract_no=f"BENCH-{i + 1}", planned_spend_fen=200_000_00))
-            vouchers.review(s, actor=SYSTEM, app_id=a.id, decision=Review(approve=True))
-            world.unit_codes.append(org.uscc)
-    return world
+    return setup_world(engine, units, planned_spend_fen=200_000_00, name="2026 scale", password=STRONG)
 
 
 def generate_year(url: str, units: int, bills: int, batch: int = 1000) -> float:

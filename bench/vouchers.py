@@ -107,8 +107,10 @@ class World:
     unit_codes: list[str] = field(default_factory=list)
 
 
-def setup_world(engine, units: int) -> World:  # type: ignore[no-untyped-def]
-    """A 2026 programme (disclosure 0 days), one whitelisted provider, ``units`` units with quota."""
+def setup_world(engine, units: int, *, planned_spend_fen: int = 2_000_000_00, name: str = "2026 bench",  # type: ignore[no-untyped-def]
+                password: str = PASSWORD) -> World:
+    """A 2026 programme (disclosure 0 days), one whitelisted provider, ``units`` units with quota
+    (each applies for ``planned_spend_fen`` of compute; bench/scale.py sizes it to fit the pool)."""
     from yuzhi.accounts import service as accounts
     from yuzhi.accounts import uscc
     from yuzhi.accounts.actor import SYSTEM, Actor, Role
@@ -127,7 +129,7 @@ def setup_world(engine, units: int) -> World:  # type: ignore[no-untyped-def]
 
     with transaction(engine) as s:
         vouchers.create_programme(s, actor=SYSTEM, prog_in=ProgrammeCreate(
-            year=2026, name="2026 bench", disclosure_days=0))
+            year=2026, name=name, disclosure_days=0))
         porg = accounts.register_org(s, actor=SYSTEM, org_in=OrgCreate(
             uscc=code(99_999), name="国家超算郑州中心运营单位", kind=OrgKind.UNIVERSITY))
         accounts.decide_org(s, actor=SYSTEM, org_id=porg.id, approve=True)
@@ -135,7 +137,7 @@ def setup_world(engine, units: int) -> World:  # type: ignore[no-untyped-def]
             org_id=porg.id, name="国家超算郑州中心", criterion=Criterion.NATIONAL_SUPERCOMPUTING,
             valid_from=date(2025, 1, 1), valid_to=date(2027, 12, 31)))
         user = accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
-            username="bench-provider", password=PASSWORD, role=Role.PROVIDER.value, provider_id=prov.id))
+            username="bench-provider", password=password, role=Role.PROVIDER.value, provider_id=prov.id))
         _row, token = accounts.issue_token(s, user=user, name="bench")
         world = World(provider_id=prov.id, provider_username=user.username, token=token)
         for i in range(units):
@@ -144,7 +146,7 @@ def setup_world(engine, units: int) -> World:  # type: ignore[no-untyped-def]
             accounts.decide_org(s, actor=SYSTEM, org_id=org.id, approve=True)
             member = Actor(user_id=None, username=f"unit{i + 1}", role=Role.MEMBER, org_id=org.id)
             a = vouchers.apply(s, actor=member, app_in=ApplicationCreate(
-                year=2026, provider_id=prov.id, contract_no=f"BENCH-{i + 1}", planned_spend_fen=2_000_000_00))
+                year=2026, provider_id=prov.id, contract_no=f"BENCH-{i + 1}", planned_spend_fen=planned_spend_fen))
             vouchers.review(s, actor=SYSTEM, app_id=a.id, decision=Review(approve=True))
             world.unit_codes.append(org.uscc)
     return world

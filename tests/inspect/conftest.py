@@ -7,24 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from scipy import ndimage
+
+from yuzhi.inspect.demo import SHAPE, texture  # the demo's brushed-metal texture, one definition
 
 #: Planted defect: a dark disk of this radius centred here (row, col) in a 96 x 128 texture.
 DEFECT_CENTRE = (60, 90)
 DEFECT_RADIUS = 6
-SHAPE = (96, 128)
-
-
-def texture(seed: int, shape: tuple[int, int] = SHAPE) -> np.ndarray:
-    """A brushed-metal-like grey texture: smoothed noise plus fine vertical stripes (RGB uint8)."""
-    rng = np.random.default_rng(seed)
-    h, w = shape
-    noise = ndimage.gaussian_filter(rng.normal(size=(h, w)), 1.5)
-    noise = noise / noise.std()
-    x = np.arange(w)[None, :]
-    stripes = np.sin(2 * np.pi * x / 6.0 + rng.uniform(0, 2 * np.pi))
-    g = 128 + 12 * noise + 10 * stripes
-    return np.repeat(np.clip(g, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
 
 
 def defect_mask(shape: tuple[int, int] = SHAPE) -> np.ndarray:
