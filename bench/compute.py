@@ -46,11 +46,12 @@ def _setup(url: str, home: Path, kinds: list[str]):  # type: ignore[no-untyped-d
     from yuzhi.accounts.actor import SYSTEM, Role
     from yuzhi.accounts.models import OrgKind
     from yuzhi.accounts.schemas import OrgCreate, UserCreate
-    from yuzhi.compute import registry, service
-    from yuzhi.compute.models import Criterion
-    from yuzhi.compute.registry import ProviderCreate
+    from yuzhi.compute import service
     from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, RateCardIn
     from yuzhi.db import make_engine, migrate, transaction
+    from yuzhi.providers import service as registry
+    from yuzhi.providers.models import Criterion
+    from yuzhi.providers.schemas import ProviderCreate
     from yuzhi.vouchers import service as vouchers
     from yuzhi.vouchers.schemas import ApplicationCreate, ProgrammeCreate, Review
 

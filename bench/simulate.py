@@ -225,8 +225,8 @@ def db_eval(y: sim.Year, url: str) -> None:
     from sqlalchemy import insert
 
     from yuzhi.accounts.models import Organisation
-    from yuzhi.compute.models import Provider
     from yuzhi.db import import_all_models, make_engine, migrate
+    from yuzhi.providers.models import Provider
     from yuzhi.vouchers import simulate_service as ss
     from yuzhi.vouchers.models import Bill, Programme, QuotaApplication
 

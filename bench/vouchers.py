@@ -116,10 +116,10 @@ def setup_world(engine, units: int, *, planned_spend_fen: int = 2_000_000_00, na
     from yuzhi.accounts.actor import SYSTEM, Actor, Role
     from yuzhi.accounts.models import OrgKind
     from yuzhi.accounts.schemas import OrgCreate, UserCreate
-    from yuzhi.compute import registry
-    from yuzhi.compute.models import Criterion
-    from yuzhi.compute.registry import ProviderCreate
     from yuzhi.db import transaction
+    from yuzhi.providers import service as registry
+    from yuzhi.providers.models import Criterion
+    from yuzhi.providers.schemas import ProviderCreate
     from yuzhi.vouchers import service as vouchers
     from yuzhi.vouchers.schemas import ApplicationCreate, ProgrammeCreate, Review
 

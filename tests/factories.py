@@ -12,9 +12,9 @@ from yuzhi.accounts import uscc
 from yuzhi.accounts.actor import SYSTEM, Actor, Role
 from yuzhi.accounts.models import OrgKind
 from yuzhi.accounts.schemas import OrgCreate, UserCreate
-from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion
-from yuzhi.compute.registry import ProviderCreate
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Criterion
+from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import service as vouchers
 from yuzhi.vouchers.schemas import ApplicationCreate, ProgrammeCreate, Review
 

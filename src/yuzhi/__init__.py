@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 DOMAINS: tuple[str, ...] = (
     "audit",
     "accounts",
+    "providers",
     "ledger",
     "compute",
     "vouchers",

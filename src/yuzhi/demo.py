@@ -18,11 +18,11 @@ from yuzhi.accounts import uscc
 from yuzhi.accounts.actor import SYSTEM, Actor, Role
 from yuzhi.accounts.models import Organisation, OrgKind, User
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
-from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion
-from yuzhi.compute.registry import ProviderCreate
 from yuzhi.config import get_settings
 from yuzhi.db import transaction
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Criterion
+from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import service as vouchers
 from yuzhi.vouchers.models import Programme, QuotaApplication
 from yuzhi.vouchers.schemas import (

@@ -8,7 +8,7 @@ from tests.factories import make_world
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import Role
 from yuzhi.accounts.models import ApiToken, User
-from yuzhi.compute.models import Provider
+from yuzhi.providers.models import Provider
 
 
 def test_token_resolves_to_its_caller_and_only_its_hash_is_stored(session):

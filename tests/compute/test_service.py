@@ -236,9 +236,9 @@ def test_cheapest_eligible_provider_and_explicit_choice(session, tmp_path):
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.accounts.models import OrgKind
     from yuzhi.accounts.schemas import OrgCreate
-    from yuzhi.compute import registry
-    from yuzhi.compute.models import Criterion
-    from yuzhi.compute.registry import ProviderCreate
+    from yuzhi.providers import service as registry
+    from yuzhi.providers.models import Criterion
+    from yuzhi.providers.schemas import ProviderCreate
 
     org2 = accounts.register_org(session, actor=SYSTEM, org_in=OrgCreate(uscc=uscc(998), name="智算中心",
                                                                          kind=OrgKind.ENTERPRISE))

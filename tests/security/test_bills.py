@@ -16,10 +16,10 @@ from yuzhi.accounts.actor import SYSTEM, Role
 from yuzhi.accounts.models import OrgKind
 from yuzhi.accounts.schemas import OrgCreate, UserCreate
 from yuzhi.audit.models import AuditEvent
-from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion
-from yuzhi.compute.registry import ProviderCreate
 from yuzhi.db import transaction
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Criterion
+from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers.models import Bill
 
 

@@ -8,9 +8,9 @@ from tests.factories import approved_quota, code, customer_of, make_world
 
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.schemas import AffiliationCreate
-from yuzhi.compute import registry
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
+from yuzhi.providers import service as registry
 from yuzhi.vouchers import service
 from yuzhi.vouchers.models import QuotaApplication
 from yuzhi.vouchers.reconcile import check_books

@@ -18,12 +18,12 @@ from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import SYSTEM
 from yuzhi.accounts.models import OrgKind
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
-from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion
-from yuzhi.compute.registry import ProviderCreate
 from yuzhi.db import Base
 from yuzhi.errors import InvalidInput
 from yuzhi.ledger import service as ledger
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Criterion
+from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import service
 from yuzhi.vouchers import simulate as sim
 from yuzhi.vouchers import simulate_service as ss

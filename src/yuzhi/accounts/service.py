@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import column, delete, func, insert, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,11 @@ from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate, UserCreate
 from yuzhi.accounts.security import hash_password, hash_token, new_token, verify_password
 from yuzhi.audit.service import record
 from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+
+#: The provider whitelist's table as accounts sees it: ``users.provider_id`` references it (a
+#: schema-level link) and a provider operator acts for the provider's organisation. A table clause,
+#: not the model, so that accounts (below ``yuzhi.providers``) never imports the providers domain.
+_PROVIDERS = table("providers", column("id"), column("org_id"))
 
 
 def _org_snapshot(org: Organisation) -> dict[str, object]:
@@ -169,19 +174,13 @@ def create_user(session: Session, *, actor: Actor, user_in: UserCreate) -> User:
 def actor_for(user: User) -> Actor:
     org_id = user.org_id
     if user.role == Role.PROVIDER and user.provider_id is not None:
-        from yuzhi.compute.models import Provider
+        from sqlalchemy.orm import object_session
 
-        prov = object_session_get(user, Provider, user.provider_id)
-        org_id = prov.org_id if prov is not None else None
+        sess = object_session(user)
+        org_id = sess.scalar(select(_PROVIDERS.c.org_id).where(_PROVIDERS.c.id == user.provider_id)) \
+            if sess is not None else None
     return Actor(user_id=user.id, username=user.username, role=Role(user.role), org_id=org_id,
                  provider_id=user.provider_id)
-
-
-def object_session_get(obj: object, cls: type, ident: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy.orm import object_session
-
-    sess = object_session(obj)
-    return sess.get(cls, ident) if sess is not None else None
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User:
@@ -219,13 +218,11 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     """The caller behind a token, in one statement (every API request runs this): token, user and,
     for provider operators, the provider's organisation. None when unknown, revoked, expired or
     the user is deactivated."""
-    from yuzhi.compute.models import Provider
-
     row = session.execute(
         select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.role, User.org_id,
-               User.provider_id, User.active, Provider.org_id, ApiToken.id, ApiToken.last_used_at)
+               User.provider_id, User.active, _PROVIDERS.c.org_id, ApiToken.id, ApiToken.last_used_at)
         .join(User, User.id == ApiToken.user_id)
-        .outerjoin(Provider, Provider.id == User.provider_id)
+        .outerjoin(_PROVIDERS, _PROVIDERS.c.id == User.provider_id)
         .where(ApiToken.token_hash == hash_token(token))
     ).first()
     if row is None:

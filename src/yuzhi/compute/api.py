@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from sqlalchemy import select
 
 from yuzhi.compute import flows, service
-from yuzhi.compute.models import ComputeJob, Provider
+from yuzhi.compute.models import ComputeJob
 from yuzhi.compute.schemas import (
     AccountRead,
     AppIn,
@@ -35,6 +35,7 @@ from yuzhi.compute.schemas import (
 )
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.providers.models import Provider
 from yuzhi.types import MAX_YEAR, MIN_YEAR, IdPath, IdQuery, Limit, Offset
 from yuzhi.web.deps import AdminUser, CurrentUser, SessionDep
 

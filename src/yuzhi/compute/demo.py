@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import SYSTEM
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.compute import service
-from yuzhi.compute.models import ComputeAccount, ComputeApp, Provider, ProviderStatus
+from yuzhi.compute.models import ComputeAccount, ComputeApp
 from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, RateCardIn
+from yuzhi.providers.models import Provider, ProviderStatus
 
 
 def _memory_gb() -> int:

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from yuzhi.compute import flows, service
 from yuzhi.compute.jobtypes import available_types
-from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob, Provider
+from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob
 from yuzhi.compute.pricing import CST
 from yuzhi.compute.schemas import JobIn
 from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.providers.models import Provider
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import done as _done

@@ -50,8 +50,6 @@ from yuzhi.compute.models import (
     ComputeEndpoint,
     ComputeJob,
     JobStatus,
-    Provider,
-    ProviderStatus,
     RateCardRow,
 )
 from yuzhi.compute.schemas import AppIn, BudgetIn, CapacityIn, EndpointIn, JobIn, RateCardIn
@@ -59,6 +57,7 @@ from yuzhi.compute.store import ArtifactStore
 from yuzhi.config import get_settings
 from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Forbidden, InvalidInput, NotFound
+from yuzhi.providers.models import Provider, ProviderStatus
 
 #: ``(session, org_id, provider_id, amount_fen, day) -> expected subsidy in fen`` (see flows).
 SubsidyEstimator = Callable[[Session, int, int, int, date], int]

@@ -10,8 +10,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from yuzhi.accounts.actor import Actor, Role
-from yuzhi.compute import registry
-from yuzhi.compute.registry import ProviderCreate, ProviderRead
 from yuzhi.errors import DomainError
 from yuzhi.pagination import Page
 from yuzhi.types import IdPath, IdQuery, Limit, Offset, YearPath, YearQuery
@@ -58,30 +56,6 @@ def create_programme(body: ProgrammeCreate, session: SessionDep, actor: AdminUse
 def close_year(year: YearPath, session: SessionDep, actor: AdminUser) -> dict[str, int]:
     """Year end: unused quota expires back to the pool; no more bills for the year."""
     return service.close_year(session, actor=actor, year=year)
-
-
-@router.get("/providers", response_model=list[ProviderRead])
-def list_providers(session: SessionDep) -> list[ProviderRead]:
-    """The provider whitelist (public)."""
-    return [ProviderRead.model_validate(p) for p in registry.list_all(session)]
-
-
-@router.post("/providers", response_model=ProviderRead, status_code=201)
-def whitelist_provider(body: ProviderCreate, session: SessionDep, actor: AdminUser) -> ProviderRead:
-    return ProviderRead.model_validate(registry.whitelist(session, actor=actor, provider_in=body))
-
-
-@router.post("/providers/{provider_id}/suspend", response_model=ProviderRead)
-def suspend_provider(provider_id: IdPath, session: SessionDep, actor: AdminUser,
-                     reason: str = Query(..., min_length=2)) -> ProviderRead:
-    return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
-                                                           active=False, reason=reason))
-
-
-@router.post("/providers/{provider_id}/resume", response_model=ProviderRead)
-def resume_provider(provider_id: IdPath, session: SessionDep, actor: AdminUser) -> ProviderRead:
-    return ProviderRead.model_validate(registry.set_status(session, actor=actor, provider_id=provider_id,
-                                                           active=True))
 
 
 def _app_read(a) -> ApplicationRead:  # type: ignore[no-untyped-def]

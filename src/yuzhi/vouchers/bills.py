@@ -38,12 +38,13 @@ from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Affiliation, Organisation, OrgStatus
 from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import Change, record, record_many
-from yuzhi.compute import registry
-from yuzhi.compute.models import ComputeJob, Provider
+from yuzhi.compute.models import ComputeJob
 from yuzhi.db import for_update, utcnow
 from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Provider
 from yuzhi.vouchers import service as programme
 from yuzhi.vouchers.models import (
     AppStatus,
@@ -357,14 +358,9 @@ class _Batch:
         b = it.bill_in
         if org.status != OrgStatus.APPROVED:
             return f"unit is {org.status}, not approved"
-        problem = registry.qualification_problem(self.provider, start=b.period_start, end=b.period_end)
-        if problem:
-            return problem
-        if self.provider.org_id == org.id:
-            return "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself"
-        if org.affiliated:
-            return "related-party transaction (关联交易): the unit and the provider are declared affiliated"
-        return ""
+        return registry.qualification_problem(self.provider, start=b.period_start, end=b.period_end) \
+            or registry.relation_problem(self.provider, customer_org_id=org.id, affiliated=bool(org.affiliated)) \
+            or ""
 
     def _price(self, items: list[_Item]) -> list[_Priced]:
         priced = []

@@ -1,7 +1,7 @@
 """Voucher programme web pages (server-rendered HTML, no JavaScript needed).
 
 Every page calls the same services as the REST API (``yuzhi.vouchers.service``, ``reports``,
-``yuzhi.accounts.service``, ``yuzhi.compute.registry``), so the browser and the API can never
+``yuzhi.accounts.service``, ``yuzhi.providers.service``), so the browser and the API can never
 disagree about a rule, a tenant boundary or a figure.
 
 Conventions, chosen so that a form never leaves the books half-written:
@@ -35,11 +35,11 @@ from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import SYSTEM, Actor, Role
 from yuzhi.accounts.models import Affiliation, Organisation, OrgKind, User
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate
-from yuzhi.compute import registry
-from yuzhi.compute.models import Criterion, Provider
-from yuzhi.compute.registry import ProviderCreate
 from yuzhi.errors import Forbidden, InvalidInput
 from yuzhi.ledger import service as ledger
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Criterion, Provider
+from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
-from yuzhi.compute.models import Provider
 from yuzhi.errors import Forbidden
+from yuzhi.providers.models import Provider
 from yuzhi.vouchers import service
 from yuzhi.vouchers.models import Bill, BillKind, Programme, QuotaApplication
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,12 +24,12 @@ from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import SYSTEM, Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
-from yuzhi.compute import registry
-from yuzhi.compute.models import Provider
 from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.providers import service as registry
+from yuzhi.providers.models import Provider
 from yuzhi.vouchers.models import (
     AppStatus,
     BatchStatus,
@@ -145,14 +145,6 @@ def _app_snap(a: QuotaApplication) -> dict[str, object]:
             "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
 
 
-def _eligibility_problem(session: Session, *, org: Organisation, provider: Provider) -> str | None:
-    if provider.org_id == org.id:
-        return "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself"
-    if accounts.are_affiliated(session, org.id, provider.org_id):
-        return "related-party transaction (关联交易): the unit and the provider are declared affiliated"
-    return None
-
-
 def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> QuotaApplication:
     """A unit applies for quota: planned spend with a whitelisted provider under a contract."""
     if actor.org_id is None or actor.is_office or actor.is_provider:
@@ -165,11 +157,10 @@ def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> Quota
     if p.status != ProgrammeStatus.OPEN:
         raise InvalidInput(f"the {p.year} programme is closed", field="year", fix="apply to an open year")
     provider = registry.get(session, provider_id=app_in.provider_id)
-    if provider.status != "active" or provider.valid_to < date(p.year, 1, 1) \
-            or provider.valid_from > date(p.year, 12, 31):
+    if not registry.whitelisted_in_year(provider, p.year):
         raise InvalidInput(f"provider {provider.name} is suspended or not whitelisted in {p.year}",
                            field="provider_id", fix="choose an active whitelisted provider")
-    problem = _eligibility_problem(session, org=org, provider=provider)
+    problem = registry.eligibility_problem(session, provider, customer_org_id=org.id)
     if problem:
         raise InvalidInput(problem, field="provider_id", fix="buy compute from an unrelated whitelisted provider")
     contract = app_in.contract_no.strip()

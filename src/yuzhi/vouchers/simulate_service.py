@@ -17,8 +17,8 @@ import numpy as np
 from sqlalchemy import BigInteger, Engine, String, cast, func, select
 
 from yuzhi.accounts.models import Affiliation, Organisation
-from yuzhi.compute.models import Provider
 from yuzhi.errors import InvalidInput, NotFound
+from yuzhi.providers.models import Provider
 from yuzhi.vouchers import simulate as sim
 from yuzhi.vouchers.models import AppStatus, Bill, BillKind, Programme, QuotaApplication
 

@@ -1,48 +1,26 @@
 """The provider whitelist: the office qualifies a provider under one of the plan's criteria for a
-validity period, and can suspend it. Only whitelisted, active, in-validity providers generate subsidy.
+validity period, and can suspend it. Only whitelisted, active, in-validity providers generate subsidy,
+and never for their own organisation or a declared related party (one implementation of each rule
+here; the voucher application and bill paths both call it).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.audit.service import record
-from yuzhi.compute.models import Criterion, Provider, ProviderStatus
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yuzhi.providers.models import Provider, ProviderStatus
+from yuzhi.providers.schemas import ProviderCreate
 
-
-class ProviderCreate(BaseModel):
-    org_id: int = Field(description="the provider's legal entity (an organisation registered on the platform)")
-    name: str = Field(min_length=2, max_length=200)
-    criterion: Criterion
-    evidence: str = Field(default="", max_length=500)
-    valid_from: date
-    valid_to: date
-
-    @model_validator(mode="after")
-    def _dates(self) -> ProviderCreate:
-        if self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from; the whitelist period must not be empty")
-        return self
-
-
-class ProviderRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    org_id: int
-    name: str
-    criterion: str
-    evidence: str
-    valid_from: date
-    valid_to: date
-    status: str
-    status_reason: str
+SELF_USE = "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself"
+RELATED_PARTY = "related-party transaction (关联交易): the unit and the provider are declared affiliated"
 
 
 def _snap(p: Provider) -> dict[str, object]:
@@ -51,6 +29,7 @@ def _snap(p: Provider) -> dict[str, object]:
 
 
 def whitelist(session: Session, *, actor: Actor, provider_in: ProviderCreate) -> Provider:
+    """Put a provider on the whitelist (office administrator only; audited)."""
     if not actor.is_admin:
         raise Forbidden("only an office administrator whitelists providers")
     if session.get(Organisation, provider_in.org_id) is None:
@@ -67,6 +46,7 @@ def whitelist(session: Session, *, actor: Actor, provider_in: ProviderCreate) ->
 
 
 def set_status(session: Session, *, actor: Actor, provider_id: int, active: bool, reason: str = "") -> Provider:
+    """Suspend (with a reason) or restore a provider (office administrator only; audited)."""
     if not actor.is_admin:
         raise Forbidden("only an office administrator suspends or restores providers")
     p = get(session, provider_id=provider_id)
@@ -94,6 +74,11 @@ def list_all(session: Session) -> list[Provider]:
     return list(session.scalars(select(Provider).order_by(Provider.id)))
 
 
+def names(session: Session) -> dict[int, str]:
+    """Provider names by id (for tables and reports)."""
+    return dict(session.execute(select(Provider.id, Provider.name)).tuples().all())
+
+
 def qualification_problem(p: Provider, *, start: date, end: date) -> str | None:
     """Why ``p`` cannot generate subsidy for usage in [start, end], or None when it can."""
     if p.status != ProviderStatus.ACTIVE:
@@ -102,3 +87,28 @@ def qualification_problem(p: Provider, *, start: date, end: date) -> str | None:
         return (f"usage {start}..{end} is outside the provider's whitelist period "
                 f"{p.valid_from}..{p.valid_to}")
     return None
+
+
+def whitelisted_in_year(p: Provider, year: int) -> bool:
+    """Active and whitelisted for at least part of ``year`` (who a unit may apply with)."""
+    return p.status == ProviderStatus.ACTIVE and p.valid_to >= date(year, 1, 1) \
+        and p.valid_from <= date(year, 12, 31)
+
+
+def relation_problem(p: Provider, *, customer_org_id: int, affiliated: bool) -> str | None:
+    """Why no subsidy flows from ``p`` to this customer (self-use, related party), or None.
+
+    ``affiliated`` is passed in so that the batch bill path can fetch it for many customers in
+    one query; :func:`eligibility_problem` looks it up for one."""
+    if p.org_id == customer_org_id:
+        return SELF_USE
+    if affiliated:
+        return RELATED_PARTY
+    return None
+
+
+def eligibility_problem(session: Session, p: Provider, *, customer_org_id: int) -> str | None:
+    """:func:`relation_problem` for one customer, looking the declared affiliation up."""
+    return relation_problem(p, customer_org_id=customer_org_id,
+                            affiliated=p.org_id != customer_org_id
+                            and accounts.are_affiliated(session, customer_org_id, p.org_id))
