@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, event, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -325,16 +325,36 @@ def anchor(engine: Engine, store: AnchorStore | None = None, *, force: bool = Fa
     return store.append(heads, force=force)
 
 
-def start_anchoring(engine: Engine, store: AnchorStore | None = None, *,
-                    every_s: float = 60.0, settle_s: float = 1.0) -> tuple[threading.Thread, Callable[[], None]]:
+class Lead(Protocol):
+    """What anchoring needs of a leader lock (``yuzhi.ops.leader.Leader``; audit does not import ops)."""
+
+    def acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+def start_anchoring(engine: Engine, store: AnchorStore | None = None, *, every_s: float = 60.0,
+                    settle_s: float = 1.0, leader: Lead | None = None) -> tuple[threading.Thread, Callable[[], None]]:
     """Anchor in a daemon thread: about ``settle_s`` after a commit that wrote audit events (in this
     process), and at least every ``every_s`` (writes by other processes). Returns the thread and a
-    function that stops it (after one last checkpoint)."""
+    function that stops it (after one last checkpoint).
+
+    With ``leader`` (an object with ``acquire()``/``release()``, e.g. ``yuzhi.ops.leader.Leader``),
+    only the process holding the lead writes checkpoints: several ``serve`` processes or hosts on one
+    database then anchor once per round instead of once each, and a follower takes over within one
+    round when the leader dies."""
     import logging
 
     log = logging.getLogger("yuzhi.audit")
     store = store or default_store()
     stop = threading.Event()
+
+    def once() -> None:
+        try:
+            if leader is None or leader.acquire():
+                anchor(engine, store)
+        except Exception as exc:  # keep anchoring; the next round retries
+            log.error("audit anchoring failed: %s", exc)
 
     def loop() -> None:
         while True:
@@ -343,16 +363,12 @@ def start_anchoring(engine: Engine, store: AnchorStore | None = None, *,
                 break
             stop.wait(settle_s)  # gather a burst of writes into one checkpoint
             WRITTEN.clear()
-            try:
-                anchor(engine, store)
-            except Exception as exc:  # keep anchoring; the next round retries
-                log.error("audit anchoring failed: %s", exc)
+            once()
             if stop.is_set():
                 break
-        try:
-            anchor(engine, store)
-        except Exception as exc:
-            log.error("audit anchoring failed: %s", exc)
+        once()
+        if leader is not None:
+            leader.release()
 
     def stopper() -> None:
         stop.set()

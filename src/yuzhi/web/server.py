@@ -105,7 +105,9 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
     if settings.audit_anchor_seconds > 0:  # signed checkpoints of the audit heads, outside the database
         from yuzhi.audit.service import start_anchoring
 
-        _anchor_thread, stop_anchoring = start_anchoring(get_engine(url), every_s=settings.audit_anchor_seconds)
+        # one anchoring process among all serve processes and hosts on this database (leader lock)
+        _anchor_thread, stop_anchoring = start_anchoring(get_engine(url), every_s=settings.audit_anchor_seconds,
+                                                         leader=Leader(get_engine(url), "audit-anchor"))
     console.print(f"yuzhi serving on [link]http://{h}:{p}[/] — API docs at http://{h}:{p}/docs")
     try:
         if workers > 1:  # each worker process builds its own app and engine from the same settings
