@@ -251,10 +251,12 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
             raise InvalidInput(
                 f"{amount} fen exceeds the maximum approvable {cap} fen (limited by {binding}: "
                 + ", ".join(f"{k}={v}" for k, v in limits.items()) + ")",
-                field="amount_fen", fix=f"approve at most {cap} fen, or reject")
+                field="amount_fen", fix=f"approve at most {cap} fen, or reject",
+                key="approve_over_max", params={"amount_fen": amount, "cap_fen": cap, "binding": binding})
         if amount <= 0:
             raise InvalidInput("nothing can be approved: " + ", ".join(f"{k}={v}" for k, v in limits.items()),
-                               field="amount_fen", fix="reject the application with a reason")
+                               field="amount_fen", fix="reject the application with a reason",
+                               key="approve_nothing_left", params={"binding": min(limits, key=lambda k: limits[k])})
         delta = amount - held
         if delta:
             ledger.post(session, transfer("approve" if delta > 0 else "release", p.year,
