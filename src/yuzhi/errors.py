@@ -3,6 +3,10 @@
 Services raise these, never ``HTTPException``: the web layer maps them to status codes in one
 place (``yuzhi.web.errors``) and the CLI prints them without a stack trace. Every error says
 *what* is wrong, *where* (``field``) and *how to fix it* (``fix``), so a user can act on it.
+
+A person reads the error in the page's language: an error may carry a message ``key`` and ``params``
+(amounts as ``*_fen`` ints, field names as keys) that the web layer renders from its catalog
+(``yuzhi.web.messages``); ``message`` stays the English text programs and logs see.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, fix: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, fix: str | None = None,
+                 key: str | None = None, params: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.fix = fix
+        self.key = key  # message-catalog entry for people (None: the English message is translated as is)
+        self.params = dict(params or {})
 
     def to_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "message": self.message, "field": self.field, "fix": self.fix}

@@ -188,7 +188,8 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
         raise Unauthenticated("wrong username or password", field="password",
-                              fix="check the credentials printed by `yuzhi demo` or ask your administrator")
+                              fix="check the credentials printed by `yuzhi demo` or ask your administrator",
+                              key="login_failed")
     return user
 
 
