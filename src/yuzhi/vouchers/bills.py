@@ -46,6 +46,7 @@ from yuzhi.ledger.core import Posting, Txn
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Provider
 from yuzhi.vouchers import service as programme
+from yuzhi.vouchers import summary
 from yuzhi.vouchers.models import (
     AppStatus,
     Bill,
@@ -217,6 +218,7 @@ class _Batch:
         for it in items:
             if results[it.index] is None and it.replay_of is not None:
                 results[it.index] = (results[it.replay_of][0], True)  # type: ignore[index]
+        summary.add(self.conn, [b for b, replay in results if not replay])  # type: ignore[misc]  # dashboard totals, same transaction (issue 14)
         return results  # type: ignore[return-value]
 
     # --- reads ---------------------------------------------------------------------------------
@@ -484,9 +486,7 @@ class _Batch:
         orig.credited_fen += b.amount_fen
         if reversal:
             orig.net_subsidy_fen -= reversal
-            payee = provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org.id
-            postings = [Posting(programme.acct_payable(p.year, programme.payee_type_for(orig.settlement_mode), payee),
-                                -reversal)]
+            postings: list[Posting] = []
             left = reversal
             allocs = session.scalars(select(BillAllocation).where(BillAllocation.bill_id == orig.id)
                                      .order_by(BillAllocation.id.desc())).all()
@@ -508,11 +508,26 @@ class _Batch:
                 else:
                     postings.append(Posting(programme.acct_quota(p.year, app_id), back))
             session.flush()
+            postings = self._reverse_subsidy(orig, p.year, org.id, reversal) + postings  # after the row locks
             ledger.post(session, Txn("refund", p.year, tuple(postings), ref=f"bill:{credit.id}"))
         session.flush()
         record(session, actor=self.actor, action="credit.record", entity="bill", entity_id=credit.id,
                after=_snapshot(credit, provider.id), org_id=org.id)
         return credit
+
+
+    def _reverse_subsidy(self, orig: Bill, year: int, org_id: int, reversal: int) -> list[Posting]:
+        """Take ``reversal`` back from the payee: from its payable while that covers it; the rest
+        was already settled, so it becomes a receivable of the year's pool (the payee owes it)."""
+        ptype = programme.payee_type_for(orig.settlement_mode)
+        payee = self.provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org_id
+        payable = programme.acct_payable(year, ptype, payee)
+        ledger.lock_books(self.session, programme.PAYABLES_LOCK)  # callers hold their row locks already
+        from_payable = min(reversal, max(0, ledger.balance(self.session, payable)))
+        postings = [Posting(payable, -from_payable)] if from_payable else []
+        if reversal > from_payable:
+            postings.append(Posting(programme.acct_receivable(year, ptype, payee), -(reversal - from_payable)))
+        return postings
 
 
 def _snapshot(bill: Bill, provider_id: int) -> dict[str, object]:

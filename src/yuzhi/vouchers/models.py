@@ -165,3 +165,6 @@ class SettlementLine(IdMixin, Base):
     city_fen: Mapped[int] = mapped_column(Fen)
     bill_count: Mapped[int] = mapped_column(Integer, default=0)
     batch: Mapped[SettlementBatch] = relationship(back_populates="lines")
+
+
+from yuzhi.vouchers.summary import BillMonth  # noqa: E402,F401  (dashboard totals kept with the bills; issue 14)

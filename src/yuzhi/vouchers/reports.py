@@ -14,6 +14,7 @@ from yuzhi.errors import Forbidden
 from yuzhi.providers.models import Provider
 from yuzhi.vouchers import service
 from yuzhi.vouchers.models import Bill, BillKind, Programme, QuotaApplication
+from yuzhi.vouchers.summary import BillMonth
 
 
 @dataclass
@@ -33,6 +34,9 @@ class Dashboard:
     alerts: list[str] = field(default_factory=list)  # English sentences (API, exports)
     alert_items: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (template, values) for pages
     counts: dict[str, int] = field(default_factory=dict)
+    paid_gross_fen: int = 0  # paid out by settlements, before what payees owe back
+    receivable_fen: int = 0  # subsidy paid on bills later credited, still owed back to the pool
+    repaid_fen: int = 0  # owed back and repaid
 
 
 NEAR_CAP = "unit near cap: {name} holds {held} of {cap} yuan"
@@ -77,17 +81,19 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     d.by_kind = sorted(((k, v[0], v[1]) for k, v in groups["kind"].items()), key=lambda r: -r[1])
     d.top_units = sorted(((names_by_org[i], used_by_org[i], appr_by_org[i]) for i in appr_by_org),
                          key=lambda r: (-r[1], -r[2]))[:10]
-    # summed in the database by day, kind and provider (a few thousand rows at most), not bill by bill:
-    # a province-wide year holds a million bills (bench/scale.py measures the dashboard at that size)
-    bills = session.execute(select(Bill.period_end, Bill.kind, Bill.provider_id, func.sum(Bill.subsidy_fen),
-                                   func.count()).where(Bill.programme_id == p.id)
-                            .group_by(Bill.period_end, Bill.kind, Bill.provider_id)).all()
+    # from the per-unit monthly totals kept in each bill batch's transaction (yuzhi.vouchers.summary), not
+    # from the bills: a province-wide year holds a million bills, the summary tens of thousands of rows
+    # (bench/scale.py --phases big-year measures the dashboard at that size)
+    bills = session.execute(select(BillMonth.month, BillMonth.kind, BillMonth.provider_id,
+                                   func.sum(BillMonth.subsidy_fen), func.sum(BillMonth.bills))
+                            .where(BillMonth.programme_id == p.id)
+                            .group_by(BillMonth.month, BillMonth.kind, BillMonth.provider_id)).all()
     monthly: dict[str, int] = {f"{year}-{m:02d}": 0 for m in range(1, 13)}
     prov_sub: dict[int, int] = defaultdict(int)
     n_bills = 0
-    for end, kind, pid, sub, n in bills:
+    for month, kind, pid, sub, n in bills:
         sign = -1 if kind == BillKind.CREDIT else 1
-        monthly[f"{end.year}-{end.month:02d}"] = monthly.get(f"{end.year}-{end.month:02d}", 0) + sign * int(sub)
+        monthly[month] = monthly.get(month, 0) + sign * int(sub)
         prov_sub[pid] += sign * int(sub)
         n_bills += int(n)
     d.monthly = sorted(monthly.items())
@@ -95,7 +101,10 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     d.by_provider = sorted(((names.get(k, str(k)), v) for k, v in prov_sub.items()), key=lambda r: -r[1])
     from yuzhi.ledger import service as ledger
 
-    d.settled_fen = sum(ledger.balances_like(session, f"paid:{year}:").values())
+    d.paid_gross_fen = sum(ledger.balances_like(session, f"paid:{year}:").values())
+    d.receivable_fen = -sum(ledger.balances_like(session, f"receivable:{year}:").values())
+    d.repaid_fen = -sum(ledger.balances_like(session, f"repaid:{year}:").values())
+    d.settled_fen = d.paid_gross_fen - d.receivable_fen - d.repaid_fen  # net: what the pool has really spent
     for i, appr in appr_by_org.items():
         if appr >= p.unit_cap_fen * 9 // 10:
             _alert(d, NEAR_CAP, name=names_by_org[i], held=f"{appr / 100:,.2f}", cap=f"{p.unit_cap_fen / 100:,.2f}")
@@ -147,3 +156,44 @@ def programme_or_latest(session: Session, year: int | None) -> Programme | None:
     if year is not None:
         return session.scalar(select(Programme).where(Programme.year == year))
     return session.scalar(select(Programme).order_by(Programme.year.desc()).limit(1))
+
+
+def position(session: Session, *, actor: Actor, year: int, payee_id: int | None = None) -> dict[str, object]:
+    """A payee's position with one year: payable, settling, paid, owed back (receivable), repaid.
+
+    The payee is a provider in discount mode and a unit in reimbursement mode. A provider operator
+    sees its own provider, a unit member its own unit, the office any payee (``payee_id``)."""
+    from yuzhi.errors import NotFound
+    from yuzhi.ledger import service as ledger
+    from yuzhi.vouchers.models import BatchStatus, SettlementBatch, SettlementLine
+
+    p = service.get_programme(session, year=year)
+    ptype = service.payee_type_for(p.settlement_mode)
+    own = actor.provider_id if ptype == "provider" and actor.is_provider else \
+        actor.org_id if ptype == "org" and not actor.is_provider and not actor.is_office else None
+    target = payee_id if actor.is_office else own
+    if target is None or (payee_id is not None and not actor.is_office and payee_id != own):
+        raise NotFound(f"no {ptype} position of yours in {year}", field="payee_id",
+                       fix="the office passes payee_id; payees see their own position")
+    model = Provider if ptype == "provider" else Organisation
+    payee = session.get(model, target)
+    if payee is None:
+        raise NotFound(f"{ptype} {target} not found", field="payee_id")
+    def bal(kind: str) -> int:
+        return ledger.balance(session, f"{kind}:{year}:{ptype}:{target}")
+
+    paid = sum(ledger.balance(session, f"paid:{year}:{src}:{ptype}:{target}") for src in ("province", "city"))
+    repaid = -sum(ledger.balance(session, f"repaid:{year}:{src}:{ptype}:{target}") for src in ("province", "city"))
+    settling = session.scalar(select(func.coalesce(func.sum(SettlementLine.amount_fen), 0))
+                              .join(SettlementBatch, SettlementBatch.id == SettlementLine.batch_id)
+                              .where(SettlementBatch.programme_id == p.id, SettlementBatch.status != BatchStatus.PAID,
+                                     SettlementLine.payee_id == target)) or 0
+    col = Bill.provider_id if ptype == "provider" else Bill.org_id
+    subsidy = session.execute(select(Bill.kind, func.coalesce(func.sum(Bill.subsidy_fen), 0))
+                              .where(Bill.programme_id == p.id, col == target).group_by(Bill.kind)).all()
+    receivable = -bal("receivable")
+    return {"year": year, "payee_type": ptype, "payee_id": target, "payee_name": payee.name,
+            "subsidy_fen": sum(int(v) * (-1 if k == BillKind.CREDIT else 1) for k, v in subsidy),
+            "payable_fen": bal("payable"), "settling_fen": int(settling),
+            "paid_gross_fen": paid, "receivable_fen": receivable, "repaid_fen": repaid,
+            "settled_net_fen": paid - receivable - repaid}
