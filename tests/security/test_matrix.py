@@ -181,6 +181,8 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "POST /api/vouchers/settlements/{batch_id}/paid": (401, 403, 403, 403, 403, 422),
     "GET /api/vouchers/dashboard/{year}": (401, 403, 403, 403, 200, 200),
     "GET /api/vouchers/statement/{year}": (401, 200, 200, 200, 404, 404),
+    "GET /api/vouchers/position/{year}": (401, 404, 404, 200, 404, 404),  # discount mode: the provider is the payee
+    "POST /api/vouchers/programmes/{year}/repayments": (401, 403, 403, 403, 403, 422),
     "GET /api/awards/programmes": (200, 200, 200, 200, 200, 200),
     "POST /api/awards/programmes": (401, 403, 403, 403, 403, 422),
     "POST /api/awards/programmes/{year}/close": (401, 403, 403, 403, 403, 404),

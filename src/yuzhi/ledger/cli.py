@@ -23,10 +23,11 @@ def check() -> None:
         errors, summary = check_books(s)
         award_errors, award_summary = check_award_books(s)
     errors += award_errors
-    t = Table("year", "pool", "uncommitted", "quota outstanding", "payable", "paid", title="Books (fen)")
+    t = Table("year", "pool", "uncommitted", "quota outstanding", "payable", "paid", "receivable", "repaid",
+              title="Books (fen)")
     for y, v in summary.items():
         t.add_row(str(y), *(f"{v[k]:,}" for k in ("pool_fen", "pool_remaining_fen", "quota_outstanding_fen",
-                                                 "payable_fen", "paid_fen")))
+                                                 "payable_fen", "paid_fen", "receivable_fen", "repaid_fen")))
     console.print(t)
     if award_summary:
         at = Table("year", *next(iter(award_summary.values())).keys(), title="Award books (fen)")

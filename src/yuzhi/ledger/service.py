@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from yuzhi.db import utcnow
@@ -44,6 +45,19 @@ def post_many(session: Session, txns: Sequence[Txn]) -> list[int]:
 def post(session: Session, txn: Txn) -> int:
     """Write one balanced transaction; returns its id."""
     return post_many(session, [txn])[0]
+
+
+def lock_books(session: Session, name: str) -> None:
+    """Serialise, until commit, the writers that read a balance before posting against it.
+
+    Used where a posting's split depends on a balance (a credit note reverses subsidy from the
+    payable first and only the rest becomes a receivable; settlement nets receivables against
+    payables). PostgreSQL: a transaction-scoped advisory lock on ``name``; SQLite writers are
+    already serial (``BEGIN IMMEDIATE``). Take it after any row locks the caller needs and never
+    wait for a row lock while holding it (no lock cycle)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(name.encode()) - 2**31  # signed 32-bit, fits bigint
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def balance(session: Session, account: str) -> int:

@@ -26,8 +26,10 @@ from yuzhi.vouchers.schemas import (
     MarkPaid,
     ObjectionCreate,
     ObjectionResolve,
+    PositionRead,
     ProgrammeCreate,
     ProgrammeRead,
+    RepaymentIn,
     Review,
     SettlementCreate,
     SettlementRead,
@@ -228,6 +230,22 @@ def mark_paid(batch_id: IdPath, body: MarkPaid, session: SessionDep, actor: Admi
 @router.get("/dashboard/{year}")
 def dashboard(year: YearPath, session: SessionDep, actor: OfficeUser) -> dict[str, object]:
     return asdict(reports.dashboard(session, actor=actor, year=year))
+
+
+@router.get("/position/{year}", response_model=PositionRead)
+def position(year: YearPath, session: SessionDep, actor: CurrentUser, payee_id: IdQuery = None) -> PositionRead:
+    """A payee's position with a year: payable, settling, paid, owed back after credit notes, repaid.
+
+    A provider (discount mode) or unit (reimbursement mode) sees its own; the office passes ``payee_id``."""
+    return PositionRead.model_validate(reports.position(session, actor=actor, year=year, payee_id=payee_id))
+
+
+@router.post("/programmes/{year}/repayments", response_model=PositionRead, status_code=201)
+def record_repayment(year: YearPath, body: RepaymentIn, session: SessionDep, actor: AdminUser) -> PositionRead:
+    """A payee paid back subsidy it owed the year's pool (bills credited after settlement)."""
+    service.record_repayment(session, actor=actor, year=year, payee_id=body.payee_id, amount_fen=body.amount_fen,
+                             payment_ref=body.payment_ref)
+    return PositionRead.model_validate(reports.position(session, actor=actor, year=year, payee_id=body.payee_id))
 
 
 @router.get("/statement/{year}")

@@ -118,6 +118,40 @@ def close_year(year: int = typer.Argument(...), yes: bool = typer.Option(False, 
     with transaction(get_engine()) as s:
         out = service.close_year(s, actor=SYSTEM, year=year)
     console.print(f"[green]✓ {year} closed: {_fen(out['expired_fen'])} yuan of quota returned to the pool[/]")
+    if out.get("receivable_fen"):
+        console.print(f"  {_fen(out['receivable_fen'])} yuan is still owed back by payees (credit notes after "
+                      f"settlement): a receivable of the {year} pool, netted at its next settlement or repaid")
+
+
+@app.command("repay")
+def repay(year: int = typer.Argument(...), payee_id: int = typer.Option(..., help="the provider/unit that paid back"),
+          amount_fen: int = typer.Option(..., help="amount received, integer fen"),
+          ref: str = typer.Option(..., help="the bank transfer's reference")) -> None:
+    """Record that a payee paid back subsidy it owed the year's pool (bills credited after settlement)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.vouchers import service
+
+    with transaction(get_engine()) as s:
+        left = service.record_repayment(s, actor=SYSTEM, year=year, payee_id=payee_id, amount_fen=amount_fen,
+                                        payment_ref=ref)
+    console.print(f"[green]✓ {_fen(amount_fen)} yuan repaid to the {year} pool; still owed {_fen(left)} yuan[/]")
+
+
+@app.command("position")
+def position(year: int = typer.Argument(...), payee_id: int = typer.Option(..., help="provider or unit id")) -> None:
+    """A payee's position with a year: payable, settling, paid, owed back, repaid (yuan)."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.db import get_engine, transaction
+    from yuzhi.vouchers import reports
+
+    with transaction(get_engine()) as s:
+        pos = reports.position(s, actor=SYSTEM, year=year, payee_id=payee_id)
+    t = Table("item", "yuan", title=f"{pos['payee_name']} ({pos['payee_type']} {payee_id}), {year}")
+    for k in ("subsidy_fen", "payable_fen", "settling_fen", "paid_gross_fen", "receivable_fen", "repaid_fen",
+              "settled_net_fen"):
+        t.add_row(k.removesuffix("_fen"), _fen(int(pos[k])))  # type: ignore[call-overload]
+    console.print(t)
 
 
 @app.command("simulate")

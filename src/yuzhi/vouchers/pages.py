@@ -43,7 +43,7 @@ from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
-from yuzhi.web import exports
+from yuzhi.web import exports, i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import done_translated as _done
@@ -53,6 +53,10 @@ from yuzhi.web.forms import on_error as _on_error
 from yuzhi.web.forms import page as _page
 
 router = APIRouter(include_in_schema=False)
+
+# the dashboard's clawback labels (the other labels live in yuzhi.web.i18n)
+i18n.register("zh", {"Paid out": "已拨付", "Owed back": "应追回", "Repaid": "已退回"})
+i18n.register("ja", {"Paid out": "支払総額", "Owed back": "返還請求額", "Repaid": "返還済み"})
 
 #: Menu entries: (label, href, who) with who = public / any (logged in) / office.
 NAV = [

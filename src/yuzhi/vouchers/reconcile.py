@@ -69,8 +69,12 @@ def check_programme(session: Session, p: Programme) -> list[str]:
     payable = core.sum_prefix(bals, f"payable:{y}:")
     settling = core.sum_prefix(bals, f"settling:{y}:")
     paid = core.sum_prefix(bals, f"paid:{y}:")
-    if payable + settling + paid != net_bills:
-        errors.append(f"{y}: payable {payable} + settling {settling} + paid {paid} ≠ net subsidy {net_bills}")
+    receivable = core.sum_prefix(bals, f"receivable:{y}:")
+    repaid = core.sum_prefix(bals, f"repaid:{y}:")
+    if payable + settling + paid + receivable + repaid != net_bills:
+        errors.append(f"{y}: payable {payable} + settling {settling} + paid {paid} + receivable {receivable} "
+                      f"+ repaid {repaid} ≠ net subsidy {net_bills}")
+    errors += check_clawbacks(bals, y)
     for batch in session.scalars(select(SettlementBatch).where(SettlementBatch.programme_id == p.id)):
         bal = bals.get(f"settling:{y}:batch:{batch.id}", 0)
         want = 0 if batch.status == BatchStatus.PAID else batch.total_fen
@@ -79,6 +83,18 @@ def check_programme(session: Session, p: Programme) -> list[str]:
         if batch.province_fen + batch.city_fen != batch.total_fen or \
                 sum(ln.amount_fen for ln in batch.lines) != batch.total_fen:
             errors.append(f"{y}: settlement {batch.id} lines/funding split do not add up to {batch.total_fen}")
+    return errors
+
+
+def check_clawbacks(bals: dict[str, int], y: int) -> list[str]:
+    """Money owed back is a receivable, never a negative payable; nothing is repaid beyond what was
+    owed; a payee is never both owed and owing once settlement has netted (checked per payee)."""
+    errors = [f"{y}: {a} is {v} fen: subsidy taken back after settlement must be a receivable"
+              for a, v in sorted(bals.items()) if a.startswith(f"payable:{y}:") and v < 0]
+    errors += [f"{y}: {a} is {v} fen: a receivable holds what a payee owes (≤ 0)"
+               for a, v in sorted(bals.items()) if a.startswith(f"receivable:{y}:") and v > 0]
+    errors += [f"{y}: {a} is {v} fen: a repayment returns money (≤ 0)"
+               for a, v in sorted(bals.items()) if a.startswith(f"repaid:{y}:") and v > 0]
     return errors
 
 
@@ -97,5 +113,7 @@ def check_books(session: Session) -> tuple[list[str], dict[int, dict[str, int]]]
             "quota_outstanding_fen": core.sum_prefix(bals, f"quota:{p.year}:"),
             "payable_fen": core.sum_prefix(bals, f"payable:{p.year}:"),
             "paid_fen": core.sum_prefix(bals, f"paid:{p.year}:"),
+            "receivable_fen": -core.sum_prefix(bals, f"receivable:{p.year}:"),
+            "repaid_fen": -core.sum_prefix(bals, f"repaid:{p.year}:"),
         }
     return errors, summary

@@ -204,3 +204,27 @@ class SettlementRead(BaseModel):
 class MarkPaid(BaseModel):
     payment_ref: str = Field(min_length=2, max_length=100)
 
+
+
+class RepaymentIn(BaseModel):
+    """A payee paid back subsidy it owes the year's pool (bills credited after settlement)."""
+
+    payee_id: Id = Field(description="the provider (discount mode) or unit (reimbursement mode) that paid back")
+    amount_fen: types.PositiveFen
+    payment_ref: str = Field(min_length=2, max_length=100, description="the bank transfer's reference")
+
+
+class PositionRead(BaseModel):
+    """Where a payee stands with one programme year (all integer fen)."""
+
+    year: Year
+    payee_type: str
+    payee_id: int
+    payee_name: str
+    subsidy_fen: int = Field(description="net subsidy on its bills (bills less credit notes)")
+    payable_fen: int = Field(description="owed to the payee, not yet in a settlement")
+    settling_fen: int = Field(description="in settlement batches not yet paid")
+    paid_gross_fen: int = Field(description="paid out by settlements")
+    receivable_fen: int = Field(description="subsidy paid on bills later credited, owed back to the pool")
+    repaid_fen: int = Field(description="owed back and repaid")
+    settled_net_fen: int = Field(description="paid out less what is owed back or was repaid")

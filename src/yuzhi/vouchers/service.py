@@ -14,6 +14,7 @@ from one year can pay for another and each part meets its own year's quota.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -71,6 +72,18 @@ def acct_quota(y: int, app_id: int) -> str:
 
 def acct_payable(y: int, payee_type: str, payee_id: int) -> str:
     return f"payable:{y}:{payee_type}:{payee_id}"
+
+
+def acct_receivable(y: int, payee_type: str, payee_id: int) -> str:
+    """Subsidy already paid out on bills later credited: the payee owes it back to year ``y``'s pool.
+
+    A credit balance (≤ 0: −X means the payee owes X). Netted against the payee's next settlement
+    of the same year, or repaid (:func:`record_repayment`); never against another year's money."""
+    return f"receivable:{y}:{payee_type}:{payee_id}"
+
+
+#: ``ledger.lock_books`` name for everything that reads payables/receivables before posting.
+PAYABLES_LOCK = "vouchers:payables"
 
 
 def payee_type_for(mode: str) -> str:
@@ -434,25 +447,60 @@ def list_bills(session: Session, *, actor: Actor, year: int | None = None, org_i
 # --- settlement -------------------------------------------------------------------------------
 
 
+def _payee_id(account: str) -> int:
+    return int(account.rsplit(":", 1)[1])
+
+
+def _netting(session: Session, p: Programme, ptype: str, payee_id: int | None) -> tuple[dict[int, int], list[Posting]]:
+    """What each payee is due after its receivable is netted, and the postings of that netting.
+
+    A payable below zero (books written before receivables existed) is first moved into the
+    receivable, so the two never hide each other."""
+    pay = {_payee_id(k): v for k, v in ledger.balances_like(session, f"payable:{p.year}:{ptype}:").items()}
+    rec = {_payee_id(k): v for k, v in ledger.balances_like(session, f"receivable:{p.year}:{ptype}:").items()}
+    due: dict[int, int] = {}
+    moves: dict[str, int] = defaultdict(int)
+    for pid in sorted(set(pay) | set(rec)):
+        if payee_id is not None and pid != payee_id:
+            continue
+        payable, owed = pay.get(pid, 0), -rec.get(pid, 0)
+        if payable < 0:  # legacy: a negative payable is a receivable
+            moves[acct_payable(p.year, ptype, pid)] -= payable
+            moves[acct_receivable(p.year, ptype, pid)] += payable
+            payable, owed = 0, owed - payable
+        netted = min(payable, max(owed, 0))
+        if netted:
+            moves[acct_receivable(p.year, ptype, pid)] += netted
+            moves[acct_payable(p.year, ptype, pid)] -= netted
+        if payable - netted > 0:
+            due[pid] = payable - netted
+    return due, [Posting(a, v) for a, v in sorted(moves.items()) if v]
+
+
 def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCreate) -> SettlementBatch:
-    """Settle every positive payable balance of the year's payees (or of one payee) into a batch."""
+    """Settle every payee's payable of the year (or one payee's), net of what it owes back.
+
+    A payee's receivable (subsidy paid on bills later credited) is netted first; only the rest is
+    paid. The netting is its own ledger transaction (``net``) with the batch as its reference."""
     if not actor.is_admin:
         raise Forbidden("only an office administrator runs settlement")
     p = get_programme(session, year=settle_in.year, lock=True)
     ptype = payee_type_for(p.settlement_mode)
     prefix = f"payable:{p.year}:{ptype}:"
-    bals = ledger.balances_like(session, prefix)
-    if settle_in.payee_id is not None:
-        bals = {k: v for k, v in bals.items() if k == prefix + str(settle_in.payee_id)}
-    due = {int(k.rsplit(":", 1)[1]): v for k, v in bals.items() if v > 0}
+    ledger.lock_books(session, PAYABLES_LOCK)
+    due, netting = _netting(session, p, ptype, settle_in.payee_id)
     if not due:
         raise InvalidInput(f"nothing to settle for {p.year}" + (f" payee {settle_in.payee_id}"
                            if settle_in.payee_id else ""), field="year",
-                           fix="settlement runs after bills with subsidy have been recorded")
+                           fix="settlement runs after bills with subsidy have been recorded "
+                               "(a payee's receivable is netted first)")
     batch = SettlementBatch(programme_id=p.id, mode=p.settlement_mode, payee_type=ptype,
                             payee_id=settle_in.payee_id, status=BatchStatus.DRAFT)
     session.add(batch)
     session.flush()
+    if netting:
+        ledger.post(session, Txn("net", p.year, tuple(netting), ref=f"settlement:{batch.id}",
+                                 memo="receivables netted against payables"))
     postings: list[Posting] = []
     for payee_id, amount in sorted(due.items()):
         prov, city = split_funding(amount, province_bp=p.province_bp)
@@ -470,9 +518,41 @@ def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCr
         batch.city_fen += city
     ledger.post(session, Txn("settle", p.year, tuple(postings), ref=f"settlement:{batch.id}"))
     session.flush()
+    netted = sum(x.amount for x in netting if x.account.startswith("receivable:") and x.amount > 0)
     record(session, actor=actor, action="settlement.create", entity="settlement", entity_id=batch.id,
-           after={"year": p.year, "total_fen": batch.total_fen, "lines": len(batch.lines)})
+           after={"year": p.year, "total_fen": batch.total_fen, "lines": len(batch.lines)}
+           | ({"netted_fen": netted} if netted else {}))
     return batch
+
+
+def record_repayment(session: Session, *, actor: Actor, year: int, payee_id: int, amount_fen: int,
+                     payment_ref: str) -> int:
+    """A payee paid back (part of) what it owes the year's pool; returns what it still owes.
+
+    The money returns to the funding sources in the programme's province:city split (``repaid``
+    accounts, credit balances that reduce the net amount paid out)."""
+    if not actor.is_admin:
+        raise Forbidden("only an office administrator records repayments")
+    if amount_fen <= 0:
+        raise InvalidInput("a repayment is a positive amount of fen", field="amount_fen")
+    if not payment_ref.strip():
+        raise InvalidInput("a repayment needs the bank transfer's reference", field="payment_ref")
+    p = get_programme(session, year=year, lock=True)
+    ptype = payee_type_for(p.settlement_mode)
+    ledger.lock_books(session, PAYABLES_LOCK)
+    acct = acct_receivable(year, ptype, payee_id)
+    owed = -ledger.balance(session, acct)
+    if amount_fen > owed:
+        raise InvalidInput(f"{ptype} {payee_id} owes {owed} fen to the {year} pool, less than {amount_fen}",
+                           field="amount_fen", fix=f"record at most {owed} fen")
+    prov, city = split_funding(amount_fen, province_bp=p.province_bp)
+    postings = [Posting(acct, amount_fen)] + [Posting(f"repaid:{year}:{src}:{ptype}:{payee_id}", -v)
+                                              for src, v in (("province", prov), ("city", city)) if v]
+    ledger.post(session, Txn("repay", year, tuple(postings), ref=f"{ptype}:{payee_id}", memo=payment_ref.strip()))
+    record(session, actor=actor, action="clawback.repaid", entity="programme", entity_id=p.id,
+           after={"year": year, "payee_type": ptype, "payee_id": payee_id, "amount_fen": amount_fen,
+                  "payment_ref": payment_ref.strip(), "still_owed_fen": owed - amount_fen})
+    return owed - amount_fen
 
 
 def get_settlement(session: Session, *, actor: Actor, batch_id: int) -> SettlementBatch:
@@ -548,9 +628,13 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
             a.status, a.review_reason = AppStatus.REJECTED, "programme year closed before review"
     p.status = ProgrammeStatus.CLOSED
     session.flush()
+    # what payees owe back stays a receivable of this year's pool: netted at this year's next
+    # settlement or repaid, never paid from another year's money
+    receivable = -sum(ledger.balances_like(session, f"receivable:{year}:").values())
     record(session, actor=actor, action="programme.close", entity="programme", entity_id=p.id,
-           before={"status": "open"}, after={"status": "closed", "expired_fen": expired_total})
-    return {"expired_fen": expired_total, "applications": len(apps)}
+           before={"status": "open"}, after={"status": "closed", "expired_fen": expired_total,
+                                             "receivable_fen": receivable})
+    return {"expired_fen": expired_total, "applications": len(apps), "receivable_fen": receivable}
 
 
 # Recording bills lives in its own module (set-based, batches); it builds on the programme functions
