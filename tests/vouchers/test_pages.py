@@ -85,7 +85,7 @@ def test_yuan_to_fen_is_exact(text, fen):
 
 @pytest.mark.parametrize("text,needle", [("12.345", "more than two decimals"), ("abc", "not an amount"),
                                          ("-5", "not a positive amount"), ("0", "not a positive amount"),
-                                         ("", "required"), ("NaN", "more than two decimals")])
+                                         ("", "required"), ("NaN", "not an amount")])
 def test_yuan_to_fen_refuses_bad_amounts(text, needle):
     from yuzhi.errors import InvalidInput
 
@@ -175,10 +175,11 @@ def test_unit_applies_through_the_form_and_bad_input_writes_nothing(app, world, 
     assert "国家超算郑州中心" in page  # the whitelist is offered
     form = {"year": "2026", "provider_id": str(world.provider_id), "contract_no": "C-9", "planned_spend": "500,000"}
     before = count(engine, QuotaApplication)
-    for bad, needle, field in [({"planned_spend": "12.345"}, "more than two decimals", "planned_spend"),
-                               ({"planned_spend": "-1"}, "not a positive amount", "planned_spend"),
-                               ({"contract_no": "C"}, "at least 3 characters", "contract_no"),
-                               ({"provider_id": "777"}, "provider 777 not found", "provider_id"),
+    # errors in the page's language, fields by their form labels (issue 15)
+    for bad, needle, field in [({"planned_spend": "12.345"}, "小于 1 分的精度", "计划支出"),
+                               ({"planned_spend": "-1"}, "为负数", "计划支出"),
+                               ({"contract_no": "C"}, "at least 3 characters", "合同号"),
+                               ({"provider_id": "777"}, "provider 777 not found", "服务商"),
                                ({"contract_no": "C-1"}, "", "")]:
         r = c.post("/vouchers/applications", data={**form, **bad})
         if field:
@@ -211,7 +212,7 @@ def test_office_review_shows_limits_and_refuses_over_cap(app, world, engine):
     r = c.post(f"/vouchers/applications/{app_id}/review", data={"decision": "approve", "amount": "200,000.01"})
     assert r.status_code == 422
     msg = error_of(r.text)
-    assert "exceeds the maximum approvable 20000000 fen" in msg and "amount_fen" in msg
+    assert "超过当前最高可批 ¥200,000.00" in msg and "计划支出 × 补贴比例" in msg and "fen" not in msg
     assert by_testid(r.text, "max-approvable") == "¥200,000.00"  # the form is shown again
     r = c.post(f"/vouchers/applications/{app_id}/review", data={"decision": "reject", "reason": "  "})
     assert r.status_code == 422 and "a rejection needs a reason" in error_of(r.text)
@@ -269,7 +270,7 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
         r = c.post("/vouchers/register", data={"uscc": uscc, "name": "新单位", "kind": "enterprise"})
         assert r.status_code in (409, 422), uscc
         msg = error_of(r.text)
-        assert needle in msg and "uscc" in msg, (uscc, msg)
+        assert needle in msg and "统一社会信用代码" in msg, (uscc, msg)
         assert f'value="{uscc}"' in r.text
     assert count(engine, Organisation) == before
     r = c.post("/vouchers/register",

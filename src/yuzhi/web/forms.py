@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -126,21 +125,22 @@ def validated(cls: type[BaseModel], data: dict[str, Any]) -> Any:
                            fix="correct this field and submit again") from None
 
 
-def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False, allow_zero: bool = False) -> int | None:
-    """An amount typed in yuan ('12,345.67', '¥800') as integer fen, exactly (Decimal; > 2 decimals refused)."""
-    raw = (text or "").replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-    if not raw:
-        if allow_empty:
-            return None
-        raise InvalidInput("an amount is required", field=field, fix="type an amount in yuan, e.g. 12345.67")
+def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False, allow_zero: bool = False,
+                allow_negative: bool = False) -> int | None:
+    """An amount as people type it — '12,345.67', '¥800', '50万', '1.2亿' — as integer fen, exactly.
+
+    One parser for every form (:func:`yuzhi.fmt.parse_money`); a refusal names the form's label in the
+    page's language (catalog keys ``money_*`` in :mod:`yuzhi.web.messages`).
+    """
+    from yuzhi.fmt import MoneyError, parse_money
+
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount", field=field,
-                           fix="type an amount in yuan with at most two decimals, e.g. 12345.67") from None
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidInput(f"{text!r} has more than two decimals", field=field,
-                           fix="amounts are exact to the fen (0.01 yuan)")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise InvalidInput(f"{text!r} is not a positive amount", field=field, fix="type an amount above 0")
-    return int(value * 100)
+        return parse_money(text, allow_empty=allow_empty, allow_zero=allow_zero, allow_negative=allow_negative)
+    except MoneyError as exc:
+        english = {"money_required": "an amount is required", "money_not_a_number": f"{text!r} is not an amount",
+                   "money_sub_fen": f"{text!r} has more than two decimals",
+                   "money_negative": f"{text!r} is not a positive amount",
+                   "money_zero": f"{text!r} is not a positive amount",
+                   "money_too_large": f"{text!r} is too large"}[exc.code]
+        raise InvalidInput(english, field=field, fix="type an amount in yuan, e.g. 12,345.67, 50万 or 1.2亿",
+                           key=exc.code, params={"text": (text or "").strip()}) from None

@@ -280,3 +280,7 @@ register("ja", {
     "No subsidy flows between declared related parties (a unit buying from an affiliated provider).":
         "登録された関連当事者間の取引には補助金が出ません。",
 })
+register("zh", {  # form labels named by errors (yuzhi.web.messages.FIELD_LABELS)
+    "Requested amount": "申请金额", "AI revenue": "人工智能相关收入", "R&D spend": "研发投入",
+    "Unified Social Credit Code": "统一社会信用代码", "Beijing time": "北京时间",
+})

@@ -11,28 +11,23 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 
-from yuzhi import DOMAINS
-from yuzhi.web import i18n
+from yuzhi import DOMAINS, fmt
+from yuzhi.web import i18n, messages
 
 _ROOT = Path(__file__).resolve().parent.parent
 
 
 def fen(value: int | None, unit: str = "¥") -> str:
-    """Integer fen → '¥1,234.56' (exact: integer arithmetic, no float)."""
-    if value is None:
-        return "—"
-    sign = "-" if value < 0 else ""
-    v = abs(int(value))
-    return f"{sign}{unit}{v // 100:,}.{v % 100:02d}"
+    """Integer fen → '¥1,234.56' (exact: integer arithmetic, no float). See :mod:`yuzhi.fmt`."""
+    return fmt.fen_exact(value, symbol=unit)
 
 
-def wan(value: int | None) -> str:
-    """Integer fen → '12.35 万元' (display only, rounded)."""
-    if value is None:
-        return "—"
-    return f"{value / 1_000_000:,.2f} 万"
+@pass_context
+def wan(ctx: Any, value: int | None) -> str:
+    """Integer fen → an amount at a glance with its unit, in the page's language ('57.70 万元', '¥577.0k')."""
+    return fmt.money_card(value, ctx.get("lang", i18n.DEFAULT))
 
 
 #: Menu titles for each domain's group of pages (the first segment of their paths).
@@ -62,6 +57,10 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]))
     env.filters["fen"] = fen
     env.filters["wan"] = wan
+    env.filters["card"] = wan  # cards and charts: 万元/亿元 with the unit
+    env.filters["exact"] = fmt.fen_exact  # tables whose header carries the unit (元): 1,234.56
+    env.filters["bjt"] = fmt.local_time  # stored UTC → display zone (YUZHI_TIMEZONE), to the minute
+    env.filters["local_date"] = fmt.local_date
     env.globals["nav_groups"] = nav_groups
     env.globals["group_label"] = group_label
     return env
@@ -80,7 +79,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """Render a page with ``_`` (translate), ``lang``, ``actor`` and the navigation available."""
     lang = lang_of(request)
     ctx = {"request": request, "lang": lang, "_": lambda key: i18n.translate(key, lang), "actor": actor,
-           "langs": i18n.LANGS}
+           "langs": i18n.LANGS, "say": lambda exc: messages.say(exc, lang), "zone_label": fmt.zone_label(lang)}
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if request.query_params.get("lang") in i18n.LANGS:

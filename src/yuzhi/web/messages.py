@@ -1,0 +1,126 @@
+"""Errors as people read them: in the page's language, amounts in yuan, fields by their form labels.
+
+Services raise :class:`~yuzhi.errors.DomainError` with an English ``message`` (what programs, logs
+and the API body see, next to the machine ``code`` and ``field``). An error may also carry a
+catalog ``key`` and ``params``; :func:`say` renders those for a person:
+
+* a keyed error is written from :data:`CATALOG` in the page language (params ending in ``_fen`` are
+  shown as ``¥1,234.56``; ``binding`` and ``field`` by their labels);
+* an unkeyed error falls back to the interface table (:mod:`yuzhi.web.i18n`), then to its English.
+
+The field is shown by its form label (``planned_spend`` → 计划支出), never as a code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from yuzhi.fmt import yuan
+from yuzhi.web import i18n
+
+#: form/API field names → the label the form shows (an English i18n key, translated per page)
+FIELD_LABELS: dict[str, str] = {
+    "planned_spend": "Planned spend", "amount": "Amount", "amount_fen": "Amount", "pool": "Pool",
+    "pool_fen": "Pool", "unit_cap": "Cap per unit", "unit_cap_fen": "Cap per unit", "amount_yuan": "Amount",
+    "requested_yuan": "Requested amount", "requested_fen": "Requested amount", "ai_revenue_yuan": "AI revenue",
+    "ai_revenue_fen": "AI revenue", "rd_spend_yuan": "R&D spend", "rd_spend_fen": "R&D spend",
+    "password": "Password", "username": "Username", "contract_no": "Contract", "purpose": "Purpose",
+    "reason": "Reason", "year": "Year", "status": "Status", "provider_id": "Provider", "org_id": "Unit",
+    "uscc": "Unified Social Credit Code", "name": "Name", "city": "City", "rate": "Rate",
+}
+
+#: what limits an approval (vouchers.service.max_approvable), for people
+BINDING_LABELS = {"rate_of_planned_spend": {"en": "rate × planned spend", "zh": "计划支出 × 补贴比例"},
+                  "unit_cap_remaining": {"en": "the unit's yearly cap left", "zh": "单位年度上限剩余"},
+                  "pool_remaining": {"en": "the pool left", "zh": "资金池剩余"}}
+
+#: key → language → (message, fix); ``{label}`` is the field's form label, ``{text}`` what was typed
+CATALOG: dict[str, dict[str, tuple[str, str]]] = {
+    "approve_over_max": {
+        "en": ("{amount_fen} exceeds the maximum approvable {cap_fen} (limited by {binding})",
+               "approve at most {cap_fen}, or reject the application"),
+        "zh": ("批准金额 {amount_fen} 超过当前最高可批 {cap_fen}（受{binding}限制）",
+               "最多批准 {cap_fen}，或驳回申请"),
+    },
+    "approve_nothing_left": {
+        "en": ("nothing can be approved: {binding} is used up", "reject the application with a reason"),
+        "zh": ("无可批准额度：{binding}已用尽", "请填写理由驳回申请"),
+    },
+    "login_failed": {
+        "en": ("Wrong username or password", "check both and try again, or ask your administrator to reset it"),
+        "zh": ("用户名或密码错误", "请核对后重试，或请管理员重置密码"),
+    },
+    "money_required": {
+        "en": ("{label}: an amount is required", "type an amount in yuan, e.g. 12,345.67 or 50万"),
+        "zh": ("{label}：请填写金额", "以元为单位填写，例如 12,345.67 或 50万"),
+    },
+    "money_not_a_number": {
+        "en": ("{label}: '{text}' is not an amount", "type an amount in yuan, e.g. 12,345.67, 50万 or 1.2亿"),
+        "zh": ("{label}：“{text}”不是有效金额", "以元为单位填写，例如 12,345.67、50万 或 1.2亿"),
+    },
+    "money_sub_fen": {
+        "en": ("{label}: '{text}' is finer than one fen", "amounts are exact to the fen (0.01 yuan)"),
+        "zh": ("{label}：“{text}”小于 1 分的精度", "金额精确到分（0.01 元）"),
+    },
+    "money_negative": {
+        "en": ("{label}: '{text}' is negative", "type an amount above 0"),
+        "zh": ("{label}：“{text}”为负数", "请填写大于 0 的金额"),
+    },
+    "money_zero": {
+        "en": ("{label}: '{text}' is not a positive amount", "type an amount above 0"),
+        "zh": ("{label}：金额须大于 0", "请填写大于 0 的金额"),
+    },
+    "money_too_large": {
+        "en": ("{label}: '{text}' is too large", "amounts go up to 10 trillion yuan"),
+        "zh": ("{label}：“{text}”超出范围", "金额上限为 10 万亿元"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Said:
+    """An error as the page shows it."""
+
+    message: str
+    label: str | None
+    fix: str | None
+
+
+def field_label(field: str | None, lang: str) -> str | None:
+    """``planned_spend`` → 计划支出 (zh) / Planned spend (en); an unknown field keeps its name."""
+    if not field:
+        return None
+    base = field.split(".")[-1]
+    key = FIELD_LABELS.get(base)
+    return i18n.translate(key, lang) if key else field
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in ("en", "zh") else "en"
+
+
+def _param(name: str, value: Any, lang: str) -> Any:
+    if name.endswith("_fen") and isinstance(value, int):
+        return yuan(value)
+    if name == "binding":
+        return BINDING_LABELS.get(str(value), {}).get(_lang(lang), str(value))
+    return value
+
+
+def say(exc: Any, lang: str) -> Said:
+    """The error ``exc`` (a DomainError) in ``lang``, for a person."""
+    label = field_label(getattr(exc, "field", None), lang)
+    key = getattr(exc, "key", None)
+    entry = CATALOG.get(key or "", {})
+    if entry:
+        msg, fix = entry.get(_lang(lang)) or entry["en"]
+        params = {k: _param(k, v, lang) for k, v in (getattr(exc, "params", None) or {}).items()}
+        params.setdefault("label", label or "")
+        try:
+            return Said(msg.format(**params), None if "{label}" in msg else label, fix.format(**params))
+        except (KeyError, IndexError, ValueError):
+            pass
+    message = i18n.translate(str(getattr(exc, "message", exc)), lang)
+    fix_text = getattr(exc, "fix", None)
+    return Said(message, label, i18n.translate(fix_text, lang) if fix_text else None)
