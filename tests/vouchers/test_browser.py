@@ -83,10 +83,11 @@ def test_voucher_year_in_the_browser(engine, server, chromium):
 
     # 4. the office dashboard shows the numbers
     office.goto(f"{server}/vouchers/dashboard?lang=en")
-    assert text(office, "pool") == "¥50,000,000.00"
-    assert text(office, "committed") == "¥150,000.00"
+    assert text(office, "pool") == "¥50.00m"  # cards at a glance (issue 15); exact in the title
+    assert office.get_by_test_id("pool").get_attribute("title") == "¥50,000,000.00"
+    assert text(office, "committed") == "¥150.0k"
     assert text(office, "used") == "¥2,469.13"
-    assert text(office, "remaining") == "¥49,850,000.00"
+    assert text(office, "remaining") == "¥49.85m"
     assert "测试企业1" in text(office, "top-units")
     assert office.get_by_test_id("monthly-chart").locator("rect").count() == 12
     assert "2,469" in office.get_by_test_id("monthly-chart").inner_html()

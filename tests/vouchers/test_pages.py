@@ -119,10 +119,11 @@ def test_office_pages_render_with_exact_figures(app, world):
                  f"/vouchers/bills/{world.bill_id}", "/vouchers/objections?status="]:
         assert c.get(path).status_code == 200, path
     d = c.get("/vouchers/dashboard").text
-    assert by_testid(d, "pool") == "¥50,000,000.00"
-    assert by_testid(d, "committed") == "¥200,000.00"
-    assert by_testid(d, "used") == "¥2,469.13"
-    assert by_testid(d, "remaining") == "¥49,800,000.00"
+    # cards read at a glance in 万元 with the unit; the exact amount is the card's title (issue 15)
+    assert by_testid(d, "pool") == "5,000.00 万元" and 'title="¥50,000,000.00"' in d
+    assert by_testid(d, "committed") == "20.00 万元" and 'title="¥200,000.00"' in d
+    assert by_testid(d, "used") == "2,469.13 元"
+    assert by_testid(d, "remaining") == "4,980.00 万元" and 'title="¥49,800,000.00"' in d
     assert "<svg" in d
     st = c.get(f"/vouchers/statement?org_id={world.unit_orgs[0]}").text
     assert by_testid(st, "subsidy") == "¥2,469.13" and by_testid(st, "owed") == "¥9,876.54"

@@ -284,3 +284,4 @@ register("zh", {  # form labels named by errors (yuzhi.web.messages.FIELD_LABELS
     "Requested amount": "申请金额", "AI revenue": "人工智能相关收入", "R&D spend": "研发投入",
     "Unified Social Credit Code": "统一社会信用代码", "Beijing time": "北京时间",
 })
+register("zh", {"Budget": "预算", "Cap per model": "单个模型上限", "Pass score": "通过分数"})
