@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.errors import Forbidden
+from yuzhi.fmt import fen_exact
 from yuzhi.providers.models import Provider
 from yuzhi.vouchers import service
 from yuzhi.vouchers.models import Bill, BillKind, Programme, QuotaApplication
@@ -107,9 +108,9 @@ def dashboard(session: Session, *, actor: Actor, year: int) -> Dashboard:
     d.settled_fen = d.paid_gross_fen - d.receivable_fen - d.repaid_fen  # net: what the pool has really spent
     for i, appr in appr_by_org.items():
         if appr >= p.unit_cap_fen * 9 // 10:
-            _alert(d, NEAR_CAP, name=names_by_org[i], held=f"{appr / 100:,.2f}", cap=f"{p.unit_cap_fen / 100:,.2f}")
+            _alert(d, NEAR_CAP, name=names_by_org[i], held=fen_exact(appr), cap=fen_exact(p.unit_cap_fen))
     if remaining <= p.pool_fen // 10:
-        _alert(d, POOL_LOW, left=f"{remaining / 100:,.2f}", pool=f"{p.pool_fen / 100:,.2f}")
+        _alert(d, POOL_LOW, left=fen_exact(remaining), pool=fen_exact(p.pool_fen))
     d.counts = dict(session.execute(select(QuotaApplication.status, func.count())
                                     .where(QuotaApplication.programme_id == p.id)
                                     .group_by(QuotaApplication.status)).all())
