@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     audit_key_file: Path | None = None  # default: <home>/keys/audit-anchor.keys (mode 0600)
     audit_key: str = ""  # YUZHI_AUDIT_KEY: an extra signing key held only in the environment
     audit_anchor_seconds: float = 60.0  # `yuzhi serve` anchors at least this often (0: off)
+    stale_check_seconds: float = 60.0  # `yuzhi serve` checks for silent sensors this often, one process (0: off)
     # behind a reverse proxy: trust its X-Forwarded-Proto (HSTS, Secure cookies) and X-Forwarded-For
     behind_proxy: bool = False
     # YUZHI_WEBHOOK_ALLOW: hosts or networks (comma-separated, e.g. "127.0.0.1,10.8.0.0/16") that webhooks

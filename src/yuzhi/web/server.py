@@ -108,6 +108,9 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
         # one anchoring process among all serve processes and hosts on this database (leader lock)
         _anchor_thread, stop_anchoring = start_anchoring(get_engine(url), every_s=settings.audit_anchor_seconds,
                                                          leader=Leader(get_engine(url), "audit-anchor"))
+    from yuzhi.ops import periodic
+
+    stop_periodic = periodic.start(get_engine(url), periodic.serve_jobs(settings))  # each once, leader-run
     console.print(f"yuzhi serving on [link]http://{h}:{p}[/] — API docs at http://{h}:{p}/docs")
     try:
         if workers > 1:  # each worker process builds its own app and engine from the same settings
@@ -122,3 +125,4 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
             stop.set()
         if stop_anchoring is not None:
             stop_anchoring()
+        stop_periodic()
