@@ -119,10 +119,11 @@ def _bare_sbatch_roundtrip(workdir: Path) -> tuple[float, float]:
 
 
 def _platform_roundtrip(engine, store, unit, provider_id: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute.models import ComputeJob
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
+    from yuzhi.workflows import compute_billing as flows
 
     t0 = time.perf_counter()
     with transaction(engine) as s:
@@ -150,10 +151,11 @@ def _platform_roundtrip(engine, store, unit, provider_id: int) -> dict[str, floa
 
 def _end_to_bill(engine, store, unit, provider_id: int, backend) -> float:  # type: ignore[no-untyped-def]
     """Engine-reported end → committed bill: run a job, then time only the worker's final pass."""
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute.models import ComputeJob
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
+    from yuzhi.workflows import compute_billing as flows
 
     with transaction(engine) as s:
         job_id = service.submit_job(s, actor=unit, job_in=JobIn(kind="app", app="sleep1", provider_id=provider_id,
@@ -174,10 +176,11 @@ def _end_to_bill(engine, store, unit, provider_id: int, backend) -> float:  # ty
 def _throughput_platform(engine, store, unit, provider_id: int, n: int) -> float:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute.models import ComputeJob
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
+    from yuzhi.workflows import compute_billing as flows
 
     t0 = time.perf_counter()
     ids = []

@@ -6,8 +6,9 @@ import time
 
 from tests.compute.test_service import setup_world
 from tests.factories import PASSWORD
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.store import ArtifactStore
+from yuzhi.workflows import compute_billing as flows
 
 
 def login(client, username):

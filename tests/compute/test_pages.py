@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from tests.compute.test_service import setup_world
 from tests.factories import PASSWORD
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.models import ComputeJob
 from yuzhi.compute.pricing import CST
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.db import transaction
 from yuzhi.web.templating import fen
+from yuzhi.workflows import compute_billing as flows
 
 
 def login(client, username):

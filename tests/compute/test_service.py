@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tests.factories import approved_quota, make_world
 from yuzhi.audit.models import AuditEvent
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.backends import JobState
 from yuzhi.compute.models import ComputeAccount, ComputeJob
 from yuzhi.compute.pricing import CST
@@ -26,6 +26,7 @@ from yuzhi.compute.store import ArtifactStore
 from yuzhi.db import transaction
 from yuzhi.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yuzhi.vouchers.models import Bill
+from yuzhi.workflows import compute_billing as flows
 
 PY = sys.executable
 # ~0.5 s of CPU, then a pause so the job lasts well over a second: Slurm's ElapsedRaw is whole seconds,
@@ -329,7 +330,8 @@ def test_worker_killed_mid_job_is_reconciled(engine, db_url, tmp_path, store, ki
     job_id = submit(engine, w, store, "import time; time.sleep(5); print('finished once')")
     code = (
         "import time\n"
-        "from yuzhi.compute import flows, service\n"
+        "from yuzhi.compute import service\n"
+        "from yuzhi.workflows import compute_billing as flows\n"
         "from yuzhi.compute.store import ArtifactStore\n"
         "from yuzhi.db import make_engine\n"
         f"engine = make_engine({db_url!r})\n"

@@ -11,8 +11,9 @@ import time
 
 from tests.compute.test_service import setup_world
 from tests.security.conftest import login
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.store import ArtifactStore
+from yuzhi.workflows import compute_billing as flows
 
 SECRET = b"unit A's private recipe\n"
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse
 from sqlalchemy import select
 
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.models import ComputeJob
 from yuzhi.compute.schemas import (
     AccountRead,
@@ -38,6 +38,7 @@ from yuzhi.errors import InvalidInput, NotFound
 from yuzhi.providers.models import Provider
 from yuzhi.types import MAX_YEAR, MIN_YEAR, IdPath, IdQuery, Limit, Offset
 from yuzhi.web.deps import AdminUser, CurrentUser, SessionDep
+from yuzhi.workflows import compute_billing as flows
 
 router = APIRouter(prefix="/api/compute", tags=["compute"])
 

@@ -214,9 +214,10 @@ def submit(
     args: list[str] = typer.Argument(None, help="extra arguments for the app"),
 ) -> None:
     """Quote, hold and queue a job (the worker dispatches it)."""
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
+    from yuzhi.workflows import compute_billing as flows
 
     with transaction(_engine()) as s:
         actor = _actor(s, user)
@@ -289,8 +290,9 @@ def worker(
     at any time: all state is in the database and every engine call is idempotent."""
     import threading
 
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute import worker as worker_loop
+    from yuzhi.workflows import compute_billing as flows
 
     engine = _engine()
     store = service.default_store()
@@ -322,9 +324,10 @@ def _summary(report) -> str:  # type: ignore[no-untyped-def]
 @app.command()
 def rebill() -> None:
     """Bill finished jobs whose bill was refused earlier (e.g. the programme year was not open yet)."""
-    from yuzhi.compute import flows, service
+    from yuzhi.compute import service
     from yuzhi.compute.models import ComputeJob
     from yuzhi.db import transaction
+    from yuzhi.workflows import compute_billing as flows
 
     engine = _engine()
     with transaction(engine) as s:

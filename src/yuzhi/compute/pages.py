@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.jobtypes import available_types
 from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob
 from yuzhi.compute.pricing import CST
@@ -32,6 +32,7 @@ from yuzhi.web.forms import done as _done
 from yuzhi.web.forms import html_errors as _html
 from yuzhi.web.forms import need as _need
 from yuzhi.web.forms import page as _page
+from yuzhi.workflows import compute_billing as flows
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,7 +14,7 @@ Money follows quote → hold → charge → release, as HPC allocation managers 
   queued or is free under the provider's failed-job policy).
 
 The bill for the charge goes through the voucher programme's bill service
-(:mod:`yuzhi.compute.flows`), so subsidy, caps, pool and audit rules apply unchanged.
+(:mod:`yuzhi.workflows.compute_billing`), so subsidy, caps, pool and audit rules apply unchanged.
 
 The database is the system of record: the worker keeps nothing in memory, a job's ``token`` is
 chosen before the engine sees it, and every engine call is idempotent per token, so a restart

@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from yuzhi.compute import flows, service
+from yuzhi.compute import service
 from yuzhi.compute.store import ArtifactStore
 from yuzhi.ops.leader import Leader
+from yuzhi.workflows import compute_billing as flows
 
 log = logging.getLogger(__name__)
 

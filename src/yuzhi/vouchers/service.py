@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -139,6 +139,22 @@ def list_programmes(session: Session) -> list[Programme]:
 
 def pool_remaining(session: Session, p: Programme) -> int:
     return ledger.balance(session, acct_pool(p.year))
+
+
+def subsidy_outlook(session: Session, *, org_id: int, provider_id: int, amount_fen: int,
+                    day: date) -> tuple[int, int]:
+    """``(rate share of amount_fen, quota the unit still holds with the provider)`` for ``day``'s year,
+    ``(0, 0)`` without an open programme. What a bill of ``amount_fen`` could be subsidised at most,
+    by the same rule the bill path uses (``rules.rate_share``); callers such as the compute network's
+    pre-run estimate take the minimum after their own reservations."""
+    p = session.scalar(select(Programme).where(Programme.year == day.year))
+    if p is None or p.status != ProgrammeStatus.OPEN:
+        return 0, 0
+    remaining = session.scalar(select(func.coalesce(func.sum(
+        QuotaApplication.approved_fen - QuotaApplication.used_fen - QuotaApplication.expired_fen), 0)).where(
+        QuotaApplication.org_id == org_id, QuotaApplication.programme_id == p.id,
+        QuotaApplication.provider_id == provider_id, QuotaApplication.status == AppStatus.EFFECTIVE)) or 0
+    return int(rate_share(amount_fen, p.rate_bp)), int(remaining)
 
 
 def unit_committed(session: Session, *, programme_id: int, org_id: int) -> int:
