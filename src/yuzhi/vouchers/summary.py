@@ -20,11 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, ForeignKey, Integer, String, cast, delete, func, select
+from sqlalchemy import Connection, ForeignKey, Index, Integer, String, cast, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yuzhi.db import Base, Fen
+from yuzhi.ledger.models import LedgerEntry
 
 KEY = ("programme_id", "org_id", "month", "kind", "provider_id")
 
@@ -40,6 +41,12 @@ class BillMonth(Base):
     bills: Mapped[int] = mapped_column(Integer, default=0)
     amount_fen: Mapped[int] = mapped_column(Fen, default=0)
     subsidy_fen: Mapped[int] = mapped_column(Fen, default=0)  # as on the bills: ≥ 0, credits reverse
+
+
+#: The dashboard's other reads are ledger prefix sums (settled, owed back, repaid: ``ledger.balances_like``).
+#: PostgreSQL serves ``LIKE 'paid:2026:%'`` from a b-tree only under the C collation; ``text_pattern_ops``
+#: does under any (migration ops_0002). Declared here, beside the dashboard's other read model.
+Index("ix_ledger_entries_account_prefix", LedgerEntry.account, postgresql_ops={"account": "text_pattern_ops"})
 
 
 def month_of(d: date) -> str:
