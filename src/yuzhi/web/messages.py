@@ -78,6 +78,22 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+#: roles by the names people use (never the code ``office_admin``)
+ROLE_NAMES: dict[str, dict[str, str]] = {
+    "office_admin": {"zh": "算力券办公室管理员", "en": "programme office administrator", "ja": "事務局管理者"},
+    "office_reviewer": {"zh": "审核员", "en": "reviewer", "ja": "審査担当"},
+    "member": {"zh": "单位用户", "en": "unit member", "ja": "組織メンバー"},
+    "provider": {"zh": "服务商操作员", "en": "provider operator", "ja": "事業者オペレーター"},
+}
+
+
+def role_name(role: Any, lang: str) -> str:
+    """``office_admin`` → 算力券办公室管理员 (zh) / programme office administrator (en)."""
+    key = str(getattr(role, "value", role))
+    names = ROLE_NAMES.get(key, {})
+    return names.get(lang) or names.get("en") or key
+
+
 @dataclass(frozen=True)
 class Said:
     """An error as the page shows it."""

@@ -79,7 +79,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """Render a page with ``_`` (translate), ``lang``, ``actor`` and the navigation available."""
     lang = lang_of(request)
     ctx = {"request": request, "lang": lang, "_": lambda key: i18n.translate(key, lang), "actor": actor,
-           "langs": i18n.LANGS, "say": lambda exc: messages.say(exc, lang), "zone_label": fmt.zone_label(lang)}
+           "langs": i18n.LANGS, "say": lambda exc: messages.say(exc, lang),
+           "role_name": lambda role: messages.role_name(role, lang), "zone_label": fmt.zone_label(lang)}
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if request.query_params.get("lang") in i18n.LANGS:
