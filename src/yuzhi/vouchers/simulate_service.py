@@ -9,6 +9,7 @@ and rolls it back. The replay itself is ``yuzhi.vouchers.simulate`` (pure, vecto
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,19 +338,32 @@ def _col(n: int) -> str:
 # --- forecast for the running year ------------------------------------------------------------
 
 
-def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-untyped-def]
-    """The running year's pool forecast (``yuzhi.vouchers.forecast``), backtested on the year before."""
-    from datetime import UTC, date, datetime
+def forecast_for(engine: Engine, year: int, as_of=None, *, stale_ok: bool = False):  # type: ignore[no-untyped-def]
+    """The running year's pool forecast (``yuzhi.vouchers.forecast``), backtested on the year before.
 
-    from yuzhi.vouchers import forecast as fc
+    Cached until the books change. ``stale_ok`` (the dashboard): when they have changed since today's
+    last forecast, answer that one at once and redo it in a background thread, so a view never waits
+    for three whole years to be read while bills keep arriving (seconds at a million bills)."""
+    from datetime import UTC, date, datetime
 
     today = as_of or datetime.now(UTC).date()
     if today.year != year:  # a past year is over: forecast as of its last day
         today = min(today, date(year, 12, 31))
-    key = (id(engine), year, today, _fingerprint(engine, year))
+    fp = _fingerprint(engine, year)
+    key = (id(engine), year, today, fp)
     hit = _FORECASTS.get(key)
     if hit is not None:
         return hit
+    latest = _LATEST.get((id(engine), year, today))
+    if stale_ok and latest is not None:
+        _refresh_in_background(engine, year, today, fp)
+        return latest
+    return _compute(engine, year, today, fp)
+
+
+def _compute(engine: Engine, year: int, today, fp: tuple[object, ...]):  # type: ignore[no-untyped-def]
+    from yuzhi.vouchers import forecast as fc
+
     y = snapshot(engine, year, monthly=True)
     prev = prev_prev = None
     try:
@@ -358,15 +372,44 @@ def forecast_for(engine: Engine, year: int, as_of=None):  # type: ignore[no-unty
     except NotFound:
         pass
     out = fc.forecast(y, today, prev, prev_prev)
-    if len(_FORECASTS) > 16:
-        _FORECASTS.clear()
-    _FORECASTS[key] = out
+    with _LOCK:
+        if len(_FORECASTS) > 16:
+            _FORECASTS.clear()
+        _FORECASTS[(id(engine), year, today, fp)] = out
+        if len(_LATEST) > 16:
+            _LATEST.clear()
+        _LATEST[(id(engine), year, today)] = out
     return out
+
+
+def _refresh_in_background(engine: Engine, year: int, today, fp: tuple[object, ...]) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    job = (id(engine), year, today)
+    with _LOCK:
+        if job in _REFRESHING:
+            return
+        _REFRESHING.add(job)
+
+    def run() -> None:
+        try:
+            _compute(engine, year, today, fp)
+        except Exception as exc:  # the stale forecast stays; the next view tries again
+            logging.getLogger("yuzhi.vouchers").warning("forecast refresh failed: %s", exc)
+        finally:
+            with _LOCK:
+                _REFRESHING.discard(job)
+
+    threading.Thread(target=run, name="yuzhi-forecast", daemon=True).start()
 
 
 #: Forecasts by (engine, year, day, fingerprint of the books): the dashboard reads three whole years
 #: for one, so a view repeats it only when a bill, an application or a programme changed.
 _FORECASTS: dict[tuple[object, ...], object] = {}
+#: Today's newest forecast per (engine, year, day), whatever the books did since (``stale_ok``).
+_LATEST: dict[tuple[object, ...], object] = {}
+_REFRESHING: set[tuple[object, ...]] = set()
+_LOCK = threading.Lock()
 
 
 def _fingerprint(engine: Engine, year: int) -> tuple[object, ...]:
