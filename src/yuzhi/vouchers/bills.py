@@ -45,7 +45,7 @@ from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Provider
-from yuzhi.vouchers import service as programme
+from yuzhi.vouchers import books as programme
 from yuzhi.vouchers import summary
 from yuzhi.vouchers.models import (
     AppStatus,

@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
-from yuzhi.accounts.actor import SYSTEM, Actor
+from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
 from yuzhi.db import for_update as _for_update
@@ -31,6 +31,21 @@ from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Provider
+from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills
+from yuzhi.vouchers.books import (
+    HOLDING,
+    PAYABLES_LOCK,
+    _app_snap,
+    _now,
+    acct_payable,
+    acct_pool,
+    acct_quota,
+    acct_receivable,
+    activate_due,
+    get_programme,
+    payee_type_for,
+    rules_of,
+)
 from yuzhi.vouchers.models import (
     AppStatus,
     BatchStatus,
@@ -42,7 +57,7 @@ from yuzhi.vouchers.models import (
     SettlementBatch,
     SettlementLine,
 )
-from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode, rate_share, split_funding
+from yuzhi.vouchers.rules import ProgrammeRules, rate_share, split_funding
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
     ObjectionCreate,
@@ -51,52 +66,7 @@ from yuzhi.vouchers.schemas import (
     SettlementCreate,
 )
 
-HOLDING = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE)  # statuses that hold quota
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-
-# --- accounts in the ledger -------------------------------------------------------------------
-
-
-def acct_pool(y: int) -> str:
-    return f"pool:{y}"
-
-
-def acct_quota(y: int, app_id: int) -> str:
-    return f"quota:{y}:app:{app_id}"
-
-
-def acct_payable(y: int, payee_type: str, payee_id: int) -> str:
-    return f"payable:{y}:{payee_type}:{payee_id}"
-
-
-def acct_receivable(y: int, payee_type: str, payee_id: int) -> str:
-    """Subsidy already paid out on bills later credited: the payee owes it back to year ``y``'s pool.
-
-    A credit balance (≤ 0: −X means the payee owes X). Netted against the payee's next settlement
-    of the same year, or repaid (:func:`record_repayment`); never against another year's money."""
-    return f"receivable:{y}:{payee_type}:{payee_id}"
-
-
-#: ``ledger.lock_books`` name for everything that reads payables/receivables before posting.
-PAYABLES_LOCK = "vouchers:payables"
-
-
-def payee_type_for(mode: str) -> str:
-    return "provider" if mode == SettlementMode.DISCOUNT else "org"
-
-
 # --- programmes -------------------------------------------------------------------------------
-
-
-def rules_of(p: Programme) -> ProgrammeRules:
-    return ProgrammeRules(pool_fen=p.pool_fen, rate_bp=p.rate_bp, unit_cap_fen=p.unit_cap_fen,
-                          province_bp=p.province_bp, settlement_mode=SettlementMode(p.settlement_mode),
-                          disclosure_days=p.disclosure_days)
 
 
 def create_programme(session: Session, *, actor: Actor, prog_in: ProgrammeCreate) -> Programme:
@@ -121,15 +91,6 @@ def create_programme(session: Session, *, actor: Actor, prog_in: ProgrammeCreate
     ), memo=p.name, ref=f"programme:{p.id}"))
     record(session, actor=actor, action="programme.create", entity="programme", entity_id=p.id,
            after=prog_in.model_dump(mode="json"))
-    return p
-
-
-def get_programme(session: Session, *, year: int, lock: bool = False) -> Programme:
-    q = select(Programme).where(Programme.year == year)
-    p = session.scalar(_for_update(session, q) if lock else q)
-    if p is None:
-        raise NotFound(f"there is no {year} voucher programme", field="year",
-                       fix="use a year the office has opened (GET /api/vouchers/programmes)")
     return p
 
 
@@ -166,12 +127,6 @@ def unit_committed(session: Session, *, programme_id: int, org_id: int) -> int:
 
 
 # --- applications -----------------------------------------------------------------------------
-
-
-def _app_snap(a: QuotaApplication) -> dict[str, object]:
-    return {"status": a.status, "approved_fen": a.approved_fen, "used_fen": a.used_fen,
-            "expired_fen": a.expired_fen, "reason": a.review_reason, "contract_no": a.contract_no,
-            "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
 
 
 def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> QuotaApplication:
@@ -315,23 +270,6 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
     record(session, actor=actor, action="application.approve" if decision.approve else "application.reject",
            entity="application", entity_id=a.id, before=before, after=_app_snap(a), org_id=a.org_id)
     return a
-
-
-def activate_due(session: Session, now: datetime | None = None) -> int:
-    """Applications whose disclosure period has ended without an open objection take effect."""
-    now = now or _now()
-    due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
-                                                         QuotaApplication.disclosure_until <= now)).all()
-    for a in due:
-        open_obj = session.scalar(select(Objection.id).where(Objection.application_id == a.id,
-                                                             Objection.status == "open"))
-        if open_obj is None:
-            before = _app_snap(a)
-            a.status, a.effective_at = AppStatus.EFFECTIVE, now
-            record(session, actor=SYSTEM, action="application.effective", entity="application", entity_id=a.id,
-                   before=before, after=_app_snap(a), org_id=a.org_id)
-    session.flush()
-    return len(due)
 
 
 def disclosure(session: Session, *, year: int | None = None) -> list[tuple[QuotaApplication, str, str]]:
@@ -653,11 +591,11 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
     return {"expired_fen": expired_total, "applications": len(apps), "receivable_fen": receivable}
 
 
-# Recording bills lives in its own module (set-based, batches); it builds on the programme functions
-# above, so it is imported last and re-exported here for the callers that know ``service.record_bill``.
-from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills  # noqa: E402
-
-__all__ = ["MAX_BATCH", "audit_refused", "line_amount", "payload_hash", "record_bill", "record_bills"]
+#: The service's public names, including those defined in ``books`` (account names, programme
+#: years) and ``bills`` (recording bills) that callers reach as ``service.<name>``.
+__all__ = ["HOLDING", "MAX_BATCH", "PAYABLES_LOCK", "acct_payable", "acct_pool", "acct_quota", "acct_receivable",
+           "activate_due", "audit_refused", "get_programme", "line_amount", "payee_type_for", "payload_hash",
+           "record_bill", "record_bills", "rules_of"]
 
 
 def audit_refused(sessionmaker: Callable[[], Session], *, actor: Actor, exc: BaseException) -> None:

@@ -1,0 +1,102 @@
+"""The voucher programme's books: ledger account names, payee types, the programme year, and quota
+taking effect after its disclosure period.
+
+Below both :mod:`yuzhi.vouchers.service` (the office's work: programmes, applications, review,
+settlement, year end) and :mod:`yuzhi.vouchers.bills` (recording bills), which both use these; so
+neither imports the other's internals and there is no import cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuzhi.accounts.actor import SYSTEM
+from yuzhi.audit.service import record
+from yuzhi.db import for_update as _for_update
+from yuzhi.errors import NotFound
+from yuzhi.vouchers.models import AppStatus, Objection, Programme, QuotaApplication
+from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode
+
+HOLDING = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE)  # statuses that hold quota
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- accounts in the ledger -------------------------------------------------------------------
+
+
+def acct_pool(y: int) -> str:
+    return f"pool:{y}"
+
+
+def acct_quota(y: int, app_id: int) -> str:
+    return f"quota:{y}:app:{app_id}"
+
+
+def acct_payable(y: int, payee_type: str, payee_id: int) -> str:
+    return f"payable:{y}:{payee_type}:{payee_id}"
+
+
+def acct_receivable(y: int, payee_type: str, payee_id: int) -> str:
+    """Subsidy already paid out on bills later credited: the payee owes it back to year ``y``'s pool.
+
+    A credit balance (≤ 0: −X means the payee owes X). Netted against the payee's next settlement
+    of the same year, or repaid (:func:`yuzhi.vouchers.service.record_repayment`); never against another year's money."""
+    return f"receivable:{y}:{payee_type}:{payee_id}"
+
+
+#: ``ledger.lock_books`` name for everything that reads payables/receivables before posting.
+PAYABLES_LOCK = "vouchers:payables"
+
+
+def payee_type_for(mode: str) -> str:
+    return "provider" if mode == SettlementMode.DISCOUNT else "org"
+
+
+# --- programme years ----------------------------------------------------------------------
+
+
+def rules_of(p: Programme) -> ProgrammeRules:
+    return ProgrammeRules(pool_fen=p.pool_fen, rate_bp=p.rate_bp, unit_cap_fen=p.unit_cap_fen,
+                          province_bp=p.province_bp, settlement_mode=SettlementMode(p.settlement_mode),
+                          disclosure_days=p.disclosure_days)
+
+
+def get_programme(session: Session, *, year: int, lock: bool = False) -> Programme:
+    q = select(Programme).where(Programme.year == year)
+    p = session.scalar(_for_update(session, q) if lock else q)
+    if p is None:
+        raise NotFound(f"there is no {year} voucher programme", field="year",
+                       fix="use a year the office has opened (GET /api/vouchers/programmes)")
+    return p
+
+
+# --- quota taking effect ------------------------------------------------------------
+
+
+def _app_snap(a: QuotaApplication) -> dict[str, object]:
+    return {"status": a.status, "approved_fen": a.approved_fen, "used_fen": a.used_fen,
+            "expired_fen": a.expired_fen, "reason": a.review_reason, "contract_no": a.contract_no,
+            "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
+
+
+def activate_due(session: Session, now: datetime | None = None) -> int:
+    """Applications whose disclosure period has ended without an open objection take effect."""
+    now = now or _now()
+    due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
+                                                         QuotaApplication.disclosure_until <= now)).all()
+    for a in due:
+        open_obj = session.scalar(select(Objection.id).where(Objection.application_id == a.id,
+                                                             Objection.status == "open"))
+        if open_obj is None:
+            before = _app_snap(a)
+            a.status, a.effective_at = AppStatus.EFFECTIVE, now
+            record(session, actor=SYSTEM, action="application.effective", entity="application", entity_id=a.id,
+                   before=before, after=_app_snap(a), org_id=a.org_id)
+    session.flush()
+    return len(due)
