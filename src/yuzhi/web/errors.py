@@ -6,6 +6,8 @@ import logging
 import re
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -89,8 +91,20 @@ def _validation_body(exc: RequestValidationError | ValidationError) -> dict[str,
 
 
 def install(app: FastAPI) -> None:
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from yuzhi.web import pages  # a browser on a page path gets the zh/en HTML page, programs JSON
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+        if pages.wants_html(request):
+            return await run_in_threadpool(pages.error_page, request, exc.status_code)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError):  # type: ignore[no-untyped-def]
+        if pages.wants_html(request):
+            return await run_in_threadpool(pages.error_page, request, exc.status_code, exc)
         body = {k: scrub_paths(v) for k, v in exc.to_dict().items()}
         return JSONResponse(status_code=exc.status_code, content={"detail": body})
 

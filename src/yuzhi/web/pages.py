@@ -1,4 +1,8 @@
-"""Platform-wide pages: home, login, logout."""
+"""Platform-wide pages: home, login, logout, and the HTML error page a browser gets instead of JSON.
+
+An unknown URL (or a domain error that reaches no page handler) answers a person with a zh/en page
+saying what happened and where to go next; programs (``/api/…``, non-HTML ``Accept``) keep the JSON body.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yuzhi.accounts import service as accounts
 from yuzhi.errors import DomainError
-from yuzhi.web.deps import SESSION_COOKIE, OptionalUser, SessionDep, client_address
+from yuzhi.ops.logging import request_id_var
+from yuzhi.web import i18n
+from yuzhi.web.deps import SESSION_COOKIE, OptionalUser, SessionDep, client_address, optional_actor
 from yuzhi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,3 +60,53 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
     return resp
+
+
+#: Paths that always answer programs (JSON), whatever the caller accepts.
+_MACHINE_PREFIXES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+
+#: Title and next step for each status a browser may land on (English keys; zh below).
+_STATUS_TEXT = {
+    404: ("Page not found", "The address may be mistyped, or the page was moved. Use the menu or go home."),
+    403: ("Not allowed", "This page needs another role. Log in with an account that has it, or ask the "
+          "programme office."),
+    401: ("Please log in", "Log in first; you will then see the pages your role may use."),
+    405: ("Not available here", "This address cannot be opened directly. Go back and use the page's buttons."),
+    409: ("Conflict", "Someone changed this at the same time. Reload the page and try again."),
+}
+
+i18n.register("zh", {
+    "Menu": "菜单", "Page not found": "页面不存在", "Not allowed": "无权访问", "Please log in": "请先登录",
+    "Not available here": "此处不可用", "Conflict": "数据冲突", "Something went wrong": "出错了",
+    _STATUS_TEXT[404][1]: "地址可能输错了，或页面已移动。请使用上方菜单，或回到首页。",
+    _STATUS_TEXT[403][1]: "此页面需要其他角色。请用有相应权限的账号登录，或联系项目办公室。",
+    _STATUS_TEXT[401][1]: "请先登录，登录后可看到您的角色能使用的页面。",
+    _STATUS_TEXT[405][1]: "此地址不能直接打开。请返回并使用页面上的按钮。",
+    _STATUS_TEXT[409][1]: "他人同时修改了此记录。请刷新页面后重试。",
+    "Try again later. If it keeps happening, tell the platform operator the request id below.":
+        "请稍后重试。若反复出现，请把下方请求编号告诉平台运维人员。",
+    "Request id": "请求编号", "Status": "状态码", "Home": "首页", "Back": "返回",
+})
+
+
+def wants_html(request: Request) -> bool:
+    """A person's browser (asks for text/html) on a page path, not a program on the API."""
+    path = request.url.path
+    if path.startswith(_MACHINE_PREFIXES) or path in ("/docs", "/redoc"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, exc: DomainError | None = None) -> HTMLResponse:
+    """The zh/en error page for ``status``; a domain error's own message (in the page's language)
+    is shown under the generic title. Looks up the caller so the menu still shows their pages."""
+    try:
+        actor = optional_actor(request)
+    except Exception:  # the error page must render even when the database is what failed
+        actor = None
+    fallback = ("Error", None) if status < 500 else ("Something went wrong", "Try again later. If it keeps "
+                                                      "happening, tell the platform operator the request id below.")
+    title, hint = _STATUS_TEXT.get(status, fallback)
+    ctx = {"status": status, "title_key": title, "hint_key": hint, "error": exc,
+           "request_id": request_id_var.get(None) if status >= 500 else None}
+    return render(request, "error.html", ctx, status_code=status, actor=actor)

@@ -1,0 +1,29 @@
+"""A person who lands on an unknown URL gets a zh/en page with a way on; programs keep their JSON."""
+
+from __future__ import annotations
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+def test_unknown_url_gives_browser_a_chinese_404_page(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/no/such/page", headers=HTML)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "页面不存在" in r.text and 'href="/"' in r.text and "Not Found" not in r.text
+
+
+def test_unknown_url_in_english(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/no/such/page?lang=en", headers=HTML)
+    assert r.status_code == 404 and "Page not found" in r.text and "页面不存在" not in r.text
+
+
+def test_api_paths_and_programs_keep_json(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/no/such", headers=HTML)
+    assert r.status_code == 404 and r.json()["detail"] == "Not Found"
+    r = client.get("/no/such/page", headers={"accept": "application/json"})
+    assert r.status_code == 404 and r.json()["detail"] == "Not Found"
+
+
+def test_phone_menu_toggle_is_scriptless(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/login", headers=HTML).text
+    assert 'id="nav-toggle"' in html and 'for="nav-toggle"' in html and "<script>" not in html
