@@ -285,3 +285,23 @@ register("zh", {  # form labels named by errors (yuzhi.web.messages.FIELD_LABELS
     "Unified Social Credit Code": "统一社会信用代码", "Beijing time": "北京时间",
 })
 register("zh", {"Budget": "预算", "Cap per model": "单个模型上限", "Pass score": "通过分数"})
+register("zh", {  # texts found by the zh page walk (tests/web/test_zh_pages.py), issue 15
+    "One-off support for registered (备案) models with proven application results: at most 1,000,000 yuan per model, "
+    "once per model.": "对已备案且应用成效经核验的模型给予一次性奖补：每个模型最高 100 万元，每个模型限一次。",
+    "≥ 3 firms per cell, no firm above 85%": "每格至少 3 家企业，且单一企业占比不超过 85%",
+    "shared": "共享", "own": "本单位", "good images": "张合格品图像",
+    "related-party transaction (关联交易): the unit and the provider are declared affiliated":
+        "关联交易：该单位与服务商已登记为关联方",
+    "self-built, self-used compute (自建自用) is not subsidised: the provider is the unit itself":
+        "自建自用算力不予补贴：服务商即该单位本身",
+    "no effective voucher quota with this provider (apply and wait for 公示)":
+        "该单位在此服务商处没有已生效的算力券额度（请先申请并等待公示期满）",
+    "voucher quota with this provider is used up": "该服务商对应的算力券额度已用完",
+    "programme year closed before review": "年度计划在审核前已关闭",
+    "example": "示例", "Objective value": "目标值", "busy": "加工", "changeover": "换型", "idle": "空闲",
+    "makespan": "最大完工时间", "total-tardiness": "总拖期", "weighted-tardiness": "加权总拖期",
+    "max-tardiness": "最大拖期", "late-jobs": "拖期订单数", "weighted-late-jobs": "加权拖期订单数",
+    "total-completion": "总完工时间", "weighted-completion": "加权总完工时间",
+    "Prefix": "前缀", "browser": "浏览器",
+})
+register("zh", {"Site": "部署地点"})
