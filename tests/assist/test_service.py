@@ -164,3 +164,36 @@ def test_api_and_pages(client, engine, home) -> None:
     art = client.get(href, headers=a)
     assert art.status_code == 200 and "《甲厂液氨罐区巡检规程》2.1" in art.text and "<mark>" in art.text
     assert client.get(href, headers=b).status_code == 404
+
+
+def test_chat_history_is_per_user_and_reopens_the_answer(client, engine, home) -> None:
+    with transaction(engine) as s:
+        _world(s)
+    a, b = _login(client, "unit1"), _login(client, "unit2")
+    # asking on the page stores the question and redirects to the stored answer (post/redirect/get)
+    r = client.post("/assist", data={"q": "液氨泄漏怎么处置"}, headers=a, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/assist?h="), r.text
+    page = client.get(r.headers["location"], headers=a)
+    assert page.status_code == 200 and 'data-testid="chip-1"' in page.text and 'data-testid="history"' in page.text
+    # a follow-up through the API joins the same history with its context
+    r = client.post("/api/assist/ask", json={"question": "那要设专人监护吗？", "context": "液氨泄漏怎么处置"},
+                    headers=a)
+    assert r.status_code == 200
+    hist = client.get("/api/assist/history", headers=a).json()
+    assert hist["count"] == 2 and [h["question"] for h in hist["data"]] == ["那要设专人监护吗？", "液氨泄漏怎么处置"]
+    first = hist["data"][1]["id"]
+    again = client.get(f"/api/assist/history/{first}", headers=a).json()
+    assert again["question"] == "液氨泄漏怎么处置" and again["citations"][0]["article"] == "2.1"
+    # nobody else sees it: not in their list, a 404 for the entry, on the page too
+    assert client.get("/api/assist/history", headers=b).json() == {"data": [], "count": 0}
+    assert client.get(f"/api/assist/history/{first}", headers=b).status_code == 404
+    assert client.get(f"/assist?h={first}", headers=b).status_code == 404
+    assert "液氨泄漏怎么处置" in client.get("/assist/history", headers=a).text
+    assert "液氨泄漏怎么处置" not in client.get("/assist/history", headers=b).text
+    with transaction(engine) as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "assist.chat.ask")).all()
+        assert len(events) == 2
+    # an empty question on the page: a clear error, nothing stored
+    r = client.post("/assist", data={"q": "  "}, headers=a, follow_redirects=False)
+    assert r.status_code == 422 and 'data-testid="error"' in r.text
+    assert client.get("/api/assist/history", headers=a).json()["count"] == 2

@@ -9,16 +9,15 @@ from yuzhi.assist.schemas import (
     AnswerRead,
     ArticleRead,
     AskIn,
-    CitationRead,
+    ChatRead,
     DocumentRead,
     HitRead,
     KnowledgeBaseCreate,
     KnowledgeBaseRead,
-    PointRead,
     SearchIn,
 )
 from yuzhi.pagination import Page
-from yuzhi.types import IdPath
+from yuzhi.types import IdPath, Limit, Offset
 from yuzhi.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])
@@ -68,14 +67,27 @@ def search(body: SearchIn, session: SessionDep, actor: CurrentUser) -> list[HitR
 
 @router.post("/ask", response_model=AnswerRead)
 def ask(body: AskIn, session: SessionDep, actor: CurrentUser) -> AnswerRead:
-    """An answer with citations (extractive unless a model is configured on the server)."""
+    """An answer with citations (extractive unless a model is configured on the server); it joins
+    the caller's chat history (``GET /history``)."""
     ans, where = service.ask(session, actor=actor, question=body.question, k=body.k, kb_ids=body.kb_ids,
                              context=body.context)
-    cites = [CitationRead(kb_id=where[(c.source, c.article)], source=c.source, article=c.article, text=c.text,
-                          highlighted=c.highlighted, title=c.title, page=c.page) for c in ans.citations]
-    return AnswerRead(question=ans.question, answer=ans.answer, language=ans.language,
-                      points=[PointRead(text=p.text, citation=p.citation) for p in ans.points], mode=ans.mode,
-                      covered=ans.covered, model=ans.model, citations=cites, warnings=ans.warnings)
+    out = service.answer_read(ans, where)
+    if actor.user_id is not None:
+        service.record_chat(session, actor=actor, answer=out, context=body.context)
+    return out
+
+
+@router.get("/history", response_model=Page[ChatRead])
+def history(session: SessionDep, actor: CurrentUser, limit: Limit = 50, offset: Offset = 0) -> Page[ChatRead]:
+    """Your own earlier questions, newest first (each user sees only theirs)."""
+    rows = service.chat_history(session, actor=actor, limit=limit, offset=offset)
+    return Page(data=[ChatRead.model_validate(r) for r in rows], count=service.count_chats(session, actor=actor))
+
+
+@router.get("/history/{chat_id}", response_model=AnswerRead)
+def history_entry(chat_id: IdPath, session: SessionDep, actor: CurrentUser) -> AnswerRead:
+    """The answer you got to one earlier question, as it was shown."""
+    return service.get_chat(session, actor=actor, chat_id=chat_id)[1]
 
 
 @router.get("/kbs/{kb_id}/article", response_model=ArticleRead)

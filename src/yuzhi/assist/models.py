@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuzhi.db import Base, IdMixin, TimestampMixin
@@ -41,3 +41,23 @@ class Document(IdMixin, TimestampMixin, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(default=0)
     n_passages: Mapped[int] = mapped_column(default=0)
+
+
+class ChatMessage(IdMixin, TimestampMixin, Base):
+    """One question a user asked and the answer they got: their chat history.
+
+    Why stored: a manager comes back to yesterday's answer, and a follow-up ("那罚多少？") needs
+    the previous question. The answer is kept as shown (JSON of the answer with its citations),
+    so re-opening it does not depend on the index still holding the same articles. Private to
+    the user (``user_id``); ``org_id`` records the tenant for the audit trail.
+    """
+
+    __tablename__ = "assist_chat_messages"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), default=None)
+    question: Mapped[str] = mapped_column(String(2000))
+    context: Mapped[str] = mapped_column(String(2000), default="")  # previous question (follow-up)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    covered: Mapped[bool] = mapped_column(default=False)
+    answer_json: Mapped[str] = mapped_column(Text, default="{}")

@@ -102,3 +102,16 @@ class ArticleRead(BaseModel):
     title: str
     chapter: str
     text: str
+
+
+class ChatRead(BaseModel):
+    """One entry of the caller's chat history (the answer as it was shown)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    question: str
+    context: str
+    language: str
+    covered: bool

@@ -30,9 +30,9 @@ from yuzhi.assist.answer import Answer, extractive_answer, followup_query, llm_a
 from yuzhi.assist.hybrid import norm_fusion
 from yuzhi.assist.index import DEFAULT_WEIGHTS, Hit, KnowledgeIndex, build_index
 from yuzhi.assist.llm import LLM, LLMUnavailable, from_settings
-from yuzhi.assist.models import Document, KnowledgeBase
+from yuzhi.assist.models import ChatMessage, Document, KnowledgeBase
 from yuzhi.assist.parsing import SUFFIXES, parse_file
-from yuzhi.assist.schemas import KnowledgeBaseCreate
+from yuzhi.assist.schemas import AnswerRead, CitationRead, KnowledgeBaseCreate, PointRead
 from yuzhi.audit import service as audit
 from yuzhi.config import get_settings
 from yuzhi.db import utcnow
@@ -393,3 +393,61 @@ def get_article(session: Session, *, actor: Actor, kb_id: int, source: str, arti
             if p.source == source and p.article == article:
                 return p
     raise NotFound(f"{source} {article} not found in knowledge base {kb_id}", field="article")
+
+
+# ---- chat history (one row per question asked on the page or through POST /ask)
+
+#: How many earlier questions the page lists; the API pages through all of them.
+HISTORY_SHOWN = 20
+
+
+def answer_read(ans: Answer, where: dict[tuple[str, str], int]) -> AnswerRead:
+    """The answer as the API returns it and the history stores it (citations carry their base)."""
+    cites = [CitationRead(kb_id=where.get((c.source, c.article), 0), source=c.source, article=c.article,
+                          text=c.text, highlighted=c.highlighted, title=c.title, page=c.page)
+             for c in ans.citations]
+    return AnswerRead(question=ans.question, answer=ans.answer, language=ans.language,
+                      points=[PointRead(text=p.text, citation=p.citation) for p in ans.points], mode=ans.mode,
+                      covered=ans.covered, model=ans.model, citations=cites, warnings=ans.warnings)
+
+
+def record_chat(session: Session, *, actor: Actor, answer: AnswerRead, context: str | None = None) -> ChatMessage:
+    """Store one asked question and its answer in the caller's history (audited)."""
+    if actor.user_id is None:
+        raise Forbidden("only a signed-in user has a chat history.", field="user")
+    msg = ChatMessage(user_id=actor.user_id, org_id=actor.org_id, question=answer.question[:2000],
+                      context=(context or "")[:2000], language=answer.language[:8], covered=answer.covered,
+                      answer_json=answer.model_dump_json())
+    session.add(msg)
+    session.flush()
+    audit.record(session, actor=actor, action="assist.chat.ask", entity="assist_chat_message", entity_id=msg.id,
+                 after={"question": msg.question, "covered": msg.covered,
+                        "citations": [f"{c.source} {c.article}" for c in answer.citations]},
+                 org_id=actor.org_id)
+    return msg
+
+
+def chat_history(session: Session, *, actor: Actor, limit: int = HISTORY_SHOWN, offset: int = 0) -> list[ChatMessage]:
+    """The caller's own questions, newest first (nobody else's, office included)."""
+    if actor.user_id is None:
+        return []
+    stmt = (select(ChatMessage).where(ChatMessage.user_id == actor.user_id)
+            .order_by(ChatMessage.id.desc()).offset(offset).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def count_chats(session: Session, *, actor: Actor) -> int:
+    from sqlalchemy import func
+
+    if actor.user_id is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(ChatMessage)
+                              .where(ChatMessage.user_id == actor.user_id)) or 0)
+
+
+def get_chat(session: Session, *, actor: Actor, chat_id: int) -> tuple[ChatMessage, AnswerRead]:
+    """One entry of the caller's history with its stored answer; another user's entry is a 404."""
+    msg = session.get(ChatMessage, chat_id)
+    if msg is None or actor.user_id is None or msg.user_id != actor.user_id:
+        raise NotFound(f"chat entry {chat_id} not found in your history.", field="chat_id")
+    return msg, AnswerRead.model_validate_json(msg.answer_json)
