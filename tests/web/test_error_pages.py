@@ -27,3 +27,19 @@ def test_api_paths_and_programs_keep_json(client) -> None:  # type: ignore[no-un
 def test_phone_menu_toggle_is_scriptless(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/login", headers=HTML).text
     assert 'id="nav-toggle"' in html and 'for="nav-toggle"' in html and "<script>" not in html
+
+
+def test_empty_lists_say_what_to_do_next(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """A unit's member with no jobs and no alarms is told the next step, in Chinese, with a link."""
+    from tests.factories import PASSWORD, make_world
+    from yuzhi.db import transaction
+
+    with transaction(engine) as s:
+        make_world(s, units=1)
+    r = client.post("/login", data={"username": "unit1", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303
+    jobs = client.get("/compute/jobs?lang=zh", headers=HTML).text
+    assert 'data-testid="empty-state"' in jobs and "请用上方表单提交作业" in jobs
+    alarms = client.get("/monitor/alarms", headers=HTML)
+    assert alarms.status_code == 200, alarms.text[:300]
+    assert "实时监控台" in alarms.text and 'href="/monitor"' in alarms.text

@@ -86,6 +86,25 @@ i18n.register("zh", {
     "Try again later. If it keeps happening, tell the platform operator the request id below.":
         "请稍后重试。若反复出现，请把下方请求编号告诉平台运维人员。",
     "Request id": "请求编号", "Status": "状态码", "Home": "首页", "Back": "返回",
+    # empty states: what to do next (templates use web/templates/_empty.html)
+    "Open": "打开", "Live console": "实时监控台", "Compute jobs": "算力作业",
+    "Alarms appear here when a sensor crosses its limit or stops reporting. Watch the live console; your "
+    "organisation's sensors are registered by the operator.":
+        "传感器超限或停止上报时，报警会显示在这里。请查看实时监控台；本单位的传感器由运维人员登记。",
+    "Submit a job with the form above (a script and the resources it needs); it runs on a whitelisted "
+    "computing centre and its bill is paid from your voucher quota.":
+        "请用上方表单提交作业（脚本及所需资源）；作业在白名单算力中心运行，账单从本单位算力券额度中抵扣。",
+    "Jobs you run on the compute network are listed here with their charge and subsidy.":
+        "您在算力网络上运行的作业会连同费用和补贴列在这里。",
+    "Upload an order book (xlsx or csv) with the form above to make the first plan.":
+        "请用上方表单上传订单表（xlsx 或 csv），生成第一份排产计划。",
+    "Units apply for quota here once a programme year is open; each application then waits for review.":
+        "年度计划开放后，各单位在此申请额度；申请提交后等待审核。",
+    "Anyone may object to an application while it is on public disclosure.": "申请公示期间，任何人都可以提出异议。",
+    "Open the year's programme with the form below: pool, per-unit cap and disclosure days.":
+        "请用下方表单开设本年度计划：资金池、单家上限和公示天数。",
+    "Whitelist a computing centre with the form below (or yuzhi providers whitelist) before units can apply "
+    "for it.": "请先用下方表单（或 yuzhi providers whitelist）把算力中心列入白名单，各单位才能申请使用。",
 })
 
 
