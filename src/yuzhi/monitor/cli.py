@@ -58,6 +58,11 @@ def fit(
         help="EWMA weight of the newest squared distance."),
     shrinkage: float = typer.Option(FIT_DEFAULTS["shrinkage"],
         help="Covariance shrinkage toward the identity (0 = none; more hides broken correlations)."),
+    peak_ratio: float = typer.Option(FIT_DEFAULTS["peak_ratio"],
+        help="End an alarm when the score falls below this share of its recent peak (a change point: "
+             "a valve reopens while temperatures still settle); 0 = off."),
+    peak_half_life: float = typer.Option(FIT_DEFAULTS["peak_half_life"],
+        help="Rows over which that recent peak halves."),
     false_alarm_rate: float = typer.Option(0.01, "--false-alarm-rate",
         help="False-alarm budget on the normal period: the limit starts at the (1 - rate) quantile "
              "of the training scores, then × --threshold-factor."),
@@ -72,8 +77,8 @@ def fit(
                            field="--false-alarm-rate", fix="e.g. --false-alarm-rate 0.01 for 1 %")
     table = read_table(normal, ignore=_split(ignore))
     det = MahalanobisDetector(threshold_factor=threshold_factor, input_alpha=input_alpha,
-                              score_alpha=score_alpha, shrinkage=shrinkage,
-                              threshold_quantile=1.0 - false_alarm_rate)
+                              score_alpha=score_alpha, shrinkage=shrinkage, peak_ratio=peak_ratio,
+                              peak_half_life=peak_half_life, threshold_quantile=1.0 - false_alarm_rate)
     det.fit(table.values, table.sensors)
     det.save(out)
     typer.echo(f"fitted on {det.n_train_} rows of {len(det.sensors_)} sensors "

@@ -29,8 +29,8 @@ from yuzhi.errors import InvalidInput
 #: development folds (``bench/monitor.py --cv``: best F1 with ≤ 10 % false alarms). Shrinkage is
 #: not chosen on SKAB: more of it hides broken correlations between sensors (a flow that drops while
 #: its pump current stays), which ``tests/monitor/test_detectors.py`` requires.
-FIT_DEFAULTS: dict[str, float] = {"input_alpha": 0.1, "score_alpha": 0.2, "threshold_factor": 4.0,
-                                  "shrinkage": 0.001}
+FIT_DEFAULTS: dict[str, float] = {"input_alpha": 0.05, "score_alpha": 0.05, "threshold_factor": 3.0,
+                                  "shrinkage": 0.001, "peak_ratio": 0.5, "peak_half_life": 400.0}
 
 #: SKAB files kept out of every choice and scored once at the end (group, file numbers).
 SKAB_LOCKED: dict[str, tuple[int, ...]] = {"valve1": (12, 13, 14, 15), "other": (6, 7)}

@@ -11,7 +11,13 @@ from a stretch of normal operation:
    current that rises without the matching flow is anomalous even when both are in range;
 4. smooth the distance again (``score_alpha``) and compare it with an adaptive limit: the
    ``threshold_quantile`` quantile of the training scores times ``threshold_factor``. The output
-   ``score`` is that ratio, so ``score > 1`` means anomaly on every model.
+   ``score`` is that ratio, so ``score > 1`` means anomaly on every model;
+5. optionally (``peak_ratio > 0``) end an alarm at a change point: the limit rises to
+   ``peak_ratio`` × the recent peak of the score (a running maximum that halves every
+   ``peak_half_life`` rows), so when a collective anomaly ends (a valve reopens) the sharp fall of
+   the score ends the alarm even though slow sensors (temperatures) take minutes to settle back,
+   while a score that rises or holds stays alarmed. A later incident of similar size alarms at
+   once; one ten times smaller alarms after the peak has decayed (a few half-lives).
 
 Attribution: reconstruction-based contributions (Alcala & Qin 2009),
 ``RBC_j = (Σ⁻¹ d)_j² / (Σ⁻¹)_jj``: how much of ``d²`` disappears if sensor ``j`` alone is
@@ -95,6 +101,10 @@ class MahalanobisDetector:
         Covariance shrinkage toward ``trace/d · I`` (0 = sample covariance).
     threshold_quantile, threshold_factor : float
         Alarm limit = quantile of the training scores × factor.
+    peak_ratio : float
+        Change-point end of alarms: the limit is ``max(1, peak_ratio × recent peak)`` (0 = off).
+    peak_half_life : float
+        Rows over which the recent peak halves.
     random_state : int
         Unused (the fit is deterministic); kept for the project's estimator conventions.
 
@@ -112,12 +122,15 @@ class MahalanobisDetector:
 
     def __init__(self, *, input_alpha: float = 0.1, score_alpha: float = 0.1, shrinkage: float = 0.001,
                  threshold_quantile: float = 0.99, threshold_factor: float = 3.0,
+                 peak_ratio: float = 0.0, peak_half_life: float = 200.0,
                  random_state: int = 0) -> None:
         self.input_alpha = input_alpha
         self.score_alpha = score_alpha
         self.shrinkage = shrinkage
         self.threshold_quantile = threshold_quantile
         self.threshold_factor = threshold_factor
+        self.peak_ratio = peak_ratio
+        self.peak_half_life = peak_half_life
         self.random_state = random_state
 
     # -------------------------------------------------------------- fitting
@@ -131,6 +144,9 @@ class MahalanobisDetector:
         if not 0.0 < self.threshold_quantile <= 1.0 or self.threshold_factor <= 0:
             raise InvalidInput("threshold_quantile must be in (0, 1] and threshold_factor > 0",
                                field="threshold")
+        if not 0.0 <= self.peak_ratio < 1.0 or not self.peak_half_life > 0:
+            raise InvalidInput(f"peak_ratio must be in [0, 1) and peak_half_life > 0, got {self.peak_ratio} "
+                               f"and {self.peak_half_life}", field="peak_ratio")
 
     def fit(self, X: np.ndarray, sensors: Sequence[str] | None = None) -> MahalanobisDetector:
         """Learn normal behaviour from rows of normal operation (rows with NaN are skipped)."""
@@ -196,10 +212,24 @@ class MahalanobisDetector:
         contrib = PD**2 / np.diag(self.precision_) if contributions else None
         return _ewma(d2, self.score_alpha, d2[:1] if len(d2) else np.zeros(1)), contrib
 
+    def _peak_limit(self, s: np.ndarray) -> np.ndarray:
+        """Score divided by the change-point limit ``max(1, peak_ratio × recent peak)``.
+
+        The recent peak ``P_t = max(s_t, γ P_{t-1})`` with ``γ = 2^(-1/half_life)`` is computed in
+        closed form, ``log P_t = t log γ + max_{i≤t}(log s_i − i log γ)``, so the batch path needs no
+        Python loop and equals :class:`MahalanobisStream` row for row.
+        """
+        if self.peak_ratio <= 0 or len(s) == 0:
+            return s
+        lg = -math.log(2.0) / self.peak_half_life
+        t = np.arange(len(s), dtype=np.float64) * lg
+        logp = t + np.maximum.accumulate(np.log(np.maximum(s, 1e-300)) - t)
+        return s / np.maximum(1.0, self.peak_ratio * np.exp(logp))
+
     # -------------------------------------------------------------- batch
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score per row; ``> 1`` is an anomaly."""
-        return self._raw(X, contributions=False)[0] / self.threshold_
+        return self._peak_limit(self._raw(X, contributions=False)[0] / self.threshold_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """0/1 per row."""
@@ -215,7 +245,7 @@ class MahalanobisDetector:
         raw, contrib = self._raw(X)
         assert contrib is not None
         sc = _ewma(contrib, self.score_alpha, contrib[0] if len(contrib) else np.zeros(contrib.shape[1]))
-        return raw / self.threshold_, sc
+        return self._peak_limit(raw / self.threshold_), sc
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """F1 of :meth:`predict` against 0/1 labels ``y``."""
@@ -248,7 +278,7 @@ class MahalanobisDetector:
 
         if meta.get("format") != MODEL_FORMAT:
             raise InvalidInput(f"model format {meta.get('format')!r}, expected {MODEL_FORMAT}", field="model")
-        det = cls(**meta["params"])  # type: ignore[arg-type]
+        det = cls(**{"peak_ratio": 0.0, **meta["params"]})  # type: ignore[dict-item]
         with np.load(io.BytesIO(arrays), allow_pickle=False) as arr:
             det.mean_, det.scale_ = arr["mean"], arr["scale"]
             det.center_, det.precision_ = arr["center"], arr["precision"]
@@ -262,7 +292,7 @@ class MahalanobisDetector:
             "format": MODEL_FORMAT,
             "params": {k: getattr(self, k) for k in ("input_alpha", "score_alpha", "shrinkage",
                                                      "threshold_quantile", "threshold_factor",
-                                                     "random_state")},
+                                                     "peak_ratio", "peak_half_life", "random_state")},
             "sensors": list(self.sensors_),
             "threshold": self.threshold_,
             "n_train": self.n_train_,
@@ -277,7 +307,7 @@ class MahalanobisDetector:
             "format": MODEL_FORMAT,
             "params": {k: getattr(self, k) for k in ("input_alpha", "score_alpha", "shrinkage",
                                                      "threshold_quantile", "threshold_factor",
-                                                     "random_state")},
+                                                     "peak_ratio", "peak_half_life", "random_state")},
             "sensors": list(self.sensors_),
             "threshold": self.threshold_,
             "n_train": self.n_train_,
@@ -302,7 +332,7 @@ class MahalanobisDetector:
         if meta.get("format") != MODEL_FORMAT:
             raise InvalidInput(f"{meta_file} has format {meta.get('format')!r}, expected {MODEL_FORMAT}",
                                field=str(meta_file))
-        det = cls(**meta["params"])
+        det = cls(**{"peak_ratio": 0.0, **meta["params"]})  # models saved before peak_ratio: off
         with np.load(path / "arrays.npz", allow_pickle=False) as arr:
             det.mean_, det.scale_ = arr["mean"], arr["scale"]
             det.center_, det.precision_ = arr["center"], arr["precision"]
@@ -321,13 +351,15 @@ class MahalanobisStream:
         self._s: np.ndarray | None = None
         self._r: float | None = None
         self._c: np.ndarray | None = None
+        self._p = 0.0
+        self._decay = 0.5 ** (1.0 / model.peak_half_life)
         self._inv_scale = 1.0 / model.scale_
         self._inv_diag = 1.0 / np.diag(model.precision_)
 
     def state(self) -> dict[str, object]:
         """JSON-serialisable filter state (to resume scoring later with :meth:`restore`)."""
         return {"last": self._last.tolist(), "s": None if self._s is None else self._s.tolist(),
-                "r": self._r, "c": None if self._c is None else self._c.tolist()}
+                "r": self._r, "c": None if self._c is None else self._c.tolist(), "p": self._p}
 
     def restore(self, state: dict[str, object]) -> MahalanobisStream:
         """Continue from a :meth:`state` snapshot (an empty dict is a fresh stream)."""
@@ -336,6 +368,7 @@ class MahalanobisStream:
             self._s = None if state["s"] is None else np.asarray(state["s"], dtype=np.float64)
             self._r = None if state["r"] is None else float(state["r"])  # type: ignore[arg-type]
             self._c = None if state["c"] is None else np.asarray(state["c"], dtype=np.float64)
+            self._p = float(state.get("p", 0.0))  # type: ignore[arg-type]
         return self
 
     def update(self, x: Sequence[float] | np.ndarray) -> StreamResult:
@@ -361,6 +394,9 @@ class MahalanobisStream:
             self._r = (1 - b) * self._r + b * d2
             self._c = (1 - b) * self._c + b * c
         score = self._r / m.threshold_
+        if m.peak_ratio > 0:
+            self._p = max(score, self._p * self._decay)
+            score /= max(1.0, m.peak_ratio * self._p)
         return StreamResult(score, score > 1.0, m.sensors_[int(np.argmax(self._c))])
 
 
