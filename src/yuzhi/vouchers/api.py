@@ -7,7 +7,6 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from yuzhi.accounts.actor import Actor, Role
 from yuzhi.errors import DomainError
@@ -119,8 +118,6 @@ def resolve_objection(objection_id: IdPath, body: ObjectionResolve, session: Ses
 
 
 _DESK_LOCK = threading.Lock()
-#: Runs again after losing a race on a new invoice (each retry sees the winner's committed bill).
-_RACE_RETRIES = 2
 
 
 def _desk(request: Request) -> BillDesk:
@@ -155,27 +152,21 @@ def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONRespons
              responses={409: {"description": "an invoice already on file with different content"},
                         422: {"description": "a bad bill: field names it as bills.<index>.<field>; "
                                              "nothing in the batch was recorded"}})
-def push_bills(body: BillBatchIn, request: Request, session: SessionDep, actor: CurrentUser) -> BillBatchResult:
+def push_bills(body: BillBatchIn, request: Request, actor: CurrentUser) -> BillBatchResult:
     """A provider pushes a billing run (up to 1,000 bills and credit notes) in one all-or-nothing call.
 
     Each bill gets exactly what ``POST /bills`` would give it, in the order sent (a unit's quota is
     drawn by its bills in that order); invoices already on file are replayed, not recorded twice.
     A concurrent push of the same new invoice that commits first makes this batch's insert collide:
     the batch is then run again once in a fresh transaction, where that invoice is on file and is
-    answered as a replay (or a 409 naming it, when its content differs).
+    answered as a replay (or a 409 naming it, when its content differs). Recorded and committed by
+    the bill desk, like single pushes (one transaction model, ``yuzhi.vouchers.desk``).
     """
-    for attempt in range(_RACE_RETRIES + 1):
-        try:
-            pairs = service.record_bills(session, actor=actor, bills_in=body.bills)
-            break
-        except IntegrityError:
-            session.rollback()
-            if attempt == _RACE_RETRIES:
-                raise
-        except DomainError as exc:
-            session.rollback()
-            service.audit_refused(request.app.state.sessionmaker, actor=actor, exc=exc)
-            raise
+    try:
+        pairs = _desk(request).record_run(actor=actor, bills_in=body.bills)
+    except DomainError as exc:
+        service.audit_refused(request.app.state.sessionmaker, actor=actor, exc=exc)
+        raise
     results = []
     for bill, replay in pairs:
         out = BillResult.model_validate(bill, from_attributes=True)

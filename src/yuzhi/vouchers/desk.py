@@ -1,4 +1,10 @@
-"""Group commit for bills pushed one at a time by many concurrent clients.
+"""The one transaction model for recording bills, with group commit for bills pushed one at a time.
+
+Every bill the API records goes through the desk: the desk opens a transaction, records through
+:func:`bills.record_bills`, commits, and reruns after losing a race on a new invoice. A billing run
+(``POST /bills/batch``, :meth:`BillDesk.record_run`) is one such unit of work; single pushes
+(``POST /bills``, :meth:`BillDesk.submit`) are merged into shared units (group commit), an
+optimisation inside the same model.
 
 A provider's billing system often pushes invoices one request each, from many threads at once.
 Recording each in its own transaction costs 13 statements and a commit per bill, and the Python
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -109,6 +115,37 @@ class BillDesk:
         self._inflight: dict[Actor, int] = {}
         self.batches = 0  # transactions committed (for the benchmark's report)
         self.bills = 0
+
+    def record_run(self, *, actor: Actor, bills_in: Sequence[BillIn], source: str = "api") -> list[tuple[Bill, bool]]:
+        """Record a billing run, all or nothing, and commit it; return ``(bill, replay)`` per bill.
+
+        The same transaction model as :meth:`submit`: the desk opens the transaction, records through
+        :func:`bills.record_bills`, commits, and runs the whole run again in a fresh transaction after
+        losing a race on a new invoice (there, that invoice is on file and is answered as a replay or
+        a 409 naming it). A run is never merged with other callers' bills: it is already a batch.
+        Raises the run's :class:`DomainError` (nothing written) or, after the retries, the race."""
+        for attempt in range(_RACE_RETRIES + 1):
+            session = self._sessionmaker()
+            try:
+                pairs = record_bills(session, actor=actor, bills_in=bills_in, source=source)
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if attempt == _RACE_RETRIES:
+                    raise
+                continue
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+            with self._lock:
+                self.batches += 1
+                self.bills += len(pairs)
+            for observe in BATCH_OBSERVERS:
+                observe(len(pairs))
+            return pairs
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def submit(self, *, actor: Actor, bill_in: BillIn, source: str = "api") -> tuple[Bill, bool]:
         """Record one bill; return ``(bill, replay)`` once it is committed, or raise its error."""
