@@ -70,6 +70,7 @@ NAV = [
     ("Providers", "/vouchers/providers", "public"),
     ("Programme", "/vouchers/programmes", "office"),
     ("Policy simulator", "/vouchers/simulate", "office"),
+    ("Provider portal", "/vouchers/portal", "provider"),
 ]
 
 #: A visitor without an account (public objections): no office powers, so identified and rate-limited.
@@ -433,8 +434,8 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
               org_id: int | None = None, fmt: str = Query("html", pattern="^(html|xlsx|csv)$")) -> Response:
     """A unit's year: quota, bills, subsidy and what it owes; .xlsx/.csv export."""
     actor = _need(actor)
-    if actor.is_provider:
-        return RedirectResponse("/vouchers/bills", status_code=303)
+    if actor.is_provider:  # a computing centre's 对账单 is its monthly statement per customer (the portal)
+        return RedirectResponse("/vouchers/portal/statement", status_code=303)
     p = _programme(session, year)
     orgs_all: list[Any] = []
     if actor.is_office:
@@ -639,3 +640,8 @@ def close_year(request: Request, session: SessionDep, actor: OptionalUser, year:
 from yuzhi.vouchers import simulate_pages as _simulate_pages  # noqa: E402
 
 router.include_router(_simulate_pages.router)
+
+
+from yuzhi.vouchers.portal_pages import router as _portal_router  # noqa: E402  (provider portal, issue 15)
+
+router.include_router(_portal_router)

@@ -43,7 +43,8 @@ def nav_groups(nav: list[tuple[str, str, str]], actor: Any) -> list[tuple[str, l
     """The menu entries this caller may see, grouped by domain in registration order."""
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for label, href, who in nav:
-        visible = who == "public" or (actor is not None and (who == "any" or (who == "office" and actor.is_office)))
+        visible = who == "public" or (actor is not None and (who == "any" or (who == "office" and actor.is_office)
+                                                             or (who == "provider" and actor.is_provider)))
         if visible:
             groups.setdefault(href.strip("/").split("/")[0], []).append((label, href, who))
     order = list(GROUP_LABELS)
