@@ -92,6 +92,16 @@ def _mount_domains() -> None:
 _mount_domains()
 
 
+def _mount_help() -> None:
+    """An example under every command's --help, and no ``<bool>`` after flags (see ``yuzhi.cli_help``)."""
+    from yuzhi.cli_help import install
+
+    install(app)
+
+
+_mount_help()
+
+
 def main() -> None:
     """Entry point: run the app and turn domain errors into a clean message and exit code 2."""
     try:

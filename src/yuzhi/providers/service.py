@@ -69,6 +69,23 @@ def get(session: Session, *, provider_id: int) -> Provider:
     return p
 
 
+def resolve(session: Session, ref: str) -> Provider:
+    """A provider as people name it on the command line: its id, its name (国家超算郑州中心) or the USCC of
+    its legal entity. An ambiguous or unknown reference is refused with the whitelist's names."""
+    ref = str(ref).strip()
+    if ref.isdigit():
+        return get(session, provider_id=int(ref))
+    rows = list(session.scalars(select(Provider).where(Provider.name == ref)))
+    if not rows:
+        rows = list(session.scalars(select(Provider).join(Organisation, Organisation.id == Provider.org_id)
+                                    .where(Organisation.uscc == ref.upper())))
+    if len(rows) == 1:
+        return rows[0]
+    known = ", ".join(f"{p.id} {p.name}" for p in list_all(session)) or "none yet"
+    raise NotFound(f"no single provider is named {ref!r}", field="provider",
+                   fix=f"give a provider's id, exact name or USCC; whitelisted: {known}")
+
+
 def list_all(session: Session) -> list[Provider]:
     """The whitelist is public information."""
     return list(session.scalars(select(Provider).order_by(Provider.id)))

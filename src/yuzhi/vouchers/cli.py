@@ -35,19 +35,29 @@ def programmes() -> None:
 @app.command("import-bills")
 def import_bills(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with columns invoice_no, "
-                                "customer_uscc, period_start, period_end, amount_fen"),
-    provider_id: int = typer.Option(..., help="the provider that issued the bills"),
+                                "customer_uscc, period_start, period_end and amount_yuan (1,234.56 / 50万) "
+                                "or amount_fen"),
+    provider: str = typer.Option(None, "--provider", help="the provider that issued the bills: name, USCC or id"),
+    provider_id: int = typer.Option(None, help="the same, by id (kept for scripts)"),
 ) -> None:
-    """Record a provider's bills from CSV in one transaction: any bad row aborts the whole file, naming
-    the row and the field, and nothing is written."""
+    """Record a provider's bills from CSV in one transaction: any bad row aborts the whole file, naming the row and the field, and nothing is written."""  # noqa: E501 - one line, so --help shows it whole
     from pydantic import ValidationError
 
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.db import get_engine, transaction
     from yuzhi.errors import DomainError, InvalidInput
+    from yuzhi.fmt import MoneyError, parse_money
     from yuzhi.vouchers import service
     from yuzhi.vouchers.schemas import BillIn
 
+    if (provider is None) == (provider_id is None):
+        raise InvalidInput("name the provider once", field="--provider",
+                           fix="give --provider NAME (or USCC, or id), or --provider-id ID")
+    if provider is not None:
+        from yuzhi.providers.service import resolve
+
+        with transaction(get_engine()) as s:
+            provider_id = resolve(s, provider).id
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
@@ -56,6 +66,17 @@ def import_bills(
     for i, row in enumerate(rows, start=2):
         try:
             data = {k: v for k, v in row.items() if k and v != ""}
+            if "amount_yuan" in data:  # what people write: 1,234.56 / ¥800 / 50万, exact to the fen
+                if "amount_fen" in data:
+                    raise InvalidInput(f"{path.name} line {i}: both amount_yuan and amount_fen", field="amount_yuan",
+                                       fix="keep one amount column; nothing was imported")
+                try:
+                    data["amount_fen"] = parse_money(data.pop("amount_yuan"))
+                except MoneyError as exc:
+                    raise InvalidInput(f"{path.name} line {i}: {exc.text!r} is not an amount in yuan "
+                                       f"({exc.code.removeprefix('money_').replace('_', ' ')})", field="amount_yuan",
+                                       fix="write yuan with at most two decimals, e.g. 12,345.67; nothing was "
+                                       "imported") from None
             amount = str(data.get("amount_fen", "")).strip()
             if amount.lstrip("-").isdigit():  # CSV cells are text; money is then held to a JSON integer
                 data["amount_fen"] = int(amount)
