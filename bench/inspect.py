@@ -294,7 +294,7 @@ def _variant_map(rec: dict, res: dict, ring: bool, sigma: float) -> np.ndarray:
     import torch
     import torch.nn.functional as F
 
-    from yuzhi.inspect.detector import _blur, ring_index
+    from yuzhi.inspect.maps import _blur, ring_index
 
     d = torch.from_numpy(rec["dmap"].astype(np.float32))[None, None]
     if ring and res.get("ring_stats") is not None:

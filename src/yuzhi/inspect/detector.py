@@ -28,6 +28,10 @@ changes a production line needs:
    their scores set the threshold at the chosen false-reject rate. Scores are normalised linearly so
    the median held-out good part scores 0.25 and the threshold is exactly 0.5.
 
+This module holds the parameters, training (``fit``: stage scales, bank, calibration,
+threshold) and the search; the feature extraction lives in :mod:`.features`, the score terms in
+:mod:`.scoring`, the coreset in :mod:`.coreset`, the threshold rule in :mod:`.calibration`.
+
 >>> det = PatchCoreDetector(random_state=0).fit(good_images)   # doctest: +SKIP
 >>> det.predict_one(img).verdict                               # doctest: +SKIP
 'NG'
@@ -36,232 +40,33 @@ changes a production line needs:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 from yuzhi.errors import InvalidInput
 
 from . import backbone as bb
+from .calibration import conformal_threshold, false_reject_bounds
+from .coreset import greedy_coreset, nearest_distance
+from .features import BUCKET, TILE_OVERLAP, PatchFeatures, Progress, _pool
+from .maps import N_RINGS, _blur, ring_index
+from .scoring import Prediction, RawScore, ScoreTerms
 from .search import BankIndex, exact_distance, kth_neighbour_distance
 
-#: ``progress(stage, done, total)``: called as work advances (the CLI drives a Rich bar with it).
-Progress = Callable[[str, int, int], None]
+#: Names other modules import from here (the detector was one module before the split).
+__all__ = [
+    "BUCKET", "MIN_TRAIN_IMAGES", "N_RINGS", "TILE_OVERLAP", "PatchCoreDetector", "Prediction",
+    "Progress", "RawScore", "_blur", "conformal_threshold", "false_reject_bounds", "greedy_coreset",
+    "nearest_distance", "ring_index",
+]
 
 MIN_TRAIN_IMAGES = 10
 
-#: Padded image sides are rounded up to a multiple of this (see ``_padding``).
-BUCKET = 64
 
-#: Overlap of neighbouring tiles in pixels (see ``_grid_features``).
-TILE_OVERLAP = 256
-
-
-@dataclass(frozen=True)
-class RawScore:
-    """One image's raw evidence, before the z-scores of ``PatchCoreDetector._combine``.
-
-    ``local``: the local map's maximum away from the border; ``contrast``: that maximum against
-    the image's own background, ``(max - median) / MAD`` of the same region; ``glob``: Mahalanobis
-    distance of the pooled features (0 without ``global_score``); ``map``: the local map at the
-    input size.
-    """
-
-    local: float
-    contrast: float
-    map: np.ndarray
-    glob: float
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Result for one image.
-
-    Attributes
-    ----------
-    score : float
-        Normalised anomaly score; the decision threshold is 0.5.
-    verdict : str
-        ``"NG"`` when ``score >= threshold`` (default 0.5) else ``"OK"``.
-    anomaly_map : numpy.ndarray
-        float32 (H, W) map at the input image's size, on the maps' own normalised scale
-        (0.25 typical good part's peak, 0.5 the local threshold; see ``normalise_map``).
-    """
-
-    score: float
-    verdict: str
-    anomaly_map: np.ndarray
-
-
-def _gaussian_kernel(sigma: float) -> torch.Tensor:
-    radius = max(1, math.ceil(4 * sigma))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-(x**2) / (2 * sigma**2))
-    return k / k.sum()
-
-
-@lru_cache(maxsize=16)  # at most 16 x 4 MB (sides up to _MATRIX_BLUR_MAX)
-def _blur_matrix(n: int, sigma: float) -> torch.Tensor:
-    """(n, n) matrix of a 1-D Gaussian blur with mirror borders: ``B @ v`` blurs a column ``v``."""
-    k = _gaussian_kernel(sigma).double().numpy()
-    r = (k.size - 1) // 2
-    rows = np.repeat(np.arange(n), k.size)
-    src = (np.arange(n)[:, None] + np.arange(-r, r + 1)[None, :]).ravel()
-    if n > 1:  # mirror at the borders (edge not repeated, as F.pad "reflect"), as often as needed
-        period = 2 * (n - 1)
-        src = np.mod(src, period)
-        src = np.where(src > n - 1, period - src, src)
-    else:
-        src = np.zeros_like(src)
-    out = np.zeros((n, n))
-    np.add.at(out, (rows, src), np.tile(k, n))
-    return torch.from_numpy(out.astype(np.float32))
-
-
-#: Maps up to this side are blurred by two matrix products (BLAS), larger ones by convolution.
-_MATRIX_BLUR_MAX = 1024
-
-
-def _blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of a (N, 1, H, W) tensor with mirror borders.
-
-    Why matrices: a one-channel ``conv2d`` with a 33-tap kernel is a slow path in oneDNN (1.7 ms
-    for a 273 x 273 map on the 2-core machine); ``B_h @ m @ B_w.T`` with the borders folded into
-    the banded matrices is the same blur in 0.34 ms (max difference 1e-7).
-    """
-    if sigma <= 0:
-        return m
-    h, w = m.shape[-2:]
-    if max(h, w) <= _MATRIX_BLUR_MAX:
-        bh = _blur_matrix(h, float(sigma)).to(m.device)
-        bw = _blur_matrix(w, float(sigma)).to(m.device)
-        return torch.matmul(torch.matmul(bh, m), bw.T)
-    k = _gaussian_kernel(sigma).to(m.device)
-    r = (k.numel() - 1) // 2
-    mode = "reflect" if min(m.shape[-2:]) > r else "replicate"
-    m = F.conv2d(F.pad(m, (r, r, 0, 0), mode=mode), k.view(1, 1, 1, -1))
-    m = F.conv2d(F.pad(m, (0, 0, r, r), mode=mode), k.view(1, 1, -1, 1))
-    return m
-
-
-#: Border calibration: distance to the image edge in 8-px rings (0 = outermost, N_RINGS-1 = interior).
-N_RINGS = 5
-
-
-@lru_cache(maxsize=8)  # few entries: a 5-megapixel map's ring index is 40 MB
-def ring_index(h: int, w: int) -> np.ndarray:
-    """Ring of every pixel of an h x w image: min distance to the border // 8, capped.
-
-    Cached per shape (a batch of one part type has a handful of shapes); do not modify the result.
-    """
-    yy = np.arange(h)[:, None]
-    xx = np.arange(w)[None, :]
-    d = np.minimum(np.minimum(yy, h - 1 - yy), np.minimum(xx, w - 1 - xx))
-    return np.minimum(d // 8, N_RINGS - 1).astype(np.int64)
-
-
-def greedy_coreset(
-    feats: torch.Tensor, n_select: int, *, proj_dim: int = 64, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Indices of a greedy k-center coreset (farthest-point sampling) of ``feats``.
-
-    Distances are measured after a Gaussian random projection to ``proj_dim`` dimensions
-    (Johnson-Lindenstrauss; PatchCore's speed-up). The first center is drawn from ``generator``.
-
-    Parameters
-    ----------
-    feats : torch.Tensor
-        (N, D) features.
-    n_select : int
-        Number of points to keep (clipped to N).
-    proj_dim : int
-        Projection dimension; no projection when ``D <= proj_dim``.
-    generator : torch.Generator, optional
-        Source of randomness (seeded by the caller for determinism).
-
-    Returns
-    -------
-    torch.Tensor
-        (n_select,) int64 indices, in selection order.
-    """
-    n = feats.shape[0]
-    n_select = min(n_select, n)
-    if n_select >= n:
-        return torch.arange(n)
-    z = feats
-    if feats.shape[1] > proj_dim:
-        proj = torch.randn(feats.shape[1], proj_dim, generator=generator).to(feats.device)
-        z = feats @ proj / math.sqrt(proj_dim)
-    # |z - c|^2 = |z|^2 - 2 z.c + |c|^2: one matrix-vector product per step into a reused buffer
-    # (about 10x faster on CPU than materialising z - c, which allocates N x proj_dim per step)
-    z = z.contiguous()
-    z_sq = (z * z).sum(1)
-    start = int(torch.randint(n, (1,), generator=generator).item())
-    selected = torch.empty(n_select, dtype=torch.long)
-    selected[0] = start
-    min_d = z_sq - 2.0 * (z @ z[start]) + z_sq[start]
-    buf = torch.empty_like(min_d)
-    for i in range(1, n_select):
-        idx = int(torch.argmax(min_d).item())
-        selected[i] = idx
-        torch.mv(z, z[idx], out=buf)
-        buf.mul_(-2.0).add_(z_sq).add_(z_sq[idx])
-        torch.minimum(min_d, buf, out=min_d)
-    return selected
-
-
-def nearest_distance(
-    queries: torch.Tensor, bank: torch.Tensor, bank_sq: torch.Tensor, *, chunk_elems: int = 1 << 24
-) -> torch.Tensor:
-    """Euclidean distance from each query row to its nearest bank row (exact, chunked GEMM)."""
-    return exact_distance(queries, bank, bank_sq, chunk_elems=chunk_elems)
-
-
-def conformal_threshold(scores: np.ndarray, rate: float) -> float:
-    """The ``ceil((n + 1)(1 - rate))``-th smallest of ``n`` calibration scores of good parts.
-
-    Why this order statistic (split conformal prediction): if a new good part of the same line is
-    exchangeable with the calibration goods, it scores at or above this threshold with
-    probability at most ``rate``. With too few goods for the rate asked (``(n + 1) * rate < 1``)
-    no order statistic guarantees it; the largest score is used and the model card says so.
-    """
-    s = np.sort(np.asarray(scores, dtype=np.float64))
-    k = math.ceil((len(s) + 1) * (1.0 - rate) - 1e-9)
-    return float(s[min(max(k, 1), len(s)) - 1])
-
-
-def false_reject_bounds(n: int, rate: float) -> dict:
-    """What a conformal threshold on ``n`` calibration goods promises about the false-reject rate.
-
-    ``guaranteed_max``: the marginal probability that a new good part is rejected is at most this
-    (``1 - k / (n + 1)``; it exceeds ``rate`` only when ``n`` is too small for the rate asked).
-    ``expected_min``: and at least this (``guaranteed_max - 1 / (n + 1)``, for continuous scores).
-    ``order_statistic``: ``k`` of ``n``.
-    """
-    k = min(max(math.ceil((n + 1) * (1.0 - rate) - 1e-9), 1), n)
-    hi = 1.0 - k / (n + 1)
-    return {"order_statistic": k, "n": n, "guaranteed_max": round(hi, 4),
-            "expected_min": round(max(0.0, hi - 1.0 / (n + 1)), 4),
-            "enough_goods_for_rate": (n + 1) * rate >= 1.0}
-
-
-def _pool(channels: torch.Tensor) -> np.ndarray:
-    """Image-level descriptor: mean and standard deviation of every feature channel (2D,), float64.
-
-    ``channels`` is (D, N): one row per channel. Two passes in float32 (mean, then the norm of the
-    deviations): as exact as ``torch.std_mean`` to 5e-7 and 5x faster on a (152, 1024) grid.
-    """
-    mean = channels.mean(1, keepdim=True)
-    std = torch.linalg.vector_norm(channels - mean, dim=1) / math.sqrt(channels.shape[1])
-    return torch.cat([mean[:, 0], std]).double().cpu().numpy()
-
-
-class PatchCoreDetector:
+class PatchCoreDetector(PatchFeatures, ScoreTerms):
     """Anomaly detector trained on good images only (scikit-learn conventions).
 
     Parameters
@@ -438,163 +243,6 @@ class PatchCoreDetector:
                 raise InvalidInput(f"{name}={getattr(self, name)!r} is invalid.", field=name,
                                    fix=f"Use {rule}.")
 
-    def _device(self) -> torch.device:
-        return torch.device(self.device) if self.device else bb.default_device()
-
-    def _net(self) -> bb.LiteFeatures:
-        net = getattr(self, "_net_cache", None)
-        dev = self._device()
-        if net is None or net.taps != tuple(sorted(self.taps)) or getattr(self, "_net_device", None) != dev:
-            net = bb.LiteFeatures(tuple(self.taps)).to(dev)
-            self._net_cache = net
-            self._net_device = dev
-        return net
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "bank_"):
-            raise InvalidInput("the detector is not trained yet.", fix="Call fit() or load a model first.")
-
-    # --------------------------------------------------------------- geometry
-    def _scaled_size(self, h: int, w: int) -> tuple[int, int]:
-        s = self.scale_
-        return max(bb.ALIGN, round(h * s)), max(bb.ALIGN, round(w * s))
-
-    def _padding(self, h: int, w: int) -> tuple[int, int, int, int, int, int]:
-        """(top, left, scaled h, scaled w, padded h, padded w) for an input of size h x w.
-
-        A reflect margin of ``ALIGN`` pixels keeps border patches away from the zero padding of
-        the convolutions, and the padded size is rounded up to a multiple of ``BUCKET`` so that
-        images of similar sizes share one shape: the CPU convolution library builds its kernels
-        once per input shape (about 0.3 s each), which dominated run time on mixed-size data.
-        """
-        sh, sw = self._scaled_size(h, w)
-        m = bb.ALIGN
-        hp, wp = -(-(sh + 2 * m) // BUCKET) * BUCKET, -(-(sw + 2 * m) // BUCKET) * BUCKET
-        return (hp - sh) // 2, (wp - sw) // 2, sh, sw, hp, wp
-
-    def _prepare(self, img: np.ndarray) -> np.ndarray:
-        """Resize by the learned scale (aspect kept), then reflect-pad to the shape bucket."""
-        h, w = img.shape[:2]
-        top, left, sh, sw, hp, wp = self._padding(h, w)
-        if (sh, sw) != (h, w):
-            img = np.asarray(Image.fromarray(img).resize((sw, sh), Image.BILINEAR))
-        return np.pad(img, ((top, hp - sh - top), (left, wp - sw - left), (0, 0)), mode="symmetric")
-
-    # --------------------------------------------------------------- features
-    def _grid_features(self, batch: np.ndarray) -> torch.Tensor:
-        """Patch features (N, D, H/8, W/8) of a batch of equally sized padded images."""
-        net = self._net()
-        dev = self._device()
-        n, hp, wp = batch.shape[:3]
-        t = self.tile_size
-        if hp <= t and wp <= t:
-            return self._embed(net(bb.to_tensor(list(batch), dev)))
-        # Tiled: overlapping tiles, each feature cell taken from the tile where it is most central.
-        # The convolutions' zero padding at a tile's edge changes features up to ~100 px inwards
-        # (measured: 30% relative change 1 cell from a seam, 2% at 12 cells), so each tile keeps
-        # only cells at least overlap / 2 from its interior edges.
-        ov = TILE_OVERLAP if t >= 2 * TILE_OVERLAP else t // 2 // bb.ALIGN * bb.ALIGN
-        stride = t - ov
-
-        def starts(size: int) -> list[int]:
-            if size <= t:
-                return [0]
-            s = [*list(range(0, size - t, stride)), size - t]
-            return sorted(set(s))
-
-        out = None
-        r = 8
-        for y0 in starts(hp):
-            for x0 in starts(wp):
-                th, tw = min(t, hp), min(t, wp)
-                tile = batch[:, y0 : y0 + th, x0 : x0 + tw]
-                f = self._embed(net(bb.to_tensor(list(tile), dev)))
-                if out is None:
-                    out = torch.empty(n, f.shape[1], hp // r, wp // r, device=dev)
-                # region of the tile this tile owns (half the overlap trimmed on interior sides)
-                ya = 0 if y0 == 0 else (y0 + ov // 2)
-                xa = 0 if x0 == 0 else (x0 + ov // 2)
-                yb = hp if y0 + th >= hp else (y0 + th - ov // 2)
-                xb = wp if x0 + tw >= wp else (x0 + tw - ov // 2)
-                out[:, :, ya // r : yb // r, xa // r : xb // r] = f[
-                    :, :, (ya - y0) // r : (yb - y0) // r, (xa - x0) // r : (xb - x0) // r
-                ]
-        assert out is not None
-        return out
-
-    def _embed(self, maps: list[torch.Tensor]) -> torch.Tensor:
-        """Local aggregation, alignment to stride 8 and per-stage scaling."""
-        target = None
-        parts = []
-        scale = getattr(self, "layer_scale_", None)
-        for i, m in enumerate(maps):
-            m = F.avg_pool2d(m, 3, stride=1, padding=1, count_include_pad=False)
-            if scale is not None:  # linear, so scaled at the stage's own (smallest) resolution
-                m.mul_(float(scale[i]))
-            if target is None:
-                target = m.shape[-2:]
-                # stride-4 taps are pooled down to stride 8
-                if bb.TAPS[sorted(self.taps)[0]][0] < 8:
-                    k = 8 // bb.TAPS[sorted(self.taps)[0]][0]
-                    m = F.avg_pool2d(m, k)
-                    target = m.shape[-2:]
-            elif m.shape[-2:] != target:
-                m = F.interpolate(m, size=target, mode="bilinear", align_corners=False)
-            parts.append(m)
-        return torch.cat(parts, 1)
-
-    def _image_cells(self, feats: torch.Tensor, h: int, w: int) -> torch.Tensor:
-        """The grid cells (D, h', w') that overlap the real (unpadded) image area."""
-        top, left, sh, sw, _, _ = self._padding(h, w)
-        y0, x0 = top // 8, left // 8
-        y1, x1 = -(-(top + sh) // 8), -(-(left + sw) // 8)
-        return feats[:, y0:y1, x0:x1]
-
-    def _patches(self, feats: torch.Tensor, h: int, w: int) -> torch.Tensor:
-        """Flatten the grid cells that overlap the real (unpadded) image area: (P, D)."""
-        g = self._image_cells(feats, h, w)
-        return g.reshape(g.shape[0], -1).T.contiguous()
-
-    def _groups(self, images: Sequence[np.ndarray]) -> list[list[int]]:
-        """Indices grouped by image size, in batches of ``batch_size`` (order kept within a size)."""
-        by: dict[tuple[int, int], list[int]] = {}
-        for i, im in enumerate(images):
-            by.setdefault(self._padding(*im.shape[:2])[4:], []).append(i)
-        out = []
-        for idx in by.values():
-            for s in range(0, len(idx), self.batch_size):
-                out.append(idx[s : s + self.batch_size])
-        return sorted(out, key=lambda g: g[0])
-
-    def _iter_batches(self, images: Sequence[np.ndarray], progress: Progress | None, stage: str):
-        """(image indices, their feature grids (N, D, H/8, W/8)) per batch of equally sized images."""
-        done = 0
-        for group in self._groups(images):
-            batch = np.stack([self._prepare(images[i]) for i in group])
-            with torch.inference_mode():
-                feats = self._grid_features(batch)
-            yield group, feats
-            done += len(group)
-            if progress:
-                progress(stage, done, len(images))
-
-    def _iter_features(self, images: Sequence[np.ndarray], progress: Progress | None, stage: str):
-        for group, feats in self._iter_batches(images, progress, stage):
-            for j, i in enumerate(group):
-                yield i, feats[j]
-
-    # --------------------------------------------------------------------- fit
-    @staticmethod
-    def _check_images(images: Sequence[np.ndarray]) -> None:
-        for i, im in enumerate(images):
-            if not isinstance(im, np.ndarray) or im.ndim != 3 or im.shape[2] != 3 or im.dtype != np.uint8:
-                raise InvalidInput(
-                    f"image {i} must be an RGB uint8 array (H, W, 3); got "
-                    f"{getattr(im, 'shape', None)} {getattr(im, 'dtype', type(im).__name__)}.",
-                    field=f"images[{i}]",
-                    fix="Load images with yuzhi.inspect.images.load_image().",
-                )
-
     def fit(self, images: Sequence[np.ndarray], *, progress: Progress | None = None) -> PatchCoreDetector:
         """Learn the memory bank and the threshold from good images.
 
@@ -646,7 +294,18 @@ class PatchCoreDetector:
         if self.augment:
             fit_imgs = fit_imgs + [im[:, ::-1].copy() for im in fit_imgs] + [im[::-1].copy() for im in fit_imgs]
 
-        # per-stage scales from the first images, so each stage weighs equally in distances
+        self.layer_scale_ = self._stage_scales(fit_imgs)
+        bank_owner, grids, pooled = self._learn_bank(fit_imgs, n_images=n, keep_grids=loo,
+                                                     generator=gen, progress=progress)
+        raw = self._calibration_evidence([images[i] for i in hold_idx], loo=loo, grids=grids,
+                                         bank_owner=bank_owner, pooled=pooled, progress=progress)
+        self._set_threshold(raw)
+        self.n_train_ = n
+        self.n_holdout_ = int(n_hold)
+        return self
+
+    def _stage_scales(self, fit_imgs: list[np.ndarray]) -> np.ndarray:
+        """Per-stage scales from the first images, so each backbone stage weighs equally in distances."""
         probe = fit_imgs[: min(8, len(fit_imgs))]
         sq = None
         with torch.inference_mode():
@@ -656,9 +315,19 @@ class PatchCoreDetector:
                 e = [mm.pow(2).sum(1).mean() for mm in maps]
                 sq = e if sq is None else [a + b for a, b in zip(sq, e, strict=True)]
         assert sq is not None
-        self.layer_scale_ = np.array([1.0 / math.sqrt(float(v) / len(self._groups(probe))) for v in sq],
-                                     dtype=np.float32)
+        return np.array([1.0 / math.sqrt(float(v) / len(self._groups(probe))) for v in sq],
+                        dtype=np.float32)
 
+    def _learn_bank(self, fit_imgs: list[np.ndarray], *, n_images: int, keep_grids: bool,
+                    generator: torch.Generator, progress: Progress | None
+                    ) -> tuple[torch.Tensor, dict[int, torch.Tensor], list[np.ndarray]]:
+        """Memory bank (``bank_``) and the global Gaussian from the bank images.
+
+        Returns each bank patch's source image (mirrored copies belong to their image), the
+        images' feature grids when ``keep_grids`` (leave-one-out calibration reuses them) and
+        every image's pooled descriptor.
+        """
+        gen = generator
         kept: list[torch.Tensor] = []
         owners: list[torch.Tensor] = []
         grids: dict[int, torch.Tensor] = {}
@@ -666,7 +335,7 @@ class PatchCoreDetector:
         total = 0
         for i, grid in self._iter_features(fit_imgs, progress, "features"):
             h, w = fit_imgs[i].shape[:2]
-            if loo:
+            if keep_grids:
                 grids[i] = grid.to("cpu")
             p = self._patches(grid, h, w)
             pooled[i] = _pool(p.T)
@@ -674,7 +343,7 @@ class PatchCoreDetector:
             k = max(1, math.ceil(self.per_image_keep * p.shape[0]))
             sel = greedy_coreset(p, k, generator=gen)
             kept.append(p[sel].to("cpu"))
-            owners.append(torch.full((len(sel),), i % n, dtype=torch.long))  # flips belong to their image
+            owners.append(torch.full((len(sel),), i % n_images, dtype=torch.long))  # flips belong to their image
         pool = torch.cat(kept)
         owner = torch.cat(owners)
         n_bank = int(min(self.max_bank, max(1, round(self.coreset_ratio * total)), pool.shape[0]))
@@ -704,14 +373,18 @@ class PatchCoreDetector:
             self.global_mean_ = self.global_precision_ = None
         if progress:
             progress("coreset", 1, 1)
+        return bank_owner, grids, pooled
 
-        # threshold from the held-out good images
-        hold_imgs = [images[i] for i in hold_idx]
+    def _calibration_evidence(self, hold_imgs: list[np.ndarray], *, loo: bool,
+                              grids: dict[int, torch.Tensor], bank_owner: torch.Tensor,
+                              pooled: list[np.ndarray], progress: Progress | None) -> list[RawScore]:
+        """Raw evidence of the calibration goods (held out, or leave-one-out), with ``ring_stats_``
+        (border calibration) learned from their distance maps on the way."""
         if loo:
             self.ring_stats_ = None
             collected = {}
             first = self._loo_raw_scores(hold_imgs, grids, bank_owner, pooled, collect=collected)
-            del grids
+            grids.clear()  # the feature grids are not needed any more (frees the caller's dict too)
             if not self.border_calibration:
                 raw = first
         if self.border_calibration:
@@ -735,6 +408,10 @@ class PatchCoreDetector:
         elif not loo:
             self.ring_stats_ = None
             raw = self._raw_scores(hold_imgs, progress=progress, stage="threshold")
+        return raw
+
+    def _set_threshold(self, raw: list[RawScore]) -> None:
+        """Term statistics, map levels and the conformal threshold from the calibration goods."""
         # z-scores of the local, global and contrast terms, all measured on the held-out good images
         stats = []
         for name in ("local", "glob", "contrast"):
@@ -756,9 +433,6 @@ class PatchCoreDetector:
         thr = conformal_threshold(self.holdout_scores_, self.false_reject_rate)
         # a degenerate hold-out (identical images) must still give a usable, strictly higher threshold
         self.threshold_ = max(thr, self.good_median_ + 1e-6 * max(1.0, abs(self.good_median_)))
-        self.n_train_ = n
-        self.n_holdout_ = int(n_hold)
-        return self
 
     # ----------------------------------------------------------------- scoring
     def _index(self) -> BankIndex:
@@ -875,108 +549,6 @@ class PatchCoreDetector:
                     glob = float(np.sqrt(max(0.0, float(diff @ sol))))
                 out.append(RawScore(*self._finish(m, h, w), glob=glob))
         return out
-
-    def _finish(self, m: torch.Tensor, h: int, w: int) -> tuple[float, float, np.ndarray]:
-        """Border calibration, smoothing, scores and resizing of a (1, 1, sh, sw) distance map.
-
-        Returns ``(local, contrast, map)``, the first three fields of :class:`RawScore`.
-        """
-        sh, sw = m.shape[-2:]
-        if getattr(self, "ring_stats_", None) is not None:
-            mean, inv_std = self._ring_maps(sh, sw, m.device)
-            m = (m - mean) * inv_std
-        m = _blur(m, self.sigma)
-        k = self.score_margin
-        inner = m[0, 0, k : sh - k, k : sw - k] if min(sh, sw) > 4 * k else m[0, 0]
-        peak = inner.max()
-        # the background's median and MAD from every 4th pixel each way: the map is smooth
-        # (Gaussian sigma 4), and 1/16 of the pixels estimate both as well at 1/16 of the sort
-        bg = inner[::4, ::4].flatten()
-        med = bg.median()
-        mad = (bg - med).abs().median().clamp_min(1e-6)
-        contrast = float((peak - med) / mad)
-        if (sh, sw) != (h, w):
-            m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False)
-        return float(peak), contrast, m[0, 0].float().cpu().numpy()
-
-    def _ring_maps(self, h: int, w: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-pixel mean and 1/sd of the border calibration for an h x w map (cached per shape)."""
-        stats = self.ring_stats_
-        cache = getattr(self, "_ring_cache", None)
-        if cache is None or cache[0] is not stats:
-            cache = (stats, {})
-            self._ring_cache = cache
-        key = (h, w, str(device))
-        if key not in cache[1]:
-            ring = torch.from_numpy(ring_index(h, w)).to(device)
-            st = torch.as_tensor(stats, dtype=torch.float32, device=device)
-            cache[1][key] = (st[ring, 0][None, None].contiguous(), (1.0 / st[ring, 1])[None, None].contiguous())
-            if len(cache[1]) > 8:  # bounded: two float maps per shape
-                cache[1].pop(next(iter(cache[1])))
-        return cache[1][key]
-
-    def _global_distance(self, cells: torch.Tensor) -> float:
-        """Mahalanobis distance of an image's pooled features (cells: D, h, w) to the good-image Gaussian."""
-        mean = getattr(self, "global_mean_", None)
-        if mean is None:
-            return 0.0
-        cache = getattr(self, "_precision_cache", None)
-        if cache is None or cache[0] is not self.global_precision_:
-            cache = (self.global_precision_, np.asarray(self.global_precision_, dtype=np.float64))
-            self._precision_cache = cache
-        d = _pool(cells.reshape(cells.shape[0], -1)) - mean
-        return float(np.sqrt(max(0.0, float(d @ cache[1] @ d))))
-
-    def _combine(self, local: np.ndarray | float, glob: float | None = None,
-                 contrast: float | None = None) -> np.ndarray | float:
-        """Combined raw score: the sum of the z-scores of the terms in use (held-out good images:
-        mean 0, sd 1 each).
-
-        ``None`` stands for a term at its held-out mean (z = 0): maps pass only ``local``.
-        """
-        stats = getattr(self, "score_stats_", None)
-        if stats is None:
-            return local
-        terms = [(np.asarray(local, dtype=np.float64) - stats[0]) / stats[1]]
-        if glob is not None and getattr(self, "global_mean_", None) is not None:
-            terms.append((glob - stats[2]) / stats[3])
-        if contrast is not None and self.contrast_score:
-            terms.append((contrast - stats[4]) / stats[5])
-        if getattr(self, "combine", "sum") == "max":
-            out = terms[0]
-            for t in terms[1:]:
-                out = np.maximum(out, t)
-            return out
-        z = terms[0]
-        for t in terms[1:]:
-            z = z + t
-        return z
-
-    def normalise(self, raw: np.ndarray | float) -> np.ndarray | float:
-        """Map raw values to the normalised scale: median good image 0.25, threshold 0.5.
-
-        The map is linear and unclipped (maps go below 0 where a pixel is more normal than
-        the typical good image's worst pixel); clipping would tie most pixels at 0 and destroy
-        the pixel ranking. Image scores are clipped at 0 by :meth:`predict_maps`.
-        """
-        self._check_fitted()
-        span = self.threshold_ - self.good_median_
-        return 0.25 + 0.25 * (np.asarray(raw, dtype=np.float64) - self.good_median_) / span
-
-    def normalise_map(self, local_map: np.ndarray) -> np.ndarray:
-        """A local map on the maps' own scale: 0.25 where a typical good part peaks, 0.5 where a
-        good part peaks at the trained false-reject rate (float32, unclipped).
-
-        Why not the image-score scale: the image score adds the global and contrast terms, so
-        its threshold sits higher than any local value alone reaches; on that scale most NG
-        parts showed no pixel above 0.5 and the overlay outlined nothing. The map shows where
-        (the local term only: a per-image constant would not localise anything); pixel metrics
-        are unchanged, as every map gets the same linear map.
-        """
-        self._check_fitted()
-        lo, hi = (float(v) for v in self.map_levels_)
-        gain = np.float32(0.25 / (hi - lo))
-        return (np.asarray(local_map, dtype=np.float32) - np.float32(lo)) * gain + np.float32(0.25)
 
     def predict_maps(
         self,
