@@ -61,6 +61,27 @@ i18n.register("zh", {
     "Download the template": "下载模板",
 })
 
+i18n.register("ja", {
+    "Provider portal": "事業者ポータル", "API tokens": "API トークン", "Upload bills": "請求書アップロード",
+    "Monthly statement": "月次明細", "API documentation": "API ドキュメント",
+    "Create, list and revoke the tokens your billing system uses; a new token is shown once.":
+        "請求システム用トークンの発行・一覧・失効。新しいトークンは一度だけ表示されます。",
+    "A CSV or xlsx file of bills in yuan; the whole file is checked and recorded all or nothing.":
+        "元建ての CSV / xlsx 請求ファイル。全行を検査し、すべて正しい場合のみ記録します。",
+    "Per customer and month, with export.": "顧客別・月別、エクスポート可。",
+    "Push bills from your billing system over the HTTP API.": "請求システムから HTTP API で送信できます。",
+    "Recent bills": "最近の請求書", "Settlement status": "精算状況", "Customer": "顧客",
+    "Amount (yuan)": "金額（元）", "Subsidy (yuan)": "補助（元）", "Owed (yuan)": "顧客負担（元）",
+    "File": "ファイル", "Upload": "アップロード", "Line": "行", "Column": "列", "Problem": "問題",
+    "How to fix": "直し方", "Columns": "列", "Month": "月", "Credits": "赤伝",
+    "Nothing was recorded: correct these lines and upload the whole file again.":
+        "何も記録されていません。以下の行を直してファイル全体を再アップロードしてください。",
+    "{n} bills recorded ({r} already on file), subsidy {subsidy_fen}.":
+        "{n} 件を記録（既存 {r} 件）、補助 {subsidy_fen}。",
+    "Download the template": "テンプレートをダウンロード",
+    "awaiting settlement": "精算待ち", "no subsidy": "補助なし",
+})
+
 TEMPLATE_HEADER = ["invoice_no", "customer_uscc", "period_start", "period_end", "amount", "kind", "original_invoice_no"]
 
 
