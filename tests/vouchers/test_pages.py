@@ -141,7 +141,7 @@ def test_unit_and_provider_see_only_their_pages(app, world):
     assert (by_testid(st, "billed"), by_testid(st, "subsidy"), by_testid(st, "owed")) == (
         "¥12,345.67", "¥2,469.13", "¥9,876.54")
     prov = browser(app, "provider")
-    assert prov.get("/vouchers/statement").headers["location"] == "/vouchers/bills"
+    assert prov.get("/vouchers/statement").headers["location"] == "/vouchers/portal/statement"  # 对账单 (15)
     bills = prov.get("/vouchers/bills").text
     assert by_testid(bills, "bill-subsidy-INV-1") == "¥2,469.13"
 
