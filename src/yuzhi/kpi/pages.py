@@ -28,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 NAV = [("Targets", "/kpi", "any"), ("Robots", "/kpi/robots", "any"), ("Progress", "/kpi/public", "public")]
 
 i18n.register("zh", {
+    "Not a designated key AI enterprise: the programme office designates the enterprises that report.":
+        "非重点企业，无需报送：报送企业由项目办公室指定。",
     "Targets": "目标进度", "Robots": "具身机器人", "Progress": "进展公开", "Industry scale": "产业规模",
     "2027 target": "2027 年目标", "Required growth": "所需年均增速", "Planned path": "规划路径",
     "Confirmed": "已确认", "Estimate": "估算", "Key enterprises": "重点企业", "Reporting firms": "报送企业",
