@@ -17,11 +17,9 @@ app.add_typer(tokens_app, name="tokens")
 
 def _bj(value) -> str:  # type: ignore[no-untyped-def]
     """A UTC time in Beijing time, minutes precision."""
-    from datetime import timedelta, timezone
+    from yuzhi.fmt import local_time  # the display zone (YUZHI_TIMEZONE, 北京时间), to the minute
 
-    if value is None:
-        return "—"
-    return value.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    return local_time(value)
 
 
 @tokens_app.command("list")

@@ -14,6 +14,7 @@ from yuzhi.accounts import service
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import User
 from yuzhi.errors import Forbidden, InvalidInput
+from yuzhi.fmt import local_time
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import done, html_errors, need, on_error, page
@@ -42,7 +43,7 @@ i18n.register("ja", {
 
 
 def _bj(value: Any) -> str:
-    return value.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    return local_time(value) if value is not None else ""  # display zone (YUZHI_TIMEZONE), to the minute
 
 
 def _ctx(session: Session, actor: Actor, everyone: bool = False) -> dict[str, Any]:

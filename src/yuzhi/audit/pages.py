@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from yuzhi.audit.api import latest, store_of
+from yuzhi.fmt import local_time
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser
 from yuzhi.web.forms import page
@@ -32,5 +31,5 @@ def anchor_page(request: Request, actor: OptionalUser) -> Response:
     found = latest(store_of(request))
     at = None
     if found is not None:
-        at = datetime.fromisoformat(found.at).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+        at = local_time(found.at, seconds=True)  # display zone (YUZHI_TIMEZONE); seconds: anchors are minutes apart
     return page(request, "audit/anchor.html", {"anchor": found, "at_bj": at}, actor)

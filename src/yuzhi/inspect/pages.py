@@ -45,13 +45,15 @@ i18n.register("ja", {"Defect inspection": "欠陥検査", "Model": "モデル", 
 
 def _beijing(iso: str) -> str:
     """An ISO timestamp as Beijing time (users read local time), ``YYYY-MM-DD HH:MM``."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime
+
+    from yuzhi.fmt import local_time, zone_label
 
     try:
         t = datetime.fromisoformat(iso)
     except (TypeError, ValueError):
         return iso
-    return t.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") + " (北京时间)"
+    return f"{local_time(t)} ({zone_label('zh')})"
 
 MAX_FILES = 20
 

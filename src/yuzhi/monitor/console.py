@@ -64,9 +64,9 @@ def as_utc(ts: datetime) -> datetime:
 
 def beijing(ts: datetime | None, *, seconds: bool = True) -> str:
     """``2026-03-01 16:05:00`` in Beijing time (naive datetimes are UTC, as stored)."""
-    if ts is None:
-        return "—"
-    return as_utc(ts).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    from yuzhi.fmt import local_time  # one rule for every page: the display zone (YUZHI_TIMEZONE)
+
+    return local_time(ts, seconds=seconds)
 
 
 def fmt_value(v: float | None) -> str:
