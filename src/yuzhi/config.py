@@ -80,11 +80,20 @@ class Settings(BaseSettings):
     # YUZHI_WEBHOOK_ALLOW: hosts or networks (comma-separated, e.g. "127.0.0.1,10.8.0.0/16") that webhooks
     # may target although loopback, link-local or cloud-metadata addresses are refused by default
     webhook_allow: str = ""
+    # the zone times are shown in (pages, exports, CLI tables); stored times stay UTC (yuzhi.fmt)
+    timezone: str = "Asia/Shanghai"
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.home / 'yuzhi.db').as_posix()}"
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(self.timezone)
+        except Exception:
+            raise ValueError(f"YUZHI_TIMEZONE must be a time zone name like Asia/Shanghai, not {self.timezone!r}") \
+                from None
         if self.log_format not in ("text", "json"):
             raise ValueError(f"YUZHI_LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -154,8 +154,17 @@ def _zone(name: str) -> tzinfo:
 
 
 def zone_name() -> str:
-    """The configured display zone (``YUZHI_TIMEZONE``), read each call so tests and settings may change it."""
-    return os.environ.get("YUZHI_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    """The configured display zone: ``YUZHI_TIMEZONE`` in the environment (read each call, so tests may change
+    it), else the ``timezone`` setting (``.env`` / ``yuzhi.toml``), else Asia/Shanghai."""
+    named = os.environ.get("YUZHI_TIMEZONE", "").strip()
+    if named:
+        return named
+    try:
+        from yuzhi.config import get_settings
+
+        return get_settings().timezone or DEFAULT_TIMEZONE
+    except Exception:  # settings that cannot load are reported by the command that needs them
+        return DEFAULT_TIMEZONE
 
 
 def local_zone() -> tzinfo:
