@@ -37,3 +37,38 @@ def test_states():
     assert parse_state("TIMEOUT") == JobState.TIMEOUT
     with pytest.raises(ValueError, match="unknown Slurm job state 'WEIRD'"):
         parse_state("WEIRD")
+
+
+def test_cancelled_job_waits_for_its_step_records():
+    """Issue 20 item 5: the job line turns CANCELLED before the batch step's accounting arrives."""
+    from datetime import datetime, timedelta
+
+    from yuzhi.compute.backends.slurm import _steps_pending, _usage_from_rows
+
+    end = (datetime.now() - timedelta(seconds=2)).isoformat(timespec="seconds")
+    job = ["7", "CANCELLED by 0", "0:15", "4", "billing=1,cpu=1,mem=256M,node=1", "00:00:00", "", end]
+    running_step = ["7.batch", "RUNNING", "0:0", "4", "cpu=1,mem=256M,node=1", "00:00:00", "", "Unknown"]
+    done_step = ["7.batch", "CANCELLED", "0:15", "4", "cpu=1,mem=256M,node=1", "00:03.500", "66024K", end]
+    waiting = _usage_from_rows("7", [job, running_step])
+    assert not waiting.state.is_terminal and "accounting" in waiting.reason
+    assert not _usage_from_rows("7", [job]).state.is_terminal  # ran 4 s, no step yet
+    job_done = [*job[:5], "00:03.500", "", end]
+    usage = _usage_from_rows("7", [job_done, done_step])
+    assert usage.state == JobState.CANCELLED and usage.cpu_s == pytest.approx(3.5)
+    assert usage.max_rss_bytes == 66024 * 1024
+    # cancelled while pending: never ran, no step will ever come
+    assert _usage_from_rows("8", [["8", "CANCELLED by 0", "0:0", "0", "", "00:00:00", "", end]]).state \
+        == JobState.CANCELLED
+    # a step record that never arrives does not hold the job open for ever
+    old = (datetime.now() - timedelta(minutes=10)).isoformat(timespec="seconds")
+    assert not _steps_pending("7", [[*job[:7], old], running_step])
+
+
+def test_jobs_charge_column_labels_a_hold():
+    """Issue 20 item 8: an active job's amount is a hold, not a charge."""
+    from types import SimpleNamespace
+
+    from yuzhi.compute.cli import _charge_cell
+
+    assert _charge_cell(SimpleNamespace(status="running", hold_fen=1234, charge_fen=0)) == "held 冻结 ¥12.34"
+    assert _charge_cell(SimpleNamespace(status="succeeded", hold_fen=0, charge_fen=98)) == "¥0.98"

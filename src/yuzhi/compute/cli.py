@@ -27,6 +27,13 @@ def _fen(v: int) -> str:
     return f"{'-' if v < 0 else ''}¥{abs(v) // 100:,}.{abs(v) % 100:02d}"
 
 
+def _charge_cell(job) -> str:  # type: ignore[no-untyped-def]
+    """An active job has no charge yet, only a budget hold: say so (冻结 = held), never pass it off as a charge."""
+    if job.status in ("queued", "submitted", "running"):
+        return f"held 冻结 {_fen(job.hold_fen)}" if job.hold_fen else "-"
+    return _fen(job.charge_fen)
+
+
 def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
@@ -243,7 +250,7 @@ def jobs(
         rows, total = service.list_jobs(s, actor=_actor(s, user), status=status, limit=limit)
         for j in rows:
             t.add_row(str(j.id), str(j.org_id), str(j.provider_id), j.kind, j.status, f"{j.elapsed_s:.1f}",
-                      f"{j.cpu_s:.1f}", _fen(j.charge_fen or j.hold_fen), _fen(j.subsidy_fen), j.reason[:40])
+                      f"{j.cpu_s:.1f}", _charge_cell(j), _fen(j.subsidy_fen), j.reason[:40])
     console.print(t)
     typer.echo(f"{total} job(s)")
 

@@ -30,6 +30,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 from yuzhi.compute.backends.base import Backend, BackendUnavailable, JobSpec, JobState, Usage
@@ -198,7 +199,7 @@ class SlurmBackend(Backend):
 
     def _sacct(self, external_id: str) -> list[list[str]]:
         proc = self._run("sacct", "-n", "-P", "-j", external_id, "-o",
-                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS")
+                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS,End")
         if proc.returncode != 0:
             msg = proc.stderr.strip()
             raise BackendUnavailable(f"sacct failed: {msg}", field="backend",
@@ -270,11 +271,56 @@ def _not_yet_accounted(state: JobState) -> Usage:
     return Usage(state=JobState.RUNNING if state.is_terminal else state, reason="waiting for Slurm accounting")
 
 
+#: How long after a job's End time we keep waiting for its steps' accounting records. A step
+#: record that never arrives (its slurmd died) must not keep the job open for ever.
+STEP_RECORD_GRACE_S = 120.0
+
+
+def _steps_pending(external_id: str, rows: list[list[str]], now: datetime | None = None) -> bool:
+    """Whether a finished job's step records (batch, extern) are still on their way.
+
+    slurmctld writes the job's terminal line as soon as it is cancelled; each step's end record
+    (with ``TotalCPU`` and ``MaxRSS``) comes from slurmd a moment later. Reading the job before
+    then gives ``cpu_s=0, max_rss=0`` (issue 20 item 5). A job that ran (``ElapsedRaw > 0``) but
+    shows no step, or a step still ``RUNNING``/``PENDING``, is not yet accounted — unless its End
+    is more than :data:`STEP_RECORD_GRACE_S` ago.
+    """
+    job = next(r for r in rows if r[0] == external_id)
+    if not parse_state(job[1]).is_terminal:
+        return False
+    steps = [r for r in rows if r[0] != external_id]
+    ran = int(job[3] or 0) > 0
+    waiting = any(not _step_state(r[1]).is_terminal for r in steps) or (ran and not steps)
+    if not waiting:
+        return False
+    end = _parse_end(job[7]) if len(job) > 7 else None
+    if end is None:
+        return True
+    return ((now or datetime.now()) - end).total_seconds() < STEP_RECORD_GRACE_S
+
+
+def _step_state(text: str) -> JobState:
+    try:
+        return parse_state(text)
+    except ValueError:
+        return JobState.RUNNING
+
+
+def _parse_end(text: str) -> datetime | None:
+    """sacct's ``End`` (local time of the cluster, ``2026-11-03T10:00:00``), or None if unknown."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None  # "Unknown" while running
+
+
 def _usage_from_rows(external_id: str, rows: list[list[str]]) -> Usage:
     """Usage from a job's ``sacct`` rows (the job line plus its steps)."""
     job = [r for r in rows if r[0] == external_id]
-    _, state_text, exit_text, elapsed, tres_text, total_cpu, _ = job[0]
+    _, state_text, exit_text, elapsed, tres_text, total_cpu = job[0][:6]
     state = parse_state(state_text)
+    if _steps_pending(external_id, rows):
+        return _not_yet_accounted(state)
     tres = parse_tres(tres_text)
     rss = max((parse_size(r[6]) for r in rows if r[0] != external_id), default=0)
     return Usage(
