@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -485,3 +485,27 @@ def test_job_billed_later_when_the_programme_year_opens(engine, tmp_path, store)
         again = s.get(ComputeJob, job.id)
         assert again.bill_id is not None and again.bill_status.startswith("billed")
         assert service.unbilled(s) == []
+
+
+def test_new_rate_card_supersedes_the_open_one_and_past_jobs_keep_their_price(engine, tmp_path, store):
+    """Issue 20 item 1: a card from a date ends the open card; history is never re-priced."""
+    w = setup_world(engine, tmp_path)
+    done = run_until_done(engine, store, submit(engine, w, store, "print(1)"))
+    assert done.status == "succeeded"
+    today = service._today()
+    card = {"core_hour_fen": 7200, "gpu_hour_fen": 0, "mem_gb_hour_fen": 0}
+    with transaction(engine) as s, pytest.raises(InvalidInput, match=rf"job {done.id} started on {today}") as err:
+        service.publish_rate_card(s, actor=w.provider, provider_id=w.provider_id,
+                                  card_in=RateCardIn(**card, valid_from=today))
+    assert str(today + timedelta(days=1)) in err.value.fix
+    with transaction(engine) as s:
+        service.publish_rate_card(s, actor=w.provider, provider_id=w.provider_id,
+                                  card_in=RateCardIn(**card, valid_from=today + timedelta(days=1)))
+    with transaction(engine) as s:
+        cards = service.rate_cards(s, provider_id=w.provider_id)
+        assert [(c.valid_from, c.valid_to, c.core_hour_fen) for c in cards] == [
+            (date(2026, 1, 1), today, 3600), (today + timedelta(days=1), None, 7200)]
+        job = s.get(ComputeJob, done.id)
+        assert (job.rate_card_id, job.charge_fen) == (cards[0].id, done.charge_fen)
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("compute.rate_card%"))))
+        assert actions.count("compute.rate_card.end") == 1 and actions.count("compute.rate_card") == 2

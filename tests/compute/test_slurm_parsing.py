@@ -72,3 +72,18 @@ def test_jobs_charge_column_labels_a_hold():
 
     assert _charge_cell(SimpleNamespace(status="running", hold_fen=1234, charge_fen=0)) == "held 冻结 ¥12.34"
     assert _charge_cell(SimpleNamespace(status="succeeded", hold_fen=0, charge_fen=98)) == "¥0.98"
+
+
+def test_worker_polls_fast_while_jobs_change_and_backs_off_when_they_do_not():
+    """Issue 20 item 7: adaptive polling instead of a fixed one-second pass."""
+    from yuzhi.compute.service import TickReport
+    from yuzhi.compute.worker import next_wait
+
+    kw = {"interval": 1.0, "min_interval": 0.05, "idle_interval": 0.2}
+    assert next_wait(0.8, TickReport(changed=1, active=3), **kw) == 0.05
+    waits = [0.05]
+    for _ in range(30):
+        waits.append(next_wait(waits[-1], TickReport(active=2), **kw))
+    assert waits == sorted(waits) and waits[1] < 0.1 and waits[-1] == 1.0
+    assert next_wait(0.05, TickReport(active=0), **kw) == 0.2
+    assert next_wait(0.05, None, **kw) == 1.0

@@ -193,12 +193,21 @@ def rate_cards(session: Session, *, provider_id: int) -> list[RateCardRow]:
 def publish_rate_card(session: Session, *, actor: Actor, provider_id: int, card_in: RateCardIn) -> RateCardRow:
     """Add a card; the provider's whole set must stay gap- and overlap-free (errors name the dates).
 
-    To change prices from a date, end the open card the day before (:func:`end_rate_card`) and
-    publish the new one starting that date.
+    **Versioning** (issue 20 item 1): a card starting after the open-ended (latest) card's start
+    supersedes it: the open card is ended the day before, in the same transaction, and both
+    changes are audited. Past jobs keep the price they ran at (their ``rate_card_id`` and charge
+    are never rewritten), so a new card may not start on or before the start date of a job
+    already priced under the card it ends — that would re-price history; the error names the job.
     """
     p = _provider_for_write(session, actor, provider_id)
     new = pricing.RateCard(**card_in.model_dump())
     existing = rate_cards(session, provider_id=p.id)
+    last = existing[-1] if existing else None
+    if last is not None and last.valid_to is None and new.valid_from > last.valid_from:
+        _check_not_repricing(session, last, new.valid_from)
+        end_rate_card(session, actor=actor, provider_id=p.id, card_id=last.id,
+                      valid_to=new.valid_from - timedelta(days=1), new_card=new)
+        existing = rate_cards(session, provider_id=p.id)
     pricing.validate_rate_cards([*map(_card, existing), new])
     row = RateCardRow(provider_id=p.id, **card_in.model_dump())
     session.add(row)
@@ -208,16 +217,38 @@ def publish_rate_card(session: Session, *, actor: Actor, provider_id: int, card_
     return row
 
 
-def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: int, valid_to: date) -> RateCardRow:
-    """Close an open-ended card (so a new card can follow); the set is re-validated."""
+def _check_not_repricing(session: Session, row: RateCardRow, new_from: date) -> None:
+    """Refuse to end ``row`` before a day on which a job already priced under it started."""
+    start_utc = datetime.combine(new_from, datetime.min.time(), tzinfo=pricing.CST).astimezone(UTC)
+    hit = session.execute(select(ComputeJob.id, ComputeJob.started_at).where(
+        ComputeJob.rate_card_id == row.id, ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)),
+        ComputeJob.started_at >= start_utc).order_by(ComputeJob.started_at.desc()).limit(1)).first()
+    if hit is not None:
+        last_day = hit.started_at.replace(tzinfo=hit.started_at.tzinfo or UTC).astimezone(pricing.CST).date()
+        raise InvalidInput(
+            f"job {hit.id} started on {last_day} and was priced under rate card {row.id}; a card from "
+            f"{new_from} would change the price of a finished job", field="valid_from",
+            fix=f"start the new card on {last_day + timedelta(days=1)} or later (past jobs keep their price)")
+
+
+def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: int, valid_to: date,
+                  new_card: pricing.RateCard | None = None) -> RateCardRow:
+    """Close an open-ended card (so a new card can follow); the set is re-validated.
+
+    With ``new_card`` (the card that supersedes this one, not yet stored) the set is validated
+    with it, so ending the last card is allowed only when its successor follows on the next day.
+    """
     p = _provider_for_write(session, actor, provider_id)
     row = session.get(RateCardRow, card_id)
     if row is None or row.provider_id != p.id:
         raise NotFound(f"rate card {card_id} not found for provider {p.id}", field="card_id")
     before = row.valid_to
+    if new_card is None:
+        _check_not_repricing(session, row, valid_to + timedelta(days=1))
     row.valid_to = valid_to
     pricing.RateCard(**{k: getattr(row, k) for k in RateCardIn.model_fields})  # valid_to ≥ valid_from
-    pricing.validate_rate_cards([_card(r) for r in rate_cards(session, provider_id=p.id)])
+    pricing.validate_rate_cards([*(_card(r) for r in rate_cards(session, provider_id=p.id)),
+                                 *([new_card] if new_card else [])])
     session.flush()
     record(session, actor=actor, action="compute.rate_card.end", entity="provider", entity_id=p.id,
            before={"card": card_id, "valid_to": before}, after={"card": card_id, "valid_to": valid_to})
@@ -663,6 +694,7 @@ class TickReport:
     dispatched: int = 0
     finished: int = 0
     changed: int = 0
+    active: int = 0  # jobs queued, submitted or running at the start of the pass
     unavailable: dict[int, str] | None = None
     errors: dict[int, str] | None = None  # job id → what went wrong (the job is retried next pass)
 
@@ -681,6 +713,7 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     with transaction(engine) as s:
         rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id, ComputeJob.external_id)
                          .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
+        report.active = len(rows)
         providers = sorted({pid for _, pid, _ in rows})
         backends: dict[int, Backend] = {}
         for pid in providers:
