@@ -134,7 +134,7 @@ def test_unit_and_provider_see_only_their_pages(app, world):
     for path in ["/vouchers/dashboard", "/vouchers/settlements", "/vouchers/objections", "/vouchers/programmes"]:
         r = unit.get(path)
         assert r.status_code == 403, path
-        assert "programme office" in error_of(r.text)
+        assert "算力券办公室" in error_of(r.text)  # in the page's language (issue 15)
     st = unit.get("/vouchers/statement").text
     assert (by_testid(st, "quota"), by_testid(st, "used"), by_testid(st, "remaining")) == (
         "¥200,000.00", "¥2,469.13", "¥197,530.87")

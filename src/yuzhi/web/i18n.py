@@ -305,3 +305,69 @@ register("zh", {  # texts found by the zh page walk (tests/web/test_zh_pages.py)
     "Prefix": "前缀", "browser": "浏览器",
 })
 register("zh", {"Site": "部署地点"})
+register("zh", {  # who may do what: the Forbidden messages services raise (shown on the zh error page)
+    "API tokens for pushing bills are issued to provider operators": "推送账单的接口令牌只发给服务商操作员",
+    "This portal is for computing-centre operators.": "此门户供算力中心操作员使用。",
+    "a provider pushes bills only for itself": "服务商只能推送本单位的账单",
+    "objections are handled by the programme office": "异议由算力券办公室处理",
+    "only a signed-in user has a chat history.": "登录后才有问答记录。",
+    "only an office administrator (or a unit for its own members) creates users":
+        "只有办公室管理员（或单位为本单位成员）可以创建用户",
+    "only an office administrator closes a programme year": "只有办公室管理员可以关闭年度计划",
+    "only an office administrator closes an award programme": "只有办公室管理员可以关闭奖补计划",
+    "only an office administrator connects the platform's own machine (local)": "只有办公室管理员可以接入平台本机算力",
+    "only an office administrator lists everyone's tokens": "只有办公室管理员可以查看所有用户的令牌",
+    "only an office administrator marks settlements paid": "只有办公室管理员可以将结算标记为已支付",
+    "only an office administrator opens a programme year": "只有办公室管理员可以开放年度计划",
+    "only an office administrator opens an award programme": "只有办公室管理员可以开放奖补计划",
+    "only an office administrator records award payments": "只有办公室管理员可以登记奖补支付",
+    "only an office administrator records repayments": "只有办公室管理员可以登记退回款项",
+    "only an office administrator registers apps": "只有办公室管理员可以登记应用",
+    "only an office administrator runs settlement": "只有办公室管理员可以执行结算",
+    "only an office administrator sets the token lifetime": "只有办公室管理员可以设置令牌有效期",
+    "only an office administrator suspends or restores providers": "只有办公室管理员可以暂停或恢复服务商",
+    "only an office administrator whitelists providers": "只有办公室管理员可以将服务商列入白名单",
+    "only members of a key enterprise (or the office) file quarterly reports":
+        "只有重点企业成员（或办公室）可以报送季度报表",
+    "only members of a registered organisation (or the office) register models":
+        "只有已注册机构的成员（或办公室）可以登记模型",
+    "only members of a registered unit apply for vouchers": "只有已注册单位的成员可以申请算力券",
+    "only members of an organisation submit compute jobs": "只有机构成员可以提交算力作业",
+    "only members of an organisation train inspection models": "只有机构成员可以训练缺陷检测模型",
+    "only members of the organisation that owns the model apply for its award":
+        "只有模型所属机构的成员可以申请该模型的奖补",
+    "only providers (or the office) record bills": "只有服务商（或办公室）可以登记账单",
+    "only the applicant unit and the programme office add papers to a case file":
+        "只有申请单位和算力券办公室可以向案卷添加材料",
+    "only the model's own organisation adds deployment cases; the office verifies them":
+        "只有模型所属机构可以添加应用案例，由办公室核验",
+    "only the organisation that trained the model installs it": "只有训练该模型的机构可以安装它",
+    "only the programme office approves organisations": "只有算力券办公室可以审核机构注册",
+    "only the programme office confirms reports": "只有办公室可以确认报表",
+    "only the programme office designates key enterprises": "只有办公室可以认定重点企业",
+    "only the programme office may create public knowledge bases": "只有办公室可以创建公共知识库",
+    "only the programme office records affiliations": "只有算力券办公室可以登记关联关系",
+    "only the programme office records estimates": "只有办公室可以登记估算数",
+    "only the programme office resolves objections": "只有算力券办公室可以处理异议",
+    "only the programme office reviews applications": "只有算力券办公室可以审核申请",
+    "only the programme office reviews award applications": "只有办公室可以审核奖补申请",
+    "only the programme office revokes awards": "只有办公室可以撤销奖补",
+    "only the programme office verifies model filings": "只有办公室可以核验模型备案",
+    "only the provider's operators (or an office administrator) change its compute settings":
+        "只有该服务商的操作员（或办公室管理员）可以修改其算力设置",
+    "only the submitting organisation (or the office administrator) cancels a job":
+        "只有提交作业的机构（或办公室管理员）可以取消作业",
+    "public knowledge bases are managed by the programme office": "公共知识库由办公室管理",
+    "settlement batches are managed by the programme office": "结算批次由算力券办公室管理",
+    "the 2027-target dashboard is for the programme office; see the public summary":
+        "2027 目标总览仅供办公室使用；请查看公开进展",
+    "the programme dashboard is for the programme office": "算力券总览仅供算力券办公室使用",
+    "this account cannot hold tokens": "此账户不能持有令牌",
+    "this needs a programme-office account": "需要算力券办公室账户",
+    "this needs an office administrator account": "需要办公室管理员账户",
+    "this page is for the programme office": "此页面仅供算力券办公室使用",
+    "this page needs an office administrator account": "此页面需要办公室管理员账户",
+    "you can only create knowledge bases for your own organisation": "只能为本单位创建知识库",
+    "your account belongs to no organisation": "您的账户不属于任何机构",
+    "metrics need a programme-office token, or a request from this host": "指标接口需要办公室令牌，或从本机访问",
+})
