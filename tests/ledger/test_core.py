@@ -23,11 +23,11 @@ def test_flows_and_balances():
     b = balances(txns)
     assert b == {"pool:2026": 700, "funding:2026:province": -500, "funding:2026:city": -500,
                  "quota:2026:app:1": 180, "payable:2026:provider:1": 120}
-    assert check_non_negative(b) == []
+    assert check_non_negative(b, ("pool:", "quota:")) == []
     assert check_years_isolated(txns) == []
 
 
 def test_invariant_checks_report_problems():
-    assert check_non_negative({"quota:2026:app:3": -1}) == ["account quota:2026:app:3 is negative: -1 fen"]
+    assert check_non_negative({"quota:2026:app:3": -1}, ("quota:",)) == ["account quota:2026:app:3 is negative: -1 fen"]
     t = transfer("subsidy", 2026, debit="payable:2026:org:1", credit="quota:2025:app:1", amount=5)
     assert check_years_isolated([t]) == ["subsidy : account quota:2025:app:1 is outside year 2026"]

@@ -13,8 +13,19 @@ from sqlalchemy.orm import Session
 
 from yuzhi.awards.models import AwardApplication, AwardProgramme, AwardStatus
 from yuzhi.awards.service import acct_commit, acct_pool
-from yuzhi.ledger import core
+from yuzhi.ledger import books, core
 from yuzhi.ledger import service as ledger
+from yuzhi.ledger.core import CREDIT, DEBIT, AccountType
+
+#: The award programme's account types (year ``Y``): ``award_fund`` pool ← funding; approval commits
+#: from the pool; payment moves the commitment to paid, by funding source.
+ACCOUNT_TYPES = (
+    AccountType("award_funding", CREDIT, "award_funding:Y:<source> — sources of the award budget"),
+    AccountType("award_pool", DEBIT, "award_pool:Y — uncommitted award budget"),
+    AccountType("award_commit", DEBIT, "award_commit:Y:app:<id> — granted, not yet paid"),
+    AccountType("award_paid", DEBIT, "award_paid:Y:<source>:app:<id> — paid out"),
+)
+_TYPES = {t.prefix: t for t in ACCOUNT_TYPES}
 
 
 def check_programme(session: Session, p: AwardProgramme) -> list[str]:
@@ -22,6 +33,7 @@ def check_programme(session: Session, p: AwardProgramme) -> list[str]:
     txns = [t for t in ledger.load_all(session, y) if t.kind.startswith("award_")]
     bals = core.balances(txns)
     errors = core.check_balanced(txns) + core.check_years_isolated(txns)
+    errors += core.check_signs({k: v for k, v in core.balances(txns).items() if core.type_of(k) in _TYPES}, _TYPES)
     funding = -core.sum_prefix(bals, f"award_funding:{y}:")
     if funding != p.budget_fen:
         errors.append(f"{y}: award funding {funding} fen ≠ budget {p.budget_fen} fen")
@@ -65,3 +77,7 @@ def check_books(session: Session) -> tuple[list[str], dict[int, dict[str, int]]]
         AwardApplication.status.in_([AwardStatus.APPROVED, AwardStatus.PAID]))))
     errors += [f"model {mid} holds {n} awards (once per model)" for mid, n in sorted(held.items()) if n > 1]
     return errors, summary
+
+
+books.register(books.Book(name="awards", title="Award books (fen)", account_types=ACCOUNT_TYPES,
+                          check=check_books))

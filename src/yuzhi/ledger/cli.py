@@ -1,4 +1,4 @@
-"""``yuzhi ledger``: prove the books."""
+"""``yuzhi ledger``: prove the books (every book a domain registered; see ``yuzhi.ledger.books``)."""
 
 from __future__ import annotations
 
@@ -11,31 +11,26 @@ app = typer.Typer(help="The double-entry ledger (pool → quota → subsidy → 
 
 @app.command()
 def check() -> None:
-    """Check every invariant: balanced transactions, no negative pool/quota, years isolated, and
-    quotas, bills, settlements and awards reconciled with the ledger. Exit 1 on any problem."""
+    """Check every invariant: balanced transactions, years isolated, every account of a registered
+    type and on its side (pools, quotas, payables, award accounts never negative; receivables never
+    positive), and each domain's books (quotas, bills, settlements, clawbacks, awards) reconciled
+    with the ledger. Exit 1 on any problem."""
     from yuzhi.db import get_engine, transaction
-    from yuzhi.vouchers.reconcile import check_books
+    from yuzhi.ledger import books
 
     console = Console()
-    from yuzhi.awards.reconcile import check_books as check_award_books
-
     with transaction(get_engine()) as s:
-        errors, summary = check_books(s)
-        award_errors, award_summary = check_award_books(s)
-    errors += award_errors
-    t = Table("year", "pool", "uncommitted", "quota outstanding", "payable", "paid", "receivable", "repaid",
-              title="Books (fen)")
-    for y, v in summary.items():
-        t.add_row(str(y), *(f"{v[k]:,}" for k in ("pool_fen", "pool_remaining_fen", "quota_outstanding_fen",
-                                                 "payable_fen", "paid_fen", "receivable_fen", "repaid_fen")))
-    console.print(t)
-    if award_summary:
-        at = Table("year", *next(iter(award_summary.values())).keys(), title="Award books (fen)")
-        for y, v in award_summary.items():
-            at.add_row(str(y), *(f"{x:,}" for x in v.values()))
-        console.print(at)
-    if errors:
-        for e in errors:
+        result = books.check_all(s)
+    for book in books.books():
+        summary = result.summaries.get(book.name) or {}
+        if not summary:
+            continue
+        t = Table("year", *next(iter(summary.values())).keys(), title=book.title)
+        for y, v in summary.items():
+            t.add_row(str(y), *(f"{x:,}" for x in v.values()))
+        console.print(t)
+    if result.errors:
+        for e in result.errors:
             console.print(f"[red]✗[/] {e}")
         raise typer.Exit(1)
     console.print("[green]✓ books balance and reconcile[/]")

@@ -1,22 +1,17 @@
-"""Pure double-entry core: postings, transactions and invariant checks (no database).
+"""Pure double-entry core: postings, transactions and invariant checks (no database, no domain).
 
 Amounts are signed integer fen: positive = debit, negative = credit; every transaction sums to
-zero. Accounts are colon-separated names, one namespace per programme year ``Y``::
-
-    funding:Y:province / funding:Y:city   sources of the pool (credit balances)
-    pool:Y                                 uncommitted pool (debit balance, never negative)
-    quota:Y:app:<id>                       approved, unconsumed quota of one application (never negative)
-    payable:Y:<provider|org>:<id>          subsidy owed to a payee, not yet settled
-    paid:Y:<province|city>:<payee>:<id>    subsidy paid out, by funding source
-
-Flows: ``fund`` pool ← funding; ``approve`` quota ← pool; ``subsidy`` payable ← quota; ``refund``
-quota ← payable; ``expire`` pool ← quota; ``settle`` paid ← payable. Each invariant is a small
-function returning a list of error strings (beancount style), so ``yuzhi ledger check`` can print
-them all.
+zero. Accounts are colon-separated names whose first two segments are the account type and the
+programme year (``quota:2026:app:7``); which account types exist, and on which side each must
+stay, is registered by the domain that owns them (:class:`AccountType`, :mod:`yuzhi.ledger.books`),
+not known here. Each invariant is a small function returning a list of error strings (beancount
+style), so ``yuzhi ledger check`` can print them all.
 
 >>> t = Txn("approve", 2026, (Posting("pool:2026", -500), Posting("quota:2026:app:1", 500)))
 >>> check_balanced([t])
 []
+>>> check_signs({"quota:2026:app:1": -1}, {"quota": AccountType("quota", DEBIT)})
+['account quota:2026:app:1 is negative: -1 fen']
 """
 
 from __future__ import annotations
@@ -79,15 +74,53 @@ def check_balanced(txns: Iterable[Txn]) -> list[str]:
     return errors
 
 
-NON_NEGATIVE_PREFIXES = ("pool:", "quota:")
+#: The side an account type's balance must stay on.
+DEBIT, CREDIT, EITHER = "debit", "credit", "either"
 
 
-def check_non_negative(bals: Mapping[str, int]) -> list[str]:
-    return [
-        f"account {acct} is negative: {amt} fen"
-        for acct, amt in sorted(bals.items())
-        if acct.startswith(NON_NEGATIVE_PREFIXES) and amt < 0
-    ]
+@dataclass(frozen=True)
+class AccountType:
+    """A kind of account, registered by the domain that owns it.
+
+    ``prefix`` is the name's first segment; ``side`` is where the balance must stay: ``debit``
+    (≥ 0: money sits there, e.g. a pool or a quota), ``credit`` (≤ 0: a source of funds, or money
+    owed to the programme, e.g. a receivable) or ``either``. ``hint`` is added to the error."""
+
+    prefix: str
+    side: str = EITHER
+    description: str = ""
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.side not in (DEBIT, CREDIT, EITHER) or not self.prefix or ":" in self.prefix:
+            raise ValueError(f"bad account type {self.prefix!r} ({self.side})")
+
+
+def type_of(account: str) -> str:
+    """The account type of an account name (its first segment)."""
+    return account.split(":", 1)[0]
+
+
+def check_signs(bals: Mapping[str, int], types: Mapping[str, AccountType], *, unknown: bool = False) -> list[str]:
+    """Every balance on its type's side; with ``unknown``, also every account of a registered type."""
+    errors = []
+    for acct, amt in sorted(bals.items()):
+        t = types.get(type_of(acct))
+        if t is None:
+            if unknown and amt:
+                errors.append(f"account {acct} has no registered account type (no domain owns it)")
+            continue
+        if t.side == DEBIT and amt < 0:
+            errors.append(f"account {acct} is negative: {amt} fen" + (f" ({t.hint})" if t.hint else ""))
+        elif t.side == CREDIT and amt > 0:
+            errors.append(f"account {acct} is positive: {amt} fen" + (f" ({t.hint})" if t.hint else ""))
+    return errors
+
+
+def check_non_negative(bals: Mapping[str, int], prefixes: Iterable[str]) -> list[str]:
+    """Accounts of the given types (``"pool"``, ``"quota:"`` …) never below zero."""
+    types = {p.rstrip(":"): AccountType(p.rstrip(":"), DEBIT) for p in prefixes}
+    return check_signs(bals, types)
 
 
 def check_years_isolated(txns: Iterable[Txn]) -> list[str]:
