@@ -13,10 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yuzhi.errors import DomainError
 from yuzhi.web import i18n
-from yuzhi.web.deps import OptionalUser
-from yuzhi.web.templating import render
+from yuzhi.web.deps import OptionalUser, SessionDep
+from yuzhi.web.forms import done as _done
+from yuzhi.web.forms import html_errors as _html
+from yuzhi.web.forms import need as _need
+from yuzhi.web.forms import on_error as _on_error
+from yuzhi.web.forms import page as _render_page
 
-from . import service
+from . import service, training
 from .api import list_models, resolve_model
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +35,14 @@ i18n.register("zh", {"Defect inspection": "缺陷检测", "Model": "模型", "Im
                      "Next step": "下一步",
                      "Train a model on 10 or more images of good parts, written into your organisation's "
                      "model folder:": "用 10 张以上良品图像训练模型，写入本单位的模型目录：",
-                     "at most": "至多", "leave-one-out": "留一法", "hold-out": "留出法"})
+                     "at most": "至多", "leave-one-out": "留一法", "hold-out": "留出法",
+                     "Train a model": "训练模型", "Model name": "模型名称",
+                     "Good images (10 or more; image files or a .zip)": "良品图像（10 张以上；图像文件或 .zip）",
+                     "Train as a compute job": "作为算力作业训练",
+                     "Runs on the compute network: the quote is held against your compute budget, the job is "
+                     "metered and billed, and the compute voucher subsidy applies.":
+                     "在算力网络上运行：报价从本单位算力预算中冻结，按计量计费，适用算力券补贴。",
+                     "Status": "状态", "Install model": "安装模型", "installed": "已安装"})
 i18n.register("ja", {"Defect inspection": "欠陥検査", "Model": "モデル", "Images": "画像", "Inspect": "検査",
                      "Score": "スコア", "Verdict": "判定", "No models yet.": "モデルはまだありません。",
                      "Model card": "モデルカード", "Trained": "学習日時", "Good images": "良品画像",
@@ -40,7 +51,10 @@ i18n.register("ja", {"Defect inspection": "欠陥検査", "Model": "モデル", 
                      "Next step": "次の手順",
                      "Train a model on 10 or more images of good parts, written into your organisation's "
                      "model folder:": "良品画像 10 枚以上でモデルを学習し、自組織のモデルフォルダに保存します：",
-                     "at most": "最大", "leave-one-out": "一つ抜き", "hold-out": "ホールドアウト"})
+                     "at most": "最大", "leave-one-out": "一つ抜き", "hold-out": "ホールドアウト",
+                     "Train a model": "モデルを学習", "Model name": "モデル名",
+                     "Train as a compute job": "計算ジョブとして学習", "Status": "状態",
+                     "Install model": "モデルを導入", "installed": "導入済"})
 
 
 def _beijing(iso: str) -> str:
@@ -58,26 +72,66 @@ def _beijing(iso: str) -> str:
 MAX_FILES = 20
 
 
-def _page(request: Request, actor, results=None, error=None, status_code: int = 200):  # type: ignore[no-untyped-def]
+def _context(actor, session=None, results=None) -> dict:  # type: ignore[no-untyped-def]
     models = list_models(actor).data
     cards = [{**m.model_dump(), "created_bj": _beijing(m.created)} for m in models]
     folder = (service.models_root() / f"org-{actor.org_id}" if actor.org_id is not None
               else service.models_root() / "shared")
-    return render(request, "inspect/index.html", {"models": models, "cards": cards, "results": results or [],
-                                                  "error": error, "model_folder": str(folder)},
-                  status_code=status_code, actor=actor)
+    jobs = training.training_jobs(session, actor=actor) if session is not None else []
+    return {"models": models, "cards": cards, "results": results or [], "model_folder": str(folder),
+            "jobs": jobs, "can_train": actor.org_id is not None and not actor.is_office and not actor.is_provider}
+
+
+def _page(request: Request, actor, results=None, error=None, status_code: int = 200,  # type: ignore[no-untyped-def]
+          session=None):
+    return _render_page(request, "inspect/index.html", _context(actor, session, results), actor,
+                        status_code=status_code, error=error)
+
+
+def _store(request: Request):  # type: ignore[no-untyped-def]
+    from yuzhi.compute import service as compute
+
+    return getattr(request.app.state, "compute_store", None) or compute.default_store()
 
 
 @router.get("/inspect", response_class=HTMLResponse)
-def index(request: Request, actor: OptionalUser) -> Response:
+def index(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    return _page(request, actor)
+    return _page(request, actor, session=session)
+
+
+@router.post("/inspect/train")
+@_html
+async def train_page(request: Request, session: SessionDep, actor: OptionalUser,
+                     model: Annotated[str, Form()] = "",
+                     files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    """Queue a training job on the compute network from uploaded good images (files or a .zip)."""
+    from yuzhi.workflows import compute_billing
+
+    a = _need(actor)
+    _on_error(request, "inspect/index.html", lambda: _context(a, session))
+    uploads = [(f.filename or "upload", await f.read()) for f in files or [] if f.filename]
+    job = training.submit_training(session, actor=a, model=model.strip(), files=uploads, store=_store(request),
+                                   estimate_subsidy=compute_billing.estimate_subsidy)
+    return _done("/inspect", f"training job {job.id} queued for model {model.strip()}; "
+                             f"{job.quote_fen / 100:.2f} yuan held")
+
+
+@router.post("/inspect/train/{job_id}/install")
+@_html
+async def install_page(job_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    """Install a succeeded training job's model for the organisation (verified before it shows)."""
+    a = _need(actor)
+    _on_error(request, "inspect/index.html", lambda: _context(a, session))
+    dest = training.install_model(session, actor=a, job_id=job_id, store=_store(request))
+    return _done("/inspect", f"model {dest.name} installed")
 
 
 @router.post("/inspect", response_class=HTMLResponse)
 def inspect_upload(
     request: Request,
+    session: SessionDep,
     actor: OptionalUser,
     model: Annotated[str, Form()],
     files: Annotated[list[UploadFile], File()],
@@ -87,7 +141,7 @@ def inspect_upload(
     try:
         d = resolve_model(actor, model)
     except DomainError as exc:
-        return _page(request, actor, error=exc, status_code=exc.status_code)
+        return _page(request, actor, error=exc, status_code=exc.status_code, session=session)
     results = []
     for f in files[:MAX_FILES]:
         name = f.filename or "upload"
@@ -97,4 +151,4 @@ def inspect_upload(
                             "png": base64.b64encode(r["heatmap_png"]).decode("ascii")})
         except DomainError as exc:
             results.append({"name": name, "score": None, "verdict": "ERROR", "error": str(exc), "png": None})
-    return _page(request, actor, results=results)
+    return _page(request, actor, results=results, session=session)
