@@ -51,6 +51,7 @@ EXAMPLES: dict[str, list[str]] = {
     "compute rate-card add": ["yuzhi compute rate-card add 1 --core-hour-fen 10 --gpu-hour-fen 800 "
                               "--valid-from 2026-01-01"],
     "compute rate-card list": ["yuzhi compute rate-card list 1"],
+    "compute rate-card end": ["yuzhi compute rate-card end 1 3 --valid-to 2026-12-31"],
     "vouchers programmes": ["yuzhi vouchers programmes"],
     "vouchers import-bills": ["yuzhi vouchers import-bills bills-2026-11.csv --provider-id 1",
                               "(columns: invoice_no, org_uscc, period_start, period_end, amount_yuan — or amount_fen)"],

@@ -78,3 +78,25 @@ def test_bad_requests_name_the_field(client, app, engine, tmp_path):
     r = client.put(f"/api/compute/providers/{w.provider_id}/capacity", headers=unit,
                    json={"nodes": 1, "cores": 1, "memory_gb": 1, "max_cpus_per_job": 1, "max_mem_mb_per_job": 1})
     assert r.status_code == 403
+
+
+def test_rate_card_versioning_over_http(client, app, engine, tmp_path):
+    """Issue 20 item 1: supersede by publishing, end explicitly, see the history on the statement page."""
+    w = setup_world(engine, tmp_path)
+    prov = login(client, "provider")
+    base = f"/api/compute/providers/{w.provider_id}/rate-cards"
+    r = client.post(base, headers=prov, json={"core_hour_fen": 4000, "gpu_hour_fen": 0, "mem_gb_hour_fen": 0,
+                                              "valid_from": "2099-01-01"})
+    assert r.status_code == 201, r.text
+    cards = client.get(base).json()
+    assert [(c["valid_from"], c["valid_to"]) for c in cards] == [("2026-01-01", "2098-12-31"), ("2099-01-01", None)]
+    r = client.post(f"{base}/{cards[1]['id']}/end", headers=prov, json={"valid_to": "2098-06-30"})
+    assert r.status_code == 422  # before its own start
+    r = client.post(f"{base}/{cards[1]['id']}/end", headers=login(client, "unit1"), json={"valid_to": "2099-12-31"})
+    assert r.status_code == 403
+    r = client.post(f"{base}/{cards[1]['id']}/end", headers=prov, json={"valid_to": "2099-12-31"})
+    assert r.status_code == 200 and r.json()["valid_to"] == "2099-12-31"
+    client.cookies.set("yuzhi_session", prov["Authorization"].split()[-1])
+    page = client.get(f"/compute/statement?provider_id={w.provider_id}").text
+    history = page.split('data-testid="rate-card-history"')[1].split("</table>")[0]
+    assert history.count("<tr><td>") == 2 and "2098-12-31" in history and "2099-12-31" in history

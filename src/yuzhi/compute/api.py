@@ -30,6 +30,7 @@ from yuzhi.compute.schemas import (
     JobPage,
     JobRead,
     QuoteRead,
+    RateCardEnd,
     RateCardIn,
     RateCardRead,
 )
@@ -103,6 +104,14 @@ def list_rate_cards(provider_id: IdPath, session: SessionDep) -> list[RateCardRe
 def publish_rate_card(provider_id: IdPath, body: RateCardIn, session: SessionDep, actor: CurrentUser) -> RateCardRead:
     return RateCardRead.model_validate(service.publish_rate_card(session, actor=actor, provider_id=provider_id,
                                                                  card_in=body))
+
+
+@router.post("/providers/{provider_id}/rate-cards/{card_id}/end", response_model=RateCardRead)
+def end_rate_card(provider_id: IdPath, card_id: IdPath, body: RateCardEnd, session: SessionDep,
+                  actor: CurrentUser) -> RateCardRead:
+    """End a card on ``valid_to`` (publishing a later card ends the open one by itself)."""
+    return RateCardRead.model_validate(service.end_rate_card(session, actor=actor, provider_id=provider_id,
+                                                             card_id=card_id, valid_to=body.valid_to))
 
 
 @router.get("/providers/{provider_id}/statement", response_model=list[JobRead])

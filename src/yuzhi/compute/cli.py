@@ -112,7 +112,8 @@ def card_add(
     valid_to: str = typer.Option(None, help="YYYY-MM-DD inclusive; omit for open-ended"),
     failed_policy: str = typer.Option("charged", help="charged or free: are failed/timed-out jobs billed"),
 ) -> None:
-    """Publish a rate card; the provider's cards must stay free of gaps and overlaps."""
+    """Publish a rate card. A card starting after the open card's start supersedes it (the open card
+    ends the day before); past jobs keep their price. The cards stay free of gaps and overlaps."""
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import RateCardIn
@@ -126,17 +127,34 @@ def card_add(
     typer.echo(f"rate card {row.id} for provider {provider_id} from {valid_from}")
 
 
-@card_app.command("list")
-def card_list(provider_id: int = typer.Argument(...)) -> None:
-    """List a provider's rate cards."""
+@card_app.command("end")
+def card_end(
+    provider_id: int = typer.Argument(...), card_id: int = typer.Argument(...),
+    valid_to: str = typer.Option(..., help="last day the card applies, YYYY-MM-DD (China Standard Time)"),
+) -> None:
+    """End a card on a date (no job already priced under it may have started after that date)."""
+    from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.db import transaction
 
-    t = Table("id", "from", "to", "core-h", "GPU-h", "GiB-h", "failed jobs")
     with transaction(_engine()) as s:
+        service.end_rate_card(s, actor=SYSTEM, provider_id=provider_id, card_id=card_id,
+                              valid_to=date.fromisoformat(valid_to))
+    typer.echo(f"rate card {card_id} of provider {provider_id} ends {valid_to}")
+
+
+@card_app.command("list")
+def card_list(provider_id: int = typer.Argument(...)) -> None:
+    """A provider's rate-card history, oldest first, with the jobs priced under each card."""
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+
+    t = Table("id", "from", "to", "core-h", "GPU-h", "GiB-h", "failed jobs", "jobs priced")
+    with transaction(_engine()) as s:
+        used = service.jobs_per_card(s, provider_id=provider_id)
         for r in service.rate_cards(s, provider_id=provider_id):
             t.add_row(str(r.id), str(r.valid_from), str(r.valid_to or "open"), _fen(r.core_hour_fen),
-                      _fen(r.gpu_hour_fen), _fen(r.mem_gb_hour_fen), r.failed_policy)
+                      _fen(r.gpu_hour_fen), _fen(r.mem_gb_hour_fen), r.failed_policy, str(used.get(r.id, 0)))
     console.print(t)
 
 

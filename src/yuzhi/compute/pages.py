@@ -50,6 +50,9 @@ i18n.register("zh", {
     "available": "可用", "unavailable": "不可用", "By provider": "按服务商", "By AI service": "按 AI 服务",
     "compute statement": "算力对账单", "jobs": "个作业", "queued": "排队", "submitted": "已提交",
     "running": "运行中", "succeeded": "成功", "failed": "失败", "cancelled": "已取消",
+    "Rate-card history": "价目表历史", "From": "起", "To": "止", "open-ended": "长期有效",
+    "Failed jobs": "失败作业", "Jobs priced": "按此价计费的作业", "core-h": "核时", "GPU-h": "GPU 时",
+    "GiB-h": "GiB 时",
 })
 i18n.register("ja", {
     "Jobs": "ジョブ", "Compute": "計算資源", "Compute subsidy": "計算補助", "Compute jobs": "計算ジョブ",
@@ -198,5 +201,8 @@ async def statement_page(request: Request, session: SessionDep, actor: OptionalU
     year = year or datetime.now(CST).year
     rows = service.statement(session, actor=a, provider_id=pid, year=year)
     totals = [sum(j.price_fen for j in rows), sum(j.charge_fen for j in rows), sum(j.subsidy_fen for j in rows)]
+    cards = service.rate_cards(session, provider_id=pid)
     return _page(request, "compute/statement.html", {"rows": rows, "year": year, "totals": totals,
-                                                     "provider": _names(session).get(pid, pid)}, a)
+                                                     "provider": _names(session).get(pid, pid), "cards": cards,
+                                                     "card_jobs": service.jobs_per_card(session, provider_id=pid)},
+                 a)

@@ -71,6 +71,12 @@ class RateCardRead(RateCardIn):
     provider_id: int
 
 
+class RateCardEnd(BaseModel):
+    """Ending a card: its last valid day (China Standard Time)."""
+    model_config = ConfigDict(extra="forbid")
+    valid_to: StrictDate
+
+
 class BudgetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     budget_fen: int = Fen

@@ -255,6 +255,14 @@ def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: 
     return row
 
 
+def jobs_per_card(session: Session, *, provider_id: int) -> dict[int, int]:
+    """How many finished jobs were priced under each of a provider's cards (the history view)."""
+    rows = session.execute(select(ComputeJob.rate_card_id, func.count()).where(
+        ComputeJob.provider_id == provider_id, ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)),
+        ComputeJob.rate_card_id.is_not(None)).group_by(ComputeJob.rate_card_id))
+    return {int(card_id): int(n) for card_id, n in rows}
+
+
 def card_on(session: Session, *, provider_id: int, day: date) -> RateCardRow:
     for row in rate_cards(session, provider_id=provider_id):
         if _card(row).covers(day):
