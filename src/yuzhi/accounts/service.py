@@ -30,6 +30,11 @@ from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFoun
 #: schema-level link) and a provider operator acts for the provider's organisation. A table clause,
 #: not the model, so that accounts (below ``yuzhi.providers``) never imports the providers domain.
 _PROVIDERS = table("providers", column("id"), column("org_id"))
+#: Voucher quota applications as accounts sees them (a unit holding live quotas is not rejected in
+#: one click). A table clause for the same reason; the statuses are ``yuzhi.vouchers.books.HOLDING``
+#: (``tests/test_imports.py`` asserts they agree).
+_VOUCHER_APPLICATIONS = table("voucher_applications", column("id"), column("org_id"), column("status"))
+LIVE_QUOTA_STATUSES = ("disclosure", "objected", "effective")
 
 
 def _org_snapshot(org: Organisation) -> dict[str, object]:
@@ -101,11 +106,9 @@ def _refuse_if_holding_quotas(session: Session, org: Organisation) -> None:
     stay drawable while the unit is no longer approved (bills then get no subsidy, the quota stays
     reserved from the pool). The office first ends each quota by an upheld objection or at year close
     (issue 13, item 9; docs/security.md)."""
-    from yuzhi.vouchers.models import AppStatus, QuotaApplication  # accounts must not import vouchers at load
-
-    live = session.scalars(select(QuotaApplication.id).where(
-        QuotaApplication.org_id == org.id,
-        QuotaApplication.status.in_([AppStatus.DISCLOSURE, AppStatus.EFFECTIVE, AppStatus.OBJECTED]))).all()
+    q = _VOUCHER_APPLICATIONS.c
+    live = session.scalars(select(q.id).where(q.org_id == org.id, q.status.in_(LIVE_QUOTA_STATUSES))
+                           .order_by(q.id)).all()
     if live:
         raise Conflict(f"{org.name} is approved and holds {len(live)} live voucher quota(s) "
                        f"(applications {', '.join(map(str, live))}); rejecting it now would strand them",
