@@ -179,7 +179,7 @@ def test_unit_applies_through_the_form_and_bad_input_writes_nothing(app, world, 
     # errors in the page's language, fields by their form labels (issue 15)
     for bad, needle, field in [({"planned_spend": "12.345"}, "小于 1 分的精度", "计划支出"),
                                ({"planned_spend": "-1"}, "为负数", "计划支出"),
-                               ({"contract_no": "C"}, "at least 3 characters", "合同号"),
+                               ({"contract_no": "C"}, "至少 3 个字符", "合同号"),
                                ({"provider_id": "777"}, "provider 777 not found", "服务商"),
                                ({"contract_no": "C-1"}, "", "")]:
         r = c.post("/vouchers/applications", data={**form, **bad})
@@ -236,7 +236,7 @@ def test_disclosure_objection_and_uphold(app, engine):
     page = public.get("/vouchers/disclosure").text
     assert f'objection-form-{app_id}' in page
     r = public.post(f"/vouchers/disclosure/{app_id}/objection", data={"text": "bad"})
-    assert r.status_code == 422 and "at least 5 characters" in error_of(r.text)
+    assert r.status_code == 422 and "至少 5 个字符" in error_of(r.text)
     assert count(engine, Objection) == 0
     r = public.post(f"/vouchers/disclosure/{app_id}/objection",
                     data={"text": "合同疑似虚构，请核查", "submitted_by": ""})

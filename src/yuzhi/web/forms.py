@@ -122,7 +122,9 @@ def validated(cls: type[BaseModel], data: dict[str, Any]) -> Any:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first.get("loc", ()))
         raise InvalidInput(first.get("msg", "invalid value").removeprefix("Value error, "), field=loc or None,
-                           fix="correct this field and submit again") from None
+                           fix="correct this field and submit again", key=f"pydantic.{first.get('type', '')}",
+                           params={k: v for k, v in (first.get("ctx") or {}).items() if isinstance(v, int | str)}) \
+            from None
 
 
 def yuan_to_fen(text: str | None, *, field: str, allow_empty: bool = False, allow_zero: bool = False,
