@@ -247,3 +247,24 @@ def test_contrast_term_flags_a_thin_scratch(fitted: PatchCoreDetector) -> None:
     assert min(scores[4:]) > max(scores[:4])
     # without the term the sum has one term fewer: the scores differ
     assert fitted._combine(raw[4].local, raw[4].glob, raw[4].contrast) != fitted._combine(raw[4].local, raw[4].glob)
+
+
+def test_cuda_scores_equal_cpu(request: pytest.FixtureRequest) -> None:
+    """A model scored on CUDA gives the CPU's scores and maps to 1e-4 (issue 16 item 6).
+
+    Runs only where torch sees a GPU; CPU stays the default and the CI path.
+    """
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device visible to torch on this machine")
+    from yuzhi.inspect.model_io import load_model
+
+    model_dir = request.getfixturevalue("model_dir")  # fitted only where the test runs
+    imgs = [texture(1000), with_defect(texture(2000)), np.ascontiguousarray(texture(7)[:, :100])]
+    cpu, _ = load_model(model_dir, device="cpu")
+    gpu, _ = load_model(model_dir, device="cuda")
+    a, b = cpu.predict_maps(imgs), gpu.predict_maps(imgs)
+    for p, q in zip(a, b, strict=True):
+        assert abs(p.score - q.score) <= 1e-4 and p.verdict == q.verdict
+        assert np.abs(p.anomaly_map - q.anomaly_map).max() <= 1e-4
