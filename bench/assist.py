@@ -29,18 +29,23 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from yuzhi.assist import dense, structure  # noqa: E402
 from yuzhi.assist.evaluate import first_hit_rank, load_gold, retrieval_metrics  # noqa: E402
+from yuzhi.assist.glossary import expand_query  # noqa: E402
 from yuzhi.assist.hybrid import fuse  # noqa: E402
 from yuzhi.assist.index import KnowledgeIndex, build_index  # noqa: E402
 from yuzhi.config import shared_data_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = "default: norm 0.7:1 + structure"
+DEFAULT = "default: +segments, links, PRF"
 GOLD = ROOT / "bench" / "data" / "assist_gold.jsonl"
 #: the held-out set of issue 18, written before tuning: a development split (used for choices)
 #: and a locked split (scored here, never looked at per question; its misses are not printed)
 HELDOUT_DEV = ROOT / "bench" / "data" / "assist_heldout_dev.jsonl"
 HELDOUT_LOCKED = ROOT / "bench" / "data" / "assist_heldout_locked.jsonl"
+#: 26 more development questions written for the second round (zh 9, en 9, ja 8; plain wording,
+#: definitions and penalties), used with the development split for cross-validated choices
+DEV_NEW = ROOT / "bench" / "data" / "assist_dev_new.jsonl"
 OFFTOPIC = ROOT / "bench" / "data" / "assist_offtopic.txt"
 
 
@@ -53,19 +58,22 @@ def variants_for(ix: KnowledgeIndex, q: str) -> dict[str, np.ndarray]:
     """Every method's score vector for one question, all measured in the same run."""
     b_raw = ix.bm25_scores(q, expand=False)
     b = ix.bm25_scores(q)
-    d_raw = ix.dense_scores(q, expand=False)
+    d_v1 = ix.vectors @ dense.encode_query(expand_query(q))  # head vectors only (previous recipe)
     d = ix.dense_scores(q)
     n = len(ix)
     zero = np.zeros(n)
+    prev = fuse([b, d_v1], method="norm", weights=[0.7, 1])
+    prev = prev + (0.2 * ix.penalty if structure.penalty_question(q) else -0.1 * ix.penalty)
+    prev = prev + (0.3 * ix.definition if structure.definition_question(q) else 0)
     return {
         "bm25 (baseline)": b_raw,
         "bm25 + glossary": b,
-        "dense (plain query)": d_raw,
-        "dense (glossary query)": d,
-        "hybrid v1: norm 1:1, plain dense": fuse([b, d_raw], method="norm"),
+        "dense (plain query, head vectors)": ix.vectors @ dense.encode_query(q.strip()),
+        "dense (glossary query, head vectors)": d_v1,
+        "dense (+segments +plain query)": d,
+        "hybrid v1: norm 1:1, plain dense": fuse([b, ix.vectors @ dense.encode_query(q.strip())], method="norm"),
+        "previous: norm 0.7:1 + structure": prev,
         "hybrid rrf 0.7:1": fuse([b, d], method="rrf", weights=[0.7, 1]),
-        "hybrid norm 1:1": fuse([b, d], method="norm"),
-        "hybrid norm 0.7:1": fuse([b, d], method="norm", weights=[0.7, 1]),
         DEFAULT: ix_scores(ix, q, zero),
     }
 
@@ -110,6 +118,68 @@ def report_set(ix: KnowledgeIndex, name: str, rows: list[dict]) -> None:
         print(f"  {qid} {q}")
 
 
+def web_latency(index_folder: Path, questions: list[str]) -> None:
+    """p50/p95 of ``POST /api/assist/search`` on the real app (SQLite, one public knowledge base
+    holding the bench index), for questions asked the first time and asked again; baseline in the
+    same run: ``KnowledgeIndex.search`` called in-process (no web layer), and BM25 alone."""
+    from fastapi.testclient import TestClient
+
+    from yuzhi import config
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts.actor import SYSTEM, Role
+    from yuzhi.accounts.schemas import UserCreate
+    from yuzhi.assist import dense
+    from yuzhi.assist import service as assist
+    from yuzhi.assist.schemas import KnowledgeBaseCreate
+    from yuzhi.db import make_engine, migrate, transaction
+    from yuzhi.web.app import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="assist-web-"))
+    os.environ["YUZHI_HOME"] = str(tmp)
+    config.get_settings.cache_clear()
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        admin = accounts.actor_for(accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
+            username="admin", password="bench-pass-123", role=Role.OFFICE_ADMIN.value)))
+        kb = assist.create_kb(s, actor=admin, kb_in=KnowledgeBaseCreate(name="法规", scope="public"))
+        shutil.copytree(index_folder, assist.kb_dir(kb.id) / "index")
+        kb.n_passages = len(KnowledgeIndex(index_folder))
+    dense.encode_query.cache_clear()
+    ix = KnowledgeIndex(index_folder)
+    base = {"in-process search (baseline)": [], "in-process BM25 only": []}
+    for q in questions:
+        dense.encode_query.cache_clear()
+        t = time.perf_counter()
+        ix.search(q, k=5)
+        base["in-process search (baseline)"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        ix.search(q, k=5, mode="bm25")
+        base["in-process BM25 only"].append(time.perf_counter() - t)
+    dense.encode_query.cache_clear()
+    rows = dict(base)
+    with TestClient(create_app(engine)) as c:
+        tok = c.post("/api/accounts/login", json={"username": "admin", "password": "bench-pass-123"}).json()["token"]
+        h = {"Authorization": f"Bearer {tok}"}
+        c.post("/api/assist/search", json={"query": "warm-up 预热", "k": 5}, headers=h)  # loads the index once
+        for label in ("web API, first time asked", "web API, asked again"):
+            xs = []
+            for q in questions:
+                t = time.perf_counter()
+                r = c.post("/api/assist/search", json={"query": q, "k": 5}, headers=h)
+                xs.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+            rows[label] = xs
+    ref = pct(rows["in-process search (baseline)"], 95)
+    print(f"\nsearch latency, k=5, {len(questions)} questions (ms; load {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores)")
+    for label, xs in rows.items():
+        print(f"  {label:30s} p50 {pct(xs, 50):7.1f}  p95 {pct(xs, 95):7.1f}  max {max(xs) * 1000:7.1f}  "
+              f"(p95 {pct(xs, 95) / ref:4.2f}x in-process)")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) * 1000.0
 
@@ -118,7 +188,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="reuse a cached index; skip the fresh build")
     ap.add_argument("--data", default=str(shared_data_dir() / "assist" / "cn-safety-law"))
-    ap.add_argument("--gold", nargs="+", default=[str(GOLD), str(HELDOUT_DEV), str(HELDOUT_LOCKED)],
+    ap.add_argument("--gold", nargs="+", default=[str(GOLD), str(HELDOUT_DEV), str(DEV_NEW), str(HELDOUT_LOCKED)],
                     help="gold sets, each reported separately (a file named *locked* prints no misses)")
     args = ap.parse_args()
     data = Path(args.data)
@@ -171,23 +241,8 @@ def main() -> int:
     print(f"\ncoverage (threshold {thr:.1f}): gold answered {g_cov}/{len(questions)}, "
           f"off-topic refused {len(off) - o_cov}/{len(off)}")
 
-    # ---- latency of the full search call (tokenise + BM25 + embed query + fuse + top-k)
-    print("\nsearch latency per question, k=5 (ms)")
-    lat: dict[str, list[float]] = {}
-    for mode in ("bm25", "dense", "hybrid"):
-        ix.search(questions[0], k=5, mode=mode)  # warm-up
-        xs = []
-        for q in questions:
-            t = time.perf_counter()
-            ix.search(q, k=5, mode=mode)
-            xs.append(time.perf_counter() - t)
-        lat[mode] = xs
-    b50 = pct(lat["bm25"], 50)
-    for mode, xs in lat.items():
-        print(
-            f"  {mode:7s} p50 {pct(xs, 50):7.1f}  p95 {pct(xs, 95):7.1f}  max {max(xs) * 1000:7.1f}  "
-            f"(p50 {pct(xs, 50) / b50:5.1f}x BM25)"
-        )
+    # ---- latency: in-process and through the web API (the floor is on the web API)
+    web_latency(folder, questions)
     print("floors (issue 18, held-out): recall@5 >= 0.90 overall and >= 0.85 per language, MRR >= 0.80, "
           "search p95 <= 300 ms; index <= 60 s")
     if tmp is not None:

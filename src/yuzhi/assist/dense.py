@@ -88,6 +88,31 @@ def passage_text(title: str, text: str, *, max_chars: int = PASSAGE_MAX_CHARS) -
     return f"{title}\n{body}" if title else body
 
 
+#: Recipe of the extra vectors of a long article (see :func:`segment_texts`), in the manifest.
+SEGMENT_FORMAT = "title+paragraph[:160] after the head/v1"
+
+
+def segment_texts(title: str, text: str, *, head: int = PASSAGE_MAX_CHARS) -> list[str]:
+    """Extra texts to embed for a long article: each paragraph that ends past the embedded head.
+
+    Why: the head vector (:func:`passage_text`) stops at 160 characters, but a penalty article
+    names the offences it punishes in items （一）（二）… further down, and a definitions article
+    defines its terms one paragraph each ("重大危险源，是指…"). A manager's question matches one
+    item, not the head. Each such paragraph gets its own vector (title + paragraph), and an
+    article's dense score is the best of its vectors (see ``KnowledgeIndex.dense_scores``).
+    Short articles (the majority) get none.
+    """
+    if len(text) <= head:
+        return []
+    out, pos = [], 0
+    for para in text.split("\n"):
+        pos += len(para) + 1
+        body = para.strip()
+        if pos - 1 > head and len(body) > 8:
+            out.append(passage_text(title, body))
+    return out
+
+
 def passage_format(max_chars: int = PASSAGE_MAX_CHARS) -> str:
     return PASSAGE_FORMAT.format(max_chars=max_chars)
 
@@ -117,8 +142,20 @@ def encode_passages(
     return out
 
 
+#: Query vectors kept in memory, by exact text (384 float32 = 1.5 KB each, so 4096 ≈ 6 MB).
+QUERY_CACHE = 4096
+
+
+@lru_cache(maxsize=QUERY_CACHE)
 def encode_query(text: str) -> np.ndarray:
-    """Embed a question (``"query: "`` prefix) → ``(384,)`` float32, unit length."""
+    """Embed a question (``"query: "`` prefix) → ``(384,)`` float32, unit length, read-only.
+
+    Cached by text: the model call is most of a search's time, and people ask the same
+    questions (the page's examples, a follow-up re-asked, the demo's first question), so a
+    repeated question costs a dictionary look-up. ``encode_query.cache_clear()`` empties it.
+    """
     m = _model()
     set_threads(1)
-    return np.asarray(m.query(text), dtype=np.float32)
+    v = np.asarray(m.query(text), dtype=np.float32)
+    v.flags.writeable = False
+    return v

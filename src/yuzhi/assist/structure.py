@@ -27,9 +27,9 @@ import numpy as np
 #: Fused-score bonus for penalty articles on a penalty question; for definitions articles on a
 #: definition question; and a small malus for penalty articles on any other question (a duty
 #: question should get the duty, not the long list of sanctions that mentions it).
-PENALTY_BONUS = 0.2
-DEFINITION_BONUS = 0.3
-PENALTY_MALUS = 0.1
+PENALTY_BONUS = 0.3
+DEFINITION_BONUS = 0.45
+PENALTY_MALUS = 0.15
 
 _PEN_CHAPTER = re.compile(r"法律责任|罚则")
 _PEN_TEXT = re.compile(r"罚款|处分|拘留|吊销|追究刑事责任")
@@ -83,3 +83,37 @@ def adjust(query: str, fused: np.ndarray, pen: np.ndarray, dfn: np.ndarray) -> n
     if definition_question(query):
         s += DEFINITION_BONUS * dfn
     return s
+
+
+def penalty_links(sources: Sequence[str], vectors: np.ndarray, segments: np.ndarray, owner: np.ndarray,
+                  pen: np.ndarray, *, per_article: int = 2) -> dict[int, np.ndarray]:
+    """For each penalty article, the duty articles of the same law it most likely punishes.
+
+    Why: "被罚两次再被罚" or "what is the fine for using an uninspected boiler" is worded like the
+    duty (定期检验, 检验不合格), and retrieval finds the duty article; the penalty article that
+    names the consequence lists that duty as one of its items （一）（二）… A link is the
+    best cosine between any vector of the penalty article (head or item) and a duty article's
+    head vector, same law only; the ``per_article`` best are kept.
+    """
+    src = np.asarray(sources)
+    links: dict[int, np.ndarray] = {}
+    pen_ids = np.flatnonzero(pen)
+    if pen_ids.size == 0:
+        return links
+    for p in pen_ids:
+        cand = np.flatnonzero((src == src[p]) & ~pen)
+        if cand.size == 0:
+            continue
+        vs = vectors[p][None] if not len(owner) else np.vstack([vectors[p][None], segments[owner == p]])
+        sim = (vs @ vectors[cand].T).max(axis=0)
+        links[int(p)] = cand[np.argsort(-sim, kind="stable")[:per_article]]
+    return links
+
+
+def propagate(fused: np.ndarray, links: dict[int, np.ndarray], weight: float) -> np.ndarray:
+    """Add ``weight`` × the best linked duty article's score to each penalty article (new array)."""
+    s = np.asarray(fused, dtype=np.float64)
+    out = s.copy()
+    for p, duties in links.items():
+        out[p] += weight * s[duties].max()
+    return out
