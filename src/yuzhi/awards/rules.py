@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from yuzhi.errors import InvalidInput
+from yuzhi.programmes.funding import split_funding  # noqa: F401  (one split for every programme)
 
 YUAN = 100
 PLAN_CAP_FEN = 1_000_000 * YUAN  # the plan's ceiling per model; a programme may set a lower cap
@@ -111,7 +112,3 @@ def grant_problem(rules: AwardRules, *, amount_fen: int, requested_fen: int, poo
     return None
 
 
-def split_funding(amount_fen: int, *, province_bp: int) -> tuple[int, int]:
-    """(province, city) shares of a payout; the city share rounds down so the two add up exactly."""
-    city = amount_fen * (10000 - province_bp) // 10000
-    return amount_fen - city, city

@@ -52,6 +52,7 @@ from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.programmes.objections import objection_identity
 
 HOLDING = (AwardStatus.APPROVED, AwardStatus.PAID)  # statuses that count as "the model's award"
 
@@ -523,8 +524,6 @@ def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: Obje
     if a.status != AwardStatus.APPROVED or (a.disclosure_until is not None and a.disclosure_until <= now):
         raise Conflict(f"the disclosure period of award {a.id} is over", field="application_id",
                        fix="objections are taken during the disclosure period (公示期) only")
-    from yuzhi.vouchers.service import objection_identity  # the same identification and limits
-
     who = objection_identity(session, AwardObjection, actor=actor, app_id=a.id, submitted_by=obj_in.submitted_by,
                              now=now)
     o = AwardObjection(application_id=a.id, submitted_by=who, text=obj_in.text.strip(), status="open")

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yuzhi.programmes.funding import split_funding  # noqa: F401  (one split for every programme)
+
 YUAN = 100  # fen per yuan
 
 
@@ -133,13 +135,6 @@ def draw_sequence(demand, available, group, order=None):  # type: ignore[no-unty
     out = np.empty(n, dtype=np.int64)
     out[order] = total - prev
     return out
-
-
-def split_funding(amount_fen: int, *, province_bp: int) -> tuple[int, int]:
-    """Split a payout between province and city. The city share is rounded down; the province takes
-    the remaining fen, so the two always add up to the payout exactly."""
-    city = rate_share(amount_fen, 10000 - province_bp)
-    return amount_fen - city, city
 
 
 def reversal_for_credit(*, original_eligible_fen: int, credited_before_fen: int, credit_fen: int,

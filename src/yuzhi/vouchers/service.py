@@ -13,10 +13,9 @@ from one year can pay for another and each part meets its own year's quota.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,9 +25,10 @@ from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
 from yuzhi.db import for_update as _for_update
-from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.programmes.objections import objection_identity
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Provider
 from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills
@@ -282,52 +282,6 @@ def disclosure(session: Session, *, year: int | None = None) -> list[tuple[Quota
     if year is not None:
         q = q.join(Programme, Programme.id == QuotaApplication.programme_id).where(Programme.year == year)
     return [tuple(r) for r in session.execute(q.order_by(QuotaApplication.reviewed_at.desc()))]  # type: ignore[misc]
-
-
-#: Objections one identity may lodge per day, and open objections one application may carry at once.
-OBJECTIONS_PER_DAY, OPEN_OBJECTIONS_PER_APPLICATION = 3, 5
-_CONTACT = re.compile(r"(?:(?<!\d)1[3-9]\d{9}(?!\d))"  # a mobile number
-                      r"|(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"  # an e-mail address
-                      r"|(?:(?<!\d)0\d{2,3}-?\d{7,8}(?!\d))")  # a landline with its area code
-
-
-def objection_identity(session: Session, model: type, *, actor: Actor, app_id: int, submitted_by: str,
-                       now: datetime | None = None) -> str:
-    """Who lodges an objection, checked against the abuse limits; returns the name to store.
-
-    An open objection holds up a quota or an award, so objections are not free: a logged-in caller is
-    identified by the account; an anonymous one must give a name with a phone number or e-mail
-    address (the office may need to ask for evidence). One identity lodges at most
-    ``OBJECTIONS_PER_DAY`` per day and an application carries at most ``OPEN_OBJECTIONS_PER_APPLICATION``
-    open ones (the office resolves them first); beyond that a 429. The office itself (objections
-    received on paper) is not limited. ``model``: the objection table (vouchers or awards).
-    """
-    given = (submitted_by or "").strip()
-    if actor.is_office:
-        return given if given and given != "public" else actor.label
-    if actor.user_id is None:
-        if not _CONTACT.search(given):
-            raise InvalidInput("an anonymous objection needs your name and a phone number or e-mail address",
-                               field="submitted_by", fix="write e.g. 张三 13800138000, or log in first")
-        who = given[:100]
-    else:
-        who = (f"{given} · " if given and given != "public" else "") + actor.label
-        who = who[-100:]
-    since = (now or _now()) - timedelta(days=1)
-    recent = session.scalar(select(func.count()).select_from(model).where(
-        model.submitted_by == who, model.created_at >= since)) or 0
-    if recent >= OBJECTIONS_PER_DAY:
-        raise RateLimited(f"{who} has lodged {recent} objections in the last 24 hours; at most "
-                          f"{OBJECTIONS_PER_DAY} a day are taken", field="submitted_by",
-                          fix="add to an objection already lodged by writing to the programme office, or retry "
-                              "tomorrow")
-    open_now = session.scalar(select(func.count()).select_from(model).where(
-        model.application_id == app_id, model.status == "open")) or 0
-    if open_now >= OPEN_OBJECTIONS_PER_APPLICATION:
-        raise RateLimited(f"application {app_id} already has {open_now} open objections awaiting the office",
-                          field="application_id", fix="wait for the office to resolve them; they are reviewed "
-                                                      "before the quota takes effect")
-    return who
 
 
 def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: ObjectionCreate) -> Objection:
