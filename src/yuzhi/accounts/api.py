@@ -19,6 +19,7 @@ from yuzhi.accounts.schemas import (
     UserCreate,
     UserRead,
 )
+from yuzhi.errors import Forbidden
 from yuzhi.pagination import Page
 from yuzhi.types import IdPath, Limit, Offset
 from yuzhi.web.deps import AdminUser, CurrentUser, OfficeUser, OptionalUser, SessionDep, client_address
@@ -82,6 +83,8 @@ def issue_token(body: TokenCreate, session: SessionDep, actor: CurrentUser) -> T
     from yuzhi.accounts.models import User
 
     user = session.get(User, actor.user_id)
+    if user is None:  # a token always belongs to a user; the system actor has none
+        raise Forbidden("API tokens are issued to users", field="user")
     row, token = service.issue_token(session, user=user, name=body.name, days=body.days)
     return TokenIssued(id=row.id, name=row.name, token=token, expires_at=row.expires_at)
 

@@ -6,9 +6,9 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Engine, bindparam, event, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, event, func, insert, select, text, true
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import SYSTEM, Actor
@@ -32,7 +32,7 @@ class Change:
     org_id: int | None = None
 
 
-_T = AuditEvent.__table__
+_T = cast(Table, AuditEvent.__table__)
 # built once (see vouchers.bills): each chain's newest event, the advisory locks, the insert.
 # The newest event is found by walking the (chain, seq) primary key backwards, one step per chain,
 # so the cost does not grow with the chain's length.
@@ -282,7 +282,7 @@ def adopt_ledger(session: Session) -> int:
     covered = {int(e) for e in session.scalars(select(AuditEvent.entity_id).where(
         AuditEvent.entity == "ledger_txn", AuditEvent.action == "ledger.post"))}
     changes = []
-    for t in session.scalars(select(LedgerTxn).where(LedgerTxn.id.not_in(covered) if covered else True)
+    for t in session.scalars(select(LedgerTxn).where(LedgerTxn.id.not_in(covered) if covered else true())
                              .order_by(LedgerTxn.id)):
         postings = session.execute(select(LedgerEntry.account, LedgerEntry.amount)
                                    .where(LedgerEntry.txn_id == t.id)).all()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from yuzhi.db import utcnow
 from yuzhi.ledger.core import Posting, Txn, txn_digest
 from yuzhi.ledger.models import LedgerEntry, LedgerTxn
 
-_T, _E = LedgerTxn.__table__, LedgerEntry.__table__
+_T, _E = cast(Table, LedgerTxn.__table__), cast(Table, LedgerEntry.__table__)
 _INSERT_TXNS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)  # built once: see vouchers.bills
 _INSERT_ENTRIES = insert(_E)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ _CONTACT = re.compile(r"(?:(?<!\d)1[3-9]\d{9}(?!\d))"  # a mobile number
                       r"|(?:(?<!\d)0\d{2,3}-?\d{7,8}(?!\d))")  # a landline with its area code
 
 
-def objection_identity(session: Session, model: type, *, actor: Actor, app_id: int, submitted_by: str,
+def objection_identity(session: Session, model: Any, *, actor: Actor, app_id: int, submitted_by: str,
                        now: datetime | None = None) -> str:
     """Who lodges an objection, checked against the abuse limits; returns the name to store.
 

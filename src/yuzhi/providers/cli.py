@@ -41,10 +41,11 @@ def whitelist(
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.db import get_engine, transaction
     from yuzhi.providers import service
+    from yuzhi.providers.models import Criterion
     from yuzhi.providers.schemas import ProviderCreate
 
     try:
-        body = ProviderCreate(org_id=org_id, name=name, criterion=criterion, evidence=evidence,
+        body = ProviderCreate(org_id=org_id, name=name, criterion=Criterion(criterion), evidence=evidence,
                               valid_from=date.fromisoformat(valid_from), valid_to=date.fromisoformat(valid_to))
     except (ValidationError, ValueError) as exc:
         console.print(f"[red]invalid input:[/] {exc}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, overload
 
 from yuzhi.programmes.funding import split_funding  # noqa: F401  (one split for every programme)
 
@@ -74,7 +75,11 @@ class ProgrammeRules:
 # below works on both, so a replay under the rules in force reproduces the books to the fen.
 
 
-def rate_share(eligible_fen, rate_bp):  # type: ignore[no-untyped-def]
+@overload
+def rate_share(eligible_fen: int, rate_bp: int) -> int: ...
+@overload
+def rate_share(eligible_fen: Any, rate_bp: Any) -> Any: ...
+def rate_share(eligible_fen: Any, rate_bp: Any) -> Any:
     """The rate's share of an eligible amount, rounded down to the fen (int or int64 array)."""
     return eligible_fen * rate_bp // 10000
 
