@@ -431,7 +431,8 @@ def mark_paid(request: Request, session: SessionDep, actor: OptionalUser, batch_
 @router.get("/vouchers/statement", response_class=HTMLResponse)
 @html_errors
 def statement(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
-              org_id: int | None = None, fmt: str = Query("html", pattern="^(html|xlsx|csv)$")) -> Response:
+              org_id: int | None = None, fmt: str = Query("html", pattern="^(html|xlsx|csv)$"),
+              page: int = 1) -> Response:
     """A unit's year: quota, bills, subsidy and what it owes; .xlsx/.csv export."""
     actor = _need(actor)
     if actor.is_provider:  # a computing centre's 对账单 is its monthly statement per customer (the portal)
@@ -455,8 +456,14 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
                                 ["invoice_no", "kind", "period_start", "period_end", "amount_fen", "eligible_fen",
                                  "subsidy_fen", "owed_fen", "note"], rows)
     _, provs = _names(session)
+    # a busy unit bills a thousand times a year: the page shows the bills a hundred at a time (the totals
+    # above cover all of them; the .xlsx/.csv export holds every bill)
+    pager = _pager(request, len(st.bills), page) if len(st.bills) > PER_PAGE else None
+    if pager:
+        st.bills = st.bills[pager["first_row"] - 1:pager["last_row"]]
     return _page(request, "vouchers/statement.html", {"st": st, "p": p, "orgs_all": orgs_all, "provs": provs,
-                                                      "years": _years(session), "org_id": target}, actor)
+                                                      "years": _years(session), "org_id": target,
+                                                      "pager": pager}, actor)
 
 
 # --- organisations ----------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""A busy unit's statement page shows its bills a hundred at a time; the totals cover all of them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from tests.clients import CsrfClient
+from tests.factories import PASSWORD, approved_quota, code, make_world
+from yuzhi.vouchers import service
+from yuzhi.vouchers.schemas import BillIn
+
+
+def test_statement_pages_bills_and_keeps_totals(app, session):
+    w = make_world(session, units=1)
+    approved_quota(session, w, 0, 50_000_00, contract="C-1")
+    service.record_bills(session, actor=w.provider, bills_in=[BillIn(
+        invoice_no=f"S-{i:04d}", customer_uscc=code(1), period_start=date(2026, 1 + i % 12, 1),
+        period_end=date(2026, 1 + i % 12, 28), amount_fen=100_00 + i) for i in range(230)])
+    session.commit()
+    c = CsrfClient(app, follow_redirects=False)
+    assert c.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 303
+    org = w.unit_orgs[0]
+    seen: set[str] = set()
+    billed = []
+    for page in (1, 2, 3):
+        r = c.get(f"/vouchers/statement?year=2026&org_id={org}&page={page}")
+        assert r.status_code == 200, r.text[:300]
+        rows = re.findall(r'data-testid="st-bill-(S-\d{4})"', r.text)
+        assert len(rows) == (100 if page < 3 else 30)
+        seen |= set(rows)
+        assert 'data-testid="pager"' in r.text
+        billed.append(re.search(r'data-testid="billed"[^>]*>(.*?)<', r.text).group(1))
+    assert len(seen) == 230  # every bill on exactly one page
+    assert len(set(billed)) == 1 and billed[0].replace(",", "").replace("¥", "").strip().startswith(
+        str(sum(100_00 + i for i in range(230)) // 100))  # the totals cover all pages
