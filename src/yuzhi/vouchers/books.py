@@ -46,7 +46,8 @@ def acct_receivable(y: int, payee_type: str, payee_id: int) -> str:
     """Subsidy already paid out on bills later credited: the payee owes it back to year ``y``'s pool.
 
     A credit balance (≤ 0: −X means the payee owes X). Netted against the payee's next settlement
-    of the same year, or repaid (:func:`yuzhi.vouchers.service.record_repayment`); never against another year's money."""
+    of the same year, or repaid (:func:`yuzhi.vouchers.service.record_repayment`); never against
+    another year's money."""
     return f"receivable:{y}:{payee_type}:{payee_id}"
 
 
