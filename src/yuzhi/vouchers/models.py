@@ -168,3 +168,5 @@ class SettlementLine(IdMixin, Base):
 
 
 from yuzhi.vouchers.summary import BillMonth  # noqa: E402,F401  (dashboard totals kept with the bills; issue 14)
+
+from yuzhi.vouchers.casefile import CaseAttachment  # noqa: E402,F401  (case file attachments; issue 15)

@@ -652,3 +652,6 @@ router.include_router(_simulate_pages.router)
 from yuzhi.vouchers.portal_pages import router as _portal_router  # noqa: E402  (provider portal, issue 15)
 
 router.include_router(_portal_router)
+from yuzhi.vouchers.casefile_pages import router as _casefile_router  # noqa: E402  (case file, issue 15)
+
+router.include_router(_casefile_router)

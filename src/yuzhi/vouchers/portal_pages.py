@@ -155,7 +155,7 @@ def upload_form(request: Request, actor: OptionalUser) -> Response:
 
 @router.get("/vouchers/portal/template.csv")
 @html_errors
-def upload_template(actor: OptionalUser) -> Response:
+def upload_template(request: Request, actor: OptionalUser) -> Response:
     _provider(actor)
     example = [["INV-2026-0001", "91410100MA00000001", "2026-03-01", "2026-03-31", "12,345.67", "bill", ""]]
     return exports.download("csv", "bills-template", TEMPLATE_HEADER, example)
