@@ -65,12 +65,20 @@ def test_failure_keeps_exit_code_and_log(backend, make_spec):
 
 
 def test_cancel_running_job(backend, make_spec):
-    eid = backend.submit(make_spec((PY, "-c", "import time; print('start', flush=True); time.sleep(120)")))
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\n"
+    spec = make_spec((PY, "-c", burn + "print('start', flush=True); time.sleep(120)"))
+    eid = backend.submit(spec)
     wait_state(backend, eid, JobState.RUNNING)
+    deadline = time.monotonic() + 30
+    while "start" not in (spec.log_path.read_text() if spec.log_path.exists() else "") \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
     backend.cancel(eid)
-    usage = wait_final(backend, eid)
+    usage = wait_final(backend, eid)  # the first terminal reading: it must already carry the steps' accounting
     assert usage.state == JobState.CANCELLED
     assert usage.elapsed_s < 60
+    if backend.kind == "slurm":  # issue 20 item 5: was cpu_s=0, max_rss=0 on the first reading
+        assert usage.cpu_s >= 0.4 and usage.max_rss_bytes > 0, usage
     backend.cancel(eid)  # cancelling a finished job is a no-op
 
 

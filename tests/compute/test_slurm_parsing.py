@@ -51,6 +51,9 @@ def test_cancelled_job_waits_for_its_step_records():
     done_step = ["7.batch", "CANCELLED", "0:15", "4", "cpu=1,mem=256M,node=1", "00:03.500", "66024K", end]
     waiting = _usage_from_rows("7", [job, running_step])
     assert not waiting.state.is_terminal and "accounting" in waiting.reason
+    # what sacct printed ~0.5 s after scancel on 22.05: the step CANCELLED, exit 0:0, no MaxRSS yet
+    guessed_step = ["7.batch", "CANCELLED", "0:0", "4", "cpu=1,mem=256M,node=1", "00:00:00", "", end]
+    assert not _usage_from_rows("7", [job, guessed_step]).state.is_terminal
     assert not _usage_from_rows("7", [job]).state.is_terminal  # ran 4 s, no step yet
     job_done = [*job[:5], "00:03.500", "", end]
     usage = _usage_from_rows("7", [job_done, done_step])
@@ -87,3 +90,12 @@ def test_worker_polls_fast_while_jobs_change_and_backs_off_when_they_do_not():
     assert waits == sorted(waits) and waits[1] < 0.1 and waits[-1] == 1.0
     assert next_wait(0.05, TickReport(active=0), **kw) == 0.2
     assert next_wait(0.05, None, **kw) == 1.0
+
+
+def test_a_completed_sub_second_step_without_maxrss_is_final():
+    """Slurm 22.05 prints no MaxRSS for a step shorter than its first sample: nothing more will come."""
+    from yuzhi.compute.backends.slurm import _usage_from_rows
+
+    rows = [["98", "COMPLETED", "0:0", "1", "billing=1,cpu=1,mem=256M,node=1", "00:00.016", "", "2026-12-04T19:33:01"],
+            ["98.batch", "COMPLETED", "0:0", "1", "cpu=1,mem=256M,node=1", "00:00.016", "", "2026-12-04T19:33:01"]]
+    assert _usage_from_rows("98", rows).state == JobState.SUCCEEDED

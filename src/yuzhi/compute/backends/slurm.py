@@ -149,14 +149,18 @@ class SlurmBackend(Backend):
 
     # -- interface ----------------------------------------------------------------------------
     def submit(self, spec: JobSpec) -> str:
-        existing = self.find(spec.token)
-        if existing is not None:
-            return existing
         workdir = Path(spec.workdir).resolve()
         if not workdir.is_dir():
             raise InvalidInput(f"working directory {workdir} does not exist", field="workdir",
                                fix="put it on the cluster's shared filesystem and create it first")
         script = workdir / "job.sbatch"
+        # The script is written before every sbatch, so its absence proves no earlier attempt for this
+        # token (the workdir is the job's own): only a retry pays for the squeue/sacct look-up that
+        # keeps a crash between sbatch and commit from running the job twice (issue 20 item 7).
+        if script.exists():
+            existing = self.find(spec.token)
+            if existing is not None:
+                return existing
         lines = ["#!/bin/sh", f"# yuzhi job {spec.token}: {spec.name}"]
         lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(spec.env.items())]
         lines += [f"export YUZHI_JOB_TOKEN={shlex.quote(spec.token)}", f"exec {shlex.join(spec.argv)}", ""]
@@ -273,7 +277,7 @@ def _not_yet_accounted(state: JobState) -> Usage:
 
 #: How long after a job's End time we keep waiting for its steps' accounting records. A step
 #: record that never arrives (its slurmd died) must not keep the job open for ever.
-STEP_RECORD_GRACE_S = 120.0
+STEP_RECORD_GRACE_S = 60.0
 
 
 def _steps_pending(external_id: str, rows: list[list[str]], now: datetime | None = None) -> bool:
@@ -282,15 +286,24 @@ def _steps_pending(external_id: str, rows: list[list[str]], now: datetime | None
     slurmctld writes the job's terminal line as soon as it is cancelled; each step's end record
     (with ``TotalCPU`` and ``MaxRSS``) comes from slurmd a moment later. Reading the job before
     then gives ``cpu_s=0, max_rss=0`` (issue 20 item 5). A job that ran (``ElapsedRaw > 0``) but
-    shows no step, or a step still ``RUNNING``/``PENDING``, is not yet accounted — unless its End
-    is more than :data:`STEP_RECORD_GRACE_S` ago.
+    shows no step, a step still ``RUNNING``/``PENDING`` or a cancelled step still without signal and
+    ``MaxRSS``, is not
+    yet accounted — unless its End is more than :data:`STEP_RECORD_GRACE_S` ago (a cluster with
+    ``JobAcctGatherType=jobacct_gather/none`` never reports MaxRSS: its cancelled jobs close after
+    that grace).
     """
     job = next(r for r in rows if r[0] == external_id)
     if not parse_state(job[1]).is_terminal:
         return False
-    steps = [r for r in rows if r[0] != external_id]
+    steps = [r for r in rows if r[0] != external_id and not r[0].endswith(".extern")]
     ran = int(job[3] or 0) > 0
-    waiting = any(not _step_state(r[1]).is_terminal for r in steps) or (ran and not steps)
+    # A cancelled step first appears as CANCELLED with ExitCode 0:0 and an empty MaxRSS (slurmctld's
+    # guess); slurmd's record with the measured TotalCPU/MaxRSS replaces it a moment later
+    # (seen on Slurm 22.05: the empty reading lasted ~0.5 s after scancel).
+    # (A completed step may have no MaxRSS at all when it ran under a second: only cancelled ones wait.)
+    waiting = (ran and not steps) or any(
+        not _step_state(r[1]).is_terminal
+        or (ran and r[1].startswith("CANCELLED") and r[2].strip() == "0:0" and not r[6].strip()) for r in steps)
     if not waiting:
         return False
     end = _parse_end(job[7]) if len(job) > 7 else None
