@@ -47,10 +47,10 @@ EXAMPLES: dict[str, list[str]] = {
     "compute cancel": ["yuzhi compute cancel 42 --as yutong"],
     "compute worker": ["yuzhi compute worker --interval 2"],
     "compute rebill": ["yuzhi compute rebill"],
-    "compute statement": ["yuzhi compute statement 1 --year 2026"],
+    "compute statement": ["yuzhi compute statement 国家超算郑州中心 --year 2026"],
     "compute rate-card add": ["yuzhi compute rate-card add 1 --core-hour-fen 10 --gpu-hour-fen 800 "
                               "--valid-from 2026-01-01"],
-    "compute rate-card list": ["yuzhi compute rate-card list 1"],
+    "compute rate-card list": ["yuzhi compute rate-card list 国家超算郑州中心   # name, USCC or id"],
     "compute rate-card end": ["yuzhi compute rate-card end 1 3 --valid-to 2026-12-31"],
     "vouchers programmes": ["yuzhi vouchers programmes"],
     "vouchers import-bills": ["yuzhi vouchers import-bills bills-2026-11.csv --provider-id 1",

@@ -80,6 +80,11 @@ def test_import_bills_in_yuan_with_the_provider_by_name(engine, db_url, monkeypa
         assert r.exit_code == 0, (r.output, r.exception)
         with db.transaction(engine) as s:
             assert sorted(s.scalars(select(Bill.amount_fen))) == [100_000, 500_000]
+        # compute commands take the provider by name too; an unknown name lists the whitelist
+        r = runner.invoke(app, ["compute", "rate-card", "list", "国家超算郑州中心"])
+        assert r.exit_code == 0, (r.output, r.exception)
+        r = runner.invoke(app, ["compute", "rate-card", "list", "没有这个服务商"])
+        assert r.exit_code != 0 and "国家超算郑州中心" in str(r.exception)
     finally:
         db.get_engine().dispose()
         config.get_settings.cache_clear()

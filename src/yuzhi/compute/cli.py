@@ -50,6 +50,20 @@ def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
     return accounts.actor_for(user)
 
 
+_PROVIDER = "the provider: name (国家超算郑州中心), USCC or id"
+
+
+def _provider_id(ref: str | int | None) -> int | None:
+    """A provider named the way people know it (name, USCC or id) → its id (None stays None)."""
+    if ref is None:
+        return None
+    from yuzhi.db import transaction
+    from yuzhi.providers.service import resolve
+
+    with transaction(_engine()) as s:
+        return resolve(s, str(ref)).id
+
+
 def _engine():  # type: ignore[no-untyped-def]
     from yuzhi.db import get_engine
 
@@ -58,11 +72,12 @@ def _engine():  # type: ignore[no-untyped-def]
 
 @app.command()
 def connect(
-    provider_id: int = typer.Argument(..., help="whitelisted provider id"),
+    provider_id: str = typer.Argument(..., help=_PROVIDER),
     kind: str = typer.Option(..., "--kind", help="local or slurm"),
     config: str = typer.Option("{}", help='JSON, e.g. \'{"partition": "debug", "account": "yuzhi"}\''),
 ) -> None:
     """Connect a provider's engine and check that it accepts jobs."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import EndpointIn
@@ -82,13 +97,14 @@ def connect(
 
 @app.command()
 def capacity(
-    provider_id: int = typer.Argument(...),
+    provider_id: str = typer.Argument(..., help=_PROVIDER),
     nodes: int = typer.Option(1), cores: int = typer.Option(...), gpus: int = typer.Option(0),
     memory_gb: int = typer.Option(...), max_cpus_per_job: int = typer.Option(None),
     max_gpus_per_job: int = typer.Option(None), max_mem_mb_per_job: int = typer.Option(None),
     max_time_limit_s: int = typer.Option(7 * 86400),
 ) -> None:
     """Publish a provider's capacity (per-job maxima default to the whole provider)."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import CapacityIn
@@ -104,7 +120,7 @@ def capacity(
 
 @card_app.command("add")
 def card_add(
-    provider_id: int = typer.Argument(...),
+    provider_id: str = typer.Argument(..., help=_PROVIDER),
     core_hour_fen: int = typer.Option(..., help="fen per core-hour"),
     gpu_hour_fen: int = typer.Option(0, help="fen per GPU-hour"),
     mem_gb_hour_fen: int = typer.Option(0, help="fen per GiB-hour of memory"),
@@ -114,6 +130,7 @@ def card_add(
 ) -> None:
     """Publish a rate card. A card starting after the open card's start supersedes it (the open card
     ends the day before); past jobs keep their price. The cards stay free of gaps and overlaps."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import RateCardIn
@@ -129,10 +146,12 @@ def card_add(
 
 @card_app.command("end")
 def card_end(
-    provider_id: int = typer.Argument(...), card_id: int = typer.Argument(...),
+    provider_id: str = typer.Argument(..., help=_PROVIDER),
+    card_id: int = typer.Argument(...),
     valid_to: str = typer.Option(..., help="last day the card applies, YYYY-MM-DD (China Standard Time)"),
 ) -> None:
     """End a card on a date (no job already priced under it may have started after that date)."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.db import transaction
@@ -144,8 +163,9 @@ def card_end(
 
 
 @card_app.command("list")
-def card_list(provider_id: int = typer.Argument(...)) -> None:
+def card_list(provider_id: str = typer.Argument(..., help=_PROVIDER)) -> None:
     """A provider's rate-card history, oldest first, with the jobs priced under each card."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.compute import service
     from yuzhi.db import transaction
 
@@ -233,12 +253,14 @@ def submit(
     kind: str = typer.Option("app", help="app, or a typed job such as monitor.fit"),
     app_name: str = typer.Option(None, "--app", help="registered app (kind=app)"),
     inputs: list[str] = typer.Option(None, "--input", help="NAME=PATH (uploaded) or NAME=SHA256; repeatable"),
-    provider_id: int = typer.Option(None, help="omit for the cheapest eligible provider"),
+    provider_id: str = typer.Option(None, "--provider", "--provider-id",
+                                    help="name, USCC or id; omit for the cheapest eligible provider"),
     cpus: int = typer.Option(1), gpus: int = typer.Option(0), mem_mb: int = typer.Option(1024),
     time_limit_s: int = typer.Option(3600), name: str = typer.Option(""),
     args: list[str] = typer.Argument(None, help="extra arguments for the app"),
 ) -> None:
     """Quote, hold and queue a job (the worker dispatches it)."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.compute import service
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
@@ -366,8 +388,10 @@ def rebill() -> None:
 
 
 @app.command()
-def statement(provider_id: int = typer.Argument(...), year: int = typer.Option(date.today().year)) -> None:
+def statement(provider_id: str = typer.Argument(..., help=_PROVIDER),
+              year: int = typer.Option(date.today().year)) -> None:
     """A provider's statement: every finished job with metered usage, price, charge and subsidy."""
+    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.db import transaction
