@@ -136,10 +136,14 @@ def dashboard(request: Request, session: SessionDep, actor: OptionalUser, year: 
         return _page(request, "vouchers/dashboard.html", {"d": None, "years": []}, actor)
     d = reports.dashboard(session, actor=actor, year=p.year)
     months = [m[5:] for m, _ in d.monthly]
-    chart = bar_chart(months, [v / 100 for _, v in d.monthly], title="monthly subsidy (yuan)",
-                      fmt=lambda v: f"{v / 10000:,.1f}万" if v >= 10000 else f"{v:,.0f}")
-    providers_chart = hbar_chart([n for n, _ in d.by_provider], [v / 100 for _, v in d.by_provider],
-                                 fmt=lambda v: f"¥{v:,.2f}")
+    from yuzhi.fmt import money_card  # charts read at a glance: 万元/亿元 with the unit, one rule (issue 15)
+    from yuzhi.web.templating import lang_of
+
+    lang = lang_of(request)
+    chart = bar_chart(months, [v for _, v in d.monthly], title="monthly subsidy (yuan)",
+                      fmt=lambda v: money_card(int(v), lang))
+    providers_chart = hbar_chart([n for n, _ in d.by_provider], [v for _, v in d.by_provider],
+                                 fmt=lambda v: money_card(int(v), lang))
     pct = (lambda a: f"{100 * a / d.pool_fen:.1f}%") if d.pool_fen else (lambda a: "—")
     open_objections = len(service.list_objections(session, actor=actor, status="open"))
     pending_orgs = accounts.list_orgs(session, actor=actor, status="pending", limit=1)[1]
