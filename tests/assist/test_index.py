@@ -122,3 +122,25 @@ def test_embedding_cache_makes_a_new_index_of_the_same_text_free(tmp_path) -> No
     assert (c.embedded, c.cached) == (1, 1)
     d = build_index([src], tmp_path / "d", embed_cache=False)
     assert (d.embedded, d.cached) == (2, 0)
+
+
+def test_long_articles_get_paragraph_vectors_reused_when_unchanged(tmp_path) -> None:
+    """Paragraphs past the embedded head get their own vectors, carried over on a re-index."""
+    import numpy as np
+
+    from yuzhi.assist.index import build_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    long_article = ("第一条 使用单位有下列行为之一的，责令停止使用，处三万元以上三十万元以下罚款：" + "说明" * 60
+                    + "\n\n（一）使用未经定期检验或者检验不合格的锅炉的；"
+                    + "\n\n（二）锅炉出现故障未全面检查继续使用的。\n")
+    (src / "法.md").write_text("# 某设备法\n\n" + long_article + "\n第二条 锅炉应当定期检验。\n", encoding="utf-8")
+    out = tmp_path / "ix"
+    first = build_index([src], out, embed_cache=False)
+    assert (first.n_passages, first.embedded) == (2, 4)  # 2 heads + 2 item paragraphs
+    ix = KnowledgeIndex(out)
+    assert ix.segments.shape == (2, 384) and ix.segment_owner.tolist() == [0, 0]
+    again = build_index([src], out, embed_cache=False)  # unchanged file: nothing embedded
+    assert again.embedded == 0 and again.unchanged == ["法.md"]
+    np.testing.assert_array_equal(np.load(out / "segments.npy"), ix.segments)

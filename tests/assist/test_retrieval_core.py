@@ -84,3 +84,32 @@ def test_retrieval_metrics() -> None:
     gold = [{("a", "2")}, {("z", "1")}, {("c", "1"), ("q", "q")}]
     m = retrieval_metrics(ranked, gold, ks=(1, 5))
     assert m == {"recall@1": 0.0, "recall@5": 2 / 3, "mrr": (1 / 2 + 1 / 5) / 3, "n": 3.0}
+
+
+def test_segment_texts_cover_paragraphs_past_the_head() -> None:
+    from yuzhi.assist.dense import segment_texts
+
+    assert segment_texts("某法", "第一条 短条文。") == []  # short articles: the head vector only
+    head = "第九十条 生产经营单位有下列行为之一的，处罚款：" + "甲" * 120  # ends before 160
+    text = (head + "\n\n（一）未按照规定对特种设备进行定期检验的；\n\n（二）短"
+            "\n\n（三）使用未经检验或者检验不合格的设备的。")
+    segs = segment_texts("某法", text)
+    # one per paragraph ending past 160 characters, titled, too-short fragments skipped
+    assert segs == ["某法\n（一）未按照规定对特种设备进行定期检验的；",
+                    "某法\n（三）使用未经检验或者检验不合格的设备的。"]
+
+
+def test_penalty_links_and_propagation_by_hand() -> None:
+    from yuzhi.assist.structure import penalty_links, propagate
+
+    e = np.eye(3, dtype=np.float32)
+    # passages: 0 duty A (law X), 1 duty B (law X), 2 penalty (law X), 3 duty C (law Y)
+    vectors = np.stack([e[0], e[1], e[2], e[0]])
+    # the penalty article's item (a segment) is close to duty B, not to its head
+    segments = np.stack([(0.2 * e[0] + e[1]) / np.linalg.norm(0.2 * e[0] + e[1])])
+    owner = np.array([2])
+    pen = np.array([False, False, True, False])
+    links = penalty_links(["X", "X", "X", "Y"], vectors, segments, owner, pen, per_article=1)
+    assert list(links) == [2] and links[2].tolist() == [1]  # same law only, best match = duty B
+    out = propagate(np.array([0.1, 0.8, 0.2, 0.9]), links, 0.5)
+    assert out.tolist() == pytest.approx([0.1, 0.8, 0.2 + 0.5 * 0.8, 0.9])

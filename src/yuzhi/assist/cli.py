@@ -54,7 +54,7 @@ def index_cmd(
         f"indexed {report.n_files} files, {report.n_passages} passages into {out} in {report.seconds:.1f} s "
         f"(added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, skipped {len(report.skipped)}; "
-        f"embedded {report.embedded} passages, {report.cached} from the embedding cache)"
+        f"embedded {report.embedded} vectors, {report.cached} from the embedding cache)"
     )
     for s in report.skipped:
         typer.echo(f"  skipped {s['path']}: {s['error']}")
