@@ -85,6 +85,10 @@ def test_import_bills_in_yuan_with_the_provider_by_name(engine, db_url, monkeypa
         assert r.exit_code == 0, (r.output, r.exception)
         r = runner.invoke(app, ["compute", "rate-card", "list", "没有这个服务商"])
         assert r.exit_code != 0 and "国家超算郑州中心" in str(r.exception)
+        r = runner.invoke(app, ["compute", "budget", str(w.unit_orgs[0]), "--yuan", "5万"])  # money in yuan
+        assert r.exit_code == 0 and "budget ¥50,000.00" in r.output, (r.output, r.exception)
+        r = runner.invoke(app, ["compute", "budget", str(w.unit_orgs[0]), "--yuan", "5.001"])
+        assert r.exit_code != 0 and "--yuan" in str(r.exception)
     finally:
         db.get_engine().dispose()
         config.get_settings.cache_clear()

@@ -182,12 +182,24 @@ def card_list(provider_id: str = typer.Argument(..., help=_PROVIDER)) -> None:
 def budget(
     org_id: int = typer.Argument(...),
     fen: int = typer.Argument(None, help="new budget in fen; omit to show the account"),
+    yuan: str = typer.Option(None, "--yuan", help="the new budget in yuan instead: 50,000 / 5万"),
 ) -> None:
     """Show or set an organisation's compute budget (held and spent shown too)."""
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import BudgetIn
     from yuzhi.db import transaction
+    from yuzhi.errors import InvalidInput
+    from yuzhi.fmt import MoneyError, parse_money
+
+    if yuan is not None:
+        if fen is not None:
+            raise InvalidInput("give the budget once", field="--yuan", fix="either FEN or --yuan AMOUNT")
+        try:
+            fen = parse_money(yuan, allow_zero=True)
+        except MoneyError as exc:
+            raise InvalidInput(f"{yuan!r} is not an amount in yuan", field="--yuan",
+                               fix="yuan with at most two decimals, e.g. 50,000 or 5万") from exc
 
     with transaction(_engine()) as s:
         if fen is not None:
@@ -385,6 +397,36 @@ def rebill() -> None:
             flows.bill_job(s, job)
             typer.echo(f"job {job_id}: {job.bill_status}")
     typer.echo(f"{len(ids)} job(s) without a bill looked at")
+
+
+def _record_invoice(session, **kw):  # type: ignore[no-untyped-def]
+    """The voucher bill path for :func:`yuzhi.compute.invoices.invoice_month` (dict lines → BillLineIn)."""
+    from yuzhi.vouchers.schemas import BillLineIn
+    from yuzhi.workflows import compute_billing as flows
+
+    return flows.record_usage_bill(session, **{**kw, "lines": [BillLineIn(**line) for line in kw["lines"]]})
+
+
+@app.command()
+def invoice(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
+            month: str = typer.Option(..., help="YYYY-MM (China Standard Time, by job start)")) -> None:
+    """Month-end: one invoice per unit with a line per job, subsidy computed once per invoice
+    (jobs under rate cards with billing period 'month'). Running it again is a replay."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import invoices
+    from yuzhi.db import transaction
+    from yuzhi.providers import service as providers
+
+    t = Table("invoice", "unit", "jobs", "amount", "subsidy", "bill", "problem")
+    with transaction(_engine()) as s:
+        pid = providers.resolve(s, provider).id
+        results = invoices.invoice_month(s, actor=SYSTEM, provider_id=pid, month=month,
+                                         record_bill=_record_invoice)
+        for r in results:
+            t.add_row(r.invoice_no, str(r.org_id), str(len(r.job_ids)), _fen(r.amount_fen), _fen(r.subsidy_fen),
+                      str(r.bill_id or "-"), r.problem[:60])
+    console.print(t)
+    typer.echo(f"{len(results)} invoice(s) for {month}")
 
 
 @app.command()

@@ -146,12 +146,25 @@ def close_year(year: int = typer.Argument(...), yes: bool = typer.Option(False, 
 
 @app.command("repay")
 def repay(year: int = typer.Argument(...), payee_id: int = typer.Option(..., help="the provider/unit that paid back"),
-          amount_fen: int = typer.Option(..., help="amount received, integer fen"),
+          amount: str = typer.Option(None, help="amount received in yuan: 1,234.56 / ¥800 / 5万"),
+          amount_fen: int = typer.Option(None, help="the same in integer fen (kept for scripts)"),
           ref: str = typer.Option(..., help="the bank transfer's reference")) -> None:
     """Record that a payee paid back subsidy it owed the year's pool (bills credited after settlement)."""
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.db import get_engine, transaction
+    from yuzhi.errors import InvalidInput
+    from yuzhi.fmt import MoneyError, parse_money
     from yuzhi.vouchers import service
+
+    if (amount is None) == (amount_fen is None):
+        raise InvalidInput("give the amount once", field="--amount", fix="--amount 1,234.56 (yuan) or --amount-fen")
+    if amount is not None:
+        try:
+            amount_fen = parse_money(amount)
+        except MoneyError as exc:
+            raise InvalidInput(f"{amount!r} is not an amount in yuan", field="--amount",
+                               fix="yuan with at most two decimals, e.g. 1,234.56 or 5万") from exc
+    assert amount_fen is not None
 
     with transaction(get_engine()) as s:
         left = service.record_repayment(s, actor=SYSTEM, year=year, payee_id=payee_id, amount_fen=amount_fen,
