@@ -30,6 +30,11 @@ def test_governing_sentence_and_kind() -> None:
     quote = "第九条 事故发生后，现场人员应当立即报告。单位负责人接到报告后，应当于1小时内向安监部门报告。"
     s = governing_sentence(quote, ["小时", "负责人", "报告"])
     assert s == "单位负责人接到报告后，应当于1小时内向安监部门报告。" and s in quote
+    # a list's lead states the consequence; the item that matches the question is appended
+    lst = ("第三十六条 煤矿企业有下列情形之一的，属于重大事故隐患，应当立即停止受影响区域生产：\n\n"
+           "（一）超能力、超强度或者超定员组织生产的；\n\n（二）瓦斯超限作业的；\n\n（三）通风系统不完善的；")
+    assert governing_sentence(lst, ["瓦斯", "停止", "作业"]) == (
+        "煤矿企业有下列情形之一的，属于重大事故隐患，应当立即停止受影响区域生产：……（二）瓦斯超限作业的；")
     assert rule_kind("不得安排孕期女职工从事有害作业") == "prohibition"
     assert rule_kind("处五万元以下的罚款") == "sanction" and rule_kind("危险物品，是指易燃易爆物品") == "definition"
 

@@ -194,20 +194,34 @@ _RULE = re.compile(r"应当|必须|不得|禁止|严禁|方可|罚款|处分|拘
 _ARTICLE_HEAD = re.compile(r"^第[零〇一二两三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?\s*")
 
 
+_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+
+
 def governing_sentence(quote: str, terms: list[str]) -> str:
     """The sentence of ``quote`` that states the rule asked about (verbatim, article number stripped).
 
     Score: question terms covered (longer terms count more), plus one if it states an
-    obligation, prohibition, figure or sanction; ties go to the earlier sentence.
+    obligation, prohibition, figure or sanction; ties go to the earlier sentence. When that
+    sentence introduces a list ("有下列情形之一的，……应当立即停止……："), the item of the list
+    that matches the question is appended ("……（二）瓦斯超限作业的；"): the lead states the
+    consequence, the item says the question's case is one of them.
     """
-    best, best_score = "", -1.0
-    for m in _SENT.finditer(quote):
-        s = m.group(0).strip()
-        if len(s) < 4:
-            continue
-        score = sum(len(t) for t in terms if t in s) + (2.0 if _RULE.search(s) else 0.0)
+    sents = [m.group(0).strip() for m in _SENT.finditer(quote)]
+    sents = [x for x in sents if len(x) >= 4]
+    best_i, best_score = -1, -1.0
+    for i, x in enumerate(sents):
+        score = sum(len(t) for t in terms if t in x) + (2.0 if _RULE.search(x) else 0.0)
         if score > best_score:
-            best, best_score = s, score
+            best_i, best_score = i, score
+    if best_i < 0:
+        return _ARTICLE_HEAD.sub("", quote).strip()
+    best = sents[best_i]
+    if best.endswith(("：", ":")):
+        items = [(sum(len(t) for t in terms if t in x), j, x) for j, x in enumerate(sents)
+                 if j > best_i and _ITEM.match(x)]
+        hit = max(items, key=lambda it: (it[0], -it[1]), default=None)
+        if hit is not None and hit[0] > 0:
+            best += ("" if hit[1] == best_i + 1 else "……") + hit[2]
     return _ARTICLE_HEAD.sub("", best).strip() or _ARTICLE_HEAD.sub("", quote).strip()
 
 
