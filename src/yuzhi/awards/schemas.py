@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yuzhi.awards.models import ModelDomain
 from yuzhi.awards.rules import DEFAULT_CRITERIA, PLAN_CAP_FEN
-from yuzhi.types import Id, StrictDate
+from yuzhi.types import Fen, Id, PositiveFen, StrictDate
 
 PLAN_SOURCE = "河南省推动人工智能赋能新型工业化行动方案（2025—2027年）：备案模型一次性奖补，最高 100 万元"
 
@@ -64,8 +64,8 @@ class AwardProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2024, le=2100)
     name: str = Field(min_length=2, max_length=200)
-    budget_fen: int = Field(strict=True, gt=0, le=10**13)
-    cap_per_model_fen: int = Field(default=PLAN_CAP_FEN, strict=True, gt=0, le=10**13)
+    budget_fen: PositiveFen
+    cap_per_model_fen: PositiveFen = PLAN_CAP_FEN
     once_per_model: bool = True
     require_verified_filing: bool = True
     min_cases: int = Field(default=1, ge=0, le=20)
@@ -100,8 +100,8 @@ class AwardProgrammeRead(BaseModel):
 class AwardApply(BaseModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2024, le=2100)
-    model_id: int
-    requested_fen: int = Field(strict=True, gt=0, le=10**13)
+    model_id: Id
+    requested_fen: PositiveFen
     summary: str = Field(default="", max_length=2000)
 
 
@@ -109,8 +109,7 @@ class AwardReview(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
     scores: dict[str, int] = Field(default_factory=dict, description="one score per programme criterion")
-    amount_fen: int | None = Field(default=None, strict=True, ge=0, le=10**13,
-                                   description="defaults to the maximum allowed")
+    amount_fen: Fen | None = Field(default=None, description="defaults to the maximum allowed")
     reason: str = Field(min_length=2, max_length=1000, description="why: shown to the applicant and audited")
 
 
