@@ -212,7 +212,7 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
         folder = tmp / "index"
         t, c = time.perf_counter(), time.process_time()
-        rep = build_index([data], folder, embed_cache=False)  # from scratch: no cached vectors
+        rep = build_index([data], folder, embed_cache=tmp / "cache")  # from scratch: the cache starts empty
         full, full_cpu = time.perf_counter() - t, time.process_time() - c
         t = time.perf_counter()
         rep2 = build_index([data], folder)
@@ -227,11 +227,8 @@ def main() -> int:
         )
         t = time.perf_counter()
         rep3 = build_index([data], tmp / "other", embed_cache=tmp / "cache")
-        fill = time.perf_counter() - t
-        t = time.perf_counter()
-        rep4 = build_index([data], tmp / "other2", embed_cache=tmp / "cache")
-        print(f"new folder, embedding cache empty: {fill:.1f} s ({rep3.embedded} vectors embedded); "
-              f"another new folder, cache warm: {time.perf_counter() - t:.1f} s ({rep4.cached} from the cache)")
+        print(f"the same files into a new folder (another knowledge base), cache warm: "
+              f"{time.perf_counter() - t:.1f} s ({rep3.embedded} embedded, {rep3.cached} from the cache)")
 
     ix = KnowledgeIndex(folder)
     for set_name, gold_rows in sets.items():
