@@ -171,3 +171,24 @@ def test_a_job_within_its_limit_never_costs_more_than_its_quote(limit, used):
     elapsed = min(used, limit + 60)  # Slurm may overrun by up to a scheduler interval
     q = quote_fen(card, time_limit_s=limit, cpus=4, gpus=1, mem_mb=3000)
     assert price_fen(card, elapsed_s=elapsed, alloc_cpus=4, alloc_gpus=1, alloc_mem_bytes=3000 * 2**20) <= q
+
+
+def test_minimum_increment_and_charge_are_rate_card_settings():
+    """Issue 20 item 2: a sub-second Slurm job (0 s) is no longer free when the card says so."""
+    from datetime import date
+
+    from yuzhi.compute.backends import JobState
+    from yuzhi.compute.pricing import RateCard, charge_fen, quote_fen
+
+    card = RateCard(core_hour_fen=3600, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1),
+                    min_increment_s=60, min_charge_fen=5, failed_policy="free")
+    kw = {"alloc_cpus": 1, "alloc_gpus": 0, "alloc_mem_bytes": 0}
+    assert charge_fen(card, state=JobState.SUCCEEDED, elapsed_s=0, **kw) == 5       # floor
+    assert charge_fen(card, state=JobState.SUCCEEDED, elapsed_s=61, **kw) == 120    # 2 increments
+    assert charge_fen(card, state=JobState.FAILED, elapsed_s=61, **kw) == 0         # free policy wins
+    assert quote_fen(card, time_limit_s=1, cpus=1, gpus=0, mem_mb=0) == 120
+    with pytest.raises(InvalidInput, match="min_increment_s"):
+        RateCard(core_hour_fen=1, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1), min_increment_s=0)
+    with pytest.raises(InvalidInput, match="billing_period"):
+        RateCard(core_hour_fen=1, gpu_hour_fen=0, mem_gb_hour_fen=0, valid_from=date(2026, 1, 1),
+                 billing_period="week")

@@ -509,3 +509,41 @@ def test_new_rate_card_supersedes_the_open_one_and_past_jobs_keep_their_price(en
         assert (job.rate_card_id, job.charge_fen) == (cards[0].id, done.charge_fen)
         actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("compute.rate_card%"))))
         assert actions.count("compute.rate_card.end") == 1 and actions.count("compute.rate_card") == 2
+
+
+def test_monthly_invoice_bills_a_units_jobs_once_with_one_subsidy(engine, tmp_path, store):
+    """Issue 20 item 2: small jobs on one invoice; minimum charge and increment from the rate card."""
+    from yuzhi.compute import invoices
+    from yuzhi.compute.models import RateCardRow
+
+    w = setup_world(engine, tmp_path)
+    with transaction(engine) as s:
+        card = s.scalar(select(RateCardRow).where(RateCardRow.provider_id == w.provider_id))
+        card.billing_period, card.min_charge_fen, card.min_increment_s = "month", 3, 60
+    ids = [submit(engine, w, store, "print(1)") for _ in range(3)]
+    jobs = [run_until_done(engine, store, i) for i in ids]
+    # 1 CPU at 3600 fen/core-h: a sub-second job is billed one 60 s increment = 60 fen (≥ the 3 fen floor)
+    assert [(j.status, j.charge_fen, j.bill_id) for j in jobs] == [("succeeded", 60, None)] * 3
+    assert all("monthly billing" in j.bill_status for j in jobs)
+    month = jobs[0].started_at.astimezone(CST).strftime("%Y-%m")
+    with transaction(engine) as s:
+        assert service.unbilled(s) == []  # monthly jobs are not re-billed one by one
+        res = invoices.invoice_month(s, actor=w.admin, provider_id=w.provider_id, month=month,
+                                     record_bill=flows.record_usage_bill)
+    assert len(res) == 1 and res[0].job_ids == ids and res[0].amount_fen == 180 and not res[0].problem
+    with transaction(engine) as s:
+        bill = s.get(Bill, res[0].bill_id)
+        assert bill.amount_fen == 180 and bill.subsidy_fen == res[0].subsidy_fen and len(bill.lines) == 3
+        done = [s.get(ComputeJob, i) for i in ids]
+        assert {j.bill_id for j in done} == {bill.id}
+        assert sum(j.subsidy_fen for j in done) == bill.subsidy_fen
+        # replay: nothing pending any more, nothing billed twice
+        assert invoices.invoice_month(s, actor=w.admin, provider_id=w.provider_id, month=month,
+                                      record_bill=flows.record_usage_bill) == []
+        assert s.scalar(select(func.count()).select_from(Bill).where(Bill.invoice_no.like("YZCM-%"))) == 1
+        with pytest.raises(Forbidden):
+            invoices.invoice_month(s, actor=w.units[0], provider_id=w.provider_id, month=month,
+                                   record_bill=flows.record_usage_bill)
+        with pytest.raises(InvalidInput, match="YYYY-MM"):
+            invoices.invoice_month(s, actor=w.admin, provider_id=w.provider_id, month="11/2026",
+                                   record_bill=flows.record_usage_bill)

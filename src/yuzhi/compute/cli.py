@@ -127,6 +127,9 @@ def card_add(
     valid_from: str = typer.Option(..., help="YYYY-MM-DD (China Standard Time)"),
     valid_to: str = typer.Option(None, help="YYYY-MM-DD inclusive; omit for open-ended"),
     failed_policy: str = typer.Option("charged", help="charged or free: are failed/timed-out jobs billed"),
+    min_increment_s: int = typer.Option(1, help="billing increment in seconds (60 = per started minute)"),
+    min_charge_fen: int = typer.Option(0, help="minimum charge per charged job, fen"),
+    billing_period: str = typer.Option("job", help="job (a bill per job) or month (yuzhi compute invoice)"),
 ) -> None:
     """Publish a rate card. A card starting after the open card's start supersedes it (the open card
     ends the day before); past jobs keep their price. The cards stay free of gaps and overlaps."""
@@ -138,7 +141,9 @@ def card_add(
 
     card = RateCardIn(core_hour_fen=core_hour_fen, gpu_hour_fen=gpu_hour_fen, mem_gb_hour_fen=mem_gb_hour_fen,
                       valid_from=date.fromisoformat(valid_from),
-                      valid_to=date.fromisoformat(valid_to) if valid_to else None, failed_policy=failed_policy)
+                      valid_to=date.fromisoformat(valid_to) if valid_to else None, failed_policy=failed_policy,
+                      min_increment_s=min_increment_s, min_charge_fen=min_charge_fen,
+                      billing_period=billing_period)
     with transaction(_engine()) as s:
         row = service.publish_rate_card(s, actor=SYSTEM, provider_id=provider_id, card_in=card)
     typer.echo(f"rate card {row.id} for provider {provider_id} from {valid_from}")
@@ -399,14 +404,6 @@ def rebill() -> None:
     typer.echo(f"{len(ids)} job(s) without a bill looked at")
 
 
-def _record_invoice(session, **kw):  # type: ignore[no-untyped-def]
-    """The voucher bill path for :func:`yuzhi.compute.invoices.invoice_month` (dict lines → BillLineIn)."""
-    from yuzhi.vouchers.schemas import BillLineIn
-    from yuzhi.workflows import compute_billing as flows
-
-    return flows.record_usage_bill(session, **{**kw, "lines": [BillLineIn(**line) for line in kw["lines"]]})
-
-
 @app.command()
 def invoice(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
             month: str = typer.Option(..., help="YYYY-MM (China Standard Time, by job start)")) -> None:
@@ -416,12 +413,13 @@ def invoice(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
     from yuzhi.compute import invoices
     from yuzhi.db import transaction
     from yuzhi.providers import service as providers
+    from yuzhi.workflows import compute_billing as flows
 
     t = Table("invoice", "unit", "jobs", "amount", "subsidy", "bill", "problem")
     with transaction(_engine()) as s:
         pid = providers.resolve(s, provider).id
         results = invoices.invoice_month(s, actor=SYSTEM, provider_id=pid, month=month,
-                                         record_bill=_record_invoice)
+                                         record_bill=flows.record_usage_bill)
         for r in results:
             t.add_row(r.invoice_no, str(r.org_id), str(len(r.job_ids)), _fen(r.amount_fen), _fen(r.subsidy_fen),
                       str(r.bill_id or "-"), r.problem[:60])

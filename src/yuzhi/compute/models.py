@@ -71,6 +71,10 @@ class RateCardRow(IdMixin, TimestampMixin, Base):
     valid_from: Mapped[date]
     valid_to: Mapped[date | None] = mapped_column(default=None)
     failed_policy: Mapped[str] = mapped_column(String(16), default="charged")
+    # issue 20 item 2: billing granularity, a floor per charged job, and per-job or monthly invoices
+    min_increment_s: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    min_charge_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
+    billing_period: Mapped[str] = mapped_column(String(8), default="job", server_default="job")
 
 
 class ComputeAccount(IdMixin, TimestampMixin, Base):

@@ -14,6 +14,13 @@ Rules (also in ``docs/compute.md``):
 * Validity is inclusive of both dates; ``valid_to=None`` means open-ended (only the last card).
   A provider's cards must cover one unbroken period: a gap or an overlap is an error naming the
   dates.
+* **Minimum billing increment** (``min_increment_s``, default 1 s): billable seconds are rounded
+  up to a whole number of increments (a centre billing by the minute sets 60). **Minimum charge**
+  (``min_charge_fen``, default 0): a charged job costs at least this much (a sub-second Slurm job,
+  reported as 0 s, is otherwise free). The hold quoted before the job covers both.
+* **Billing period** (``billing_period``): ``job`` bills each finished job on its own; ``month``
+  gathers a unit's jobs of a calendar month (by Slurm start date, CST) into one invoice whose
+  subsidy is computed once, by the voucher bill path (``yuzhi compute invoice``).
 * Failed and timed-out jobs are charged or free per the card's ``failed_policy``; cancelled jobs
   are charged for the time they ran; jobs the engine lost (node failure) are never charged.
 
@@ -42,6 +49,7 @@ from yuzhi.errors import InvalidInput, NotFound
 CST = timezone(timedelta(hours=8), "CST")
 GIB = 2**30
 FAILED_POLICIES = ("charged", "free")
+BILLING_PERIODS = ("job", "month")
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,21 @@ class RateCard:
     valid_from: date
     valid_to: date | None = None
     failed_policy: str = "charged"
+    min_increment_s: int = 1
+    min_charge_fen: int = 0
+    billing_period: str = "job"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.min_increment_s, int) or not 1 <= self.min_increment_s <= 86400:
+            raise InvalidInput(f"min_increment_s must be 1..86400 seconds, got {self.min_increment_s!r}",
+                               field="min_increment_s", fix="e.g. 1 (per second) or 60 (per minute)")
+        if not isinstance(self.min_charge_fen, int) or isinstance(self.min_charge_fen, bool) \
+                or self.min_charge_fen < 0:
+            raise InvalidInput(f"min_charge_fen must be a whole number of fen ≥ 0, got {self.min_charge_fen!r}",
+                               field="min_charge_fen", fix="give the minimum charge per job in integer fen")
+        if self.billing_period not in BILLING_PERIODS:
+            raise InvalidInput(f"billing_period {self.billing_period!r} is unknown", field="billing_period",
+                               fix="use 'job' or 'month'")
         for name in ("core_hour_fen", "gpu_hour_fen", "mem_gb_hour_fen"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -115,17 +136,25 @@ def card_for(cards: Sequence[RateCard], when: datetime | date) -> RateCard:
                    fix="the provider must publish a rate card covering that date")
 
 
-def billable_seconds(elapsed_s: float) -> int:
-    """Whole seconds, rounded up (see module rules)."""
+def billable_seconds(elapsed_s: float, increment_s: int = 1) -> int:
+    """Whole seconds rounded up, then up to a whole number of ``increment_s`` (see module rules).
+
+    >>> billable_seconds(0.2), billable_seconds(61, 60), billable_seconds(0, 60)
+    (1, 120, 0)
+    """
     if elapsed_s < 0:
         raise InvalidInput(f"elapsed time {elapsed_s} is negative", field="elapsed_s")
-    return math.ceil(round(elapsed_s, 6))
+    seconds = math.ceil(round(elapsed_s, 6))
+    return -(-seconds // increment_s) * increment_s
 
 
 def price_fen(card: RateCard, *, elapsed_s: float, alloc_cpus: int, alloc_gpus: int,
               alloc_mem_bytes: int) -> int:
-    """Price of one job's allocation in fen, total rounded down (see module rules)."""
-    seconds = billable_seconds(elapsed_s)
+    """Price of one job's allocation in fen, total rounded down (see module rules).
+
+    The minimum charge is not part of the price: :func:`charge_fen` applies it to charged jobs.
+    """
+    seconds = billable_seconds(elapsed_s, card.min_increment_s)
     exact = Fraction(seconds, 3600) * (
         alloc_cpus * card.core_hour_fen
         + alloc_gpus * card.gpu_hour_fen
@@ -150,8 +179,8 @@ def charge_fen(card: RateCard, *, state: JobState, elapsed_s: float, alloc_cpus:
         raise InvalidInput(f"job is still {state.value}; only finished jobs are charged", field="state")
     if not is_charged(card, state):
         return 0
-    return price_fen(card, elapsed_s=elapsed_s, alloc_cpus=alloc_cpus, alloc_gpus=alloc_gpus,
-                     alloc_mem_bytes=alloc_mem_bytes)
+    return max(card.min_charge_fen, price_fen(card, elapsed_s=elapsed_s, alloc_cpus=alloc_cpus,
+                                              alloc_gpus=alloc_gpus, alloc_mem_bytes=alloc_mem_bytes))
 
 
 def quote_fen(card: RateCard, *, time_limit_s: int, cpus: int, gpus: int, mem_mb: int) -> int:
@@ -163,4 +192,5 @@ def quote_fen(card: RateCard, *, time_limit_s: int, cpus: int, gpus: int, mem_mb
     minutes plus one minute to cover that.
     """
     limit = (math.ceil(time_limit_s / 60) + 1) * 60
-    return price_fen(card, elapsed_s=limit, alloc_cpus=cpus, alloc_gpus=gpus, alloc_mem_bytes=mem_mb * 2**20)
+    return max(card.min_charge_fen,
+               price_fen(card, elapsed_s=limit, alloc_cpus=cpus, alloc_gpus=gpus, alloc_mem_bytes=mem_mb * 2**20))

@@ -63,6 +63,9 @@ class RateCardIn(BaseModel):
     valid_from: StrictDate
     valid_to: StrictDate | None = None
     failed_policy: Literal["charged", "free"] = "charged"
+    min_increment_s: int = Field(1, ge=1, le=86400)
+    min_charge_fen: int = Field(0, strict=True, ge=0, le=10**15, description="minimum charge per job, fen")
+    billing_period: Literal["job", "month"] = "job"
 
 
 class RateCardRead(RateCardIn):

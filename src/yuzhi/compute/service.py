@@ -181,7 +181,8 @@ def get_capacity(session: Session, *, provider_id: int) -> ComputeCapacity | Non
 def _card(row: RateCardRow) -> pricing.RateCard:
     return pricing.RateCard(core_hour_fen=row.core_hour_fen, gpu_hour_fen=row.gpu_hour_fen,
                             mem_gb_hour_fen=row.mem_gb_hour_fen, valid_from=row.valid_from, valid_to=row.valid_to,
-                            failed_policy=row.failed_policy)
+                            failed_policy=row.failed_policy, min_increment_s=row.min_increment_s,
+                            min_charge_fen=row.min_charge_fen, billing_period=row.billing_period)
 
 
 def rate_cards(session: Session, *, provider_id: int) -> list[RateCardRow]:
@@ -631,7 +632,9 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
     card = _card(row)
     job.price_fen = pricing.price_fen(card, elapsed_s=usage.elapsed_s, alloc_cpus=usage.alloc_cpus,
                                       alloc_gpus=usage.alloc_gpus, alloc_mem_bytes=usage.alloc_mem_bytes)
-    charge = min(job.price_fen if pricing.is_charged(card, usage.state) else 0, job.hold_fen)
+    charge = min(pricing.charge_fen(card, state=usage.state, elapsed_s=usage.elapsed_s,
+                                    alloc_cpus=usage.alloc_cpus, alloc_gpus=usage.alloc_gpus,
+                                    alloc_mem_bytes=usage.alloc_mem_bytes), job.hold_fen)
     _settle(session, job, charge=charge)
     try:
         job.outputs_json = json.dumps([a.__dict__ for a in store.collect_outputs(job.token)])
@@ -691,7 +694,11 @@ def step(session: Session, *, job: ComputeJob, backend: Backend, store: Artifact
     # own audit event comes after it, so this transaction never holds the chain while it waits for
     # a quota row (the reverse order deadlocked against bills pushed by another process).
     finish(session, job=job, usage=usage, store=store, audit=False)
-    if biller is not None:
+    if _monthly(session, job):
+        month = job.started_at.astimezone(pricing.CST).strftime("%Y-%m") if job.started_at else "?"
+        job.bill_status = f"to be invoiced with {month} (monthly billing)" if job.charge_fen else \
+            "nothing to bill (0 fen)"
+    elif biller is not None:
         biller(session, job)
     _record_finish(session, job)
     return True
@@ -776,11 +783,17 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     return report
 
 
+def _monthly(session: Session, job: ComputeJob) -> bool:
+    row = session.get(RateCardRow, job.rate_card_id) if job.rate_card_id else None
+    return row is not None and row.billing_period == "month"
+
+
 def unbilled(session: Session) -> list[int]:
-    """Finished, charged jobs whose bill was refused (e.g. no open programme year): ids to re-bill."""
-    return list(session.scalars(select(ComputeJob.id).where(
-        ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)), ComputeJob.charge_fen > 0,
-        ComputeJob.bill_id.is_(None)).order_by(ComputeJob.id)))
+    """Finished, charged per-job-billed jobs whose bill was refused (e.g. no open programme year)."""
+    return list(session.scalars(select(ComputeJob.id).join(RateCardRow, RateCardRow.id == ComputeJob.rate_card_id)
+                                .where(ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)),
+                                       ComputeJob.charge_fen > 0, ComputeJob.bill_id.is_(None),
+                                       RateCardRow.billing_period == "job").order_by(ComputeJob.id)))
 
 
 def statement(session: Session, *, actor: Actor, provider_id: int, year: int) -> list[ComputeJob]:
