@@ -125,3 +125,26 @@ def test_ledger_check_refuses_a_negative_payable(session):
                                   credit=f"payable:2026:provider:{w.provider_id}", amount=1))
     errors = check_books(session)[0]
     assert any("must be a receivable" in e for e in errors)
+
+
+def test_provider_statement_and_office_dashboard_show_what_is_owed_back(client, engine):
+    from tests.factories import PASSWORD
+
+    from yuzhi.db import transaction
+
+    with transaction(engine) as s:
+        w = make_world(s)
+        approved_quota(s, w, 0, 10_000_00, contract="C-1")
+        push(s, w, "INV-1", 5_000_00)
+        settle_and_pay(s, w, "PAY-1")
+        push(s, w, "CN-1", 2_500_00, kind="credit", original_invoice_no="INV-1")  # 500.00 owed back
+    html = {"accept": "text/html"}
+    for user, url, marker in (("provider", "/vouchers/portal/statement?month=2026-03", 'data-testid="position"'),
+                              ("admin", "/vouchers/dashboard?year=2026", 'data-testid="clawbacks"')):
+        client.cookies.clear()
+        r = client.post("/login", data={"username": user, "password": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303
+        page = client.get(url, headers=html)
+        assert page.status_code == 200 and marker in page.text
+        assert "应追回" in page.text and "500.00" in page.text and "1,000.00" in page.text
+    assert client.get("/api/vouchers/dashboard/2026").json()["settled_fen"] == 50_000

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.errors import DomainError, Forbidden
-from yuzhi.vouchers import portal
+from yuzhi.vouchers import portal, reports
 from yuzhi.vouchers.books import payee_type_for
 from yuzhi.vouchers.models import Bill, Programme, SettlementBatch, SettlementLine
 from yuzhi.web import exports, i18n
@@ -234,7 +234,11 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, month:
     months = session.execute(select(func.min(Bill.period_end), func.max(Bill.period_end))
                              .where(Bill.provider_id == a.provider_id)).one()
     years = list(session.scalars(select(Programme.year).order_by(Programme.year)))
+    try:  # the provider's position with the year: paid, owed back after credit notes (clawbacks), repaid
+        position = reports.position(session, actor=a, year=start.year)
+    except DomainError:  # no programme that year, or the units are the payees (reimbursement mode)
+        position = None
     return _page(request, "vouchers/portal_statement.html", {
         "month": f"{start:%Y-%m}", "customers": list(customers.values()), "first": months[0], "last": months[1],
-        "years": years, "total": {k: sum(c[k] for c in customers.values()) for k in ("amount_fen", "subsidy_fen",
-                                                                                    "owed_fen")}}, a)
+        "years": years, "position": position,
+        "total": {k: sum(c[k] for c in customers.values()) for k in ("amount_fen", "subsidy_fen", "owed_fen")}}, a)
