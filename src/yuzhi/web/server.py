@@ -115,11 +115,14 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
     try:
         if workers > 1:  # each worker process builds its own app and engine from the same settings
             _metrics_dir(settings.home)  # workers' metrics files, summed at each scrape
-            uvicorn.run("yuzhi.web.app:create_app", factory=True, host=h, port=p, workers=workers,
+            uvicorn.run("yuzhi.ops.runtime:create_served_app", factory=True, host=h, port=p, workers=workers,
                         log_level=settings.log_level, log_config=log_config)
         else:
-            uvicorn.run(create_app(get_engine(url)), host=h, port=p, log_level=settings.log_level,
-                        log_config=log_config)
+            from yuzhi.ops.runtime import freeze_heap
+
+            served = create_app(get_engine(url))
+            freeze_heap()  # start-up objects out of the collector's full passes (short pauses)
+            uvicorn.run(served, host=h, port=p, log_level=settings.log_level, log_config=log_config)
     finally:
         if stop is not None:
             stop.set()
