@@ -547,3 +547,23 @@ def test_monthly_invoice_bills_a_units_jobs_once_with_one_subsidy(engine, tmp_pa
         with pytest.raises(InvalidInput, match="YYYY-MM"):
             invoices.invoice_month(s, actor=w.admin, provider_id=w.provider_id, month="11/2026",
                                    record_bill=flows.record_usage_bill)
+
+
+def test_slurm_jobs_run_under_a_per_unit_account(engine, tmp_path, store, slurm_skip_reason):
+    """Issue 20 item 3: a Slurm account (association) per unit, created with sacctmgr, jobs under it."""
+    import subprocess
+
+    if slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    prefix = f"yzt{int(time.time()) % 100000}_"
+    w = setup_world(engine, tmp_path, kind="slurm", config={"unit_accounts": True, "account_prefix": prefix})
+    job = run_until_done(engine, store, submit(engine, w, store, "print(1)", unit=1))
+    assert job.status == "succeeded", job.reason
+    account = f"{prefix}u{w.units[1].org_id}"
+    out = subprocess.run(["sacct", "-n", "-X", "-P", "-j", job.external_id, "-o", "Account"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == account
+    with transaction(engine) as s:
+        backend = service.backend_for(service.get_endpoint(s, provider_id=w.provider_id))
+    assert account in backend.accounts()
+    subprocess.run(["sacctmgr", "-i", "delete", "account", account], capture_output=True, check=False)

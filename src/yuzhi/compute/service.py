@@ -104,7 +104,8 @@ def backend_for(endpoint: ComputeEndpoint) -> Backend:
 
 
 #: Endpoint settings a provider operator may choose (the rest are the office administrator's).
-PROVIDER_CONFIG_KEYS = frozenset({"partition", "account", "extra_args", "timeout_s"})
+PROVIDER_CONFIG_KEYS = frozenset({"partition", "account", "extra_args", "timeout_s", "unit_accounts",
+                                  "account_prefix"})
 
 
 def connect(session: Session, *, actor: Actor, provider_id: int, endpoint_in: EndpointIn) -> ComputeEndpoint:
@@ -599,7 +600,15 @@ _STATUS = {
 def _spec(job: ComputeJob, store: ArtifactStore) -> JobSpec:
     return JobSpec(token=job.token, name=job.name[:60] or job.kind, argv=tuple(json.loads(job.argv_json)),
                    workdir=store.job_dir(job.token), cpus=job.cpus, gpus=job.gpus, mem_mb=job.mem_mb,
-                   time_limit_s=job.time_limit_s)
+                   time_limit_s=job.time_limit_s, unit=f"u{job.org_id}", unit_name=_org_name(job))
+
+
+def _org_name(job: ComputeJob) -> str:
+    from sqlalchemy.orm import object_session
+
+    s = object_session(job)
+    org = s.get(Organisation, job.org_id) if s is not None else None
+    return org.name if org is not None else ""
 
 
 def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactStore, audit: bool = True) -> None:

@@ -76,6 +76,9 @@ class JobSpec:
         Wall-clock limit. Slurm enforces it in whole minutes (rounded up).
     env : dict
         Extra environment variables.
+    unit : str, optional
+        The submitting unit's account key (``u<org id>``) and ``unit_name`` its name: a Slurm
+        backend with ``unit_accounts`` submits under a per-unit Slurm account (issue 20 item 3).
     """
 
     token: str
@@ -87,6 +90,8 @@ class JobSpec:
     mem_mb: int = 256
     time_limit_s: int = 3600
     env: dict[str, str] = field(default_factory=dict)
+    unit: str | None = None
+    unit_name: str = ""
 
     def __post_init__(self) -> None:
         if not _TOKEN_RE.match(self.token):

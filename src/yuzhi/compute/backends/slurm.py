@@ -24,6 +24,7 @@ submission whose id never reached the platform's database.
 
 from __future__ import annotations
 
+import getpass
 import math
 import os
 import re
@@ -49,6 +50,7 @@ _STATES = {
     "CANCELLED": JobState.CANCELLED,
     "TIMEOUT": JobState.TIMEOUT,
 }
+_ENSURED: set[tuple[str | None, str]] = set()  # (bin_dir, account) created or confirmed by this process
 _UNIT = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
 
 
@@ -118,13 +120,24 @@ class SlurmBackend(Backend):
         More ``sbatch`` options (e.g. ``("--qos=normal",)``).
     timeout_s : float
         Limit for each Slurm command; a controller that does not answer is "unavailable".
+    unit_accounts : bool
+        Submit each unit's jobs under its own Slurm account ``<account_prefix><org id>`` (created
+        with ``sacctmgr`` under ``account`` as parent, the submitting Unix user added to it), so the
+        centre's ``sacct``/``sreport`` and fair-share/QoS see units; needs Slurm operator rights.
+    account_prefix : str
+        Prefix of those account names (default ``yz_``).
     """
 
     kind = "slurm"
 
     def __init__(self, *, partition: str | None = None, account: str | None = None,
                  bin_dir: str | None = None, extra_args: tuple[str, ...] = (),
-                 timeout_s: float = 20.0) -> None:
+                 timeout_s: float = 20.0, unit_accounts: bool = False, account_prefix: str = "yz_") -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,15}", account_prefix):
+            raise InvalidInput(f"account_prefix {account_prefix!r} is not a Slurm account name", field="config",
+                               fix="use lower-case letters, digits and _ (≤ 16 characters)")
+        self.unit_accounts = unit_accounts
+        self.account_prefix = account_prefix
         self.partition = partition
         self.account = account
         self.bin_dir = bin_dir
@@ -173,8 +186,9 @@ class SlurmBackend(Backend):
             args.append(f"--gres=gpu:{spec.gpus}")
         if self.partition:
             args.append(f"--partition={self.partition}")
-        if self.account:
-            args.append(f"--account={self.account}")
+        account = self.unit_account(spec.unit, spec.unit_name) if self.unit_accounts and spec.unit else self.account
+        if account:
+            args.append(f"--account={account}")
         args += [*self.extra_args, str(script)]
         proc = self._run("sbatch", *args)
         if proc.returncode != 0:
@@ -185,6 +199,43 @@ class SlurmBackend(Backend):
             raise InvalidInput(f"Slurm refused the job: {msg}", field="resources",
                                fix="request resources the partition can satisfy")
         return proc.stdout.strip().split(";")[0]
+
+    def unit_account(self, unit: str, description: str = "") -> str:
+        """The unit's Slurm account, created (with the association for this Unix user) on first use.
+
+        Idempotent: ``sacctmgr`` answers "Nothing new added" for what exists; what this process has
+        ensured is remembered, so only the first job of a unit pays for the two ``sacctmgr`` calls.
+        """
+        name = f"{self.account_prefix}{unit}".lower()[:32]
+        key = (self.bin_dir, name)
+        if key in _ENSURED:
+            return name
+        desc = re.sub(r"[^\w .()-]", "", description)[:60] or name
+        args = ["-i", "add", "account", name, f"Description={desc}", "Organization=yuzhi"]
+        if self.account:
+            args.append(f"Parent={self.account}")
+        self._sacctmgr(*args)
+        self._sacctmgr("-i", "add", "user", getpass.getuser(), f"Account={name}")
+        _ENSURED.add(key)
+        return name
+
+    def _sacctmgr(self, *args: str) -> None:
+        proc = self._run("sacctmgr", *args)
+        out = (proc.stdout + proc.stderr).strip()
+        if proc.returncode != 0 and "Nothing new added" not in out and "already exists" not in out:
+            raise BackendUnavailable(f"sacctmgr {' '.join(args[:3])} failed: {out[:300]}", field="backend",
+                                     fix="run the worker as a Slurm operator (sacctmgr add user … "
+                                         "AdminLevel=Operator) or turn unit_accounts off")
+
+    def accounts(self) -> dict[str, str]:
+        """The per-unit accounts Slurm knows: name → description (for ``yuzhi compute accounts``)."""
+        proc = self._run("sacctmgr", "-n", "-P", "show", "account", "format=Account,Description")
+        out: dict[str, str] = {}
+        for line in proc.stdout.splitlines():
+            name, _, desc = line.partition("|")
+            if name.startswith(self.account_prefix):
+                out[name] = desc
+        return out
 
     def find(self, token: str) -> str | None:
         proc = self._run("squeue", "-h", "-t", "all", f"--name={token}", "-o", "%i")
