@@ -489,9 +489,10 @@ class KnowledgeIndex:
             final = d.astype(np.float64)
         else:
             final = self._hybrid(q, b, d, fusion, weights, structured)
-            if PRF_DEPTH and mode == "hybrid":
+            depth = min(PRF_DEPTH, len(final))
+            if depth and mode == "hybrid":
                 # pseudo-relevance feedback: move the query vector towards its first top passages
-                top = np.argpartition(-final, PRF_DEPTH - 1)[:PRF_DEPTH]
+                top = np.argpartition(-final, depth - 1)[:depth]
                 qv = dense.encode_query(expand_query(q)) + PRF_BETA * self.vectors[top].mean(axis=0)
                 d = self._dense(qv / np.linalg.norm(qv), q)
                 final = self._hybrid(q, b, d, fusion, weights, structured)
