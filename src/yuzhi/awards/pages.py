@@ -24,7 +24,7 @@ from yuzhi.awards.schemas import AwardApply, AwardReview, CaseCreate, ModelCreat
 from yuzhi.errors import InvalidInput
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
+from yuzhi.web.forms import done_translated, html_errors, need, on_error, page, validated, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,7 +89,8 @@ def register_model(request: Request, session: SessionDep, actor: OptionalUser, n
     m = service.register_model(session, actor=actor, model_in=validated(ModelCreate, {
         "name": name, "domain": domain, "filing_no": filing_no, "description": description, "cases": cases,
         "filing_date": fdate}))
-    return done("/awards", f"model {m.name} registered; the office will verify its filing")
+    return done_translated(request, "/awards", "model {name} registered; the office will verify its filing",
+                          name=m.name)
 
 
 @router.post("/awards/models/{model_id}/cases")
@@ -100,7 +101,7 @@ def add_case(request: Request, session: SessionDep, actor: OptionalUser, model_i
     actor = need(actor)
     service.add_case(session, actor=actor, model_id=model_id,
                      case_in=validated(CaseCreate, {"customer": customer, "scenario": scenario, "effect": effect}))
-    return done("/awards", "case added")
+    return done_translated(request, "/awards", "case added")
 
 
 @router.post("/awards/models/{model_id}/verify")
@@ -109,7 +110,7 @@ def verify(request: Request, session: SessionDep, actor: OptionalUser, model_id:
            approve: Annotated[bool, Form()], reason: Annotated[str, Form()] = "") -> Response:
     actor = need(actor, office=True)
     m = service.verify_model(session, actor=actor, model_id=model_id, decision=Verify(approve=approve, reason=reason))
-    return done("/awards", f"model {m.name}: {m.status}")
+    return done_translated(request, "/awards", "model {name}: {status}", name=m.name, status=m.status)
 
 
 @router.post("/awards/applications")
@@ -122,7 +123,7 @@ def apply(request: Request, session: SessionDep, actor: OptionalUser, year: Anno
     a = service.apply(session, actor=actor, app_in=validated(AwardApply, {
         "year": year, "model_id": model_id, "summary": summary,
         "requested_fen": yuan_to_fen(requested_yuan, field="requested_yuan")}))
-    return done("/awards", f"award application {a.id} submitted")
+    return done_translated(request, "/awards", "award application {id} submitted", id=a.id)
 
 
 @router.post("/awards/applications/{app_id}/review")
@@ -148,7 +149,7 @@ def _review(*, request: Request, session: SessionDep, actor: OptionalUser, app_i
     amount = yuan_to_fen(str(form.get("amount_yuan", "")), field="amount_yuan", allow_empty=True)
     a = service.review(session, actor=actor, app_id=app_id, decision=validated(AwardReview, {
         "approve": approve, "scores": scores, "amount_fen": amount, "reason": str(form.get("reason", ""))}))
-    return done("/awards", f"award application {a.id}: {a.status}")
+    return done_translated(request, "/awards", "award application {id}: {status}", id=a.id, status=a.status)
 
 
 @router.post("/awards/applications/{app_id}/pay")
@@ -157,7 +158,7 @@ def pay(request: Request, session: SessionDep, actor: OptionalUser, app_id: int,
         payment_ref: Annotated[str, Form()]) -> Response:
     actor = need(actor, admin=True)
     a = service.pay(session, actor=actor, app_id=app_id, payment_ref=payment_ref)
-    return done("/awards", f"award application {a.id} paid ({payment_ref})")
+    return done_translated(request, "/awards", "award application {id} paid ({ref})", id=a.id, ref=payment_ref)
 
 
 @router.post("/awards/applications/{app_id}/revoke")
@@ -166,7 +167,7 @@ def revoke(request: Request, session: SessionDep, actor: OptionalUser, app_id: i
            reason: Annotated[str, Form()]) -> Response:
     actor = need(actor, office=True)
     a = service.revoke(session, actor=actor, app_id=app_id, reason=reason)
-    return done("/awards", f"award application {a.id} revoked")
+    return done_translated(request, "/awards", "award application {id} revoked", id=a.id)
 
 
 @router.post("/awards/applications/{app_id}/objections")
@@ -176,7 +177,8 @@ def lodge_objection(request: Request, session: SessionDep, actor: OptionalUser, 
     """Anyone may object during the disclosure period (no login needed)."""
     o = service.lodge_objection(session, actor=actor or PUBLIC, app_id=app_id, obj_in=validated(
         ObjectionCreate, {"text": text, "submitted_by": submitted_by or "public"}))
-    return done("/awards/disclosure", f"objection {o.id} recorded; the office will decide before any payment")
+    return done_translated(request, "/awards/disclosure",
+                          "objection {id} recorded; the office will decide before any payment", id=o.id)
 
 
 @router.post("/awards/objections/{objection_id}/resolve")
@@ -186,7 +188,7 @@ def resolve_objection(request: Request, session: SessionDep, actor: OptionalUser
     actor = need(actor, office=True)
     o = service.resolve_objection(session, actor=actor, objection_id=objection_id, uphold=uphold,
                                   resolution=resolution)
-    return done("/awards", f"objection {o.id} {o.status}")
+    return done_translated(request, "/awards", "objection {id}: {status}", id=o.id, status=o.status)
 
 
 @router.get("/awards/disclosure", response_class=HTMLResponse)

@@ -28,7 +28,7 @@ from yuzhi.errors import InvalidInput, NotFound
 from yuzhi.providers.models import Provider
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.forms import done as _done
+from yuzhi.web.forms import done_translated as _done
 from yuzhi.web.forms import html_errors as _html
 from yuzhi.web.forms import need as _need
 from yuzhi.web.forms import page as _page
@@ -112,7 +112,8 @@ async def submit_page(
         raise InvalidInput(first["msg"], field=".".join(map(str, first["loc"])),
                            fix="correct this field and submit again") from None
     job = service.submit_job(session, actor=a, job_in=job_in, store=store, estimate_subsidy=flows.estimate_subsidy)
-    return _done(f"/compute/jobs/{job.id}", f"job {job.id} queued; {job.quote_fen / 100:.2f} yuan held")
+    return _done(request, f"/compute/jobs/{job.id}", "job {id} queued; {quote_fen} held", id=job.id,
+                 quote_fen=job.quote_fen)
 
 
 @router.get("/compute/jobs/{job_id}")
@@ -133,8 +134,8 @@ async def job_page(job_id: int, request: Request, session: SessionDep, actor: Op
 @_html
 async def cancel_page(job_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     job = service.cancel_job(session, actor=_need(actor), job_id=job_id)
-    return _done(f"/compute/jobs/{job.id}", f"job {job.id}: {job.status}"
-                 + (" (cancellation requested)" if job.status != "cancelled" else ""))
+    return _done(request, f"/compute/jobs/{job.id}", "job {id}: {status}" if job.status == "cancelled"
+                 else "job {id}: {status} (cancellation requested)", id=job.id, status=job.status)
 
 
 @router.get("/compute/providers")

@@ -411,3 +411,15 @@ register("zh", {  # refusals services raise that a form user can meet (fallback 
     "reload and retry": "请刷新后重试",
     "retry in a moment": "请稍后重试",
 })
+register("zh", {  # flash messages of the awards and compute pages (filled after translation)
+    "model {name} registered; the office will verify its filing": "模型 {name} 已登记，办公室将核验其备案",
+    "case added": "案例已添加", "model {name}: {status}": "模型 {name}：{status}",
+    "award application {id} submitted": "奖补申请 {id} 已提交",
+    "award application {id}: {status}": "奖补申请 {id}：{status}",
+    "award application {id} paid ({ref})": "奖补申请 {id} 已支付（{ref}）",
+    "award application {id} revoked": "奖补申请 {id} 已撤销",
+    "objection {id} recorded; the office will decide before any payment": "异议 {id} 已登记，办公室将在支付前作出决定",
+    "job {id} queued; {quote_fen} held": "作业 {id} 已排队，已冻结 {quote_fen}",
+    "job {id}: {status}": "作业 {id}：{status}",
+    "job {id}: {status} (cancellation requested)": "作业 {id}：{status}（已请求取消）",
+})
