@@ -99,3 +99,17 @@ def test_a_completed_sub_second_step_without_maxrss_is_final():
     rows = [["98", "COMPLETED", "0:0", "1", "billing=1,cpu=1,mem=256M,node=1", "00:00.016", "", "2026-12-04T19:33:01"],
             ["98.batch", "COMPLETED", "0:0", "1", "cpu=1,mem=256M,node=1", "00:00.016", "", "2026-12-04T19:33:01"]]
     assert _usage_from_rows("98", rows).state == JobState.SUCCEEDED
+
+
+def test_slurm_start_time_is_the_jobs_start():
+    """Issue 20 item 6: the rate card is chosen by Slurm's Start, read in the host's local time."""
+    from datetime import datetime
+
+    from yuzhi.compute.backends.slurm import _usage_from_rows
+
+    row = ["9", "COMPLETED", "0:0", "5", "cpu=1,mem=1G", "00:01", "", "2026-11-30T23:59:59", "2026-11-30T23:59:54"]
+    step = ["9.batch", "COMPLETED", "0:0", "5", "cpu=1,mem=1G", "00:01", "1000K", *row[7:]]
+    usage = _usage_from_rows("9", [row, step])
+    assert usage.started_at == datetime.fromisoformat("2026-11-30T23:59:54").astimezone()
+    assert usage.started_at.tzinfo is not None
+    assert _usage_from_rows("9", [[*row[:8], "Unknown"], step]).started_at is None

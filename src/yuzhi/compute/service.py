@@ -619,8 +619,9 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
     job.backend_state = usage.state.value
     job.status = _STATUS[usage.state]
     job.ended_at = job.ended_at or _now()
-    # A job that started and ended between two polls: its start is its end less the metered time.
-    job.started_at = job.started_at or job.ended_at - timedelta(seconds=usage.elapsed_s)
+    # The engine's own start time when it reports one (Slurm's Start: the rate card's date, issue 20
+    # item 6); else, for a job that started and ended between two polls, its end less the metered time.
+    job.started_at = usage.started_at or job.started_at or job.ended_at - timedelta(seconds=usage.elapsed_s)
     job.elapsed_s, job.cpu_s = usage.elapsed_s, usage.cpu_s
     job.alloc_cpus, job.alloc_gpus, job.alloc_mem_bytes = usage.alloc_cpus, usage.alloc_gpus, usage.alloc_mem_bytes
     job.max_rss_bytes, job.exit_code = usage.max_rss_bytes, usage.exit_code

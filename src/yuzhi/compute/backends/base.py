@@ -23,6 +23,7 @@ import enum
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from yuzhi.errors import DomainError, InvalidInput, NotFound
@@ -133,6 +134,9 @@ class Usage:
     max_rss_bytes: int = 0
     exit_code: int | None = None
     reason: str = ""
+    #: When the engine started the job (aware), if it says: Slurm's ``Start``. The rate card in
+    #: force on this date prices the job, not when the platform first saw it running.
+    started_at: datetime | None = None
 
 
 class Backend(ABC):

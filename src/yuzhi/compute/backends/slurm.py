@@ -31,7 +31,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from yuzhi.compute.backends.base import Backend, BackendUnavailable, JobSpec, JobState, Usage
@@ -254,7 +254,7 @@ class SlurmBackend(Backend):
 
     def _sacct(self, external_id: str) -> list[list[str]]:
         proc = self._run("sacct", "-n", "-P", "-j", external_id, "-o",
-                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS,End")
+                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS,End,Start")
         if proc.returncode != 0:
             msg = proc.stderr.strip()
             raise BackendUnavailable(f"sacct failed: {msg}", field="backend",
@@ -378,6 +378,11 @@ def _parse_end(text: str) -> datetime | None:
         return None  # "Unknown" while running
 
 
+def _aware(when: datetime | None) -> datetime | None:
+    """sacct prints the cluster's local time without a zone: read it as this host's local time."""
+    return when.astimezone().astimezone(UTC) if when is not None else None
+
+
 def _usage_from_rows(external_id: str, rows: list[list[str]]) -> Usage:
     """Usage from a job's ``sacct`` rows (the job line plus its steps)."""
     job = [r for r in rows if r[0] == external_id]
@@ -392,6 +397,7 @@ def _usage_from_rows(external_id: str, rows: list[list[str]]) -> Usage:
         alloc_cpus=int(tres.get("cpu", 0) or 0), alloc_gpus=int(tres.get("gres/gpu", 0) or 0),
         alloc_mem_bytes=parse_size(tres.get("mem", ""), "M"), max_rss_bytes=rss,
         exit_code=parse_exit(exit_text) if state.is_terminal else None,
+        started_at=_aware(_parse_end(job[0][8])) if len(job[0]) > 8 else None,
         # Only states that say more than our JobState (OUT_OF_MEMORY, NODE_FAIL, "CANCELLED by 0" ...).
         reason="" if state_text in ("COMPLETED", "RUNNING", "PENDING", "FAILED", "TIMEOUT") else state_text,
     )
