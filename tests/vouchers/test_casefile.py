@@ -89,3 +89,39 @@ def test_virus_scan_hook_refuses_and_keeps_nothing(client, engine, tmp_path, mon
     finally:
         get_settings.cache_clear()
     assert code(1)
+
+
+
+def test_two_step_review_needs_two_people_and_shows_in_timeline_and_disclosure(client, engine) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from yuzhi.accounts import service as accounts
+    from yuzhi.accounts.actor import SYSTEM, Role
+    from yuzhi.accounts.schemas import UserCreate
+    from yuzhi.errors import Conflict, Forbidden
+
+    with transaction(engine) as s:
+        w = make_world(s, units=1, disclosure_days=5)
+        rev2 = accounts.actor_for(accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
+            username="reviewer2", password=PASSWORD, role=Role.OFFICE_REVIEWER.value)))
+        app_id = vouchers.apply(s, actor=w.units[0], app_in=ApplicationCreate(
+            year=2026, provider_id=w.provider_id, contract_no="HT-2STEP", planned_spend_fen=1_000_000_00)).id
+    _login(client, "admin")
+    r = client.post("/vouchers/programmes/2026/case-settings", follow_redirects=False, data={
+        "two_step": "1", "issuing_office": "河南省工业和信息化厅", "contact": "算力券办公室 0371-00000000"})
+    assert r.status_code == 303
+    with transaction(engine) as s, pytest.raises(Conflict):  # no 初审 yet: nobody may decide
+        vouchers.review(s, actor=w.reviewer, app_id=app_id, decision=Review(approve=True, amount_fen=150_000_00))
+    _login(client, "reviewer")
+    r = client.post(f"/vouchers/applications/{app_id}/case/first-review", follow_redirects=False,
+                    data={"decision": "approve", "amount": "15万", "reason": ""})
+    assert r.status_code == 303, r.text[-800:]
+    with transaction(engine) as s, pytest.raises(Forbidden):  # the same person cannot do the 复核
+        vouchers.review(s, actor=w.reviewer, app_id=app_id, decision=Review(approve=True, amount_fen=150_000_00))
+    with transaction(engine) as s:
+        vouchers.review(s, actor=rev2, app_id=app_id, decision=Review(approve=True, amount_fen=150_000_00))
+    page = client.get(f"/vouchers/applications/{app_id}/case", headers=HTML).text
+    assert 'data-testid="who-first_review">reviewer<' in page and 'data-testid="who-second_review">reviewer2<' in page
+    assert "初审" in page and "复核" in page
+    public = client.get("/vouchers/disclosure?year=2026", headers=HTML).text
+    assert "河南省工业和信息化厅" in public and "0371-00000000" in public and "公示开始" in public

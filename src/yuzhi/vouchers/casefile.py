@@ -91,10 +91,12 @@ def timeline(session: Session, a: QuotaApplication) -> list[Step]:
     for e in mine:
         by_action.setdefault(e.action, []).append(e)
     steps = [Step("submitted", a.created_at, who=names.get(_user(_first_actor(by_action, "application.submit")), ""))]
+    firsts = by_action.get("application.first_review", [])
     decided = by_action.get("application.approve", []) + by_action.get("application.reject", [])
-    for e in sorted(decided, key=lambda e: e.at):
-        steps.append(Step("review" if e.action.endswith("approve") else "rejected", e.at,
-                          who=names.get(_user(e.actor), _user(e.actor))))
+    for e in sorted(firsts + decided, key=lambda e: e.at):
+        key = ("first_review" if e.action.endswith("first_review") else
+               ("second_review" if firsts else "review") if e.action.endswith("approve") else "rejected")
+        steps.append(Step(key, e.at, who=names.get(_user(e.actor), _user(e.actor))))
     if a.disclosure_until is not None and a.reviewed_at is not None:
         steps.append(Step("disclosure", a.reviewed_at, until=a.disclosure_until,
                           done=a.effective_at is not None or a.status not in ("disclosure",)))

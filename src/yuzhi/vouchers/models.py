@@ -167,6 +167,6 @@ class SettlementLine(IdMixin, Base):
     batch: Mapped[SettlementBatch] = relationship(back_populates="lines")
 
 
-from yuzhi.vouchers.summary import BillMonth  # noqa: E402,F401  (dashboard totals kept with the bills; issue 14)
-
 from yuzhi.vouchers.casefile import CaseAttachment  # noqa: E402,F401  (case file attachments; issue 15)
+from yuzhi.vouchers.review2 import CaseSettings, FirstReview  # noqa: E402,F401  (two-step review; issue 15)
+from yuzhi.vouchers.summary import BillMonth  # noqa: E402,F401  (dashboard totals kept with the bills; issue 14)

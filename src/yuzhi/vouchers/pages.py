@@ -247,7 +247,11 @@ def review(request: Request, session: SessionDep, actor: OptionalUser, app_id: i
 def _disclosure_ctx(session: Session, year: int | None) -> dict[str, Any]:
     p = _programme(session, year)
     rows = service.disclosure(session, year=p.year if p else None)
-    return {"rows": rows, "p": p, "years": _years(session)}
+    from yuzhi.vouchers import review2  # the issuing office and contact line set for the year (issue 15)
+
+    s = review2.notice(session, p.year) if p else None
+    notice = {"office": s.issuing_office, "contact": s.contact} if s and (s.issuing_office or s.contact) else None
+    return {"rows": rows, "p": p, "years": _years(session), "notice": notice}
 
 
 @router.get("/vouchers/disclosure", response_class=HTMLResponse)

@@ -225,6 +225,9 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
                        field="status")
     if p.status != ProgrammeStatus.OPEN:
         raise Conflict(f"the {p.year} programme is closed", field="year")
+    from yuzhi.vouchers import review2  # two-step years: this decision is the 复核 (issue 15)
+
+    review2.check_second_review(session, actor=actor, a=a, approve=decision.approve, amount_fen=decision.amount_fen)
     before = _app_snap(a)
     held = a.approved_fen if a.status == AppStatus.OBJECTED else 0
     if decision.approve:
