@@ -59,8 +59,9 @@ def db_upgrade() -> None:
     if before.status == after.status and before.current == after.current:
         console.print(f"database is up to date: {_safe_url(url)} ({', '.join(after.current)})")
     else:
-        console.print(f"[green]✓[/] upgraded {_safe_url(url)}: [{', '.join(before.current) or 'empty'}] → "
-                      f"[{', '.join(after.current)}]")
+        # parentheses, not brackets: rich would read "[accounts_0002, …]" as markup and print nothing
+        console.print(f"[green]✓[/] upgraded {_safe_url(url)}: ({', '.join(before.current) or 'empty'}) → "
+                      f"({', '.join(after.current)})")
 
 
 def db_current() -> None:
