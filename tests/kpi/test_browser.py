@@ -38,14 +38,14 @@ def test_enterprise_files_office_confirms_dashboard_moves(engine, server, chromi
     form.locator("input[name=ai_products]").fill("6")
     form.locator("button").click()
     page.wait_for_load_state()
-    assert "2026 Q3 filed" in page.get_by_test_id("flash").inner_text()
+    assert "2026 Q3 已报送" in page.get_by_test_id("flash").inner_text()
     assert "¥250,000,000.00" in page.get_by_test_id("reports").inner_text()
 
     login(page, server, "reviewer")
     page.goto(f"{server}/kpi/reports")
     page.locator("[data-testid^=confirm-]").first.click()
     page.wait_for_load_state()
-    assert "confirmed" in page.get_by_test_id("flash").inner_text()
+    assert "已确认" in page.get_by_test_id("flash").inner_text()
     page.goto(f"{server}/kpi/dashboard?year=2026")
     assert page.get_by_test_id("confirmed").inner_text() == "2.50 亿元"
     assert page.get_by_test_id("path-chart").locator("svg polyline").count() == 2

@@ -24,7 +24,7 @@ def test_file_confirm_and_the_dashboard_moves(client, engine):
     r = client.post("/kpi/reports", data={"year": 2026, "quarter": 3, "ai_revenue_yuan": "250,000,000",
                                           "rd_spend_yuan": "30000000", "employees": 120, "ai_products": 4},
                     follow_redirects=True)
-    assert r.status_code == 200 and "2026 Q3 filed" in r.text
+    assert r.status_code == 200 and "2026 Q3 已报送" in r.text  # flash in the page's language (issue 15)
     bad = client.post("/kpi/reports", data={"year": 2026, "quarter": 2, "ai_revenue_yuan": "一亿",
                                             "rd_spend_yuan": "1", "employees": 1, "ai_products": 1})
     assert bad.status_code == 422 and "ai_revenue_yuan" in bad.text

@@ -21,7 +21,7 @@ from yuzhi.kpi.schemas import EstimateIn, ReportIn, RobotIn
 from yuzhi.web import i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.forms import done, html_errors, need, on_error, page, validated, yuan_to_fen
+from yuzhi.web.forms import done_translated, html_errors, need, on_error, page, validated, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +102,8 @@ def set_estimate(request: Request, session: SessionDep, actor: OptionalUser, yea
     est = validated(EstimateIn, {"year": year, "quarter": quarter, "industry": industry, "city": city, "firms": firms,
                                  "basis": basis, "ai_revenue_fen": yuan_to_fen(amount_yuan, field="amount_yuan")})
     service.set_estimate(session, actor=actor, est_in=est)
-    return done(f"/kpi/dashboard?year={year}", f"estimate recorded: {year} Q{quarter} {industry}")
+    return done_translated(request, f"/kpi/dashboard?year={year}", "estimate recorded: {year} Q{quarter} {industry}",
+                          year=year, quarter=quarter, industry=industry)
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -141,8 +142,11 @@ def file_report(request: Request, session: SessionDep, actor: OptionalUser, year
         "ai_revenue_fen": yuan_to_fen(ai_revenue_yuan, field="ai_revenue_yuan", allow_zero=True),
         "rd_spend_fen": yuan_to_fen(rd_spend_yuan, field="rd_spend_yuan", allow_zero=True)}))
     flags = service.flags_of(r)
-    msg = f"{year} Q{quarter} filed" + (f" with {len(flags)} flag(s) for the office to check" if flags else "")
-    return done("/kpi/reports", msg)
+    if flags:
+        return done_translated(request, "/kpi/reports",
+                               "{year} Q{quarter} filed with {n} flag(s) for the office to check",
+                               year=year, quarter=quarter, n=len(flags))
+    return done_translated(request, "/kpi/reports", "{year} Q{quarter} filed", year=year, quarter=quarter)
 
 
 @router.post("/kpi/reports/upload")
@@ -152,7 +156,7 @@ async def upload(request: Request, session: SessionDep, actor: OptionalUser,
     actor = need(actor)
     on_error(request, "kpi/reports.html", lambda: _reports_ctx(session, actor, None, None))
     rows = service.upload_reports(session, actor=actor, data=await file.read())
-    return done("/kpi/reports", f"{len(rows)} quarter(s) filed from {file.filename}")
+    return done_translated(request, "/kpi/reports", "{n} quarter(s) filed from {file}", n=len(rows), file=file.filename)
 
 
 @router.post("/kpi/reports/{report_id}/decision")
@@ -161,7 +165,8 @@ def decide(request: Request, session: SessionDep, actor: OptionalUser, report_id
            confirm: Annotated[bool, Form()], note: Annotated[str, Form()] = "") -> Response:
     actor = need(actor, office=True)
     r = service.decide_report(session, actor=actor, report_id=report_id, confirm=confirm, note=note)
-    return done("/kpi/reports", f"report {r.id} ({r.year} Q{r.quarter}) {r.status}")
+    return done_translated(request, "/kpi/reports", "report {id} ({year} Q{quarter}): {status}", id=r.id, year=r.year,
+                          quarter=r.quarter, status=r.status)
 
 
 # --- robots ---------------------------------------------------------------------------------------
@@ -198,7 +203,7 @@ def register_robots(request: Request, session: SessionDep, actor: OptionalUser, 
     fields = {"maker": maker, "model": model, "sector": sector, "quantity": quantity, "deployed_on": deployed_on,
               "status": status, "made_in_henan": made_in_henan, "site": site}
     r = service.register_robots(session, actor=actor, robot_in=validated(RobotIn, fields))
-    return done("/kpi/robots", f"{r.quantity} × {r.model} registered")
+    return done_translated(request, "/kpi/robots", "{n} × {model} registered", n=r.quantity, model=r.model)
 
 
 # --- public ---------------------------------------------------------------------------------------

@@ -423,3 +423,12 @@ register("zh", {  # flash messages of the awards and compute pages (filled after
     "job {id}: {status}": "作业 {id}：{status}",
     "job {id}: {status} (cancellation requested)": "作业 {id}：{status}（已请求取消）",
 })
+register("zh", {  # flash messages of the 2027-target pages
+    "estimate recorded: {year} Q{quarter} {industry}": "估算数已登记：{year} 年第 {quarter} 季度 {industry}",
+    "{year} Q{quarter} filed": "{year} Q{quarter} 已报送",
+    "{year} Q{quarter} filed with {n} flag(s) for the office to check":
+        "{year} Q{quarter} 已报送，有 {n} 项提示待办公室核查",
+    "{n} quarter(s) filed from {file}": "已从 {file} 报送 {n} 个季度",
+    "report {id} ({year} Q{quarter}): {status}": "报表 {id}（{year} Q{quarter}）：{status}",
+    "{n} × {model} registered": "已登记 {n} 台 {model}",
+})
