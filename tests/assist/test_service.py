@@ -188,6 +188,7 @@ def test_chat_history_is_per_user_and_reopens_the_answer(client, engine, home) -
     assert client.get("/api/assist/history", headers=b).json() == {"data": [], "count": 0}
     assert client.get(f"/api/assist/history/{first}", headers=b).status_code == 404
     assert client.get(f"/assist?h={first}", headers=b).status_code == 404
+    assert client.get("/assist?h=99999999999999999999", headers=a).status_code == 422  # bounded, not a 500
     assert "液氨泄漏怎么处置" in client.get("/assist/history", headers=a).text
     assert "液氨泄漏怎么处置" not in client.get("/assist/history", headers=b).text
     with transaction(engine) as s:

@@ -13,11 +13,12 @@ import re
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yuzhi.assist import service
 from yuzhi.errors import DomainError
+from yuzhi.types import MAX_ID
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.templating import render
@@ -78,7 +79,7 @@ def _show(ctx: dict[str, object], ans: object, kb_of: list[int]) -> None:
 
 @router.get("/assist", response_class=HTMLResponse)
 def chat_page(request: Request, session: SessionDep, actor: OptionalUser, q: str = "", prev: str = "",
-              h: int = 0) -> Response:
+              h: Annotated[int, Query(ge=0, le=MAX_ID, description="history entry to show again")] = 0) -> Response:
     if actor is None:
         return _login()
     kbs = service.get_all_kbs(session, actor=actor)
