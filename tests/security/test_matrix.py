@@ -246,4 +246,6 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "POST /api/assist/search": (401, 422, 422, 422, 422, 422),
     "POST /api/assist/ask": (401, 422, 422, 422, 422, 422),
     "GET /api/assist/kbs/{kb_id}/article": (401, 404, 404, 404, 404, 404),
+    "GET /api/assist/history": (401, 200, 200, 200, 200, 200),
+    "GET /api/assist/history/{chat_id}": (401, 404, 404, 404, 404, 404),
 }
