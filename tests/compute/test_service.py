@@ -567,3 +567,39 @@ def test_slurm_jobs_run_under_a_per_unit_account(engine, tmp_path, store, slurm_
         backend = service.backend_for(service.get_endpoint(s, provider_id=w.provider_id))
     assert account in backend.accounts()
     subprocess.run(["sacctmgr", "-i", "delete", "account", account], capture_output=True, check=False)
+
+
+def test_reconcile_with_sacct_finds_every_difference(engine, tmp_path, store, slurm_skip_reason):
+    """Issue 20 item 6: platform jobs vs the centre's sacct for a month, priced by Slurm Start."""
+    import subprocess
+
+    from yuzhi.compute import reconcile
+
+    if slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    w = setup_world(engine, tmp_path, kind="slurm")
+    job = run_until_done(engine, store, submit(engine, w, store, "print(1)"))
+    assert job.status == "succeeded"
+    month = job.started_at.astimezone(CST).strftime("%Y-%m")
+    stray = subprocess.run(["sbatch", "--parsable", "--job-name=yz-not-ours", f"--chdir={tmp_path}",
+                            "--output=/dev/null", "--wrap", "true"], capture_output=True, text=True, check=True)
+    stray_id = stray.stdout.strip().split(";")[0]
+    deadline = time.monotonic() + 30
+    with transaction(engine) as s:
+        backend = service.backend_for(service.get_endpoint(s, provider_id=w.provider_id))
+    window = (job.started_at - timedelta(days=1), job.started_at + timedelta(days=1))
+    while stray_id not in backend.accounting(*window) and time.monotonic() < deadline:
+        time.sleep(0.5)  # a time-window sacct lists a job a moment after `sacct -j` does
+    with transaction(engine) as s:
+        rep = reconcile.reconcile(s, actor=w.admin, provider_id=w.provider_id, month=month, backend=backend)
+        mine = [d for d in rep.differences if d.job_id == job.id]
+        assert mine == [], mine  # the platform matches sacct to the fen
+        assert ("missing on platform", stray_id) in {(d.kind, d.external_id) for d in rep.differences}
+        s.get(ComputeJob, job.id).price_fen += 1  # a platform that priced wrong is caught
+        s.flush()
+        rep = reconcile.reconcile(s, actor=w.admin, provider_id=w.provider_id, month=month, backend=backend)
+        assert ("price differs", job.id, "price_fen") in {(d.kind, d.job_id, d.field) for d in rep.differences}
+        assert reconcile.to_xlsx(rep)[:2] == b"PK"
+        s.rollback()
+        with pytest.raises(NotFound):
+            reconcile.reconcile(s, actor=w.units[0], provider_id=w.provider_id, month=month, backend=backend)

@@ -428,6 +428,39 @@ def invoice(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
 
 
 @app.command()
+def reconcile(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
+              month: str = typer.Option(..., help="YYYY-MM (China Standard Time, by Slurm Start)"),
+              xlsx: Path = typer.Option(None, help="also write the report to this .xlsx file")) -> None:
+    """Compare the platform's jobs, prices and bills with the centre's sacct for a month; list every
+    difference (missing on either side, usage, price, not billed). Exit code 1 if any."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import reconcile as rec
+    from yuzhi.compute import service
+    from yuzhi.db import transaction
+    from yuzhi.errors import InvalidInput
+    from yuzhi.providers import service as providers
+
+    with transaction(_engine()) as s:
+        pid = providers.resolve(s, provider).id
+        ep = service.get_endpoint(s, provider_id=pid)
+        if ep is None:
+            raise InvalidInput(f"provider {pid} has no engine connected", field="provider",
+                               fix="yuzhi compute connect PROVIDER --kind slurm")
+        rep = rec.reconcile(s, actor=SYSTEM, provider_id=pid, month=month, backend=service.backend_for(ep))
+    t = Table(*rec.HEADERS)
+    for d in rep.differences:
+        t.add_row(*d.row())
+    console.print(t)
+    typer.echo(f"{month}: {rep.jobs_platform} platform job(s), {rep.jobs_sacct} in sacct, charged "
+               f"{_fen(rep.charged_fen)}, subsidy {_fen(rep.subsidy_fen)}, {len(rep.differences)} difference(s)")
+    if xlsx is not None:
+        xlsx.write_bytes(rec.to_xlsx(rep))
+        typer.echo(f"written {xlsx}")
+    if rep.differences:
+        raise typer.Exit(1)
+
+
+@app.command()
 def statement(provider_id: str = typer.Argument(..., help=_PROVIDER),
               year: int = typer.Option(date.today().year)) -> None:
     """A provider's statement: every finished job with metered usage, price, charge and subsidy."""

@@ -24,6 +24,7 @@ submission whose id never reached the platform's database.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import math
 import os
@@ -237,6 +238,27 @@ class SlurmBackend(Backend):
                 out[name] = desc
         return out
 
+    def accounting(self, start: datetime, end: datetime) -> dict[str, tuple[str, Usage]]:
+        """Every job ``sacct`` has in [start, end) (all users): external id → (job name, usage)."""
+        fmt = "%Y-%m-%dT%H:%M:%S"
+        proc = self._run("sacct", "-n", "-P", "-a", "-S", start.astimezone().strftime(fmt),
+                         "-E", end.astimezone().strftime(fmt), "-o",
+                         "JobID,State,ExitCode,ElapsedRaw,AllocTRES,TotalCPU,MaxRSS,End,Start,JobName")
+        if proc.returncode != 0:
+            raise BackendUnavailable(f"sacct failed: {proc.stderr.strip()}", field="backend",
+                                     fix="check slurmdbd (sacctmgr show cluster)")
+        by_job: dict[str, list[list[str]]] = {}
+        names: dict[str, str] = {}
+        for line in proc.stdout.splitlines():
+            r = line.split("|")
+            if len(r) < 10:
+                continue
+            eid = r[0].split(".", 1)[0]
+            by_job.setdefault(eid, []).append(r[:9])
+            if r[0] == eid:
+                names[eid] = r[9]
+        return {eid: (names[eid], _usage_from_rows(eid, rows)) for eid, rows in by_job.items() if eid in names}
+
     def find(self, token: str) -> str | None:
         proc = self._run("squeue", "-h", "-t", "all", f"--name={token}", "-o", "%i")
         ids = proc.stdout.split() if proc.returncode == 0 else []
@@ -389,7 +411,8 @@ def _usage_from_rows(external_id: str, rows: list[list[str]]) -> Usage:
     _, state_text, exit_text, elapsed, tres_text, total_cpu = job[0][:6]
     state = parse_state(state_text)
     if _steps_pending(external_id, rows):
-        return _not_yet_accounted(state)
+        return dataclasses.replace(_not_yet_accounted(state),
+                                   started_at=_aware(_parse_end(job[0][8])) if len(job[0]) > 8 else None)
     tres = parse_tres(tres_text)
     rss = max((parse_size(r[6]) for r in rows if r[0] != external_id), default=0)
     return Usage(
