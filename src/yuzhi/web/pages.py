@@ -87,6 +87,7 @@ i18n.register("zh", {
         "请稍后重试。若反复出现，请把下方请求编号告诉平台运维人员。",
     "Request id": "请求编号", "Status": "状态码", "Home": "首页", "Back": "返回",
     # empty states: what to do next (templates use web/templates/_empty.html)
+    "Solving… {s} s (at most the time limit)": "正在求解… 已用 {s} 秒（不超过设定的时限）",
     "Open": "打开", "Live console": "实时监控台", "Compute jobs": "算力作业",
     "Alarms appear here when a sensor crosses its limit or stops reporting. Watch the live console; your "
     "organisation's sensors are registered by the operator.":
