@@ -4,7 +4,7 @@ one category, development or locked half (splits of ``bench/inspect.py``), all i
 Run::
 
     .venv/bin/python bench/inspect_size.py deeppcb --split dev --methods ours256,ours512
-    .venv/bin/python bench/inspect_size.py deeppcb --split locked --methods ours512,textbook,knn,ours256
+    .venv/bin/python bench/inspect_size.py deeppcb --split locked --methods ours512,textbook,knn,ours256,knn512
 
 Prints one JSON line per method: image AUROC, share caught and goods rejected at the stored
 threshold, pixel AUROC (every 2nd pixel), training seconds. Training images: every k-th image so at
@@ -65,12 +65,15 @@ def main() -> None:
     for name in args.methods.split(","):
         if name.startswith("ours"):
             det, prep = PatchCoreDetector(image_size=int(name[4:]), random_state=0), None
+        elif name.startswith("knn") and name[3:].isdigit():  # naive kNN at the same working size
+            det, prep = bench._method("knn")
+            det.image_size = int(name[3:])
         else:
             det, prep = bench._method(name)
         t0 = time.perf_counter()
         det.fit([prep(a) for a in train] if prep else train)
         fit_s = time.perf_counter() - t0
-        if name == "knn":
+        if name.startswith("knn"):
             bench._random_bank(det, train, int(det.bank_.shape[0]))
         preds = det.predict_maps([prep(a) for a in imgs] if prep else imgs)
         s = np.array([p.score for p in preds])
