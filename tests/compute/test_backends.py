@@ -248,3 +248,20 @@ def test_usage_many_matches_usage_one_by_one(backend, make_spec):
     for eid in eids:
         assert many[eid] == backend.usage(eid)
     assert [many[e].exit_code for e in eids] == [0, 5]
+
+
+def test_slurm_mpi_shape_is_priced_by_the_allocation(slurm_skip_reason, make_spec):
+    """Issue 20 item 4 (single node here): ntasks × cpus-per-task under srun; usage = Slurm's AllocTRES."""
+    if slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    backend = make_backend("slurm", {"timeout_s": 20})
+    spec = make_spec(("/bin/sh", "-c", "echo task $SLURM_PROCID"), ntasks=2, cpus=1, mem_mb=128, launcher="srun")
+    usage = wait_final(backend, backend.submit(spec))
+    assert usage.state == JobState.SUCCEEDED, usage
+    assert usage.alloc_cpus == 2
+    assert sorted(spec.log_path.read_text().split("\n")[:2]) == ["task 0", "task 1"]
+
+
+def test_local_refuses_multi_task_jobs(tmp_path, make_spec):
+    with pytest.raises(InvalidInput, match="single-task"):
+        make_backend("local", {"state_dir": str(tmp_path / "s")}).submit(make_spec(("true",), ntasks=2))

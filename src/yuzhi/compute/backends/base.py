@@ -77,6 +77,11 @@ class JobSpec:
         Wall-clock limit. Slurm enforces it in whole minutes (rounded up).
     env : dict
         Extra environment variables.
+    nodes, ntasks : int
+        Multi-node / MPI shape (issue 20 item 4): ``cpus`` is then CPUs per task, ``gpus`` GPUs per
+        node (``gpu_type`` picks a GRES type, e.g. ``a800``), ``mem_mb`` memory per node.
+    launcher : str
+        ``""`` runs the command once in the batch step; ``"srun"`` launches it as ``ntasks`` tasks.
     unit : str, optional
         The submitting unit's account key (``u<org id>``) and ``unit_name`` its name: a Slurm
         backend with ``unit_accounts`` submits under a per-unit Slurm account (issue 20 item 3).
@@ -93,6 +98,10 @@ class JobSpec:
     env: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
     unit_name: str = ""
+    nodes: int = 1
+    ntasks: int = 1
+    gpu_type: str = ""
+    launcher: str = ""
 
     def __post_init__(self) -> None:
         if not _TOKEN_RE.match(self.token):
@@ -104,7 +113,13 @@ class JobSpec:
         if not self.argv or not all(isinstance(a, str) and a for a in self.argv):
             raise InvalidInput("the command is empty", field="argv", fix="give the program and its arguments")
         object.__setattr__(self, "argv", tuple(self.argv))
-        for name, low in (("cpus", 1), ("gpus", 0), ("mem_mb", 1), ("time_limit_s", 1)):
+        if self.launcher not in ("", "srun"):
+            raise InvalidInput(f"launcher {self.launcher!r} is unknown", field="launcher", fix="use '' or 'srun'")
+        if self.gpu_type and not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", self.gpu_type):
+            raise InvalidInput(f"GPU type {self.gpu_type!r} is not a GRES type name", field="gpu_type",
+                               fix="use the type from the centre's gres.conf, e.g. a800")
+        for name, low in (("cpus", 1), ("gpus", 0), ("mem_mb", 1), ("time_limit_s", 1), ("nodes", 1),
+                          ("ntasks", 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InvalidInput(

@@ -141,6 +141,9 @@ class LocalBackend(Backend):
 
     # -- interface ----------------------------------------------------------------------------
     def submit(self, spec: JobSpec) -> str:
+        if spec.nodes > 1 or spec.ntasks > 1 or spec.launcher:
+            raise InvalidInput("the local engine runs single-task jobs only", field="nodes",
+                               fix="run multi-node or MPI jobs on a Slurm provider")
         if spec.cpus > self.cpus:
             raise InvalidInput(f"{spec.cpus} CPUs requested but this machine has {self.cpus}",
                                field="cpus", fix=f"request at most {self.cpus} CPUs")

@@ -177,14 +177,15 @@ class SlurmBackend(Backend):
                 return existing
         lines = ["#!/bin/sh", f"# yuzhi job {spec.token}: {spec.name}"]
         lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(spec.env.items())]
-        lines += [f"export YUZHI_JOB_TOKEN={shlex.quote(spec.token)}", f"exec {shlex.join(spec.argv)}", ""]
+        launch = f"exec {self._bin('srun')} " if spec.launcher == "srun" else "exec "
+        lines += [f"export YUZHI_JOB_TOKEN={shlex.quote(spec.token)}", launch + shlex.join(spec.argv), ""]
         script.write_text("\n".join(lines))
         args = ["--parsable", f"--job-name={spec.token}", f"--chdir={workdir}",
-                f"--output={workdir / 'job.log'}", "--open-mode=append", "--ntasks=1",
-                f"--cpus-per-task={spec.cpus}", f"--mem={spec.mem_mb}M",
+                f"--output={workdir / 'job.log'}", "--open-mode=append", f"--nodes={spec.nodes}",
+                f"--ntasks={spec.ntasks}", f"--cpus-per-task={spec.cpus}", f"--mem={spec.mem_mb}M",
                 f"--time={max(1, math.ceil(spec.time_limit_s / 60))}", f"--comment=yuzhi:{spec.name}"[:250]]
-        if spec.gpus:
-            args.append(f"--gres=gpu:{spec.gpus}")
+        if spec.gpus:  # per node, as Slurm's --gres is; AllocTRES gres/gpu reports the job's total
+            args.append(f"--gres=gpu:{spec.gpu_type}:{spec.gpus}" if spec.gpu_type else f"--gres=gpu:{spec.gpus}")
         if self.partition:
             args.append(f"--partition={self.partition}")
         account = self.unit_account(spec.unit, spec.unit_name) if self.unit_accounts and spec.unit else self.account
