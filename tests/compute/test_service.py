@@ -603,3 +603,28 @@ def test_reconcile_with_sacct_finds_every_difference(engine, tmp_path, store, sl
         s.rollback()
         with pytest.raises(NotFound):
             reconcile.reconcile(s, actor=w.units[0], provider_id=w.provider_id, month=month, backend=backend)
+
+
+def test_mpi_job_is_quoted_and_priced_on_its_whole_allocation(engine, tmp_path, store, slurm_skip_reason):
+    """Issue 20 item 4 (one node here): ntasks × cpus-per-task under srun, quote and price on the total."""
+    if slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    w = setup_world(engine, tmp_path, kind="slurm")
+    with transaction(engine) as s, pytest.raises(InvalidInput, match=r"at most 2 CPUs per job \(3 requested\)"):
+        service.submit_job(s, actor=w.units[0], job_in=JobIn(kind="app", app="py", args=["print(1)"], ntasks=3),
+                           store=store)
+    with transaction(engine) as s, pytest.raises(InvalidInput, match=r"has 1 node\(s\) \(2 requested\)"):
+        service.submit_job(s, actor=w.units[0], job_in=JobIn(kind="app", app="py", args=["print(1)"], nodes=2),
+                           store=store)
+    one = submit(engine, w, store, "print(1)", mem_mb=256, time_limit_s=60)
+    two = submit(engine, w, store, "import os; print(os.environ['SLURM_PROCID'])", mem_mb=256, time_limit_s=60,
+                 ntasks=2, launcher="srun")
+    with transaction(engine) as s:
+        q1, q2 = s.get(ComputeJob, one).quote_fen, s.get(ComputeJob, two).quote_fen
+    assert q2 == 2 * q1  # 2 tasks × 1 CPU, memory per node unchanged (priced at 0 here)
+    job = run_until_done(engine, store, two)
+    assert job.status == "succeeded" and job.alloc_cpus == 2, job.reason
+    assert job.price_fen == job.elapsed_s * 2  # 3600 fen per core-hour = 1 fen per core-second
+    with transaction(engine) as s:
+        log = service.job_log(s, actor=w.units[0], job_id=two, store=store)
+    assert sorted(log.split()) == ["0", "1"]

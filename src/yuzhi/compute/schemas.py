@@ -127,6 +127,23 @@ class JobIn(BaseModel):
     gpus: int = Field(default=0, ge=0, le=10_000)
     mem_mb: int = Field(default=1024, ge=1, le=100_000_000)
     time_limit_s: int = Field(default=3600, ge=1, le=366 * 86400)
+    # multi-node / MPI shape (issue 20 item 4): cpus are then per task, gpus and mem_mb per node
+    nodes: int = Field(default=1, ge=1, le=10_000)
+    ntasks: int = Field(default=1, ge=1, le=1_000_000)
+    gpu_type: str = Field(default="", max_length=32, pattern=r"^[A-Za-z0-9_.-]*$", examples=["a800"])
+    launcher: Literal["", "srun"] = ""
+
+    @property
+    def total_cpus(self) -> int:
+        return self.cpus * self.ntasks
+
+    @property
+    def total_gpus(self) -> int:
+        return self.gpus * self.nodes
+
+    @property
+    def total_mem_mb(self) -> int:
+        return self.mem_mb * self.nodes
 
     @field_validator("inputs")
     @classmethod

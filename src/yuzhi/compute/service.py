@@ -384,8 +384,11 @@ class Choice:
 def _fit_problem(cap: ComputeCapacity | None, job_in: JobIn) -> str | None:
     if cap is None:
         return "has not published its capacity"
-    for label, asked, most in (("CPUs", job_in.cpus, cap.max_cpus_per_job), ("GPUs", job_in.gpus, cap.max_gpus_per_job),
-                               ("MB of memory", job_in.mem_mb, cap.max_mem_mb_per_job),
+    if job_in.nodes > cap.nodes:
+        return f"has {cap.nodes} node(s) ({job_in.nodes} requested)"
+    for label, asked, most in (("CPUs", job_in.total_cpus, cap.max_cpus_per_job),
+                               ("GPUs", job_in.total_gpus, cap.max_gpus_per_job),
+                               ("MB of memory", job_in.total_mem_mb, cap.max_mem_mb_per_job),
                                ("s of time limit", job_in.time_limit_s, cap.max_time_limit_s)):
         if asked > most:
             return f"allows at most {most} {label} per job ({asked} requested)"
@@ -408,8 +411,8 @@ def _evaluate(session: Session, p: Provider, job_in: JobIn, day: date) -> Choice
         raise InvalidInput(f"provider {p.name} {problem}", field="resources",
                            fix="request less, or choose a bigger provider")
     card = card_on(session, provider_id=p.id, day=day)
-    q = pricing.quote_fen(_card(card), time_limit_s=job_in.time_limit_s, cpus=job_in.cpus, gpus=job_in.gpus,
-                          mem_mb=job_in.mem_mb)
+    q = pricing.quote_fen(_card(card), time_limit_s=job_in.time_limit_s, cpus=job_in.total_cpus,
+                          gpus=job_in.total_gpus, mem_mb=job_in.total_mem_mb)
     return Choice(p, card, q, ep.available, ep.unavailable_reason)
 
 
@@ -507,7 +510,8 @@ def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: Artifact
     job = ComputeJob(
         org_id=actor.org_id, submitted_by=actor.user_id, provider_id=choice.provider.id, kind=job_in.kind,
         name=job_in.name or job_in.app or job_in.kind, argv_json=json.dumps(argv),
-        params_json=json.dumps({"app": job_in.app, "args": job_in.args}), inputs_json=json.dumps(job_in.inputs),
+        params_json=json.dumps({"app": job_in.app, "args": job_in.args, **_shape(job_in)}),
+        inputs_json=json.dumps(job_in.inputs),
         cpus=job_in.cpus, gpus=job_in.gpus, mem_mb=job_in.mem_mb, time_limit_s=job_in.time_limit_s,
         status=JobStatus.QUEUED, token=token, rate_card_id=choice.card.id, quote_fen=choice.quote_fen,
         hold_fen=choice.quote_fen, expected_subsidy_fen=expected,
@@ -597,10 +601,17 @@ _STATUS = {
 }
 
 
+def _shape(job_in: JobIn) -> dict[str, object]:
+    """A multi-node/MPI shape, kept in ``params_json`` (absent for the plain one-task job)."""
+    shape = {"nodes": job_in.nodes, "ntasks": job_in.ntasks, "gpu_type": job_in.gpu_type, "launcher": job_in.launcher}
+    return {"shape": shape} if shape != {"nodes": 1, "ntasks": 1, "gpu_type": "", "launcher": ""} else {}
+
+
 def _spec(job: ComputeJob, store: ArtifactStore) -> JobSpec:
+    shape = json.loads(job.params_json or "{}").get("shape", {})
     return JobSpec(token=job.token, name=job.name[:60] or job.kind, argv=tuple(json.loads(job.argv_json)),
                    workdir=store.job_dir(job.token), cpus=job.cpus, gpus=job.gpus, mem_mb=job.mem_mb,
-                   time_limit_s=job.time_limit_s, unit=f"u{job.org_id}", unit_name=_org_name(job))
+                   time_limit_s=job.time_limit_s, unit=f"u{job.org_id}", unit_name=_org_name(job), **shape)
 
 
 def _org_name(job: ComputeJob) -> str:
