@@ -216,7 +216,7 @@ def test_office_review_shows_limits_and_refuses_over_cap(app, world, engine):
     assert "超过当前最高可批 ¥200,000.00" in msg and "计划支出 × 补贴比例" in msg and "fen" not in msg
     assert by_testid(r.text, "max-approvable") == "¥200,000.00"  # the form is shown again
     r = c.post(f"/vouchers/applications/{app_id}/review", data={"decision": "reject", "reason": "  "})
-    assert r.status_code == 422 and "a rejection needs a reason" in error_of(r.text)
+    assert r.status_code == 422 and "驳回须填写理由" in error_of(r.text)
     with transaction(engine) as s:
         a = s.get(QuotaApplication, app_id)
         assert (a.status, a.approved_fen) == ("submitted", 0)
@@ -287,7 +287,7 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
     page = office.get("/vouchers/organisations?status=pending").text
     assert f"decide-form-{org.id}" in page
     r = office.post(f"/vouchers/organisations/{org.id}/decision", data={"decision": "reject", "reason": ""})
-    assert r.status_code == 422 and "a rejection needs a reason" in error_of(r.text)
+    assert r.status_code == 422 and "驳回须填写理由" in error_of(r.text)
     assert office.post(f"/vouchers/organisations/{org.id}/decision", data={"decision": "approve"}).status_code == 303
     with transaction(engine) as s:
         assert s.get(Organisation, org.id).status == "approved"
@@ -435,7 +435,7 @@ def test_office_declares_related_parties_and_their_bills_get_no_subsidy(app, wor
         provider_org = s.scalar(select(Organisation.id).where(Organisation.uscc == code(999)))
     c = browser(app, "reviewer")
     r = c.post("/vouchers/affiliations", data={"org_a_id": str(provider_org), "org_b_id": str(provider_org)})
-    assert r.status_code == 422 and "cannot be affiliated with itself" in error_of(r.text)
+    assert r.status_code == 422 and "不能与自身登记为关联方" in error_of(r.text)
     r = c.post("/vouchers/affiliations", data={"org_a_id": str(world.unit_orgs[0]), "org_b_id": str(provider_org),
                                                "note": "同一实际控制人"})
     assert r.status_code == 303
@@ -444,7 +444,7 @@ def test_office_declares_related_parties_and_their_bills_get_no_subsidy(app, wor
     assert by_testid(page, "flash") == "国家超算郑州中心运营单位 与 测试企业1 已登记为关联方"
     assert re.search(r"<td>国家超算郑州中心运营单位</td><td>测试企业1</td><td>同一实际控制人</td>", page)
     r = c.post("/vouchers/affiliations", data={"org_a_id": str(provider_org), "org_b_id": str(world.unit_orgs[0])})
-    assert r.status_code == 409 and "already declared" in error_of(r.text)
+    assert r.status_code == 409 and "已登记为关联方" in error_of(r.text)
     with transaction(engine) as s:
         bill, _ = vouchers.record_bill(s, actor=world.provider, bill_in=BillIn(
             invoice_no="INV-R", customer_uscc=code(1), period_start=date(2026, 6, 1), period_end=date(2026, 6, 30),

@@ -28,6 +28,7 @@ FIELD_LABELS: dict[str, str] = {
     "password": "Password", "username": "Username", "contract_no": "Contract", "purpose": "Purpose",
     "reason": "Reason", "year": "Year", "status": "Status", "provider_id": "Provider", "org_id": "Unit",
     "uscc": "Unified Social Credit Code", "name": "Name", "city": "City", "rate": "Rate", "text": "Text",
+    "org_a_id": "Organisation", "org_b_id": "Organisation",
 }
 
 #: what limits an approval (vouchers.service.max_approvable), for people
