@@ -7,7 +7,7 @@ from datetime import date
 
 from tests.clients import CsrfClient
 from tests.factories import PASSWORD, approved_quota, code, make_world
-from yuzhi.vouchers import service
+from yuzhi.vouchers import reports, service
 from yuzhi.vouchers.schemas import BillIn
 
 
@@ -16,8 +16,19 @@ def test_statement_pages_bills_and_keeps_totals(app, session):
     approved_quota(session, w, 0, 50_000_00, contract="C-1")
     service.record_bills(session, actor=w.provider, bills_in=[BillIn(
         invoice_no=f"S-{i:04d}", customer_uscc=code(1), period_start=date(2026, 1 + i % 12, 1),
-        period_end=date(2026, 1 + i % 12, 28), amount_fen=100_00 + i) for i in range(230)])
+        period_end=date(2026, 1 + i % 12, 28), amount_fen=100_00 + i) for i in range(229)])
+    service.record_bill(session, actor=w.provider, bill_in=BillIn(
+        invoice_no="S-0229", customer_uscc=code(1), period_start=date(2026, 1, 1), period_end=date(2026, 1, 28),
+        amount_fen=50_00, kind="credit", original_invoice_no="S-0000"))
     session.commit()
+    every = reports.statement(session, actor=w.admin, org_id=w.unit_orgs[0], year=2026)
+    for page in (1, 3, 9):  # one page read, totals summed in the database: the same as reading them all
+        one = reports.statement(session, actor=w.admin, org_id=w.unit_orgs[0], year=2026, page=page)
+        assert (one.billed_fen, one.subsidy_fen, one.owed_fen, one.bills_total) == (
+            every.billed_fen, every.subsidy_fen, every.owed_fen, 230)
+        assert [b.id for b in one.bills] == [b.id for b in every.bills][(min(page, 3) - 1) * 100:min(page, 3) * 100]
+    assert every.billed_fen == sum(100_00 + i for i in range(229)) - 50_00 and every.subsidy_fen > 0
+    session.rollback()  # end the read (SQLite: the pages below write from another connection)
     c = CsrfClient(app, follow_redirects=False)
     assert c.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 303
     org = w.unit_orgs[0]
@@ -33,4 +44,4 @@ def test_statement_pages_bills_and_keeps_totals(app, session):
         billed.append(re.search(r'data-testid="billed"[^>]*>(.*?)<', r.text).group(1))
     assert len(seen) == 230  # every bill on exactly one page
     assert len(set(billed)) == 1 and billed[0].replace(",", "").replace("¥", "").strip().startswith(
-        str(sum(100_00 + i for i in range(230)) // 100))  # the totals cover all pages
+        str(every.billed_fen // 100))  # the totals cover all pages

@@ -456,7 +456,9 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
     if p is None or target is None:
         return _page(request, "vouchers/statement.html", {"st": None, "p": p, "orgs_all": orgs_all,
                                                           "years": _years(session)}, actor)
-    st = reports.statement(session, actor=actor, org_id=target, year=p.year)
+    # the page reads one page of bills (totals summed in the database); an export reads them all
+    st = reports.statement(session, actor=actor, org_id=target, year=p.year, page=page if fmt == "html" else None,
+                           per_page=PER_PAGE)
     if fmt != "html":
         rows = [(b.invoice_no, b.kind, str(b.period_start), str(b.period_end), b.amount_fen, b.eligible_fen,
                  b.subsidy_fen, b.owed_fen, b.ineligible_reason) for b in st.bills]
@@ -466,9 +468,7 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
     _, provs = _names(session)
     # a busy unit bills a thousand times a year: the page shows the bills a hundred at a time (the totals
     # above cover all of them; the .xlsx/.csv export holds every bill)
-    pager = _pager(request, len(st.bills), page) if len(st.bills) > PER_PAGE else None
-    if pager:
-        st.bills = st.bills[pager["first_row"] - 1:pager["last_row"]]
+    pager = _pager(request, st.bills_total, page) if st.bills_total > PER_PAGE else None
     return _page(request, "vouchers/statement.html", {"st": st, "p": p, "orgs_all": orgs_all, "provs": provs,
                                                       "years": _years(session), "org_id": target,
                                                       "pager": pager}, actor)

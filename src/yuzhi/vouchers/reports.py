@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
@@ -130,10 +130,15 @@ class Statement:
     billed_fen: int
     subsidy_fen: int
     owed_fen: int
+    bills_total: int = 0  # the unit's bills this year (``bills`` holds one page of them when paged)
 
 
-def statement(session: Session, *, actor: Actor, org_id: int, year: int) -> Statement:
-    """A unit's year: its quotas, bills, subsidy and what it owes. Tenant-scoped."""
+def statement(session: Session, *, actor: Actor, org_id: int, year: int, page: int | None = None,
+              per_page: int = 100) -> Statement:
+    """A unit's year: its quotas, bills, subsidy and what it owes. Tenant-scoped.
+
+    ``page``: only that page of bills (``per_page`` each, the last page when beyond it) is read, the
+    totals are summed in the database — a busy unit has a thousand bills a year (pages, not exports)."""
     from yuzhi.accounts import service as accounts
 
     org = accounts.get_org(session, actor=actor, org_id=org_id)
@@ -142,15 +147,26 @@ def statement(session: Session, *, actor: Actor, org_id: int, year: int) -> Stat
     apps = list(session.scalars(select(QuotaApplication).where(QuotaApplication.org_id == org.id,
                                                                QuotaApplication.programme_id == p.id)
                                 .order_by(QuotaApplication.id)))
-    bills = list(session.scalars(select(Bill).where(Bill.org_id == org.id, Bill.programme_id == p.id)
-                                 .order_by(Bill.period_end, Bill.id)))
+    mine = (Bill.org_id == org.id, Bill.programme_id == p.id)
+    q = select(Bill).where(*mine).order_by(Bill.period_end, Bill.id)
+    if page is None:
+        bills = list(session.scalars(q))
+        n = len(bills)
+        billed = sum(b.amount_fen if b.kind == BillKind.BILL else -b.amount_fen for b in bills)
+        subsidy = sum(b.subsidy_fen if b.kind == BillKind.BILL else -b.subsidy_fen for b in bills)
+        owed = sum(b.owed_fen for b in bills)
+    else:
+        sign = case((Bill.kind == BillKind.CREDIT.value, -1), else_=1)
+        n, billed, subsidy, owed = (int(x or 0) for x in session.execute(
+            select(func.count(), func.sum(sign * Bill.amount_fen), func.sum(sign * Bill.subsidy_fen),
+                   func.sum(Bill.owed_fen)).where(*mine)).one())
+        page = min(max(1, page), max(1, -(-n // per_page)))
+        bills = list(session.scalars(q.offset((page - 1) * per_page).limit(per_page)))
     held = [a for a in apps if a.status in (*service.HOLDING, "expired")]
-    billed = sum(b.amount_fen if b.kind == BillKind.BILL else -b.amount_fen for b in bills)
-    subsidy = sum(b.subsidy_fen if b.kind == BillKind.BILL else -b.subsidy_fen for b in bills)
     return Statement(org=org, year=year, applications=apps, bills=bills,
                      quota_fen=sum(a.approved_fen - a.expired_fen for a in held),
                      used_fen=sum(a.used_fen for a in held), remaining_fen=sum(a.remaining_fen for a in held),
-                     billed_fen=billed, subsidy_fen=subsidy, owed_fen=sum(b.owed_fen for b in bills))
+                     billed_fen=billed, subsidy_fen=subsidy, owed_fen=owed, bills_total=n)
 
 
 def programme_or_latest(session: Session, year: int | None) -> Programme | None:
