@@ -60,3 +60,9 @@ def test_platform_knowledge_base_commands(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "2 documents added to 安全生产法规: 9 passages indexed" in r.stdout
     assert (tmp_path / "assist" / "kb-1" / "index" / "manifest.json").is_file()
+    # by name, as kb-list shows it; an unknown name lists the known ones and changes nothing
+    r = yuzhi("assist", "kb-add", "安全生产法规", str(corpus), home=tmp_path)
+    assert r.returncode == 0 and "added to 安全生产法规" in r.stdout, r.stderr
+    r = yuzhi("assist", "kb-add", "没有这个库", str(corpus), home=tmp_path)
+    assert r.returncode == 2 and "no knowledge base '没有这个库'" in r.stderr and "1 安全生产法规" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -159,9 +159,27 @@ def kb_create_cmd(
         typer.echo(f"knowledge base {kb.id}: {kb.name} ({kb.scope}{f', org {kb.org_id}' if kb.org_id else ''})")
 
 
+def _resolve_kb(session, ref: str) -> int:
+    """A knowledge base by its id or its exact name: people know names, `kb-list` shows both."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.assist import service
+
+    kbs = service.get_all_kbs(session, actor=SYSTEM)
+    by_name = [kb for kb in kbs if kb.name == ref.strip()]
+    if len(by_name) == 1:
+        return by_name[0].id
+    if len(by_name) > 1:
+        ids = ", ".join(str(kb.id) for kb in by_name)
+        raise typer.BadParameter(f"several knowledge bases are named {ref!r} (ids {ids}): give the id", param_hint="KB")
+    if ref.strip().isdigit() and any(kb.id == int(ref) for kb in kbs):
+        return int(ref)
+    known = ", ".join(f"{kb.id} {kb.name}" for kb in kbs) or "none yet (yuzhi assist kb-create NAME)"
+    raise typer.BadParameter(f"no knowledge base {ref!r}; known: {known}", param_hint="KB")
+
+
 @app.command("kb-add")
 def kb_add_cmd(
-    kb_id: int = typer.Argument(..., help="Knowledge base id."),
+    kb: str = typer.Argument(..., metavar="KB", help="Knowledge base, by name (as kb-list shows it) or id."),
     sources: list[Path] = typer.Argument(..., help="Files or folders to add (replaces files of the same name)."),
 ) -> None:
     """Add documents to a platform knowledge base and re-index it."""
@@ -173,6 +191,7 @@ def kb_add_cmd(
     files = [(p.name, p.read_bytes()) for p, _ in iter_source_files(sources)]
     import_all_models()
     with transaction() as session:
+        kb_id = _resolve_kb(session, kb)
         docs = service.add_documents(session, actor=SYSTEM, kb_id=kb_id, files=files)
         kb = service.get_kb(session, actor=SYSTEM, kb_id=kb_id)
         typer.echo(f"{len(docs)} documents added to {kb.name}: {kb.n_passages} passages indexed")
