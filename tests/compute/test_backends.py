@@ -73,6 +73,7 @@ def test_cancel_running_job(backend, make_spec):
     while "start" not in (spec.log_path.read_text() if spec.log_path.exists() else "") \
             and time.monotonic() < deadline:
         time.sleep(0.1)
+    time.sleep(2)  # a step under ~2 s may end before slurmd's first memory sample (no MaxRSS at all)
     backend.cancel(eid)
     usage = wait_final(backend, eid)  # the first terminal reading: it must already carry the steps' accounting
     assert usage.state == JobState.CANCELLED
