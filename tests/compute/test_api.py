@@ -100,3 +100,19 @@ def test_rate_card_versioning_over_http(client, app, engine, tmp_path):
     page = client.get(f"/compute/statement?provider_id={w.provider_id}").text
     history = page.split('data-testid="rate-card-history"')[1].split("</table>")[0]
     assert history.count("<tr><td>") == 2 and "2098-12-31" in history and "2099-12-31" in history
+
+
+def test_reconcile_over_http(client, app, engine, tmp_path, slurm_skip_reason):
+    """Issue 20 item 6: the month's reconciliation as JSON and xlsx, for the office or the provider only."""
+    if slurm_skip_reason:
+        import pytest
+
+        pytest.skip(slurm_skip_reason)
+    w = setup_world(engine, tmp_path, kind="slurm")
+    url = f"/api/compute/providers/{w.provider_id}/reconcile?month=2026-12"
+    r = client.get(url, headers=login(client, "provider"))
+    assert r.status_code == 200 and set(r.json()) >= {"differences", "charged_fen", "jobs_sacct"}, r.text
+    r = client.get(url + "&format=xlsx", headers=login(client, "admin"))
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert client.get(url, headers=login(client, "unit1")).status_code == 404
+    assert client.get(url.replace("2026-12", "2026-13"), headers=login(client, "admin")).status_code == 422

@@ -11,7 +11,7 @@ import json
 from datetime import date
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy import select
 
 from yuzhi.compute import service
@@ -120,6 +120,26 @@ def provider_statement(provider_id: IdPath, session: SessionDep, actor: CurrentU
                                          le=MAX_YEAR)) -> list[JobRead]:
     """Every finished job of the year with its metered usage, price, charge and subsidy."""
     return [job_read(j) for j in service.statement(session, actor=actor, provider_id=provider_id, year=year)]
+
+
+@router.get("/providers/{provider_id}/reconcile")
+def provider_reconcile(provider_id: IdPath, session: SessionDep, actor: CurrentUser,
+                       month: str = Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]),
+                       format: str = Query("json", pattern="^(json|xlsx)$")) -> Response:
+    """The month's reconciliation with the centre's sacct (office or the provider): every difference."""
+    from yuzhi.compute import reconcile as rec
+
+    ep = service.get_endpoint(session, provider_id=provider_id)
+    if ep is None:
+        raise NotFound(f"provider {provider_id} has no engine connected", field="provider_id")
+    rep = rec.reconcile(session, actor=actor, provider_id=provider_id, month=month, backend=service.backend_for(ep))
+    if format == "xlsx":
+        xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(rec.to_xlsx(rep), media_type=xlsx_type,
+                        headers={"Content-Disposition": f'attachment; filename="reconcile-{provider_id}-{month}.xlsx"'})
+    return JSONResponse({"month": rep.month, "provider_id": rep.provider_id, "jobs_platform": rep.jobs_platform,
+                         "jobs_sacct": rep.jobs_sacct, "charged_fen": rep.charged_fen, "subsidy_fen": rep.subsidy_fen,
+                         "differences": [dict(zip(rec.HEADERS, d.row(), strict=True)) for d in rep.differences]})
 
 
 # --- budgets and apps -------------------------------------------------------------------------
