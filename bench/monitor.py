@@ -232,7 +232,7 @@ SKAB_PEAK = ((0.0, 200.0), *((r, h) for r in (0.1, 0.2, 0.3, 0.5) for h in (50.0
 #: NAB detector settings: the defaults (short window 25 since the CV of issue 17 chose it over 15),
 #: then one setting changed at a time.
 NAB_GRID = {"short": (10, 15), "long": (500, 2000), "rest": (50, 300), "alpha": (0.05, 0.3),
-            "seasons": (1, 5), "weeks": (0,), "novelty": (0.0, 0.05)}
+            "seasons": (1, 3), "weeks": (0,), "novelty": (0.0, 0.05), "fast": (0,)}
 
 
 def _fmt_skab(m: dict) -> str:
