@@ -144,6 +144,9 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "GET /api/compute/providers/{provider_id}/rate-cards": (200, 200, 200, 200, 200, 200),
     "POST /api/compute/providers/{provider_id}/rate-cards": (401, 422, 422, 422, 422, 422),
     "GET /api/compute/providers/{provider_id}/statement": (401, 404, 404, 200, 200, 200),
+    # body/month refused before the role check; who may act is tested in tests/compute (office or the provider)
+    "POST /api/compute/providers/{provider_id}/rate-cards/{card_id}/end": (401, 422, 422, 422, 422, 422),
+    "GET /api/compute/providers/{provider_id}/reconcile": (401, 422, 422, 422, 422, 422),
     "GET /api/compute/budget": (401, 200, 200, 200, 422, 422),
     "PUT /api/compute/budget": (401, 422, 422, 422, 422, 422),
     "GET /api/compute/apps": (401, 200, 200, 200, 200, 200),
