@@ -81,6 +81,7 @@ def test_date_times_with_plan_start_and_repeating_calendar(tmp_path):
     p = read_workbook(f)
     assert p.jobs[0].due == 270
     assert p.machines[2].unavailable == ((240, 270), (600, 660), (2040, 2100))
+    assert p.plan_start == "2026-03-02T08:00:00"  # kept, so the Gantt can show dates and shift times
 
 
 def test_not_a_workbook(tmp_path):

@@ -10,15 +10,45 @@ The PNG uses Matplotlib when installed, else Pillow.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from yuzhi import fmt
 from yuzhi.schedule.objectives import ScheduledOp, job_completion
 from yuzhi.schedule.problem import Problem
 
-__all__ = ["MachineStats", "render_html", "render_png", "utilisation"]
+__all__ = ["MachineStats", "clock", "render_html", "render_png", "utilisation"]
+
+UNIT_SECONDS = {"s": 1, "sec": 1, "min": 60, "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600}
+# Calendar tick steps in seconds: an hour up to a week, so ticks land on shift boundaries.
+_CAL_STEPS = (3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400)
+
+
+def clock(problem: Problem) -> tuple[dt.datetime, int] | None:
+    """(time 0 as an aware date-time, seconds per time unit) when the plan has a calendar, else None.
+
+    A naive ``plan_start`` is the planner's wall clock, i.e. the display zone (Beijing time).
+    """
+    if not problem.plan_start:
+        return None
+    start = dt.datetime.fromisoformat(problem.plan_start)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=fmt.local_zone())
+    return start, UNIT_SECONDS.get(problem.time_unit or "min", 60)
+
+
+def now_units(problem: Problem, now: dt.datetime | None = None) -> int | None:
+    """Current time in the plan's time units after its start (None without a calendar)."""
+    c = clock(problem)
+    if c is None:
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    return int((now - c[0]).total_seconds() // c[1])
+
 
 _PALETTE = [
     "#4e79a7",
@@ -105,10 +135,27 @@ def render_html(
     objective: str = "",
     value: int | None = None,
     width: int = 1100,
+    now: dt.datetime | None = None,
+    tr: Callable[[str], str] | None = None,
+    lang: str = "",
 ) -> str:
-    """A self-contained HTML page (inline SVG) with the per-machine and per-order Gantt charts."""
+    """A self-contained HTML page (inline SVG) with the per-machine and per-order Gantt charts.
+
+    With a calendar (``problem.plan_start``) the axis shows dates and shift times in Beijing time and
+    a "now" line at ``now`` (default: the current time) when it falls inside the plan; without one
+    the axis counts time units from the start and says so. ``tr`` translates the labels (the web
+    page passes its i18n; the CLI keeps the bilingual default).
+    """
     cmax = max((o.end for o in ops), default=1) or 1
     horizon = max([cmax] + [j.due or 0 for j in problem.jobs])
+    cal = clock(problem)
+    now_t = now_units(problem, now) if cal else None
+    if now_t is not None and not 0 <= now_t <= horizon:
+        now_t = None
+
+    def _(text: str) -> str:
+        return html.escape(tr(text) if tr else text)
+
     label_w, row_h, axis_h = 150, 22, 24
     scale = (width - label_w - 20) / horizon
     late = _late(problem, ops)
@@ -123,16 +170,32 @@ def render_html(
     def jname(j: int) -> str:
         return problem.jobs[j].name or f"J{j}"
 
+    def tick_label(t: int) -> str:
+        if cal is None:
+            return str(t)
+        when = fmt.to_local(cal[0] + dt.timedelta(seconds=t * cal[1]))
+        return when.strftime("%m-%d %H:%M" if when.hour or when.minute else "%m-%d")
+
     def axis(height: int) -> list[str]:
-        step = _nice_step(horizon / 10)
+        if cal is None:
+            step = _nice_step(horizon / 10)
+        else:
+            want = horizon * cal[1] / 8
+            sec = next((c for c in _CAL_STEPS if c >= want), _CAL_STEPS[-1])
+            step = max(sec // cal[1], 1)
         parts = []
         t = 0
         while t <= horizon:
             parts.append(
                 f'<line x1="{x(t):.1f}" y1="{axis_h - 4}" x2="{x(t):.1f}" y2="{height}" class="grid"/>'
-                f'<text x="{x(t):.1f}" y="{axis_h - 8}" class="tick">{t}</text>'
+                f'<text x="{x(t):.1f}" y="{axis_h - 8}" class="tick">{tick_label(t)}</text>'
             )
             t += step
+        if now_t is not None:
+            parts.append(
+                f'<line x1="{x(now_t):.1f}" y1="{axis_h - 4}" x2="{x(now_t):.1f}" y2="{height}" class="now">'
+                f"<title>{_('now')} {fmt.local_time(now or dt.datetime.now(dt.UTC))}</title></line>"
+            )
         return parts
 
     def svg_rows(kind: str) -> str:
@@ -210,11 +273,26 @@ def render_html(
         )
         or '<tr><td colspan="3">none — every order meets its due date</td></tr>'
     )
+
+    def lab(en: str, zh: str) -> str:
+        """The page's language when a translator is given, else both (the CLI's offline file)."""
+        return _(en) if tr else f"{html.escape(en)} {zh}"
+
     head = html.escape(title or problem.name or "schedule")
+    unit = problem.time_unit or "units"
+    if cal is None:
+        axis_note = lab("Axis: time from the plan start (the plan has no calendar date)", "横轴：自计划开始的时间")
+        axis_note += f" [{html.escape(unit)}]"
+    else:
+        axis_note = (
+            f"{lab('Axis: Beijing time; the plan starts', '横轴：北京时间；计划开始于')} {fmt.local_time(cal[0])}"
+        )
+        if now_t is not None:
+            axis_note += f' · <span class="nowkey">{lab("now", "现在")}</span>'
     summary = f"makespan {cmax}" + (f" · {html.escape(objective)} {value}" if objective and value is not None else "")
     summary += f" · status {html.escape(status)}" if status else ""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{head} — Gantt</title>
+<html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8"><title>{head} — Gantt</title>
 <style>
 body{{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:20px;color:#222}}
 h1{{font-size:20px}} h2{{font-size:16px;margin-top:24px}}
@@ -222,26 +300,28 @@ h1{{font-size:20px}} h2{{font-size:16px;margin-top:24px}}
 .lbl{{font-size:12px}} .lbl.late{{fill:#c00;font-weight:bold}} .in{{font-size:10px;fill:#fff;pointer-events:none}}
 .bar{{stroke:#333;stroke-width:.5}} .bar.late{{stroke:#c00;stroke-width:2}}
 .off{{fill:#bbb;opacity:.8}} .setup{{stroke:#555;stroke-width:.5}} .due{{stroke:#c00;stroke-width:2}}
+.now{{stroke:#0a7;stroke-width:2;stroke-dasharray:4 2}} .nowkey{{color:#0a7;font-weight:bold}}
 table{{border-collapse:collapse;font-size:13px}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}
 td:first-child,th:first-child{{text-align:left}} .legend span{{display:inline-block;margin-right:14px;font-size:12px}}
 .sw{{display:inline-block;width:14px;height:10px;border:1px solid #333;vertical-align:middle;margin-right:4px}}
 </style></head><body>
-<h1>{head} — Gantt 甘特图</h1>
+<h1>{head} — {lab("Gantt chart", "甘特图")}</h1>
 <p>{summary}</p>
-<p class="legend"><span><i class="sw" style="background:#bbb"></i>unavailable 停机</span>
+<p class="axis" data-testid="axis">{axis_note}</p>
+<p class="legend"><span><i class="sw" style="background:#bbb"></i>{lab("unavailable", "停机")}</span>
 <span><i class="sw" style="background:repeating-linear-gradient(45deg,#555 0 2px,#fff 2px 5px)"></i>
-changeover 换型</span>
-<span><i class="sw" style="border:2px solid #c00"></i>late order 延期订单</span>
-<span><i class="sw" style="background:#fff"></i>idle 空闲</span></p>
-<h2>Machines 设备</h2>
+{lab("changeover", "换型")}</span>
+<span><i class="sw" style="border:2px solid #c00"></i>{lab("late order", "延期订单")}</span>
+<span><i class="sw" style="background:#fff"></i>{lab("idle", "空闲")}</span></p>
+<h2>{lab("Machines", "设备")}</h2>
 {svg_rows("machine")}
-<h2>Orders 订单</h2>
+<h2>{lab("Orders", "订单")}</h2>
 {svg_rows("order")}
-<h2>Utilisation 设备利用率 (over [0, {cmax}))</h2>
+<h2>{lab("Utilisation", "设备利用率")} [0, {cmax})</h2>
 <table><tr><th>machine</th><th>busy</th><th>changeover</th><th>unavailable</th><th>idle</th><th>utilisation</th></tr>
 {util_rows}
 </table>
-<h2>Late orders 延期订单</h2>
+<h2>{lab("Late orders", "延期订单")}</h2>
 <table><tr><th>order</th><th>due</th><th>tardiness</th></tr>
 {late_rows}
 </table>

@@ -43,6 +43,30 @@ i18n.register(
         "feasible": "可行",
         "infeasible": "不可行",
         "unknown": "未知",
+        "unavailable": "停机",
+        "changeover": "换型",
+        "late order": "延期订单",
+        "idle": "空闲",
+        "Utilisation": "设备利用率",
+        "Late orders": "延期订单",
+        "now": "现在",
+        "Axis: time from the plan start (the plan has no calendar date)": "横轴：自计划开始的时间（计划未设开始日期）",
+        "Axis: Beijing time; the plan starts": "横轴：北京时间；计划开始于",
+        "Re-plan": "重新排产",
+        "Re-plan from": "重排起点",
+        "Machine down": "设备停机",
+        "from": "从",
+        "to": "到",
+        "Rush order": "插单",
+        "Order name": "订单名",
+        "Machine": "设备",
+        "Duration": "工时",
+        "Due": "交期",
+        "Time: a date-time (Beijing time) or time units from the plan start.": (
+            "时间：日期时间（北京时间）或自计划开始的时间单位数。"
+        ),
+        "Time: time units from the plan start.": "时间：自计划开始的时间单位数。",
+        "Re-planned from plan": "由计划重排",
     },
 )
 i18n.register(
@@ -130,21 +154,117 @@ def plan_page(plan_id: int, request: Request, session: SessionDep, actor: Option
         plan = service.get(session, actor=actor, plan_id=plan_id)
     except DomainError as exc:
         return _list(request, session, actor, exc, exc.status_code)
+
+    return _plan(request, session, actor, plan)
+
+
+def _plan(request: Request, session, actor, plan, error: DomainError | None = None, status_code: int = 200):  # type: ignore[no-untyped-def]
     from yuzhi.schedule.check import schedule_from_json
-    from yuzhi.schedule.gantt import utilisation
+    from yuzhi.schedule.gantt import clock, now_units, utilisation
 
     problem = service.problem_of(plan)
     ops = schedule_from_json(plan.schedule)
-    return render(
-        request, "schedule/plan.html", {"plan": plan, "util": utilisation(problem, ops) if ops else []}, actor=actor
-    )
+    now = now_units(problem)
+    ctx = {
+        "plan": plan,
+        "util": utilisation(problem, ops) if ops else [],
+        "machines": [m.name or f"M{i}" for i, m in enumerate(problem.machines)],
+        "calendar": clock(problem) is not None,
+        "at_default": now if now is not None and now >= 0 else 0,
+        "error": error,
+    }
+    return render(request, "schedule/plan.html", ctx, actor=actor, status_code=status_code)
+
+
+def _when(problem, text: str, field: str) -> int:  # type: ignore[no-untyped-def]
+    """A form time: whole time units from the plan start, or a Beijing date-time when the plan has a calendar."""
+    import datetime as dt
+
+    from yuzhi.errors import InvalidInput
+    from yuzhi.schedule.gantt import clock
+
+    text = (text or "").strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    c = clock(problem)
+    if c is not None:
+        try:
+            t = dt.datetime.fromisoformat(text.replace("T", " "))
+        except ValueError:
+            pass
+        else:
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=c[0].tzinfo)
+            return int((t - c[0]).total_seconds() // c[1])
+    fix = "write e.g. 2026-12-07 10:40 or 640" if c else "write whole time units from the plan start, e.g. 640"
+    raise InvalidInput(f"{text!r} is not a time", field=field, fix=fix)
+
+
+@router.post("/schedule/plans/{plan_id}/replan", response_class=HTMLResponse)
+def replan_form(
+    plan_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: OptionalUser,
+    at: Annotated[str, Form()] = "",
+    down_machine: Annotated[str, Form()] = "",
+    down_from: Annotated[str, Form()] = "",
+    down_to: Annotated[str, Form()] = "",
+    rush_name: Annotated[str, Form(max_length=100)] = "",
+    rush_machine: Annotated[str, Form()] = "",
+    rush_duration: Annotated[str, Form()] = "",
+    rush_due: Annotated[str, Form()] = "",
+    time_limit: Annotated[float, Form(gt=0, le=120)] = 10.0,
+) -> Response:
+    from yuzhi.errors import InvalidInput
+
+    if actor is None:
+        return _login()
+    try:
+        plan = service.get(session, actor=actor, plan_id=plan_id)
+    except DomainError as exc:
+        return _list(request, session, actor, exc, exc.status_code)
+    problem = service.problem_of(plan)
+    try:
+        t = _when(problem, at, "at")
+        down = None
+        if down_from or down_to:
+            if not down_machine.isdigit() or int(down_machine) >= problem.n_machines:
+                raise InvalidInput("choose the machine that is down", field="down_machine")
+            down = (int(down_machine), _when(problem, down_from, "down_from"), _when(problem, down_to, "down_to"))
+        rush = None
+        if rush_duration:
+            if not rush_machine.isdigit() or int(rush_machine) >= problem.n_machines:
+                raise InvalidInput("choose the machine of the rush order", field="rush_machine")
+            if not rush_duration.isdigit() or int(rush_duration) <= 0:
+                raise InvalidInput(
+                    "the rush order's duration is a positive whole number of time units", field="rush_duration"
+                )
+            rush = {
+                "name": rush_name.strip() or "rush",
+                "weight": 10,
+                "operations": [{"modes": [[int(rush_machine), int(rush_duration)]]}],
+            }
+            if rush_due:
+                rush["due"] = _when(problem, rush_due, "rush_due")
+        new = service.replan(session, actor=actor, plan_id=plan.id, at=t, down=down, rush=rush, time_limit=time_limit)
+    except DomainError as exc:
+        session.rollback()
+        plan = service.get(session, actor=actor, plan_id=plan_id)
+        return _plan(request, session, actor, plan, exc, exc.status_code)
+    return RedirectResponse(f"/schedule/plans/{new.id}", status_code=303)
 
 
 @router.get("/schedule/plans/{plan_id}/gantt", response_class=HTMLResponse)
-def gantt_page(plan_id: int, session: SessionDep, actor: OptionalUser) -> Response:
+def gantt_page(plan_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    from yuzhi.web.templating import lang_of
+
     if actor is None:
         return _login()
-    return HTMLResponse(service.gantt_html(session, actor=actor, plan_id=plan_id))
+    lang = lang_of(request)
+    return HTMLResponse(
+        service.gantt_html(session, actor=actor, plan_id=plan_id, tr=lambda key: i18n.translate(key, lang), lang=lang)
+    )
 
 
 @router.get("/schedule/template.xlsx")

@@ -243,6 +243,9 @@ class Problem:
         Instance name.
     time_unit
         Label for the time unit (``"min"``, ``"h"``, ...), for reports only.
+    plan_start
+        ISO date-time of time 0 (naive = Beijing time), or ``""``: with it, charts show calendar
+        dates and shift times instead of bare time units.
 
     Raises
     ------
@@ -257,6 +260,7 @@ class Problem:
     setup_times: tuple[tuple[int, ...], ...] = ()
     name: str = ""
     time_unit: str = ""
+    plan_start: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -436,7 +440,7 @@ class Problem:
             "families": list(self.families),
             "setup_times": [list(r) for r in self.setup_times],
             "jobs": jobs,
-        }
+        } | ({"plan_start": self.plan_start} if self.plan_start else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
@@ -529,8 +533,23 @@ class Problem:
             setup_times=tuple(tuple(r) for r in data.get("setup_times", []) or []),
             name=str(data.get("name", "") or ""),
             time_unit=str(data.get("time_unit", "") or ""),
+            plan_start=_iso(data.get("plan_start")),
         )
 
     def to_json(self) -> str:
         """JSON text of :meth:`to_dict`."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+
+def _iso(v: Any) -> str:
+    """``plan_start`` as an ISO date-time string ("" when absent); a bad one is an input error."""
+    import datetime as dt
+
+    if v in (None, ""):
+        return ""
+    try:
+        return dt.datetime.fromisoformat(str(v)).isoformat()
+    except ValueError:
+        raise InvalidInput(
+            f"plan_start {v!r} is not a date-time", field="plan_start", fix="write e.g. 2026-12-07T08:00"
+        ) from None

@@ -20,7 +20,7 @@ from yuzhi.schedule.models import Plan
 from yuzhi.schedule.problem import Problem
 from yuzhi.schedule.schemas import PlanCreate
 
-__all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of"]
+__all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "replan"]
 
 
 def _org_for_write(actor: Actor, org_id: int | None) -> int:
@@ -126,13 +126,86 @@ def problem_of(plan: Plan) -> Problem:
     return Problem.from_dict(plan.problem)
 
 
-def gantt_html(session: Session, *, actor: Actor, plan_id: int) -> str:
-    """The self-contained Gantt page of a plan."""
+def gantt_html(session: Session, *, actor: Actor, plan_id: int, tr=None, lang: str = "") -> str:  # type: ignore[no-untyped-def]
+    """The self-contained Gantt page of a plan (``tr``/``lang``: the page's language)."""
     from yuzhi.schedule.check import schedule_from_json
     from yuzhi.schedule.gantt import render_html
 
     plan = get(session, actor=actor, plan_id=plan_id)
     ops = schedule_from_json(plan.schedule)
     return render_html(
-        problem_of(plan), ops, title=plan.name, status=plan.status, objective=plan.objective, value=plan.objective_value
+        problem_of(plan),
+        ops,
+        title=plan.name,
+        status=plan.status,
+        objective=plan.objective,
+        value=plan.objective_value,
+        tr=tr,
+        lang=lang,
     )
+
+
+def replan(
+    session: Session,
+    *,
+    actor: Actor,
+    plan_id: int,
+    at: int,
+    down: tuple[int, int, int] | None = None,
+    rush: dict | None = None,
+    time_limit: float = 10.0,
+) -> Plan:
+    """Re-plan a stored plan from time ``at`` (machine down ``(machine, start, end)``, a rush order as
+    a job dict); started work stays, the rest moves as little as needed. Stored as a new plan so the
+    old one stays for comparison; audited."""
+    from yuzhi.schedule.check import schedule_from_json
+    from yuzhi.schedule.reschedule import MachineDown, RushOrder, reschedule
+
+    old_plan = get(session, actor=actor, plan_id=plan_id)
+    problem = problem_of(old_plan)
+    old = schedule_from_json(old_plan.schedule)
+    if not old:
+        raise InvalidInput("this plan has no schedule to re-plan", field="plan_id", fix="solve it again first")
+    events: list = []
+    if down is not None:
+        events.append(MachineDown(*down))
+    if rush is not None:
+        one = Problem.from_dict({**problem.to_dict(), "jobs": [rush]})
+        events.append(RushOrder(one.jobs[0]))
+    if not events:
+        raise InvalidInput("say what changed", field="events", fix="give a machine-down period or a rush order")
+    new_problem, result = reschedule(
+        problem, old, at=at, events=events, objective=old_plan.objective, time_limit=time_limit
+    )
+    doc = result.to_dict()
+    doc["rescheduled_at"] = at
+    doc["rescheduled_from"] = old_plan.id
+    plan = Plan(
+        org_id=old_plan.org_id,
+        name=f"{old_plan.name} (re-planned t={at})"[:200],
+        objective=old_plan.objective,
+        status=result.status.value,
+        objective_value=result.objective,
+        lower_bound=result.lower_bound,
+        makespan=result.makespan,
+        n_orders=new_problem.n_jobs,
+        n_machines=new_problem.n_machines,
+        runtime_s=round(result.runtime, 3),
+        reason=result.reason[:500],
+        problem=new_problem.to_dict(),
+        schedule=doc,
+        created_by=actor.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="schedule.plan.replan",
+        entity="schedule_plan",
+        entity_id=plan.id,
+        before=_snap(old_plan),
+        after=_snap(plan),
+        org_id=plan.org_id,
+    )
+    return plan

@@ -455,4 +455,5 @@ def read_workbook(path: str | Path) -> Problem:
         setup_times=tuple(tuple(r) for r in matrix) if nf else (),
         name=Path(path).stem,
         time_unit=time_unit,
+        plan_start=ctx["plan_start"].isoformat() if "plan_start" in ctx else "",
     )
