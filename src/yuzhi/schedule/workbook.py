@@ -257,23 +257,8 @@ class _Sheet:
 _UNITS = {"s": 1, "sec": 1, "min": 60, "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600}
 
 
-def read_workbook(path: str | Path) -> Problem:
-    """Read a planner's workbook into a :class:`Problem` (see the module docstring for the sheets).
-
-    Raises
-    ------
-    InvalidInput
-        Naming the sheet, row and column of the first bad cell.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(Path(path), data_only=True, read_only=True)
-    except Exception as exc:  # openpyxl raises many types for a non-workbook
-        raise InvalidInput(
-            f"cannot open {Path(path).name} as an Excel workbook: {exc}", field="instance", fix="save it as .xlsx"
-        ) from None
-    ctx: dict[str, Any] = {"unit_seconds": 60}
+def _settings(wb: Any, ctx: dict[str, Any]) -> str:
+    """The ``settings`` sheet: returns the time unit; puts ``unit_seconds`` and ``plan_start`` in ``ctx``."""
     settings = _Sheet(wb, "settings", False, ctx)
     time_unit = "min"
     for r, d in settings.rows:
@@ -297,7 +282,11 @@ def read_workbook(path: str | Path) -> Problem:
             if not isinstance(v, dt.datetime):
                 raise InvalidInput("plan_start must be a date-time", field=settings.where(r, "value"))
             ctx["plan_start"] = v
+    return time_unit
 
+
+def _machines(wb: Any, ctx: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
+    """Machine names in sheet order and their indices (a duplicate or an empty sheet is an error)."""
     ms = _Sheet(wb, "machines", True, ctx)
     names: list[str] = []
     for r, d in ms.rows:
@@ -308,6 +297,11 @@ def read_workbook(path: str | Path) -> Problem:
     if not names:
         raise InvalidInput("no machines", field="sheet 'machines'", fix="list at least one machine")
     mindex = {n: i for i, n in enumerate(names)}
+    return names, mindex
+
+
+def _calendars(wb: Any, ctx: dict[str, Any], names: list[str], mindex: dict[str, int]) -> tuple[Machine, ...]:
+    """Machines with their unavailable periods (``repeat_every`` unrolled up to ``until``)."""
     unavailable: list[list[tuple[int, int]]] = [[] for _ in names]
     cal = _Sheet(wb, "calendars", False, ctx)
     for r, d in cal.rows:
@@ -337,15 +331,11 @@ def read_workbook(path: str | Path) -> Problem:
             s, e = s + every, e + every
             if s > until:
                 break
-    machines = tuple(Machine(n, tuple(u)) for n, u in zip(names, unavailable, strict=True))
+    return tuple(Machine(n, tuple(u)) for n, u in zip(names, unavailable, strict=True))
 
-    families: list[str] = []
 
-    def fam(name: str) -> int:
-        if name not in families:
-            families.append(name)
-        return families.index(name)
-
+def _routings(wb: Any, ctx: dict[str, Any], mindex: dict[str, int]) -> tuple[Any, dict[str, dict[int, dict[str, Any]]]]:
+    """Per product, per step: alternative machines ``(machine, per_unit, fixed)``, family, after, breakable."""
     rt = _Sheet(wb, "routings", True, ctx)
     routing: dict[str, dict[int, dict[str, Any]]] = {}
     for r, d in rt.rows:
@@ -377,14 +367,44 @@ def read_workbook(path: str | Path) -> Problem:
                 fix="give every alternative machine the same values",
             )
         st["modes"].append((mindex[mname], per_unit, fixed_t))
+    return rt, routing
 
+
+def _changeovers(wb: Any, ctx: dict[str, Any], fam: Any) -> list[tuple[int, int, int]]:
+    """(from family, to family, time) triples; families are numbered on first sight by ``fam``."""
     ch = _Sheet(wb, "changeovers", False, ctx)
     pairs = []
     for r, d in ch.rows:
         a, b = ch.text(r, d, "from_family"), ch.text(r, d, "to_family")
         t = ch.number(r, d, "time", default=0)
         pairs.append((fam(a), fam(b), int(t or 0)))
+    return pairs
 
+
+def _arcs(rt: Any, st: dict[str, Any], prod: str, pos: dict[int, int], i: int) -> list[tuple[int, int]]:
+    """Precedence arcs into operation ``i``: from its ``after`` steps, else from the previous step."""
+    arcs: list[tuple[int, int]] = []
+    if st["after"]:
+        for tok in str(st["after"]).replace(";", ",").split(","):
+            tok = tok.strip()
+            if not tok:
+                continue
+            try:
+                p = int(float(tok))
+            except ValueError:
+                p = -1
+            if p not in pos:
+                raise InvalidInput(f"step {tok!r} of product {prod} does not exist", field=rt.where(st["row"], "after"))
+            arcs.append((pos[p], i))
+    elif i > 0:
+        arcs.append((i - 1, i))
+    return arcs
+
+
+def _orders(
+    wb: Any, ctx: dict[str, Any], rt: Any, routing: dict[str, dict[int, dict[str, Any]]], fam: Any
+) -> list[Job]:
+    """One job per order row: the product's routing scaled by the quantity."""
     od = _Sheet(wb, "orders", True, ctx)
     jobs = []
     seen: set[str] = set()
@@ -415,22 +435,7 @@ def read_workbook(path: str | Path) -> Problem:
                     name=f"{prod}/{s}",
                 )
             )
-            if st["after"]:
-                for tok in str(st["after"]).replace(";", ",").split(","):
-                    tok = tok.strip()
-                    if not tok:
-                        continue
-                    try:
-                        p = int(float(tok))
-                    except ValueError:
-                        p = -1
-                    if p not in pos:
-                        raise InvalidInput(
-                            f"step {tok!r} of product {prod} does not exist", field=rt.where(st["row"], "after")
-                        )
-                    arcs.append((pos[p], i))
-            elif i > 0:
-                arcs.append((i - 1, i))
+            arcs += _arcs(rt, st, prod, pos, i)
         jobs.append(
             Job(
                 operations=tuple(ops),
@@ -442,6 +447,39 @@ def read_workbook(path: str | Path) -> Problem:
                 name=name,
             )
         )
+    return jobs
+
+
+def read_workbook(path: str | Path) -> Problem:
+    """Read a planner's workbook into a :class:`Problem` (see the module docstring for the sheets).
+
+    Raises
+    ------
+    InvalidInput
+        Naming the sheet, row and column of the first bad cell.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(Path(path), data_only=True, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a non-workbook
+        raise InvalidInput(
+            f"cannot open {Path(path).name} as an Excel workbook: {exc}", field="instance", fix="save it as .xlsx"
+        ) from None
+    ctx: dict[str, Any] = {"unit_seconds": 60}
+    time_unit = _settings(wb, ctx)
+    names, mindex = _machines(wb, ctx)
+    machines = _calendars(wb, ctx, names, mindex)
+    families: list[str] = []
+
+    def fam(name: str) -> int:
+        if name not in families:
+            families.append(name)
+        return families.index(name)
+
+    rt, routing = _routings(wb, ctx, mindex)
+    pairs = _changeovers(wb, ctx, fam)
+    jobs = _orders(wb, ctx, rt, routing, fam)
     if not jobs:
         raise InvalidInput("no orders", field="sheet 'orders'", fix="add at least one order")
     nf = len(families)
