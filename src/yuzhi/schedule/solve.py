@@ -27,6 +27,7 @@ and raises.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -188,15 +189,15 @@ def solve(
     """
     from yuzhi.errors import InvalidInput
     from yuzhi.schedule import tabu
-    from yuzhi.schedule.cpsat import model as cpm
     from yuzhi.schedule.cpsat.variables import safe_horizon
     from yuzhi.schedule.heuristics import dispatch
 
     check_objective(objective)
-    if time_limit <= 0:
-        raise InvalidInput("time limit must be positive", field="time_limit")
-    if workers < 1:
-        raise InvalidInput("workers must be ≥ 1", field="workers")
+    if time_limit <= 0 or workers < 1:
+        raise InvalidInput(
+            "time limit must be positive" if time_limit <= 0 else "workers must be ≥ 1",
+            field="time_limit" if time_limit <= 0 else "workers",
+        )
     t0 = time.perf_counter()
     fixed = fixed or {}
     stats: dict[str, Any] = {}
@@ -205,27 +206,7 @@ def solve(
         return time_limit - (time.perf_counter() - t0)
 
     def result(status: Status, ops: list[ScheduledOp] | None, lb: int | None, reason: str = "") -> Result:
-        ops = ops or []
-        if ops:
-            bad = check(problem, ops)
-            if bad:  # pragma: no cover - a solver bug; never hand out an invalid plan
-                raise RuntimeError("internal error, invalid schedule: " + "; ".join(map(str, bad[:5])))
-        val = evaluate(problem, ops, objective) if ops else None
-        if val is not None and lb is not None:
-            lb = min(lb, val)
-            if lb == val:
-                status = Status.OPTIMAL
-        return Result(
-            status,
-            objective,
-            val,
-            lb,
-            max((o.end for o in ops), default=None) if ops else None,
-            sorted(ops),
-            time.perf_counter() - t0,
-            reason,
-            stats,
-        )
+        return _result(problem, objective, stats, t0, status, ops, lb, reason)
 
     reason = _precheck(problem) if not fixed else ""
     if reason:
@@ -239,37 +220,27 @@ def solve(
     stats["heuristic"] = evaluate(problem, heur, objective) if heur_ok else None
     best = heur if heur_ok else None
     # A valid warm start (e.g. the right-shifted old plan) is the fallback if it is no worse.
-    if (
-        hint is not None
-        and not check(problem, hint)
-        and (best is None or reference or evaluate(problem, hint, objective) <= evaluate(problem, best, objective))
-    ):
+    if hint is not None and not check(problem, hint) and _no_worse(problem, objective, hint, best, bool(reference)):
         best = hint
     start_hint = hint or heur
     lb = _bound_trivial(problem, objective) if not fixed else 0
     tight = objective == "makespan" and heur_ok and not reference
     horizon = max(o.end for o in heur) if tight else safe_horizon(problem, fixed)
 
-    def build(h: int) -> cpm.Built:
-        return cpm.build(
-            problem,
-            objective,
-            horizon=h,
-            fixed=fixed,
-            earliest=earliest,
-            reference=reference,
-            deviation_weight=deviation_weight,
-        )
-
-    def run_cp(h: int, hint_ops: list[ScheduledOp], limit: float) -> cpm.RunResult:
-        b = build(h)
-        cpm.add_hint(b, hint_ops)
-        if b.makespan is not None:
-            b.model.add_hint(b.makespan, max(o.end for o in hint_ops))
-        r = cpm.run(b, time_limit=limit, workers=workers, seed=seed, log=log)
-        if r.objective is not None and b.scale != 1:
-            r.bound = None  # the bound is on the combined objective, not on the primary one
-        return r
+    run_cp = functools.partial(
+        _run_cp,
+        problem,
+        objective,
+        {
+            "fixed": fixed,
+            "earliest": earliest,
+            "reference": reference,
+            "deviation_weight": deviation_weight,
+            "workers": workers,
+            "seed": seed,
+            "log": log,
+        },
+    )
 
     use_ts = use_tabu and tabu.available() and problem.is_classic and objective == "makespan" and not fixed
     # 2. CP-SAT, short run (or the whole time when tabu search does not apply)
@@ -277,20 +248,10 @@ def solve(
     r1 = run_cp(horizon, start_hint, max(0.05, first))
     stats["cpsat1"] = {"status": r1.status, "objective": r1.objective, "bound": r1.bound}
     if r1.status == "infeasible":
-        if best is not None and tight:  # horizon too tight cannot be: the heuristic meets it
-            pass
-        why = "no schedule satisfies every hard constraint" + (
-            " (deadlines of orders "
-            + ", ".join(j.name or str(i) for i, j in enumerate(problem.jobs) if j.deadline is not None)
-            + " cannot all be met)"
-            if any(j.deadline is not None for j in problem.jobs)
-            else ""
-        )
-        return result(Status.INFEASIBLE, None, None, why)
+        # (a horizon too tight cannot be the cause: with `tight` the heuristic meets it)
+        return result(Status.INFEASIBLE, None, None, _infeasible_reason(problem))
     # With a deviation term CP-SAT's plan wins even at equal objective: it is the closer one.
-    if r1.schedule is not None and (
-        best is None or reference or evaluate(problem, r1.schedule, objective) <= evaluate(problem, best, objective)
-    ):
+    if r1.schedule is not None and _no_worse(problem, objective, r1.schedule, best, bool(reference)):
         best = r1.schedule
     if r1.bound is not None and not reference:
         lb = max(lb, r1.bound)
@@ -301,38 +262,8 @@ def solve(
         return result(status, best, lb if not reference else None)
     # 3. tabu search
     # Small instances: CP-SAT with a good hint closes the gap best; large ones: local search wins.
-    n_ops = problem.n_operations
-    ts_share = 0.5 if n_ops <= 250 else 0.8
-    ts_time = left() * ts_share
-    # On 2+ workers a second tabu search with another seed runs on the other core (compiled code that
-    # releases the GIL): two independent walks find better schedules than one, and CP-SAT gets the
-    # best of both in stage 4.
-    par: dict[str, Any] = {}
-    thread = None
-    if workers >= 2:
-        import threading
-
-        def side() -> None:
-            fn = tabu.flexible_search if problem.is_flexible else tabu.tabu_search
-            par["ts"] = fn(problem, best, time_limit=ts_time, seed=seed + 1)
-
-        thread = threading.Thread(target=side, daemon=True)
-        thread.start()
-
-    # A flexible job shop gets the search that also moves critical operations between machines.
-    if problem.is_flexible:
-        ts = tabu.flexible_search(problem, best, time_limit=ts_time, seed=seed)
-    else:
-        ts = tabu.tabu_search(problem, best, time_limit=ts_time, seed=seed)
-    stats["tabu"] = max(o.end for o in ts)
-    if max(o.end for o in ts) <= max(o.end for o in best):
-        best = ts
-    if thread is not None:
-        thread.join()
-        if "ts" in par:
-            stats["tabu2"] = max(o.end for o in par["ts"])
-            if max(o.end for o in par["ts"]) < max(o.end for o in best):
-                best = par["ts"]
+    ts_time = left() * (0.5 if problem.n_operations <= 250 else 0.8)
+    best = _tabu_stage(problem, best, ts_time=ts_time, seed=seed, workers=workers, stats=stats)
     # 4. CP-SAT polish and bound
     if left() > 0.2 and evaluate(problem, best, objective) > lb:
         r2 = run_cp(max(o.end for o in best), best, left() - 0.05)
@@ -342,3 +273,116 @@ def solve(
         if r2.bound is not None:
             lb = max(lb, r2.bound)
     return result(Status.FEASIBLE, best, lb)
+
+
+def _result(
+    problem: Problem,
+    objective: str,
+    stats: dict[str, Any],
+    t0: float,
+    status: Status,
+    ops: list[ScheduledOp] | None,
+    lb: int | None,
+    reason: str = "",
+) -> Result:
+    """The :class:`Result` of a plan, checked first (an invalid plan is never handed out); a plan
+    that meets its bound is optimal."""
+    ops = ops or []
+    if ops:
+        bad = check(problem, ops)
+        if bad:  # pragma: no cover - a solver bug; never hand out an invalid plan
+            raise RuntimeError("internal error, invalid schedule: " + "; ".join(map(str, bad[:5])))
+    val = evaluate(problem, ops, objective) if ops else None
+    if val is not None and lb is not None:
+        lb = min(lb, val)
+        if lb == val:
+            status = Status.OPTIMAL
+    return Result(
+        status,
+        objective,
+        val,
+        lb,
+        max((o.end for o in ops), default=None) if ops else None,
+        sorted(ops),
+        time.perf_counter() - t0,
+        reason,
+        stats,
+    )
+
+
+def _infeasible_reason(problem: Problem) -> str:
+    """Why CP-SAT proved there is no plan, naming the orders with deadlines when there are some."""
+    deadlined = [j.name or str(i) for i, j in enumerate(problem.jobs) if j.deadline is not None]
+    if not deadlined:
+        return "no schedule satisfies every hard constraint"
+    return f"no schedule satisfies every hard constraint (deadlines of orders {', '.join(deadlined)} cannot all be met)"
+
+
+def _tabu_stage(
+    problem: Problem, best: list[ScheduledOp], *, ts_time: float, seed: int, workers: int, stats: dict[str, Any]
+) -> list[ScheduledOp]:
+    """Stage 3: tabu search from ``best`` (two walks with different seeds on 2+ workers); the better plan."""
+    from yuzhi.schedule import tabu
+
+    # On 2+ workers a second tabu search with another seed runs on the other core (compiled code that
+    # releases the GIL): two independent walks find better schedules than one, and CP-SAT gets the
+    # best of both in stage 4.
+    start = best
+    par: dict[str, Any] = {}
+    thread = None
+    if workers >= 2:
+        import threading
+
+        def side() -> None:
+            fn = tabu.flexible_search if problem.is_flexible else tabu.tabu_search
+            par["ts"] = fn(problem, start, time_limit=ts_time, seed=seed + 1)
+
+        thread = threading.Thread(target=side, daemon=True)
+        thread.start()
+
+    # A flexible job shop gets the search that also moves critical operations between machines.
+    if problem.is_flexible:
+        ts = tabu.flexible_search(problem, start, time_limit=ts_time, seed=seed)
+    else:
+        ts = tabu.tabu_search(problem, start, time_limit=ts_time, seed=seed)
+    stats["tabu"] = max(o.end for o in ts)
+    if max(o.end for o in ts) <= max(o.end for o in best):
+        best = ts
+    if thread is not None:
+        thread.join()
+        if "ts" in par:
+            stats["tabu2"] = max(o.end for o in par["ts"])
+            if max(o.end for o in par["ts"]) < max(o.end for o in best):
+                best = par["ts"]
+    return best
+
+
+def _no_worse(
+    problem: Problem, objective: str, cand: list[ScheduledOp], best: list[ScheduledOp] | None, prefer: bool
+) -> bool:
+    """``cand`` replaces ``best``: none yet, preferred outright (closer to the old plan), or no worse."""
+    return best is None or prefer or evaluate(problem, cand, objective) <= evaluate(problem, best, objective)
+
+
+def _run_cp(
+    problem: Problem, objective: str, cfg: dict[str, Any], h: int, hint_ops: list[ScheduledOp], limit: float
+) -> Any:
+    """One CP-SAT run with horizon ``h`` warm-started from ``hint_ops`` (``cfg``: the solve options)."""
+    from yuzhi.schedule.cpsat import model as cpm
+
+    b = cpm.build(
+        problem,
+        objective,
+        horizon=h,
+        fixed=cfg["fixed"],
+        earliest=cfg["earliest"],
+        reference=cfg["reference"],
+        deviation_weight=cfg["deviation_weight"],
+    )
+    cpm.add_hint(b, hint_ops)
+    if b.makespan is not None:
+        b.model.add_hint(b.makespan, max(o.end for o in hint_ops))
+    r = cpm.run(b, time_limit=limit, workers=cfg["workers"], seed=cfg["seed"], log=cfg["log"])
+    if r.objective is not None and b.scale != 1:
+        r.bound = None  # the bound is on the combined objective, not on the primary one
+    return r
