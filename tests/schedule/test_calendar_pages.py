@@ -74,7 +74,8 @@ def test_replan_from_the_plan_page(client, engine):
     page = client.get(f"/schedule/plans/{pid}", headers=a)
     assert f'action="/schedule/plans/{pid}/replan"' in page.text and "<script>" not in page.text
     gz = client.get(f"/schedule/plans/{pid}/gantt?lang=zh", headers=a).text
-    assert "<h2>设备</h2>" in gz and "Machines" not in gz and "北京时间" in gz
+    assert "<h2>设备</h2>" in gz and "Machines" not in gz and "北京时间" in gz and "<th>利用率</th>" in gz
+    assert not any(w in gz for w in (">machine<", ">utilisation<", "makespan", ">tardiness<"))
     assert "<h2>Machines</h2>" in client.get(f"/schedule/plans/{pid}/gantt?lang=en", headers=a).text
     n = _plans(engine)
     # bad input: a specific error on the page, nothing stored

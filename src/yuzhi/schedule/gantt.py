@@ -157,7 +157,7 @@ def render_html(
         return html.escape(tr(text) if tr else text)
 
     label_w, row_h, axis_h = 150, 22, 24
-    scale = (width - label_w - 20) / horizon
+    scale = (width - label_w - 40) / horizon  # room for the last centred tick label
     late = _late(problem, ops)
     setups = _setups(problem, ops)
 
@@ -228,7 +228,7 @@ def render_html(
                         )
                 mine = [o for o in ops if o.machine == r]
             else:
-                label = jname(r) + (f"  late {late[r]}" if late[r] else "")
+                label = jname(r) + (f"  {tr('late') if tr else 'late'} {late[r]}" if late[r] else "")
                 cls = "lbl late" if late[r] else "lbl"
                 due = problem.jobs[r].due
                 if due is not None:
@@ -271,7 +271,7 @@ def render_html(
             for j in range(problem.n_jobs)
             if late[j]
         )
-        or '<tr><td colspan="3">none — every order meets its due date</td></tr>'
+        or f'<tr><td colspan="3">{_("none — every order meets its due date")}</td></tr>'
     )
 
     def lab(en: str, zh: str) -> str:
@@ -289,8 +289,8 @@ def render_html(
         )
         if now_t is not None:
             axis_note += f' · <span class="nowkey">{lab("now", "现在")}</span>'
-    summary = f"makespan {cmax}" + (f" · {html.escape(objective)} {value}" if objective and value is not None else "")
-    summary += f" · status {html.escape(status)}" if status else ""
+    summary = f"{_('makespan')} {cmax}" + (f" · {_(objective)} {value}" if objective and value is not None else "")
+    summary += f" · {_('status')} {_(status)}" if status else ""
     return f"""<!doctype html>
 <html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8"><title>{head} — Gantt</title>
 <style>
@@ -318,11 +318,12 @@ td:first-child,th:first-child{{text-align:left}} .legend span{{display:inline-bl
 <h2>{lab("Orders", "订单")}</h2>
 {svg_rows("order")}
 <h2>{lab("Utilisation", "设备利用率")} [0, {cmax})</h2>
-<table><tr><th>machine</th><th>busy</th><th>changeover</th><th>unavailable</th><th>idle</th><th>utilisation</th></tr>
+<table><tr><th>{_("machine")}</th><th>{_("busy")}</th><th>{_("changeover")}</th><th>{_("unavailable")}</th>
+<th>{_("idle")}</th><th>{_("utilisation")}</th></tr>
 {util_rows}
 </table>
 <h2>{lab("Late orders", "延期订单")}</h2>
-<table><tr><th>order</th><th>due</th><th>tardiness</th></tr>
+<table><tr><th>{_("order")}</th><th>{_("due")}</th><th>{_("tardiness")}</th></tr>
 {late_rows}
 </table>
 </body></html>
