@@ -43,3 +43,23 @@ def test_empty_lists_say_what_to_do_next(client, engine) -> None:  # type: ignor
     alarms = client.get("/monitor/alarms", headers=HTML)
     assert alarms.status_code == 200, alarms.text[:300]
     assert "实时监控台" in alarms.text and 'href="/monitor"' in alarms.text
+
+
+def test_award_kpi_and_voucher_tables_say_what_to_do_next(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """The awards, KPI and voucher tables that start empty name the next step in Chinese (issue 15)."""
+    from tests.factories import PASSWORD, make_world
+    from yuzhi.db import transaction
+
+    with transaction(engine) as s:
+        make_world(s, units=1)
+    r = client.post("/login", data={"username": "unit1", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303
+    awards = client.get("/awards?lang=zh", headers=HTML).text
+    assert "由专班开设年度奖补" in awards and "请用下方表单登记已备案的模型" in awards
+    assert "Nothing here yet." not in awards
+    disclosure = client.get("/awards/disclosure?lang=zh", headers=HTML).text
+    assert "奖补批准后在此公示" in disclosure
+    robots = client.get("/kpi/robots?lang=zh", headers=HTML).text
+    assert 'data-testid="empty-state"' in robots and "请用上方表单登记机器人部署" in robots
+    public = client.get("/kpi/public?lang=en", headers=HTML).text
+    assert "quarterly reports are confirmed by the office" in public

@@ -106,6 +106,32 @@ i18n.register("zh", {
         "请用下方表单开设本年度计划：资金池、单家上限和公示天数。",
     "Whitelist a computing centre with the form below (or yuzhi providers whitelist) before units can apply "
     "for it.": "请先用下方表单（或 yuzhi providers whitelist）把算力中心列入白名单，各单位才能申请使用。",
+    "The office opens an award year (POST /api/awards/programmes: budget, cap per model, pass score); units can "
+    "then apply for verified models.":
+        "由专班开设年度奖补（POST /api/awards/programmes：预算、单模型上限、及格分），"
+        "各单位随后可为已核验的模型申请奖补。",
+    "Register a filed (备案) model with the form below and add its application cases; the office verifies it "
+    "before you apply.": "请用下方表单登记已备案的模型并补充应用案例；专班核验后即可申请奖补。",
+    "Once a model is verified, apply for its award from the Models table above; applications wait here for "
+    "expert review.": "模型核验通过后，可在上方模型表中申请奖补；申请在此等待专家评审。",
+    "Awards are published here once they are approved; objections may be lodged during the disclosure period.":
+        "奖补批准后在此公示；公示期内可提出异议。",
+    "Computing centres upload their monthly bills for approved applications (portal or yuzhi vouchers "
+    "import-bills); they are listed here for checking and settlement.":
+        "算力中心为已批准的申请上传月度账单（服务商门户或 yuzhi vouchers import-bills），账单在此核对并结算。",
+    "No programme year is open yet: the office opens one on the programme page (pool, per-unit cap and "
+    "disclosure days).": "尚未开设年度计划：请专班在年度计划页面开设（资金池、单家上限和公示天数）。",
+    "Figures appear once applications are approved.": "申请获批后，这里会显示统计数据。",
+    "Spending by computing centre appears once bills are approved.": "账单审核通过后，这里会显示各算力中心的支出。",
+    "Figures appear once key enterprises' quarterly reports are confirmed by the office.":
+        "重点企业的季度报表经专班确认后，这里会显示统计数据。",
+    "No voucher programme year is open yet.": "尚未开设算力券年度计划。",
+    "Estimates for firms that have not reported yet appear once some reports are confirmed.":
+        "部分报表确认后，这里会显示尚未填报企业的估算值。",
+    "Register a robot deployment with the form above (units register their own; the office sees all).":
+        "请用上方表单登记机器人部署（各单位登记本单位的，专班可查看全部）。",
+    "Designated key AI enterprises file their quarterly report with the form above (or the Excel template); "
+    "the office then confirms it.": "重点人工智能企业用上方表单（或 Excel 模板）填报季度数据，由专班确认。",
 })
 
 
