@@ -77,6 +77,7 @@ def test_train_from_the_page_as_a_compute_job(client, app, engine, tmp_path, mon
         assert held == quote
     listing = client.get("/inspect?lang=en").text
     assert f'href="/compute/jobs/{job_id}"' in listing and 'http-equiv="refresh"' in listing
+    assert f"training job {job_id} queued for model ring; ¥" in listing  # the flash: fen as yuan, no float
 
     job = run_until_done(engine, store, job_id, timeout=300)
     assert job.status == "succeeded", (job.reason, store.job_dir(job.token).joinpath("job.log").read_text()[-2000:])
@@ -91,8 +92,9 @@ def test_train_from_the_page_as_a_compute_job(client, app, engine, tmp_path, mon
     assert not (tmp_path / "home" / "models" / "inspect").exists()
 
     _login(client, "unit1")
-    r = client.post(f"/inspect/train/{job_id}/install", follow_redirects=False)
+    r = client.post(f"/inspect/train/{job_id}/install?lang=zh", follow_redirects=False)
     assert r.status_code == 303, r.text
+    assert "模型 ring 已安装" in client.get("/inspect?lang=en").text  # flash in the language it was asked in
     org = w.unit_orgs[0]
     meta = json.loads((tmp_path / "home" / "models" / "inspect" / f"org-{org}" / "ring" / "model.json").read_text())
     assert meta["training"]["n_images"] == 12

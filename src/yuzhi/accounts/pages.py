@@ -17,13 +17,15 @@ from yuzhi.errors import Forbidden, InvalidInput
 from yuzhi.fmt import local_time
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.forms import done, html_errors, need, on_error, page
+from yuzhi.web.forms import done_translated, html_errors, need, on_error, page
 
 router = APIRouter(include_in_schema=False)
 NAV: list[tuple[str, str, str]] = [("Account", "/account", "any")]
 _BEIJING = timezone(timedelta(hours=8))
 
 i18n.register("zh", {
+    "{name} ({prefix}…) revoked": "令牌 {name}（{prefix}…）已吊销",
+    "API tokens now live at most {days} days; {n} shortened": "API 令牌有效期现为最多 {days} 天；已缩短 {n} 个",
     "Account": "账户", "API tokens and sessions": "API 令牌与登录会话", "New API token": "新建 API 令牌",
     "Name": "名称", "Valid for (days)": "有效期（天）", "Issue": "签发", "Kind": "类型", "Created": "创建",
     "Expires": "到期", "Last used": "最近使用", "Revoke": "吊销", "Owner": "所有者",
@@ -88,7 +90,7 @@ def revoke(request: Request, session: SessionDep, actor: OptionalUser, token_id:
     actor = need(actor)
     on_error(request, "accounts/account.html", lambda: _ctx(session, actor))
     tok = service.revoke_token_id(session, actor=actor, token_id=token_id)
-    return done("/account", f"{tok.name} ({tok.prefix}…) revoked")
+    return done_translated(request, "/account", "{name} ({prefix}…) revoked", name=tok.name, prefix=tok.prefix)
 
 
 @router.post("/account/token-policy")
@@ -100,4 +102,5 @@ def policy(request: Request, session: SessionDep, actor: OptionalUser,
     if not max_days.strip().isdigit():
         raise InvalidInput(f"{max_days!r} is not a number of days", field="max_days", fix="e.g. 90")
     n = service.set_token_max_days(session, actor=actor, days=int(max_days))
-    return done("/account", f"API tokens now live at most {int(max_days)} days; {n} shortened")
+    return done_translated(request, "/account", "API tokens now live at most {days} days; {n} shortened",
+                           days=int(max_days), n=n)

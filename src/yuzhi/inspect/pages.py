@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from yuzhi.errors import DomainError
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
-from yuzhi.web.forms import done as _done
+from yuzhi.web.forms import done_translated as _done
 from yuzhi.web.forms import html_errors as _html
 from yuzhi.web.forms import need as _need
 from yuzhi.web.forms import on_error as _on_error
@@ -42,7 +42,10 @@ i18n.register("zh", {"Defect inspection": "缺陷检测", "Model": "模型", "Im
                      "Runs on the compute network: the quote is held against your compute budget, the job is "
                      "metered and billed, and the compute voucher subsidy applies.":
                      "在算力网络上运行：报价从本单位算力预算中冻结，按计量计费，适用算力券补贴。",
-                     "Status": "状态", "Install model": "安装模型", "installed": "已安装"})
+                     "Status": "状态", "Install model": "安装模型", "installed": "已安装",
+                     "training job {id} queued for model {model}; {quote_fen} held":
+                     "训练作业 {id} 已排队（模型 {model}），已冻结 {quote_fen}",
+                     "model {name} installed": "模型 {name} 已安装"})
 i18n.register("ja", {"Defect inspection": "欠陥検査", "Model": "モデル", "Images": "画像", "Inspect": "検査",
                      "Score": "スコア", "Verdict": "判定", "No models yet.": "モデルはまだありません。",
                      "Model card": "モデルカード", "Trained": "学習日時", "Good images": "良品画像",
@@ -114,8 +117,8 @@ async def train_page(request: Request, session: SessionDep, actor: OptionalUser,
     uploads = [(f.filename or "upload", await f.read()) for f in files or [] if f.filename]
     job = training.submit_training(session, actor=a, model=model.strip(), files=uploads, store=_store(request),
                                    estimate_subsidy=compute_billing.estimate_subsidy)
-    return _done("/inspect", f"training job {job.id} queued for model {model.strip()}; "
-                             f"{job.quote_fen / 100:.2f} yuan held")
+    return _done(request, "/inspect", "training job {id} queued for model {model}; {quote_fen} held",
+                 id=job.id, model=model.strip(), quote_fen=job.quote_fen)
 
 
 @router.post("/inspect/train/{job_id}/install")
@@ -125,7 +128,7 @@ async def install_page(job_id: int, request: Request, session: SessionDep, actor
     a = _need(actor)
     _on_error(request, "inspect/index.html", lambda: _context(a, session))
     dest = training.install_model(session, actor=a, job_id=job_id, store=_store(request))
-    return _done("/inspect", f"model {dest.name} installed")
+    return _done(request, "/inspect", "model {name} installed", name=dest.name)
 
 
 @router.post("/inspect", response_class=HTMLResponse)
