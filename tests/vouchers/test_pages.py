@@ -180,7 +180,7 @@ def test_unit_applies_through_the_form_and_bad_input_writes_nothing(app, world, 
     for bad, needle, field in [({"planned_spend": "12.345"}, "小于 1 分的精度", "计划支出"),
                                ({"planned_spend": "-1"}, "为负数", "计划支出"),
                                ({"contract_no": "C"}, "至少 3 个字符", "合同号"),
-                               ({"provider_id": "777"}, "provider 777 not found", "服务商"),
+                               ({"provider_id": "777"}, "算力服务商 777 不存在", "服务商"),
                                ({"contract_no": "C-1"}, "", "")]:
         r = c.post("/vouchers/applications", data={**form, **bad})
         if field:
@@ -267,7 +267,8 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
     wrong_check = good[:-1] + ("X" if good[-1] != "X" else "Y")
     outside = code(43, region="110100")
     before = count(engine, Organisation)
-    for uscc, needle in [(wrong_check, "check"), (outside, "Henan"), ("123", "18"), (code(1), "already registered")]:
+    for uscc, needle in [(wrong_check, "校验位有误"), (outside, "不在河南省"), ("123", "应为 18 位"),
+                         (code(1), "already registered")]:
         r = c.post("/vouchers/register", data={"uscc": uscc, "name": "新单位", "kind": "enterprise"})
         assert r.status_code in (409, 422), uscc
         msg = error_of(r.text)

@@ -50,3 +50,34 @@ def test_roles_by_name() -> None:
     assert role_name("office_admin", "zh") == "算力券办公室管理员"
     assert role_name("provider", "en") == "provider operator"
     assert role_name("unknown", "zh") == "unknown"
+
+
+def test_errors_with_values_read_in_chinese() -> None:
+    """USCC and not-found errors carry their values into the zh sentence; the API text stays English."""
+    import pytest
+
+    from yuzhi.accounts import uscc
+    from yuzhi.providers import service as providers
+
+    good = uscc.make("91410100MA000001A")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    with pytest.raises(InvalidInput) as caught:
+        uscc.parse(bad)
+    zh = say(caught.value, "zh")
+    assert zh.message == f"统一社会信用代码 {bad} 的校验位有误：应为 {good[17]}，实为 {bad[17]}（GB 32100-2015）"
+    assert "check character" in caught.value.to_dict()["message"]
+    with pytest.raises(InvalidInput) as caught:
+        uscc.parse("91410100")
+    assert say(caught.value, "zh").message == "统一社会信用代码应为 18 位，实际为 8 位"
+    with pytest.raises(InvalidInput) as caught:
+        uscc.parse_henan_unit(uscc.make("91350100MA000001A"))
+    assert "行政区划码 350100 不在河南省" in say(caught.value, "zh").message
+    assert say(caught.value, "en").message.startswith("region code 350100 is outside Henan")
+
+    class _NoRows:
+        def get(self, *_: object) -> None:
+            return None
+
+    with pytest.raises(NotFound) as nf:
+        providers.get(_NoRows(), provider_id=777)  # type: ignore[arg-type]
+    assert say(nf.value, "zh").message == "算力服务商 777 不存在" and say(nf.value, "zh").label == "服务商"

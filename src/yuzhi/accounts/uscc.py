@@ -71,16 +71,19 @@ def parse(code: str, *, field: str = "uscc") -> USCC:
             f"a Unified Social Credit Code has 18 characters, got {len(raw)}",
             field=field,
             fix="copy the 18-character code from the business licence (统一社会信用代码)",
+            key="uscc_length", params={"length": len(raw)},
         )
     expected = check_character(raw[:17])
     if raw[17] not in _VALUE:
         raise InvalidInput(f"check character {raw[17]!r} is not allowed", field=field,
-                           fix=f"the 18th character must be one of {CHARSET}")
+                           fix=f"the 18th character must be one of {CHARSET}",
+                           key="uscc_check_char_not_allowed", params={"char": raw[17], "charset": CHARSET})
     if raw[17] != expected:
         raise InvalidInput(
             f"check character of {raw} is wrong: expected {expected!r}, got {raw[17]!r} (GB 32100-2015)",
             field=field,
             fix="re-type the code from the business licence; one character is probably mistyped",
+            key="uscc_check_wrong", params={"code": raw, "expected": expected, "got": raw[17]},
         )
     return USCC(raw)
 
@@ -93,12 +96,14 @@ def parse_henan_unit(code: str, *, field: str = "uscc") -> USCC:
             "individual businesses (个体工商户, code prefix 92) cannot join the voucher programme",
             field=field,
             fix="apply as an enterprise, university or research institute",
+            key="uscc_individual",
         )
     if not parsed.is_henan:
         raise InvalidInput(
             f"region code {parsed.region} is outside Henan (41xxxx); the programme serves Henan units only",
             field=field,
             fix="register the Henan legal entity (its code has 41 in positions 3-4)",
+            key="uscc_outside_henan", params={"region": parsed.region},
         )
     return parsed
 

@@ -88,7 +88,8 @@ def _provider_for_write(session: Session, actor: Actor, provider_id: int) -> Pro
     p = session.get(Provider, provider_id)
     if p is None:
         raise NotFound(f"provider {provider_id} not found", field="provider_id",
-                       fix="pick a provider from the whitelist (GET /api/compute/providers)")
+                       fix="pick a provider from the whitelist (GET /api/compute/providers)",
+                       key="provider_not_found", params={"provider_id": provider_id})
     if not (actor.is_admin or (actor.is_provider and actor.provider_id == provider_id)):
         raise Forbidden("only the provider's operators (or an office administrator) change its compute settings",
                         field="provider_id")
@@ -423,7 +424,8 @@ def choose(session: Session, *, job_in: JobIn, day: date | None = None) -> Choic
         p = session.get(Provider, job_in.provider_id)
         if p is None:
             raise NotFound(f"provider {job_in.provider_id} not found", field="provider_id",
-                           fix="pick a provider from GET /api/compute/providers, or omit it")
+                           fix="pick a provider from GET /api/compute/providers, or omit it",
+                           key="provider_not_found", params={"provider_id": job_in.provider_id})
         return _evaluate(session, p, job_in, day)
     choices: list[Choice] = []
     reasons: list[str] = []
@@ -820,7 +822,8 @@ def unbilled(session: Session) -> list[int]:
 def statement(session: Session, *, actor: Actor, provider_id: int, year: int) -> list[ComputeJob]:
     """A provider's statement: every finished job in ``year`` (by start date), with usage, price and subsidy."""
     if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
-        raise NotFound(f"provider {provider_id} not found", field="provider_id")
+        raise NotFound(f"provider {provider_id} not found", field="provider_id",
+                       key="provider_not_found", params={"provider_id": provider_id})
     start = datetime(year, 1, 1, tzinfo=pricing.CST)
     end = datetime(year + 1, 1, 1, tzinfo=pricing.CST)
     return list(session.scalars(select(ComputeJob).where(

@@ -34,7 +34,8 @@ def whitelist(session: Session, *, actor: Actor, provider_in: ProviderCreate) ->
         raise Forbidden("only an office administrator whitelists providers")
     if session.get(Organisation, provider_in.org_id) is None:
         raise NotFound(f"organisation {provider_in.org_id} not found", field="org_id",
-                       fix="register the provider's legal entity as an organisation first")
+                       fix="register the provider's legal entity as an organisation first",
+                       key="organisation_not_found", params={"org_id": provider_in.org_id})
     if session.scalar(select(Provider.id).where(Provider.name == provider_in.name)) is not None:
         raise Conflict(f"a provider named {provider_in.name!r} exists", field="name")
     p = Provider(**provider_in.model_dump())
@@ -65,7 +66,8 @@ def get(session: Session, *, provider_id: int) -> Provider:
     p = session.get(Provider, provider_id)
     if p is None:
         raise NotFound(f"provider {provider_id} not found", field="provider_id",
-                       fix="pick a provider from the whitelist (GET /api/compute/providers)")
+                       fix="pick a provider from the whitelist (GET /api/compute/providers)",
+                       key="provider_not_found", params={"provider_id": provider_id})
     return p
 
 

@@ -48,6 +48,41 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("nothing can be approved: {binding} is used up", "reject the application with a reason"),
         "zh": ("无可批准额度：{binding}已用尽", "请填写理由驳回申请"),
     },
+    # errors that carry values (the raise site passes key= and params=)
+    "provider_not_found": {
+        "en": ("provider {provider_id} not found", "pick a provider from the whitelist"),
+        "zh": ("算力服务商 {provider_id} 不存在", "请从白名单中选择算力服务商"),
+    },
+    "organisation_not_found": {
+        "en": ("organisation {org_id} not found", "register the legal entity as an organisation first"),
+        "zh": ("机构 {org_id} 不存在", "请先把该法人主体登记为机构"),
+    },
+    "uscc_length": {
+        "en": ("a Unified Social Credit Code has 18 characters, got {length}",
+               "copy the 18-character code from the business licence (统一社会信用代码)"),
+        "zh": ("统一社会信用代码应为 18 位，实际为 {length} 位", "请照营业执照上的 18 位统一社会信用代码填写"),
+    },
+    "uscc_check_char_not_allowed": {
+        "en": ("check character {char} is not allowed", "the 18th character must be one of {charset}"),
+        "zh": ("校验位 {char} 不是允许的字符", "第 18 位必须是 {charset} 之一"),
+    },
+    "uscc_check_wrong": {
+        "en": ("check character of {code} is wrong: expected {expected}, got {got} (GB 32100-2015)",
+               "re-type the code from the business licence; one character is probably mistyped"),
+        "zh": ("统一社会信用代码 {code} 的校验位有误：应为 {expected}，实为 {got}（GB 32100-2015）",
+               "请对照营业执照重新输入，很可能有一位输错"),
+    },
+    "uscc_individual": {
+        "en": ("individual businesses (个体工商户, code prefix 92) cannot join the voucher programme",
+               "apply as an enterprise, university or research institute"),
+        "zh": ("个体工商户（代码以 92 开头）不能参加算力券计划", "请以企业、高校或科研院所的身份申请"),
+    },
+    "uscc_outside_henan": {
+        "en": ("region code {region} is outside Henan (41xxxx); the programme serves Henan units only",
+               "register the Henan legal entity (its code has 41 in positions 3-4)"),
+        "zh": ("行政区划码 {region} 不在河南省（41xxxx）；本计划只面向河南单位",
+               "请登记河南的法人主体（代码第 3–4 位为 41）"),
+    },
     "login_failed": {
         "en": ("Wrong username or password", "check both and try again, or ask your administrator to reset it"),
         "zh": ("用户名或密码错误", "请核对后重试，或请管理员重置密码"),
