@@ -151,7 +151,7 @@ def test_other_tenant_gets_404(app, world):
     for path in [f"/vouchers/applications/{world.app_id}", f"/vouchers/bills/{world.bill_id}"]:
         r = other.get(path)
         assert r.status_code == 404, path
-        assert "not found" in error_of(r.text)
+        assert "不存在或无权查看" in error_of(r.text)  # the same words whether it exists or not
     assert "INV-1" not in other.get("/vouchers/bills").text
     assert "C-1" not in other.get("/vouchers/applications").text
     st = other.get("/vouchers/statement").text
@@ -464,3 +464,11 @@ def test_dashboard_alerts_speak_the_page_language(app, engine):
     en = c.get("/vouchers/dashboard?lang=en").text
     assert "unit near cap: 测试企业1 holds 1,000,000.00 of 1,000,000.00 yuan" in en
     assert "上限に近い単位" in c.get("/vouchers/dashboard?lang=ja").text
+
+
+def test_missing_records_named_with_their_id_in_chinese(app, world):
+    c = browser(app, "unit2")
+    r = c.get("/vouchers/bills/99999")
+    assert r.status_code == 404 and "账单 99999 不存在或无权查看" in r.text
+    r = c.get("/vouchers/applications/99999")
+    assert r.status_code == 404 and "申请 99999 不存在或无权查看" in r.text

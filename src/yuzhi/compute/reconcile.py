@@ -131,7 +131,8 @@ def _card_on(cards: list[RateCardRow], when: datetime | None) -> RateCardRow | N
 def reconcile(session: Session, *, actor: Actor, provider_id: int, month: str, backend) -> Report:  # type: ignore[no-untyped-def]
     """Read both sides for ``month`` and :func:`compare` them (office or the provider itself)."""
     if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
-        raise NotFound(f"provider {provider_id} not found", field="provider_id")
+        raise NotFound(f"provider {provider_id} not found", field="provider_id",
+                       key="provider_not_found", params={"provider_id": provider_id})
     if not hasattr(backend, "accounting"):
         raise InvalidInput(f"the {backend.kind} engine keeps no accounting to reconcile with", field="provider",
                            fix="reconciliation compares with Slurm's sacct: connect a slurm engine")

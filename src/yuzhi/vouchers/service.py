@@ -166,7 +166,8 @@ def get_application(session: Session, *, actor: Actor, app_id: int, lock: bool =
     q = select(QuotaApplication).where(QuotaApplication.id == app_id)
     a = session.scalar(_for_update(session, q) if lock else q)
     if a is None or not _visible(actor, a.org_id, a.provider_id):
-        raise NotFound(f"application {app_id} not found", field="application_id")
+        raise NotFound(f"application {app_id} not found", field="application_id",
+                       key="application_not_found", params={"id": app_id})
     return a
 
 
@@ -336,7 +337,7 @@ def list_objections(session: Session, *, actor: Actor, status: str | None = "ope
 def get_bill(session: Session, *, actor: Actor, bill_id: int) -> Bill:
     b = session.get(Bill, bill_id)
     if b is None or not _visible(actor, b.org_id, b.provider_id):
-        raise NotFound(f"bill {bill_id} not found", field="bill_id")
+        raise NotFound(f"bill {bill_id} not found", field="bill_id", key="bill_not_found", params={"id": bill_id})
     return b
 
 

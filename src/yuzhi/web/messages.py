@@ -53,6 +53,14 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("provider {provider_id} not found", "pick a provider from the whitelist"),
         "zh": ("算力服务商 {provider_id} 不存在", "请从白名单中选择算力服务商"),
     },
+    "application_not_found": {
+        "en": ("application {id} not found", "open it from the applications list"),
+        "zh": ("申请 {id} 不存在或无权查看", "请从申请列表中打开"),
+    },
+    "bill_not_found": {
+        "en": ("bill {id} not found", "open it from the bills list"),
+        "zh": ("账单 {id} 不存在或无权查看", "请从账单列表中打开"),
+    },
     "organisation_not_found": {
         "en": ("organisation {org_id} not found", "register the legal entity as an organisation first"),
         "zh": ("机构 {org_id} 不存在", "请先把该法人主体登记为机构"),
