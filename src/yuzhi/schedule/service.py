@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from yuzhi.errors import InvalidInput, NotFound
 from yuzhi.schedule.models import Plan
 from yuzhi.schedule.problem import Problem
 from yuzhi.schedule.schemas import PlanCreate
+
+if TYPE_CHECKING:  # solve pulls in OR-Tools: imported where a plan is solved, not at start-up
+    from yuzhi.schedule.solve import Result
 
 __all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "replan"]
 
@@ -54,34 +58,9 @@ def create(session: Session, *, actor: Actor, problem: Problem, plan_in: PlanCre
     org_id = _org_for_write(actor, plan_in.org_id)
     check_objective(plan_in.objective)
     result = solve(problem, time_limit=plan_in.time_limit, workers=plan_in.workers, objective=plan_in.objective)
-    plan = Plan(
-        org_id=org_id,
-        name=plan_in.name or problem.name or "plan",
-        objective=plan_in.objective,
-        status=result.status.value,
-        objective_value=result.objective,
-        lower_bound=result.lower_bound,
-        makespan=result.makespan,
-        n_orders=problem.n_jobs,
-        n_machines=problem.n_machines,
-        runtime_s=round(result.runtime, 3),
-        reason=result.reason[:500],
-        problem=problem.to_dict(),
-        schedule=result.to_dict(),
-        created_by=actor.user_id,
-    )
-    session.add(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="schedule.plan.create",
-        entity="schedule_plan",
-        entity_id=plan.id,
-        after=_snap(plan),
-        org_id=org_id,
-    )
-    return plan
+    return _store(session, actor=actor, org_id=org_id, name=plan_in.name or problem.name or "plan",
+                  objective=plan_in.objective, problem=problem, result=result, schedule=result.to_dict(),
+                  action="schedule.plan.create")
 
 
 def create_from_file(session: Session, *, actor: Actor, filename: str, content: bytes, plan_in: PlanCreate) -> Plan:
@@ -180,32 +159,32 @@ def replan(
     doc = result.to_dict()
     doc["rescheduled_at"] = at
     doc["rescheduled_from"] = old_plan.id
+    return _store(session, actor=actor, org_id=old_plan.org_id, name=f"{old_plan.name} (re-planned t={at})",
+                  objective=old_plan.objective, problem=new_problem, result=result, schedule=doc,
+                  action="schedule.plan.replan", before=_snap(old_plan))
+
+
+def _store(session: Session, *, actor: Actor, org_id: int, name: str, objective: str, problem: Problem,
+           result: Result, schedule: dict, action: str, before: dict | None = None) -> Plan:
+    """One way to keep a solved plan (new or re-planned) and its audit event, so both stay alike."""
     plan = Plan(
-        org_id=old_plan.org_id,
-        name=f"{old_plan.name} (re-planned t={at})"[:200],
-        objective=old_plan.objective,
+        org_id=org_id,
+        name=name[:200],
+        objective=objective,
         status=result.status.value,
         objective_value=result.objective,
         lower_bound=result.lower_bound,
         makespan=result.makespan,
-        n_orders=new_problem.n_jobs,
-        n_machines=new_problem.n_machines,
+        n_orders=problem.n_jobs,
+        n_machines=problem.n_machines,
         runtime_s=round(result.runtime, 3),
         reason=result.reason[:500],
-        problem=new_problem.to_dict(),
-        schedule=doc,
+        problem=problem.to_dict(),
+        schedule=schedule,
         created_by=actor.user_id,
     )
     session.add(plan)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="schedule.plan.replan",
-        entity="schedule_plan",
-        entity_id=plan.id,
-        before=_snap(old_plan),
-        after=_snap(plan),
-        org_id=plan.org_id,
-    )
+    audit.record(session, actor=actor, action=action, entity="schedule_plan", entity_id=plan.id,
+                 before=before, after=_snap(plan), org_id=org_id)
     return plan
