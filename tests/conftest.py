@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("YUZHI_PASSWORD_PROFILE", "test")  # argon2 CHEAPEST: users are created per test
@@ -51,6 +52,31 @@ def _wipe(engine: Engine) -> None:
         else:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@contextmanager
+def demo_world(engine: Engine, home: Path) -> Iterator[Engine]:
+    """The demo year loaded into ``engine`` with ``YUZHI_HOME`` at ``home``; wiped and restored after.
+
+    For module-scoped fixtures that walk every page as each demo role (loading the demo is the slow part).
+    """
+    from yuzhi.config import get_settings
+    from yuzhi.demo import load_demo
+
+    old = os.environ.get("YUZHI_HOME")
+    os.environ["YUZHI_HOME"] = str(home)
+    get_settings.cache_clear()
+    _wipe(engine)
+    load_demo(engine)
+    try:
+        yield engine
+    finally:
+        _wipe(engine)
+        if old is None:
+            os.environ.pop("YUZHI_HOME", None)
+        else:
+            os.environ["YUZHI_HOME"] = old
+        get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from tests.clients import CsrfClient
 from yuzhi.db import transaction
-from yuzhi.demo import PASSWORD, load_demo
+from yuzhi.demo import PASSWORD
 
 ROLES = ["office", "reviewer", "yutong", "sc-zhengzhou", None]
 
@@ -112,25 +112,11 @@ def _walk(c: CsrfClient, start: str = "/", depth: int = 2, limit: int = 120) -> 
 
 @pytest.fixture(scope="module")
 def demo_app(_migrated_engine, tmp_path_factory):  # type: ignore[no-untyped-def]
-    import os
-
-    from tests.conftest import _wipe
-    from yuzhi.config import get_settings
+    from tests.conftest import demo_world
     from yuzhi.web.app import create_app
 
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("YUZHI_HOME")
-    os.environ["YUZHI_HOME"] = str(home)
-    get_settings.cache_clear()
-    _wipe(_migrated_engine)
-    load_demo(_migrated_engine)
-    yield create_app(_migrated_engine), _migrated_engine
-    _wipe(_migrated_engine)
-    if old is None:
-        os.environ.pop("YUZHI_HOME", None)
-    else:
-        os.environ["YUZHI_HOME"] = old
-    get_settings.cache_clear()
+    with demo_world(_migrated_engine, tmp_path_factory.mktemp("home")) as engine:
+        yield create_app(engine), engine
 
 
 @pytest.mark.parametrize("username", ROLES)

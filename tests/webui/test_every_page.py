@@ -18,7 +18,6 @@ Needs Debian's Chromium (skipped with the reason).
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser import ARGS, CHROMIUM, free_port, needs_chromium
-from yuzhi.demo import PASSWORD, load_demo
+from yuzhi.demo import PASSWORD
 
 pytestmark = needs_chromium
 
@@ -51,34 +50,22 @@ def demo_server(_migrated_engine, tmp_path_factory):  # type: ignore[no-untyped-
     """The demo year served by uvicorn once for the whole module."""
     import uvicorn
 
-    from tests.conftest import _wipe
-    from yuzhi.config import get_settings
+    from tests.conftest import demo_world
     from yuzhi.web.app import create_app
 
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("YUZHI_HOME")
-    os.environ["YUZHI_HOME"] = str(home)
-    get_settings.cache_clear()
-    _wipe(_migrated_engine)
-    load_demo(_migrated_engine)
-    app = create_app(_migrated_engine)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start within 15 s"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    _wipe(_migrated_engine)
-    if old is None:
-        os.environ.pop("YUZHI_HOME", None)
-    else:
-        os.environ["YUZHI_HOME"] = old
-    get_settings.cache_clear()
+    with demo_world(_migrated_engine, tmp_path_factory.mktemp("home")) as engine:
+        app = create_app(engine)
+        port = free_port()
+        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not srv.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start within 15 s"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        srv.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")
