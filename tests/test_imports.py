@@ -32,7 +32,7 @@ EXCEPTIONS = {
     ("audit.service", "ledger"): "audit verify checks the ledger digests it keeps (ledger.core.txn_digest)",
 }
 #: Within a layer, these directions only (no cycles between packages of one layer).
-SAME_LAYER = {("accounts", "audit"), ("audit", "accounts"), ("providers", "ledger")}
+SAME_LAYER = {("accounts", "audit"), ("audit", "accounts"), ("providers", "ledger"), ("programmes", "ledger")}
 
 
 def _is_edge(module: str) -> bool:
