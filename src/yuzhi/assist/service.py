@@ -21,9 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import Actor
 from yuzhi.assist import structure
 from yuzhi.assist.answer import Answer, extractive_answer, followup_query, llm_answer, min_bm25_for
@@ -83,23 +84,17 @@ def create_kb(session: Session, *, actor: Actor, kb_in: KnowledgeBaseCreate) -> 
     return kb
 
 
-def _visible(actor: Actor):  # type: ignore[no-untyped-def]
-    if actor.is_office:
-        return True
-    if actor.org_id is None:
-        return KnowledgeBase.scope == "public"
-    return or_(KnowledgeBase.scope == "public", KnowledgeBase.org_id == actor.org_id)
-
-
 def get_all_kbs(session: Session, *, actor: Actor) -> list[KnowledgeBase]:
     """Knowledge bases this caller may read, public first."""
-    stmt = select(KnowledgeBase).where(_visible(actor)).order_by(KnowledgeBase.scope.desc(), KnowledgeBase.id)
+    stmt = tenancy.scope(select(KnowledgeBase), KnowledgeBase, actor, also=KnowledgeBase.scope == "public")
+    stmt = stmt.order_by(KnowledgeBase.scope.desc(), KnowledgeBase.id)
     return list(session.scalars(stmt))
 
 
 def get_kb(session: Session, *, actor: Actor, kb_id: int) -> KnowledgeBase:
     """One knowledge base the caller may read (another tenant's is a 404)."""
-    kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.id == kb_id, _visible(actor)))
+    kb = session.scalar(tenancy.scope(select(KnowledgeBase).where(KnowledgeBase.id == kb_id), KnowledgeBase, actor,
+                                      also=KnowledgeBase.scope == "public"))
     if kb is None:
         raise NotFound(f"knowledge base {kb_id} not found", field="kb_id")
     return kb
