@@ -185,9 +185,7 @@ def close_year(holdings: Iterable[Holding], *, policy: ClosePolicy) -> ClosePlan
     lapsed: list[int] = []
     for h in holdings:
         if h.state == HOLDS and policy.expire_unused:
-            if h.unused_fen < 0:
-                raise ValueError(f"application {h.app_id} has used more than it holds ({h.unused_fen} fen)")
-            if h.unused_fen:
+            if h.unused_fen > 0:  # (a re-review may lower a quota below what was already used: nothing left)
                 expire.append((h.app_id, h.unused_fen))
             closed.append(h.app_id)
         elif h.state == PENDING and policy.lapse_pending:

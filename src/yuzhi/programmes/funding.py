@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, overload
 
-def split_funding(amount_fen, *, province_bp):  # type: ignore[no-untyped-def]
+
+@overload
+def split_funding(amount_fen: int, *, province_bp: int) -> tuple[int, int]: ...
+@overload
+def split_funding(amount_fen: Any, *, province_bp: Any) -> tuple[Any, Any]: ...
+def split_funding(amount_fen: Any, *, province_bp: Any) -> tuple[Any, Any]:
     """``(province, city)`` shares of a payout. The city share is rounded down; the province takes the
     remaining fen, so the two always add up to the payout exactly.
 

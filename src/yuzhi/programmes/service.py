@@ -1,6 +1,8 @@
 """The database side of the funding-programme core: programme years (get, list, open and fund,
-close), the pool's balance, the unit's committed total, the 公示 objection window, and the tenancy
-scope of programme queries — for any programme table a domain describes with a :class:`Kind`.
+close), the pool's balance, the unit's committed total and the open objections of the 公示 window —
+for any programme table a domain describes with a :class:`Kind`. Who sees a programme's records is
+the platform's one tenancy rule (:mod:`yuzhi.accounts.tenancy`; applications and bills are
+provider-scoped in vouchers, organisation-scoped in awards).
 
 The rules themselves are pure (:mod:`yuzhi.programmes.core`); this module only reads and writes
 rows and ledger transactions the caller's transaction owns (services never commit). Vouchers and
@@ -14,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yuzhi.accounts.actor import Actor
 from yuzhi.db import for_update
 from yuzhi.errors import Conflict, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
@@ -120,26 +121,3 @@ def open_objection(session: Session, objection: type[Any], app_id: int) -> int |
     """The id of an open objection against the application, if any: it holds the commitment."""
     return session.scalar(select(objection.id).where(objection.application_id == app_id,
                                                      objection.status == "open").limit(1))
-
-
-# --- tenancy ---------------------------------------------------------------------------------------
-
-
-def visible(actor: Actor, org_id: int | None, provider_id: int | None = None, *, providers: bool = False) -> bool:
-    """Whether ``actor`` may see a programme record of unit ``org_id`` (and, where the programme has
-    providers, provider ``provider_id``): the office sees all; a provider operator only its
-    provider's records (``providers``); anyone else only its own unit's."""
-    if actor.is_office:
-        return True
-    if providers and actor.is_provider:
-        return provider_id is not None and provider_id == actor.provider_id
-    return org_id is not None and actor.org_id == org_id
-
-
-def scoped(q: Select[Any], actor: Actor, org_col: Any, provider_col: Any = None) -> Select[Any]:
-    """``q`` limited to what ``actor`` may see, by the rule of :func:`visible` (the same filter in SQL)."""
-    if actor.is_office:
-        return q
-    if provider_col is not None and actor.is_provider:
-        return q.where(provider_col == actor.provider_id)
-    return q.where(org_col == actor.org_id)
