@@ -82,7 +82,7 @@ class OrgScopedMixin:
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
 
 
-def for_update(session: Session, query):  # type: ignore[no-untyped-def]
+def for_update(session: Session, query):
     """``SELECT … FOR UPDATE`` on PostgreSQL; SQLite needs none (writers are serial, BEGIN IMMEDIATE)."""
     return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
@@ -121,7 +121,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
@@ -130,7 +130,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn):
             # a read-only snapshot (execution option ``yuzhi_read_only``, e.g. the policy simulator)
             # begins deferred: it takes no write lock, so writers carry on while it reads
             deferred = conn.get_execution_options().get("yuzhi_read_only")
@@ -139,8 +139,51 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)  # the hot connections stay hot; the rest age and get pinged
+    ping_after = kwargs.pop("ping_after_idle_s", PING_AFTER_IDLE_S)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, float(ping_after))  # type: ignore[arg-type]
+    return engine
+
+
+#: A pooled connection idle longer than this is pinged before use (``SELECT 1``); see :func:`_ping_when_idle`.
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Check a pooled connection before use only when it sat idle more than ``idle_s`` seconds.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on *every* checkout: a round trip to PostgreSQL before each
+    request's work, and a provider's single bill checks out twice (its token, then the bill desk), so
+    two of its ~19 round trips were pings (issue 14). A connection that was used moments ago is as
+    alive as a ping would say; one that sat idle (a restarted server, a firewall that dropped it) is
+    pinged, and a dead one is replaced before anyone uses it. A connection that dies while in use is
+    handled as before: SQLAlchemy sees the disconnect, invalidates the pool and the caller's request
+    fails once (a bill push is idempotent: the provider resends it)."""
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        record.info["yuzhi_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("yuzhi_idle_since")
+        if since is None or time.monotonic() - since <= idle_s:
+            return  # just connected, or used moments ago
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+            finally:
+                cur.close()
+            dbapi_conn.rollback()  # leave no transaction open: the caller may switch to autocommit
+        except Exception as err:  # the pool discards this connection and checks out another
+            raise exc.DisconnectionError(f"pooled connection idle {time.monotonic() - since:.0f} s was dead") \
+                from err
 
 
 @lru_cache
@@ -166,7 +209,7 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()

@@ -26,4 +26,13 @@ def create_served_app() -> Any:
 
     app = create_app()
     freeze_heap()
+    warm_forecasts(app.state.engine)
     return app
+
+
+def warm_forecasts(engine: Any) -> None:
+    """The dashboard's forecasts computed at start and kept fresh in this process, off the request path
+    (:func:`yuzhi.vouchers.simulate_service.keep_forecasts_warm`)."""
+    from yuzhi.vouchers.simulate_service import keep_forecasts_warm
+
+    keep_forecasts_warm(engine)

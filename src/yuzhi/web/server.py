@@ -9,7 +9,7 @@ from yuzhi.config import get_settings
 console = Console()
 
 
-def _metrics_dir(home) -> None:  # type: ignore[no-untyped-def]
+def _metrics_dir(home) -> None:
     """A fresh ``PROMETHEUS_MULTIPROC_DIR`` (per port would be nicer; one server per home is the rule)."""
     import os
     import shutil
@@ -118,10 +118,11 @@ def run(*, host: str | None, port: int | None, demo: bool, reset: bool = False, 
             uvicorn.run("yuzhi.ops.runtime:create_served_app", factory=True, host=h, port=p, workers=workers,
                         log_level=settings.log_level, log_config=log_config)
         else:
-            from yuzhi.ops.runtime import freeze_heap
+            from yuzhi.ops.runtime import freeze_heap, warm_forecasts
 
             served = create_app(get_engine(url))
             freeze_heap()  # start-up objects out of the collector's full passes (short pauses)
+            warm_forecasts(served.state.engine)  # no dashboard view computes the day's forecast itself
             uvicorn.run(served, host=h, port=p, log_level=settings.log_level, log_config=log_config)
     finally:
         if stop is not None:
