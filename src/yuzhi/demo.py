@@ -85,13 +85,13 @@ def load_demo(engine: Engine) -> list[tuple[str, str]]:
     return logins
 
 
-def _user(s, username: str, role: Role, org_id=None, provider_id=None, name: str = "") -> User:  # type: ignore[no-untyped-def]
+def _user(s, username: str, role: Role, org_id=None, provider_id=None, name: str = "") -> User:
     return accounts.create_user(s, actor=SYSTEM, user_in=UserCreate(
         username=username, password=PASSWORD, role=role.value, org_id=org_id, provider_id=provider_id,
         display_name=name or username))
 
 
-def _load(s) -> None:  # type: ignore[no-untyped-def]
+def _load(s) -> None:
     office = _user(s, "office", Role.OFFICE_ADMIN, name="省工信厅 算力券办公室")
     reviewer = _user(s, "reviewer", Role.OFFICE_REVIEWER, name="审核员 王")
     admin = accounts.actor_for(office)

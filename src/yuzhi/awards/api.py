@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/awards", tags=["awards"])
 PUBLIC = Actor(user_id=None, username="public", role=Role.MEMBER)
 
 
-def programme_read(session, p: AwardProgramme) -> AwardProgrammeRead:  # type: ignore[no-untyped-def]
+def programme_read(session, p: AwardProgramme) -> AwardProgrammeRead:
     totals = service.programme_totals(session, p)
     return AwardProgrammeRead.model_validate({
         **{k: getattr(p, k) for k in AwardProgrammeRead.model_fields if hasattr(p, k)},

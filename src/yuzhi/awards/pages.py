@@ -43,7 +43,7 @@ i18n.register("zh", {
 
 
 def _names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Organisation.id, Organisation.name)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(Organisation.id, Organisation.name)).all())
 
 
 def _ctx(session: Session, actor: Actor) -> dict[str, Any]:

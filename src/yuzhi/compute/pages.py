@@ -69,7 +69,7 @@ NAV = [
     ("Compute subsidy", "/compute/dashboard", "office"),
 ]
 def _names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Provider.id, Provider.name)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(Provider.id, Provider.name)).all())
 
 
 @router.get("/compute/jobs")

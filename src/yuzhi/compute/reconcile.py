@@ -128,7 +128,7 @@ def _card_on(cards: list[RateCardRow], when: datetime | None) -> RateCardRow | N
     return next((c for c in cards if _card(c).covers(day)), None)
 
 
-def reconcile(session: Session, *, actor: Actor, provider_id: int, month: str, backend) -> Report:  # type: ignore[no-untyped-def]
+def reconcile(session: Session, *, actor: Actor, provider_id: int, month: str, backend) -> Report:
     """Read both sides for ``month`` and :func:`compare` them (office or the provider itself)."""
     if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
         raise NotFound(f"provider {provider_id} not found", field="provider_id",

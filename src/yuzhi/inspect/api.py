@@ -55,7 +55,7 @@ class ScoreRead(BaseModel):
     heatmap_png_base64: str
 
 
-def _scopes(actor) -> list[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+def _scopes(actor) -> list[tuple[str, Path]]:
     root = service.models_root()
     scopes = []
     if actor.org_id is not None:
@@ -64,7 +64,7 @@ def _scopes(actor) -> list[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     return scopes
 
 
-def resolve_model(actor, name: str) -> Path:  # type: ignore[no-untyped-def]
+def resolve_model(actor, name: str) -> Path:
     """The caller's model folder called ``name`` (own tenant first, then shared), else 404."""
     service.model_dir(name)  # validates the name
     for _scope, base in _scopes(actor):

@@ -75,7 +75,7 @@ def _beijing(iso: str) -> str:
 MAX_FILES = 20
 
 
-def _context(actor, session=None, results=None) -> dict:  # type: ignore[no-untyped-def]
+def _context(actor, session=None, results=None) -> dict:
     models = list_models(actor).data
     cards = [{**m.model_dump(), "created_bj": _beijing(m.created)} for m in models]
     folder = (service.models_root() / f"org-{actor.org_id}" if actor.org_id is not None
@@ -85,13 +85,13 @@ def _context(actor, session=None, results=None) -> dict:  # type: ignore[no-unty
             "jobs": jobs, "can_train": actor.org_id is not None and not actor.is_office and not actor.is_provider}
 
 
-def _page(request: Request, actor, results=None, error=None, status_code: int = 200,  # type: ignore[no-untyped-def]
+def _page(request: Request, actor, results=None, error=None, status_code: int = 200,
           session=None):
     return _render_page(request, "inspect/index.html", _context(actor, session, results), actor,
                         status_code=status_code, error=error)
 
 
-def _store(request: Request):  # type: ignore[no-untyped-def]
+def _store(request: Request):
     from yuzhi.compute import service as compute
 
     return getattr(request.app.state, "compute_store", None) or compute.default_store()

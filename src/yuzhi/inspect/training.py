@@ -106,7 +106,7 @@ def _org_models(actor: Actor) -> Path:
 
 
 def submit_training(session: Session, *, actor: Actor, model: str, files: list[tuple[str, bytes]],
-                    store: ArtifactStore, estimate_subsidy=None) -> ComputeJob:  # type: ignore[no-untyped-def]
+                    store: ArtifactStore, estimate_subsidy=None) -> ComputeJob:
     """Pack the good images, store them for the caller's organisation and queue ``inspect.train``.
 
     The compute service quotes, holds the quote against the organisation's budget and audits the

@@ -40,7 +40,7 @@ class YearScale:
         return self.quarters == [1, 2, 3, 4]
 
 
-def _confirmed_rows(session: Session, year: int | None = None):  # type: ignore[no-untyped-def]
+def _confirmed_rows(session: Session, year: int | None = None):
     q = (select(QuarterlyReport, Organisation.city, Organisation.industry, KeyEnterprise.industry)
          .join(Organisation, Organisation.id == QuarterlyReport.org_id)
          .outerjoin(KeyEnterprise, KeyEnterprise.org_id == QuarterlyReport.org_id)
@@ -140,8 +140,8 @@ def dashboard(session: Session, *, actor: Actor, year: int, targets: core.PlanTa
     cur = scales.get(year, YearScale(year))
     prog = core.progress(t, full_year_actuals(scales))
     by_q: dict[int, list[int]] = {q: [0, 0] for q in (1, 2, 3, 4)}
-    city: dict[str, list] = defaultdict(lambda: [set(), 0, 0])  # type: ignore[type-arg]
-    ind: dict[str, list] = {k: [set(), 0, 0] for k in [*core.INDUSTRIES, core.OTHER_INDUSTRY]}  # type: ignore[type-arg]
+    city: dict[str, list] = defaultdict(lambda: [set(), 0, 0])
+    ind: dict[str, list] = {k: [set(), 0, 0] for k in [*core.INDUSTRIES, core.OTHER_INDUSTRY]}
     for r, org_city, org_ind, ke_ind in _confirmed_rows(session, year):
         by_q[r.quarter][0] += r.ai_revenue_fen
         for bucket in (city[org_city], ind[_industry(org_ind, ke_ind)]):

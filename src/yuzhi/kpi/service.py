@@ -80,7 +80,7 @@ def _snap(r: QuarterlyReport) -> dict[str, object]:
 
 
 def flags_of(r: QuarterlyReport) -> list[tuple[str, str]]:
-    return [tuple(x) for x in json.loads(r.flags_json)]  # type: ignore[misc]
+    return [tuple(x) for x in json.loads(r.flags_json)]
 
 
 def _target_org(session: Session, *, actor: Actor, org_id: int | None) -> Organisation:

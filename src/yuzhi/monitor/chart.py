@@ -18,7 +18,7 @@ def _fmt(v: float) -> str:
 
 
 def _panel_geometry(points: Sequence[tuple[float, float | None]], limits: Sequence[float],
-                    t0: float, t1: float, width: int, height: int, pad_l: int, pad_r: int, pad_y: int):  # type: ignore[no-untyped-def]
+                    t0: float, t1: float, width: int, height: int, pad_l: int, pad_r: int, pad_y: int):
     vals = [v for _, v in points if v is not None] + list(limits)
     lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
     if hi - lo < 1e-12:

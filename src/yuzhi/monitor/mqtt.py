@@ -111,13 +111,13 @@ class MqttIngestor:
         self._client = None
 
     # paho callbacks (network thread)
-    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
         client.subscribe(self.topic, qos=self.qos)
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):  # type: ignore[no-untyped-def]
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         self._subscribed.set()
 
-    def _on_message(self, client, userdata, msg):  # type: ignore[no-untyped-def]
+    def _on_message(self, client, userdata, msg):
         self.stats.messages += 1
         try:
             for s in parse_message(msg.topic, msg.payload, received_at=datetime.now(UTC)):

@@ -74,7 +74,7 @@ def _window(range_: str | None, at: str | None) -> tuple[datetime, datetime, str
     return until - timedelta(seconds=seconds), until, range_ or "6h"
 
 
-def _usernames(session, ids) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def _usernames(session, ids) -> dict[int, str]:
     from sqlalchemy import select
 
     from yuzhi.accounts.models import User
@@ -85,7 +85,7 @@ def _usernames(session, ids) -> dict[int, str]:  # type: ignore[no-untyped-def]
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
-def _tiles_json(sites, lang: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _tiles_json(sites, lang: str) -> dict[str, object]:
     return {"tiles": [{"id": t["sensor"].id, "value": t["value"], "state": t["state"],
                        "state_label": i18n.translate(str(t["state"]), lang),
                        "levels": [i18n.translate(lv, lang) for lv in t["levels"]],
@@ -149,7 +149,7 @@ async def console_stream(request: Request, actor: OptionalUser, range: str | Non
             sites = service.console_tiles(session, actor=actor, since=since, until=until)
             return json.dumps(_tiles_json(sites, lang), ensure_ascii=False)
 
-    async def events():  # type: ignore[no-untyped-def]
+    async def events():
         while True:
             data = await run_in_threadpool(snapshot)
             yield f"event: tiles\ndata: {data}\n\n"
@@ -209,13 +209,13 @@ def alarms_page(request: Request, session: SessionDep, actor: OptionalUser, stat
                                                    "flash": request.query_params.get("flash")}, actor=actor)
 
 
-def _alarm_context(session, actor, alarm_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _alarm_context(session, actor, alarm_id: int) -> dict[str, object]:
     alarm, data = service.samples_around(session, actor=actor, alarm_id=alarm_id)
     sensor = service.get_sensor(session, actor=actor, sensor_id=alarm.sensor_id)
     raised = alarm.raised_at.replace(tzinfo=UTC) if alarm.raised_at.tzinfo is None else alarm.raised_at
     t0 = min((pts[0][0] for pts in data.values() if pts), default=raised)
 
-    def sec(t):  # type: ignore[no-untyped-def]
+    def sec(t):
         return (t - t0).total_seconds()
 
     normal = alarm.normal_at
@@ -243,7 +243,7 @@ def alarm_page(alarm_id: int, request: Request, session: SessionDep, actor: Opti
     return render(request, "monitor/alarm.html", {**ctx, "flash": request.query_params.get("flash")}, actor=actor)
 
 
-def _act(kind: str, alarm_id: int, request: Request, session, actor, comment: str) -> Response:  # type: ignore[no-untyped-def]
+def _act(kind: str, alarm_id: int, request: Request, session, actor, comment: str) -> Response:
     if actor is None:
         return _login()
     try:

@@ -70,7 +70,7 @@ def _org_for_write(actor: Actor, org_id: int | None) -> int:
     return actor.org_id
 
 
-def _visible(stmt, model, actor: Actor):  # type: ignore[no-untyped-def]
+def _visible(stmt, model, actor: Actor):
     return stmt if actor.is_office else stmt.where(model.org_id == actor.org_id)
 
 

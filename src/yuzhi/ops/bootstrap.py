@@ -94,7 +94,7 @@ def init_database(url: str, *, username: str, password: str, force: bool = False
         engine.dispose()
 
 
-def _admins(session, User, Role) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _admins(session, User, Role) -> tuple[str, ...]:
     return tuple(session.scalars(select(User.username).where(User.role == Role.OFFICE_ADMIN.value,
                                                              User.active.is_(True)).order_by(User.id)))
 

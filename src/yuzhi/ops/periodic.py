@@ -76,6 +76,6 @@ def start(engine: Engine, jobs: list[Job]) -> Callable[[], None]:
     return stopper
 
 
-def serve_jobs(settings) -> list[Job]:  # type: ignore[no-untyped-def]
+def serve_jobs(settings) -> list[Job]:
     """The periodic jobs ``yuzhi serve`` runs, from the settings."""
     return [Job("monitor-stale-check", float(settings.stale_check_seconds), stale_check)]

@@ -33,7 +33,7 @@ class SchemaState:
         return f"schema {self.status.value}: database at [{cur}], code heads [{', '.join(self.heads)}]"
 
 
-def _script():  # type: ignore[no-untyped-def]
+def _script():
     from alembic.script import ScriptDirectory
 
     from yuzhi.db import alembic_config

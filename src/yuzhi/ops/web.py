@@ -117,10 +117,10 @@ class RequestContextMiddleware:
     """Pure ASGI: request id in, request id out (header), metrics by route template, a JSON 500
     carrying the request id when something unexpected escapes (the trace goes to the log only)."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -134,7 +134,7 @@ class RequestContextMiddleware:
 
         held: dict[str, object] = {}  # a JSON error answer, held back to add the request id to its body
 
-        async def _send(message) -> None:  # type: ignore[no-untyped-def]
+        async def _send(message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 status["started"] = True
@@ -145,7 +145,7 @@ class RequestContextMiddleware:
                     held["start"], held["body"] = message, b""
                     return
             elif message["type"] == "http.response.body" and "start" in held:
-                held["body"] = held["body"] + message.get("body", b"")  # type: ignore[operator]
+                held["body"] = held["body"] + message.get("body", b"")
                 if message.get("more_body"):
                     return
                 start, body = held.pop("start"), _with_request_id(held.pop("body"), rid)  # type: ignore[arg-type]

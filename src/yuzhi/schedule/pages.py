@@ -106,7 +106,7 @@ def _login() -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
-def _list(request: Request, session, actor, error: DomainError | None = None, status_code: int = 200):  # type: ignore[no-untyped-def]
+def _list(request: Request, session, actor, error: DomainError | None = None, status_code: int = 200):
     rows, count = service.get_all(session, actor=actor, limit=200)
     return render(
         request,
@@ -167,7 +167,7 @@ def plan_page(plan_id: int, request: Request, session: SessionDep, actor: Option
     return _plan(request, session, actor, plan)
 
 
-def _plan(request: Request, session, actor, plan, error: DomainError | None = None, status_code: int = 200):  # type: ignore[no-untyped-def]
+def _plan(request: Request, session, actor, plan, error: DomainError | None = None, status_code: int = 200):
     from yuzhi.schedule.check import schedule_from_json
     from yuzhi.schedule.gantt import clock, now_units, utilisation
 
@@ -185,7 +185,7 @@ def _plan(request: Request, session, actor, plan, error: DomainError | None = No
     return render(request, "schedule/plan.html", ctx, actor=actor, status_code=status_code)
 
 
-def _when(problem, text: str, field: str) -> int:  # type: ignore[no-untyped-def]
+def _when(problem, text: str, field: str) -> int:
     """A form time: whole time units from the plan start, or a Beijing date-time when the plan has a calendar."""
     import datetime as dt
 

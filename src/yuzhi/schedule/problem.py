@@ -164,7 +164,7 @@ class Job:
         """The precedence arcs actually in force (the chain if none were given)."""
         if self.precedences is None:
             return tuple((k, k + 1) for k in range(len(self.operations) - 1))
-        return self.precedences  # type: ignore[return-value]
+        return self.precedences
 
     def predecessors(self) -> list[list[int]]:
         """For each operation, the indices of its direct predecessors."""

@@ -105,7 +105,7 @@ def problem_of(plan: Plan) -> Problem:
     return Problem.from_dict(plan.problem)
 
 
-def gantt_html(session: Session, *, actor: Actor, plan_id: int, tr=None, lang: str = "") -> str:  # type: ignore[no-untyped-def]
+def gantt_html(session: Session, *, actor: Actor, plan_id: int, tr=None, lang: str = "") -> str:
     """The self-contained Gantt page of a plan (``tr``/``lang``: the page's language)."""
     from yuzhi.schedule.check import schedule_from_json
     from yuzhi.schedule.gantt import render_html

@@ -59,7 +59,7 @@ def close_year(year: YearPath, session: SessionDep, actor: AdminUser) -> dict[st
     return service.close_year(session, actor=actor, year=year)
 
 
-def _app_read(a) -> ApplicationRead:  # type: ignore[no-untyped-def]
+def _app_read(a) -> ApplicationRead:
     return ApplicationRead.model_validate(a, from_attributes=True)
 
 

@@ -111,7 +111,7 @@ def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     """Organisation and provider names by id (for tables)."""
     orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
     provs = dict(session.execute(select(Provider.id, Provider.name)).all())
-    return orgs, provs  # type: ignore[return-value]
+    return orgs, provs
 
 
 # --- dashboard --------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def add(conn: Connection | Session, bills: Iterable[object]) -> None:
     bind.execute(stmt, rows)
 
 
-def _month_sql(conn: Connection):  # type: ignore[no-untyped-def]
+def _month_sql(conn: Connection):
     from yuzhi.vouchers.models import Bill
 
     if conn.dialect.name == "postgresql":
@@ -83,7 +83,7 @@ def _month_sql(conn: Connection):  # type: ignore[no-untyped-def]
     return func.substr(cast(Bill.period_end, String), 1, 7)  # SQLite stores dates as ISO text
 
 
-def _from_bills(conn: Connection, programme_id: int | None = None):  # type: ignore[no-untyped-def]
+def _from_bills(conn: Connection, programme_id: int | None = None):
     from yuzhi.vouchers.models import Bill
 
     month = _month_sql(conn)

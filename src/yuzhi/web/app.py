@@ -18,7 +18,7 @@ from yuzhi.db import get_engine, import_all_models, session_factory
 from yuzhi.web import errors
 
 
-def _optional(module: str):  # type: ignore[no-untyped-def]
+def _optional(module: str):
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:

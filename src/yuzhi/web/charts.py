@@ -7,7 +7,7 @@ from html import escape
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[int | float], *, width: int = 560, height: int = 220,
-              color: str = "#b3261e", fmt=lambda v: f"{v:,.0f}", title: str = "") -> str:  # type: ignore[no-untyped-def]
+              color: str = "#b3261e", fmt=lambda v: f"{v:,.0f}", title: str = "") -> str:
     """Vertical bars with value labels. ``values`` are already in display units."""
     n = max(len(values), 1)
     top = max([float(v) for v in values] + [1.0])
@@ -29,7 +29,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[int | float], *, width: in
 
 
 def hbar_chart(labels: Sequence[str], values: Sequence[int | float], *, width: int = 560, row: int = 22,
-               color: str = "#175cd3", fmt=lambda v: f"{v:,.0f}") -> str:  # type: ignore[no-untyped-def]
+               color: str = "#175cd3", fmt=lambda v: f"{v:,.0f}") -> str:
     """Horizontal bars, one row per label (for rankings and breakdowns)."""
     top = max([float(v) for v in values] + [1.0])
     height = row * max(len(values), 1) + 6

@@ -96,13 +96,13 @@ def install(app: FastAPI) -> None:
     from yuzhi.web import pages  # a browser on a page path gets the zh/en HTML page, programs JSON
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+    async def _http(request: Request, exc: StarletteHTTPException):
         if pages.wants_html(request):
             return await run_in_threadpool(pages.error_page, request, exc.status_code)
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError):  # type: ignore[no-untyped-def]
+    async def _domain(request: Request, exc: DomainError):
         if pages.wants_html(request):
             return await run_in_threadpool(pages.error_page, request, exc.status_code, exc)
         body = {k: scrub_paths(v) for k, v in exc.to_dict().items()}
@@ -116,7 +116,7 @@ def install(app: FastAPI) -> None:
     async def _model_validation(request: Request, exc: ValidationError) -> JSONResponse:
         # a schema built inside an endpoint (e.g. from form fields) refused its input: the client's
         # error, answered like any request validation error, not a 500
-        return JSONResponse(status_code=422, content=_validation_body(exc))  # type: ignore[arg-type]
+        return JSONResponse(status_code=422, content=_validation_body(exc))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -23,7 +23,7 @@ NAV: list[tuple[str, str, str]] = []  # "/" redirects to the role's home page
 
 
 @router.get("/", response_model=None)
-def home(request: Request, actor: OptionalUser):  # type: ignore[no-untyped-def]
+def home(request: Request, actor: OptionalUser):
     if actor is None:
         return RedirectResponse("/login", status_code=303)
     if actor.is_office:
@@ -40,7 +40,7 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()],
-          password: Annotated[str, Form()]):  # type: ignore[no-untyped-def]
+          password: Annotated[str, Form()]):
     try:
         user = accounts.login(session, username=username.strip(), password=password,
                               address=client_address(request))

@@ -76,7 +76,7 @@ def lang_of(request: Request) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
-           actor: Any = None):  # type: ignore[no-untyped-def]
+           actor: Any = None):
     """Render a page with ``_`` (translate), ``lang``, ``actor`` and the navigation available."""
     lang = lang_of(request)
     ctx = {"request": request, "lang": lang, "_": lambda key: i18n.translate(key, lang), "actor": actor,
