@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from yuzhi.errors import InvalidInput
+from yuzhi.programmes.core import exceeded, headroom, limits_text
 from yuzhi.programmes.funding import split_funding  # noqa: F401  (one split for every programme)
 
 YUAN = 100
@@ -82,7 +83,8 @@ class AwardRules:
 
     def max_grant(self, *, requested_fen: int, pool_remaining_fen: int) -> int:
         """min(requested, cap per model, remaining pool): the most that may be granted now."""
-        return max(0, min(requested_fen, self.cap_per_model_fen, pool_remaining_fen))
+        return headroom({"requested": requested_fen, "cap_per_model": self.cap_per_model_fen,
+                         "pool_remaining": pool_remaining_fen})[0]
 
 
 def eligibility_problems(rules: AwardRules, *, filing_verified: bool, verified_cases: int,
@@ -105,10 +107,8 @@ def grant_problem(rules: AwardRules, *, amount_fen: int, requested_fen: int, poo
         return f"the amount must be positive, got {amount_fen} fen"
     limits = {"requested": requested_fen, "cap_per_model": rules.cap_per_model_fen,
               "pool_remaining": pool_remaining_fen}
-    for name, lim in limits.items():
-        if amount_fen > lim:
-            return (f"{amount_fen} fen exceeds {name} ({lim} fen); limits: "
-                    + ", ".join(f"{k}={v}" for k, v in limits.items()))
-    return None
+    name = exceeded(amount_fen, limits)
+    return None if name is None else f"{amount_fen} fen exceeds {name} ({limits[name]} fen); limits: " \
+        + limits_text(limits)
 
 

@@ -19,12 +19,13 @@ Services never commit; the caller owns the transaction.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from yuzhi.accounts import service as accounts
+from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
@@ -38,7 +39,7 @@ from yuzhi.awards.models import (
     DeploymentCase,
     ModelStatus,
 )
-from yuzhi.awards.rules import AwardRules, eligibility_problems, grant_problem, split_funding
+from yuzhi.awards.rules import AwardRules, eligibility_problems, grant_problem
 from yuzhi.awards.schemas import (
     AwardApply,
     AwardProgrammeCreate,
@@ -52,6 +53,8 @@ from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.programmes import service as programmes
+from yuzhi.programmes.core import Disclosure, disclosure_open, disclosure_over, paid_by_source
 from yuzhi.programmes.objections import objection_identity
 
 HOLDING = (AwardStatus.APPROVED, AwardStatus.PAID)  # statuses that count as "the model's award"
@@ -71,6 +74,12 @@ def acct_pool(y: int) -> str:
 
 def acct_commit(y: int, app_id: int) -> str:
     return f"award_commit:{y}:app:{app_id}"
+
+
+#: The award programme's years and pool in the shared funding-programme core (:mod:`yuzhi.programmes`).
+KIND = programmes.Kind(model=AwardProgramme, name="award programme", title="award programme", key_prefix="award_",
+                       list_path="/api/awards/programmes", pool_account=acct_pool, source_prefix="award_funding",
+                       fund_kind="award_fund", ref="award_programme")
 
 
 def acct_paid(y: int, source: str, app_id: int) -> str:
@@ -98,7 +107,8 @@ def _check_filing_unique(session: Session, filing_no: str, model_id: int | None 
         q = q.where(AiModel.id != model_id)
     if session.scalar(q) is not None:
         raise Conflict(f"filing number {filing_no} is already registered for another model", field="filing_no",
-                       fix="check the number on the filing certificate; one filing covers one model")
+                       fix="check the number on the filing certificate; one filing covers one model",
+                       key="filing_no_taken", params={"filing_no": filing_no})
 
 
 def register_model(session: Session, *, actor: Actor, model_in: ModelCreate) -> AiModel:
@@ -112,16 +122,19 @@ def register_model(session: Session, *, actor: Actor, model_in: ModelCreate) -> 
         raise Forbidden("only members of a registered organisation (or the office) register models")
     else:
         if model_in.org_id not in (None, actor.org_id):
-            raise NotFound(f"organisation {model_in.org_id} not found", field="org_id")
+            raise NotFound(f"organisation {model_in.org_id} not found", field="org_id",
+                           key="organisation_not_found", params={"org_id": model_in.org_id})
         org_id = actor.org_id
     org = accounts.get_org(session, actor=actor, org_id=org_id)
     if org.status != OrgStatus.APPROVED:
         raise InvalidInput(f"organisation {org.name} is {org.status}, not approved", field="org_id",
-                           fix="wait for the programme office to approve the registration")
+                           fix="wait for the programme office to approve the registration",
+                           key="org_not_approved", params={"name": org.name, "status": org.status})
     name = model_in.name.strip()
     if session.scalar(select(AiModel.id).where(AiModel.org_id == org.id, AiModel.name == name)) is not None:
         raise Conflict(f"{org.name} already registered a model named {name}", field="name",
-                       fix="add deployment cases to the existing model instead")
+                       fix="add deployment cases to the existing model instead",
+                       key="model_name_taken", params={"org": org.name, "name": name})
     filing_no = model_in.filing_no.strip()
     _check_filing_unique(session, filing_no)
     m = AiModel(org_id=org.id, name=name, domain=model_in.domain.value, description=model_in.description,
@@ -139,8 +152,9 @@ def get_model(session: Session, *, actor: Actor, model_id: int, lock: bool = Fal
     """One model; another tenant's model is reported as not found."""
     q = select(AiModel).where(AiModel.id == model_id)
     m = session.scalar(_for_update(session, q) if lock else q)
-    if m is None or (not actor.is_office and actor.org_id != m.org_id):
-        raise NotFound(f"model {model_id} not found", field="model_id")
+    if m is None or not tenancy.can_see(actor, m.org_id):
+        raise NotFound(f"model {model_id} not found", field="model_id",
+                       key="model_not_found", params={"id": model_id})
     return m
 
 
@@ -148,8 +162,7 @@ def list_models(session: Session, *, actor: Actor, status: str | None = None, do
                 limit: int = 100, offset: int = 0) -> tuple[list[AiModel], int]:
     """The office sees every filing; an organisation sees only its own."""
     q = select(AiModel)
-    if not actor.is_office:
-        q = q.where(AiModel.org_id == actor.org_id)
+    q = tenancy.scope(q, AiModel, actor)
     if status:
         q = q.where(AiModel.status == status)
     if domain:
@@ -235,37 +248,27 @@ def create_programme(session: Session, *, actor: Actor, prog_in: AwardProgrammeC
     data = prog_in.model_dump(exclude={"criteria"})
     AwardRules(**{k: v for k, v in data.items() if k not in ("year", "name", "source")},
                criteria=prog_in.criteria)  # validates the rules
-    if session.scalar(select(AwardProgramme.id).where(AwardProgramme.year == prog_in.year)) is not None:
-        raise Conflict(f"the {prog_in.year} award programme already exists", field="year",
-                       fix="each year has one award programme")
+    programmes.require_new_year(session, KIND, year=prog_in.year)
     p = AwardProgramme(**data, criteria_json=json.dumps(prog_in.criteria, ensure_ascii=False, sort_keys=True))
     session.add(p)
     session.flush()
-    prov, city = split_funding(p.budget_fen, province_bp=p.province_bp)
-    postings = [Posting(acct_pool(p.year), p.budget_fen), Posting(f"award_funding:{p.year}:province", -prov)]
-    if city:
-        postings.append(Posting(f"award_funding:{p.year}:city", -city))
-    ledger.post(session, Txn("award_fund", p.year, tuple(postings), memo=p.name, ref=f"award_programme:{p.id}"))
+    programmes.fund_year(session, KIND, p, amount_fen=p.budget_fen, memo=p.name)
     record(session, actor=actor, action="award_programme.create", entity="award_programme", entity_id=p.id,
            after=prog_in.model_dump(mode="json"))
     return p
 
 
 def get_programme(session: Session, *, year: int, lock: bool = False) -> AwardProgramme:
-    q = select(AwardProgramme).where(AwardProgramme.year == year)
-    p = session.scalar(_for_update(session, q) if lock else q)
-    if p is None:
-        raise NotFound(f"there is no {year} award programme", field="year",
-                       fix="use a year the office has opened (GET /api/awards/programmes)")
+    p: AwardProgramme = programmes.get_year(session, KIND, year=year, lock=lock)
     return p
 
 
 def list_programmes(session: Session) -> list[AwardProgramme]:
-    return list(session.scalars(select(AwardProgramme).order_by(AwardProgramme.year.desc())))
+    return programmes.list_years(session, KIND)
 
 
 def pool_remaining(session: Session, p: AwardProgramme) -> int:
-    return ledger.balance(session, acct_pool(p.year))
+    return programmes.pool_remaining(session, KIND, p.year)
 
 
 def programme_totals(session: Session, p: AwardProgramme) -> dict[str, int]:
@@ -279,15 +282,19 @@ def programme_totals(session: Session, p: AwardProgramme) -> dict[str, int]:
 
 
 def close_programme(session: Session, *, actor: Actor, year: int) -> AwardProgramme:
-    """Close a year: no more applications or reviews; approved awards may still be paid."""
+    """Close a year: no more applications or reviews; approved awards may still be paid
+    (``programmes.core.KEEP_COMMITMENTS``: a grant on disclosure stays committed from this year's
+    pool, and what is left uncommitted stays in it). A closed year is not closed again."""
     if not actor.is_admin:
         raise Forbidden("only an office administrator closes an award programme")
-    p = get_programme(session, year=year, lock=True)
+    p = programmes.begin_close(session, KIND, year=year)
     before = {"status": p.status}
     p.status = AwardProgrammeStatus.CLOSED
     session.flush()
+    totals = programme_totals(session, p)
     record(session, actor=actor, action="award_programme.close", entity="award_programme", entity_id=p.id,
-           before=before, after={"status": p.status})
+           before=before, after={"status": p.status, "committed_fen": totals["committed_fen"],
+                                 "remaining_fen": totals["remaining_fen"]})
     return p
 
 
@@ -328,14 +335,15 @@ def apply(session: Session, *, actor: Actor, app_in: AwardApply) -> AwardApplica
     if actor.org_id is None or actor.is_office or actor.is_provider:
         raise Forbidden("only members of the organisation that owns the model apply for its award")
     p = get_programme(session, year=app_in.year)
-    if p.status != AwardProgrammeStatus.OPEN:
-        raise InvalidInput(f"the {p.year} award programme is closed", field="year", fix="apply to an open year")
+    programmes.require_open(KIND, p, applying=True)
     m = get_model(session, actor=actor, model_id=app_in.model_id, lock=True)  # serialise applies per model
     rules = rules_of(p)
     if app_in.requested_fen > rules.cap_per_model_fen:
         raise InvalidInput(f"{app_in.requested_fen} fen is above the cap of {rules.cap_per_model_fen} fen per model "
                            "(one-off support of at most 1,000,000 yuan)", field="requested_fen",
-                           fix=f"request at most {rules.cap_per_model_fen} fen")
+                           fix=f"request at most {rules.cap_per_model_fen} fen",
+                           key="award_over_cap", params={"requested_fen": app_in.requested_fen,
+                                   "cap_fen": rules.cap_per_model_fen})
     problems = _eligibility(session, rules=rules, m=m)
     if problems:
         cls = Conflict if rules.once_per_model and already_awarded(session, m.id) else InvalidInput
@@ -345,7 +353,8 @@ def apply(session: Session, *, actor: Actor, app_in: AwardApply) -> AwardApplica
                                                                AwardApplication.status == AwardStatus.SUBMITTED))
     if pending is not None:
         raise Conflict(f"model {m.name} already has application {pending} under review", field="model_id",
-                       fix="wait for the decision on the pending application")
+                       fix="wait for the decision on the pending application",
+                       key="award_pending", params={"name": m.name, "pending": pending})
     a = AwardApplication(org_id=m.org_id, programme_id=p.id, model_id=m.id, requested_fen=app_in.requested_fen,
                          summary=app_in.summary.strip(), status=AwardStatus.SUBMITTED)
     session.add(a)
@@ -358,8 +367,9 @@ def apply(session: Session, *, actor: Actor, app_in: AwardApply) -> AwardApplica
 def get_application(session: Session, *, actor: Actor, app_id: int, lock: bool = False) -> AwardApplication:
     q = select(AwardApplication).where(AwardApplication.id == app_id)
     a = session.scalar(_for_update(session, q) if lock else q)
-    if a is None or (not actor.is_office and actor.org_id != a.org_id):
-        raise NotFound(f"award application {app_id} not found", field="application_id")
+    if a is None or not tenancy.can_see(actor, a.org_id):
+        raise NotFound(f"award application {app_id} not found", field="application_id",
+                       key="award_not_found", params={"id": app_id})
     return a
 
 
@@ -371,8 +381,7 @@ def list_applications(session: Session, *, actor: Actor, year: int | None = None
             .where(AwardProgramme.year == year)
     if status:
         q = q.where(AwardApplication.status == status)
-    if not actor.is_office:
-        q = q.where(AwardApplication.org_id == actor.org_id)
+    q = tenancy.scope(q, AwardApplication, actor)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(q.order_by(AwardApplication.id.desc()).limit(limit).offset(offset))
     return list(rows), total
@@ -387,18 +396,16 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: AwardReview
     if not actor.is_office:
         raise Forbidden("only the programme office reviews award applications")
     pre = get_application(session, actor=actor, app_id=app_id)
-    prog = session.get(AwardProgramme, pre.programme_id)
-    assert prog is not None
-    p = get_programme(session, year=prog.year, lock=True)
+    p = programmes.year_of(session, KIND, pre.programme_id, lock=True)
     m = get_model(session, actor=actor, model_id=pre.model_id, lock=True)
     a = get_application(session, actor=actor, app_id=app_id, lock=True)
     session.refresh(p)
     session.refresh(a)
     if a.status != AwardStatus.SUBMITTED:
         raise Conflict(f"award application {a.id} is {a.status}; only submitted applications are reviewed",
-                       field="status")
-    if p.status != AwardProgrammeStatus.OPEN:
-        raise Conflict(f"the {p.year} award programme is closed", field="year")
+                       field="status",
+                       key="award_not_reviewable", params={"id": a.id, "status": a.status})
+    programmes.require_open(KIND, p)
     rules = rules_of(p)
     reason = decision.reason.strip()
     if not reason:
@@ -409,7 +416,8 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: AwardReview
         assert total is not None
         if total < rules.pass_score:
             raise InvalidInput(f"total score {total} is below the pass mark {rules.pass_score}", field="scores",
-                               fix="reject the application with the reason, or re-score")
+                               fix="reject the application with the reason, or re-score",
+                               key="award_below_pass", params={"total": total, "pass_score": rules.pass_score})
         problems = _eligibility(session, rules=rules, m=m, excluding=a.id)
         if problems:
             raise Conflict(f"model {m.name} is not eligible: " + "; ".join(problems), field="model_id",
@@ -429,7 +437,7 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: AwardReview
         a.status = AwardStatus.APPROVED
         a.granted_fen = amount
         a.awarded_model_id = m.id
-        a.disclosure_until = now + timedelta(days=p.disclosure_days)
+        a.disclosure_until = Disclosure.after_decision(now, p.disclosure_days).until
     else:
         a.status = AwardStatus.REJECTED
         a.granted_fen = 0
@@ -449,14 +457,13 @@ def revoke(session: Session, *, actor: Actor, app_id: int, reason: str) -> Award
     if not actor.is_office:
         raise Forbidden("only the programme office revokes awards")
     pre = get_application(session, actor=actor, app_id=app_id)
-    prog = session.get(AwardProgramme, pre.programme_id)
-    assert prog is not None
-    p = get_programme(session, year=prog.year, lock=True)
+    p = programmes.year_of(session, KIND, pre.programme_id, lock=True)
     a = get_application(session, actor=actor, app_id=app_id, lock=True)
     session.refresh(a)
     if a.status != AwardStatus.APPROVED:
         raise Conflict(f"award application {a.id} is {a.status}; only approved, unpaid awards are revoked",
-                       field="status")
+                       field="status",
+                       key="award_not_revocable", params={"id": a.id, "status": a.status})
     if not reason.strip():
         raise InvalidInput("a revocation needs a reason", field="reason", fix="say why")
     before = _app_snap(a)
@@ -477,28 +484,29 @@ def pay(session: Session, *, actor: Actor, app_id: int, payment_ref: str, now: d
     if not actor.is_admin:
         raise Forbidden("only an office administrator records award payments")
     pre = get_application(session, actor=actor, app_id=app_id)
-    prog = session.get(AwardProgramme, pre.programme_id)
-    assert prog is not None
-    p = get_programme(session, year=prog.year, lock=True)
+    p = programmes.year_of(session, KIND, pre.programme_id, lock=True)
     a = get_application(session, actor=actor, app_id=app_id, lock=True)
     session.refresh(a)
     now = now or _now()
     if a.status != AwardStatus.APPROVED:
-        raise Conflict(f"award application {a.id} is {a.status}; only approved awards are paid", field="status")
-    if a.disclosure_until is not None and a.disclosure_until > now:
+        raise Conflict(f"award application {a.id} is {a.status}; only approved awards are paid", field="status",
+                       key="award_not_payable", params={"id": a.id, "status": a.status})
+    if not disclosure_over(a.disclosure_until, now):
         raise Conflict(f"award application {a.id} is on public disclosure until {a.disclosure_until:%Y-%m-%d %H:%M} "
-                       "UTC", field="status", fix="pay after the disclosure period (公示期) ends")
-    open_obj = session.scalar(select(AwardObjection.id).where(AwardObjection.application_id == a.id,
-                                                              AwardObjection.status == "open"))
+                       "UTC", field="status", fix="pay after the disclosure period (公示期) ends",
+                       key="award_on_disclosure", params={"id": a.id, "until": a.disclosure_until})
+    open_obj = programmes.open_objection(session, AwardObjection, a.id)
     if open_obj is not None:
         raise Conflict(f"objection {open_obj} against award application {a.id} is still open", field="status",
-                       fix="resolve the objection (uphold: the award is revoked; dismiss: it can be paid)")
+                       fix="resolve the objection (uphold: the award is revoked; dismiss: it can be paid)",
+                       key="award_objection_open", params={"id": a.id, "objection": open_obj})
     if not payment_ref.strip():
         raise InvalidInput("a payment needs the treasury reference", field="payment_ref", fix="give the voucher number")
     before = _app_snap(a)
-    prov, city = split_funding(a.granted_fen, province_bp=p.province_bp)
+    shares = paid_by_source(a.granted_fen, province_bp=p.province_bp)
+    prov, city = shares.get("province", 0), shares.get("city", 0)
     postings = [Posting(acct_commit(p.year, a.id), -a.granted_fen)]
-    postings += [Posting(acct_paid(p.year, src, a.id), amt) for src, amt in (("province", prov), ("city", city)) if amt]
+    postings += [Posting(acct_paid(p.year, src, a.id), amt) for src, amt in shares.items()]
     ledger.post(session, Txn("award_pay", p.year, tuple(postings), memo=payment_ref.strip(),
                              ref=f"award_application:{a.id}"))
     a.status = AwardStatus.PAID
@@ -519,11 +527,13 @@ def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: Obje
     a = session.get(AwardApplication, app_id)
     if a is None or a.status not in HOLDING:
         raise NotFound(f"award {app_id} is not on the disclosure list", field="application_id",
-                       fix="object to an award shown on /awards/disclosure")
+                       fix="object to an award shown on /awards/disclosure",
+                       key="award_not_on_disclosure", params={"id": app_id})
     now = now or _now()
-    if a.status != AwardStatus.APPROVED or (a.disclosure_until is not None and a.disclosure_until <= now):
+    if a.status != AwardStatus.APPROVED or not disclosure_open(a.disclosure_until, now):
         raise Conflict(f"the disclosure period of award {a.id} is over", field="application_id",
-                       fix="objections are taken during the disclosure period (公示期) only")
+                       fix="objections are taken during the disclosure period (公示期) only",
+                       key="award_disclosure_over", params={"id": a.id})
     who = objection_identity(session, AwardObjection, actor=actor, app_id=a.id, submitted_by=obj_in.submitted_by,
                              now=now)
     o = AwardObjection(application_id=a.id, submitted_by=who, text=obj_in.text.strip(), status="open")
@@ -550,9 +560,11 @@ def resolve_objection(session: Session, *, actor: Actor, objection_id: int, upho
         raise Forbidden("only the programme office resolves objections")
     o = session.get(AwardObjection, objection_id)
     if o is None:
-        raise NotFound(f"objection {objection_id} not found", field="objection_id")
+        raise NotFound(f"objection {objection_id} not found", field="objection_id",
+                       key="objection_not_found", params={"id": objection_id})
     if o.status != "open":
-        raise Conflict(f"objection {o.id} is already {o.status}", field="status")
+        raise Conflict(f"objection {o.id} is already {o.status}", field="status",
+                       key="objection_already", params={"id": o.id, "status": o.status})
     if not resolution.strip():
         raise InvalidInput("a resolution is required", field="resolution", fix="say what was found")
     before = {"status": o.status}

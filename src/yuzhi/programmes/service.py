@@ -62,6 +62,15 @@ def get_year(session: Session, kind: Kind, *, year: int, lock: bool = False) -> 
     return p
 
 
+def year_of(session: Session, kind: Kind, programme_id: int, *, lock: bool = False) -> Any:
+    """The programme an application or a batch belongs to (by its ``programme_id``; rows reference it,
+    so it exists), locked like :func:`get_year` when asked."""
+    p = session.get(kind.model, programme_id)
+    if p is None:  # a foreign key makes this impossible; say so rather than fail on None later
+        raise NotFound(f"{kind.title} {programme_id} not found", field="programme_id")
+    return get_year(session, kind, year=p.year, lock=True) if lock else p
+
+
 def list_years(session: Session, kind: Kind) -> list[Any]:
     """Every year of the programme, newest first (public: years, pools and rules are published)."""
     return list(session.scalars(select(kind.model).order_by(kind.model.year.desc())))

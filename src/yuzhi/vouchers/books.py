@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import SYSTEM
 from yuzhi.audit.service import record
-from yuzhi.db import for_update as _for_update
-from yuzhi.errors import NotFound
+from yuzhi.programmes import service as programmes
+from yuzhi.programmes.core import takes_effect
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, QuotaApplication
 from yuzhi.vouchers.rules import ProgrammeRules, SettlementMode
 
@@ -51,6 +51,11 @@ def acct_receivable(y: int, payee_type: str, payee_id: int) -> str:
     return f"receivable:{y}:{payee_type}:{payee_id}"
 
 
+#: The voucher programme's years and pool in the shared funding-programme core (:mod:`yuzhi.programmes`).
+KIND = programmes.Kind(model=Programme, name="programme", title="voucher programme", key_prefix="",
+                       list_path="/api/vouchers/programmes", pool_account=acct_pool, source_prefix="funding",
+                       fund_kind="fund", ref="programme")
+
 #: ``ledger.lock_books`` name for everything that reads payables/receivables before posting.
 PAYABLES_LOCK = "vouchers:payables"
 
@@ -69,11 +74,8 @@ def rules_of(p: Programme) -> ProgrammeRules:
 
 
 def get_programme(session: Session, *, year: int, lock: bool = False) -> Programme:
-    q = select(Programme).where(Programme.year == year)
-    p = session.scalar(_for_update(session, q) if lock else q)
-    if p is None:
-        raise NotFound(f"there is no {year} voucher programme", field="year",
-                       fix="use a year the office has opened (GET /api/vouchers/programmes)")
+    """The voucher programme of ``year`` (the shared programme core's rule and message)."""
+    p: Programme = programmes.get_year(session, KIND, year=year, lock=lock)
     return p
 
 
@@ -92,9 +94,8 @@ def activate_due(session: Session, now: datetime | None = None) -> int:
     due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
                                                          QuotaApplication.disclosure_until <= now)).all()
     for a in due:
-        open_obj = session.scalar(select(Objection.id).where(Objection.application_id == a.id,
-                                                             Objection.status == "open"))
-        if open_obj is None:
+        if takes_effect(a.disclosure_until, now, open_objections=int(
+                programmes.open_objection(session, Objection, a.id) is not None)):
             before = _app_snap(a)
             a.status, a.effective_at = AppStatus.EFFECTIVE, now
             record(session, actor=SYSTEM, action="application.effective", entity="application", entity_id=a.id,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
+from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation, OrgStatus
 from yuzhi.audit.service import record
@@ -28,12 +29,28 @@ from yuzhi.db import for_update as _for_update
 from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Posting, Txn, transfer
+from yuzhi.programmes import service as programmes
+from yuzhi.programmes.core import (
+    DONE,
+    EXPIRE_UNUSED,
+    HOLDS,
+    PENDING,
+    Disclosure,
+    Holding,
+    cap_left,
+    disclosure_open,
+    headroom,
+    limits_text,
+)
+from yuzhi.programmes.core import close_year as plan_close
+from yuzhi.programmes.funding import split_funding
 from yuzhi.programmes.objections import objection_identity
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Provider
 from yuzhi.vouchers.bills import MAX_BATCH, line_amount, payload_hash, record_bill, record_bills
 from yuzhi.vouchers.books import (
     HOLDING,
+    KIND,
     PAYABLES_LOCK,
     _app_snap,
     _now,
@@ -57,7 +74,7 @@ from yuzhi.vouchers.models import (
     SettlementBatch,
     SettlementLine,
 )
-from yuzhi.vouchers.rules import ProgrammeRules, rate_share, split_funding
+from yuzhi.vouchers.rules import ProgrammeRules, rate_share
 from yuzhi.vouchers.schemas import (
     ApplicationCreate,
     ObjectionCreate,
@@ -76,30 +93,23 @@ def create_programme(session: Session, *, actor: Actor, prog_in: ProgrammeCreate
     ProgrammeRules(pool_fen=prog_in.pool_fen, rate_bp=prog_in.rate_bp, unit_cap_fen=prog_in.unit_cap_fen,
                    province_bp=prog_in.province_bp, settlement_mode=prog_in.settlement_mode,
                    disclosure_days=prog_in.disclosure_days)  # validates the rules
-    if session.scalar(select(Programme.id).where(Programme.year == prog_in.year)) is not None:
-        raise Conflict(f"the {prog_in.year} programme already exists", field="year",
-                       fix="each year has one programme; edit nothing, open the next year instead")
+    programmes.require_new_year(session, KIND, year=prog_in.year)
     p = Programme(**prog_in.model_dump())
     p.settlement_mode = prog_in.settlement_mode.value
     session.add(p)
     session.flush()
-    prov, city = split_funding(p.pool_fen, province_bp=p.province_bp)
-    ledger.post(session, Txn("fund", p.year, (
-        Posting(acct_pool(p.year), p.pool_fen),
-        Posting(f"funding:{p.year}:province", -prov),
-        Posting(f"funding:{p.year}:city", -city),
-    ), memo=p.name, ref=f"programme:{p.id}"))
+    programmes.fund_year(session, KIND, p, amount_fen=p.pool_fen, memo=p.name)
     record(session, actor=actor, action="programme.create", entity="programme", entity_id=p.id,
            after=prog_in.model_dump(mode="json"))
     return p
 
 
 def list_programmes(session: Session) -> list[Programme]:
-    return list(session.scalars(select(Programme).order_by(Programme.year.desc())))
+    return programmes.list_years(session, KIND)
 
 
 def pool_remaining(session: Session, p: Programme) -> int:
-    return ledger.balance(session, acct_pool(p.year))
+    return programmes.pool_remaining(session, KIND, p.year)
 
 
 def subsidy_outlook(session: Session, *, org_id: int, provider_id: int, amount_fen: int,
@@ -120,10 +130,9 @@ def subsidy_outlook(session: Session, *, org_id: int, provider_id: int, amount_f
 
 def unit_committed(session: Session, *, programme_id: int, org_id: int) -> int:
     """Quota the unit holds this year (approved, not expired) — counts against the per-unit cap."""
-    return int(session.scalar(
-        select(func.coalesce(func.sum(QuotaApplication.approved_fen - QuotaApplication.expired_fen), 0))
-        .where(QuotaApplication.programme_id == programme_id, QuotaApplication.org_id == org_id,
-               QuotaApplication.status.in_([*HOLDING, AppStatus.EXPIRED]))) or 0)
+    return programmes.committed(session, QuotaApplication.approved_fen - QuotaApplication.expired_fen, where=[
+        QuotaApplication.programme_id == programme_id, QuotaApplication.org_id == org_id,
+        QuotaApplication.status.in_([*HOLDING, AppStatus.EXPIRED])])
 
 
 # --- applications -----------------------------------------------------------------------------
@@ -136,14 +145,15 @@ def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> Quota
     org = accounts.get_org(session, actor=actor, org_id=actor.org_id)
     if org.status != OrgStatus.APPROVED:
         raise InvalidInput(f"organisation {org.name} is {org.status}, not approved", field="org",
-                           fix="wait for the programme office to approve the registration")
+                           fix="wait for the programme office to approve the registration",
+                           key="org_not_approved", params={"name": org.name, "status": org.status})
     p = get_programme(session, year=app_in.year)
-    if p.status != ProgrammeStatus.OPEN:
-        raise InvalidInput(f"the {p.year} programme is closed", field="year", fix="apply to an open year")
+    programmes.require_open(KIND, p, applying=True)
     provider = registry.get(session, provider_id=app_in.provider_id)
     if not registry.whitelisted_in_year(provider, p.year):
         raise InvalidInput(f"provider {provider.name} is suspended or not whitelisted in {p.year}",
-                           field="provider_id", fix="choose an active whitelisted provider")
+                           field="provider_id", fix="choose an active whitelisted provider",
+                           key="provider_not_whitelisted_year", params={"name": provider.name, "year": p.year})
     problem = registry.eligibility_problem(session, provider, customer_org_id=org.id)
     if problem:
         raise InvalidInput(problem, field="provider_id", fix="buy compute from an unrelated whitelisted provider")
@@ -151,7 +161,8 @@ def apply(session: Session, *, actor: Actor, app_in: ApplicationCreate) -> Quota
     if session.scalar(select(QuotaApplication.id).where(QuotaApplication.provider_id == provider.id,
                                                         QuotaApplication.contract_no == contract)) is not None:
         raise Conflict(f"contract {contract} with {provider.name} already has an application; "
-                       "a contract is subsidised once", field="contract_no")
+                       "a contract is subsidised once", field="contract_no",
+                       key="contract_has_application", params={"contract": contract, "name": provider.name})
     a = QuotaApplication(org_id=org.id, programme_id=p.id, provider_id=provider.id, contract_no=contract,
                          planned_spend_fen=app_in.planned_spend_fen, purpose=app_in.purpose,
                          status=AppStatus.SUBMITTED)
@@ -172,11 +183,7 @@ def get_application(session: Session, *, actor: Actor, app_id: int, lock: bool =
 
 
 def _visible(actor: Actor, org_id: int, provider_id: int | None) -> bool:
-    if actor.is_office:
-        return True
-    if actor.is_provider:
-        return provider_id is not None and provider_id == actor.provider_id
-    return actor.org_id == org_id
+    return tenancy.can_see(actor, org_id, provider_id, by_provider=True)
 
 
 def list_applications(session: Session, *, actor: Actor, year: int | None = None, status: str | None = None,
@@ -187,10 +194,7 @@ def list_applications(session: Session, *, actor: Actor, year: int | None = None
         q = q.join(Programme, Programme.id == QuotaApplication.programme_id).where(Programme.year == year)
     if status:
         q = q.where(QuotaApplication.status == status)
-    if actor.is_provider:
-        q = q.where(QuotaApplication.provider_id == actor.provider_id)
-    elif not actor.is_office:
-        q = q.where(QuotaApplication.org_id == actor.org_id)
+    q = tenancy.scope(q, QuotaApplication, actor, by_provider=True)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(q.order_by(QuotaApplication.id.desc()).limit(limit).offset(offset))
     return list(rows), total
@@ -202,11 +206,11 @@ def max_approvable(session: Session, *, p: Programme, a: QuotaApplication) -> tu
     held_by_this = a.approved_fen - a.expired_fen if a.status in HOLDING else 0
     limits = {
         "rate_of_planned_spend": rate_share(a.planned_spend_fen, rules.rate_bp),
-        "unit_cap_remaining": rules.unit_cap_fen - unit_committed(session, programme_id=p.id, org_id=a.org_id)
-        + held_by_this,
+        "unit_cap_remaining": cap_left(cap_fen=rules.unit_cap_fen, held_by_this_fen=held_by_this,
+                                       committed_fen=unit_committed(session, programme_id=p.id, org_id=a.org_id)),
         "pool_remaining": pool_remaining(session, p) + held_by_this,
     }
-    return max(0, min(limits.values())), limits
+    return headroom(limits)[0], limits
 
 
 def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> QuotaApplication:
@@ -218,14 +222,14 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
     if not actor.is_office:
         raise Forbidden("only the programme office reviews applications")
     pre = get_application(session, actor=actor, app_id=app_id)
-    p = get_programme(session, year=session.get(Programme, pre.programme_id).year, lock=True)  # serialise
+    p = programmes.year_of(session, KIND, pre.programme_id, lock=True)  # serialise
     a = get_application(session, actor=actor, app_id=app_id, lock=True)
     session.refresh(a)
     if a.status not in (AppStatus.SUBMITTED, AppStatus.OBJECTED):
         raise Conflict(f"application {a.id} is {a.status}; only submitted or objected applications are reviewed",
-                       field="status")
-    if p.status != ProgrammeStatus.OPEN:
-        raise Conflict(f"the {p.year} programme is closed", field="year")
+                       field="status",
+                       key="application_not_reviewable", params={"id": a.id, "status": a.status})
+    programmes.require_open(KIND, p)
     from yuzhi.vouchers import review2  # two-step years: this decision is the 复核 (issue 15)
 
     review2.check_second_review(session, actor=actor, a=a, approve=decision.approve, amount_fen=decision.amount_fen)
@@ -233,18 +237,18 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
     held = a.approved_fen if a.status == AppStatus.OBJECTED else 0
     if decision.approve:
         cap, limits = max_approvable(session, p=p, a=a)
+        binding = headroom(limits)[1]
         amount = cap if decision.amount_fen is None else decision.amount_fen
         if amount > cap:
-            binding = min(limits, key=lambda k: limits[k])
             raise InvalidInput(
                 f"{amount} fen exceeds the maximum approvable {cap} fen (limited by {binding}: "
-                + ", ".join(f"{k}={v}" for k, v in limits.items()) + ")",
+                + limits_text(limits) + ")",
                 field="amount_fen", fix=f"approve at most {cap} fen, or reject",
                 key="approve_over_max", params={"amount_fen": amount, "cap_fen": cap, "binding": binding})
         if amount <= 0:
-            raise InvalidInput("nothing can be approved: " + ", ".join(f"{k}={v}" for k, v in limits.items()),
+            raise InvalidInput("nothing can be approved: " + limits_text(limits),
                                field="amount_fen", fix="reject the application with a reason",
-                               key="approve_nothing_left", params={"binding": min(limits, key=lambda k: limits[k])})
+                               key="approve_nothing_left", params={"binding": binding})
         delta = amount - held
         if delta:
             ledger.post(session, transfer("approve" if delta > 0 else "release", p.year,
@@ -255,10 +259,11 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: Review) -> 
         a.reviewed_at = now
         a.reviewed_by = actor.user_id
         a.review_reason = decision.reason.strip()
-        if p.disclosure_days == 0:
-            a.status, a.disclosure_until, a.effective_at = AppStatus.EFFECTIVE, now, now
+        window = Disclosure.after_decision(now, p.disclosure_days)
+        if window.immediate:
+            a.status, a.disclosure_until, a.effective_at = AppStatus.EFFECTIVE, window.until, now
         else:
-            a.status, a.disclosure_until = AppStatus.DISCLOSURE, now + timedelta(days=p.disclosure_days)
+            a.status, a.disclosure_until = AppStatus.DISCLOSURE, window.until
     else:
         if not decision.reason.strip():
             raise InvalidInput("a rejection needs a reason", field="reason", fix="say why it is refused")
@@ -291,9 +296,10 @@ def disclosure(session: Session, *, year: int | None = None) -> list[tuple[Quota
 def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: ObjectionCreate) -> Objection:
     """Anyone may object to a quota while it is on disclosure (identified and rate-limited)."""
     a = session.get(QuotaApplication, app_id)
-    if a is None or a.status != AppStatus.DISCLOSURE:
+    if a is None or a.status != AppStatus.DISCLOSURE or not disclosure_open(a.disclosure_until, _now()):
         raise NotFound(f"application {app_id} is not on public disclosure", field="application_id",
-                       fix="objections are accepted only during the disclosure period")
+                       fix="objections are accepted only during the disclosure period",
+                       key="application_not_on_disclosure", params={"id": app_id})
     who = objection_identity(session, Objection, actor=actor, app_id=a.id, submitted_by=obj_in.submitted_by)
     o = Objection(application_id=a.id, submitted_by=who, text=obj_in.text)
     session.add(o)
@@ -310,7 +316,8 @@ def resolve_objection(session: Session, *, actor: Actor, objection_id: int, upho
         raise Forbidden("only the programme office resolves objections")
     o = session.get(Objection, objection_id)
     if o is None or o.status != "open":
-        raise NotFound(f"open objection {objection_id} not found", field="objection_id")
+        raise NotFound(f"open objection {objection_id} not found", field="objection_id",
+                       key="objection_not_found", params={"id": objection_id})
     a = get_application(session, actor=actor, app_id=o.application_id, lock=True)
     before = _app_snap(a)
     o.status, o.resolution = ("upheld" if uphold else "dismissed"), resolution
@@ -346,10 +353,7 @@ def list_bills(session: Session, *, actor: Actor, year: int | None = None, org_i
     q = select(Bill)
     if year is not None:
         q = q.join(Programme, Programme.id == Bill.programme_id).where(Programme.year == year)
-    if actor.is_provider:
-        q = q.where(Bill.provider_id == actor.provider_id)
-    elif not actor.is_office:
-        q = q.where(Bill.org_id == actor.org_id)
+    q = tenancy.scope(q, Bill, actor, by_provider=True)
     if org_id is not None:
         q = q.where(Bill.org_id == org_id)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -416,8 +420,9 @@ def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCr
     postings: list[Posting] = []
     for payee_id, amount in sorted(due.items()):
         prov, city = split_funding(amount, province_bp=p.province_bp)
-        name = (session.get(Provider, payee_id).name if ptype == "provider"
-                else session.get(Organisation, payee_id).name)
+        payee: Provider | Organisation | None = (session.get(Provider, payee_id) if ptype == "provider"
+                                                 else session.get(Organisation, payee_id))
+        name = payee.name if payee is not None else f"{ptype} {payee_id}"
         count = session.scalar(select(func.count(Bill.id)).where(
             Bill.programme_id == p.id, Bill.subsidy_fen > 0,
             (Bill.provider_id if ptype == "provider" else Bill.org_id) == payee_id)) or 0
@@ -456,7 +461,9 @@ def record_repayment(session: Session, *, actor: Actor, year: int, payee_id: int
     owed = -ledger.balance(session, acct)
     if amount_fen > owed:
         raise InvalidInput(f"{ptype} {payee_id} owes {owed} fen to the {year} pool, less than {amount_fen}",
-                           field="amount_fen", fix=f"record at most {owed} fen")
+                           field="amount_fen", fix=f"record at most {owed} fen",
+                           key="repay_over_owed", params={"payee": f"{ptype} {payee_id}", "owed_fen": owed,
+                                   "amount_fen": amount_fen, "year": year})
     prov, city = split_funding(amount_fen, province_bp=p.province_bp)
     postings = [Posting(acct, amount_fen)] + [Posting(f"repaid:{year}:{src}:{ptype}:{payee_id}", -v)
                                               for src, v in (("province", prov), ("city", city)) if v]
@@ -471,7 +478,8 @@ def get_settlement(session: Session, *, actor: Actor, batch_id: int) -> Settleme
     b = session.get(SettlementBatch, batch_id)
     if b is None or not (actor.is_office or (actor.is_provider and b.payee_type == "provider"
                                             and any(ln.payee_id == actor.provider_id for ln in b.lines))):
-        raise NotFound(f"settlement {batch_id} not found", field="settlement_id")
+        raise NotFound(f"settlement {batch_id} not found", field="settlement_id",
+                       key="settlement_not_found", params={"id": batch_id})
     return b
 
 
@@ -496,10 +504,12 @@ def mark_paid(session: Session, *, actor: Actor, batch_id: int, payment_ref: str
         raise Forbidden("only an office administrator marks settlements paid")
     b = session.scalar(_for_update(session, select(SettlementBatch).where(SettlementBatch.id == batch_id)))
     if b is None:
-        raise NotFound(f"settlement {batch_id} not found", field="settlement_id")
+        raise NotFound(f"settlement {batch_id} not found", field="settlement_id",
+                       key="settlement_not_found", params={"id": batch_id})
     if b.status == BatchStatus.PAID:
-        raise Conflict(f"settlement {batch_id} is already paid ({b.payment_ref})", field="settlement_id")
-    p = session.get(Programme, b.programme_id)
+        raise Conflict(f"settlement {batch_id} is already paid ({b.payment_ref})", field="settlement_id",
+                       key="settlement_already_paid", params={"id": batch_id, "ref": b.payment_ref})
+    p = programmes.year_of(session, KIND, b.programme_id)
     postings = [Posting(f"settling:{p.year}:batch:{b.id}", -b.total_fen)]
     for ln in b.lines:
         postings += [Posting(f"paid:{p.year}:province:{ln.payee_type}:{ln.payee_id}", ln.province_fen),
@@ -520,24 +530,22 @@ def close_year(session: Session, *, actor: Actor, year: int) -> dict[str, int]:
     """Year end: every unused quota expires back to the pool, pending applications lapse, no more bills."""
     if not actor.is_admin:
         raise Forbidden("only an office administrator closes a programme year")
-    p = get_programme(session, year=year, lock=True)
-    if p.status == ProgrammeStatus.CLOSED:
-        raise Conflict(f"the {year} programme is already closed", field="year")
-    expired_total = 0
-    apps = session.scalars(_for_update(session, select(QuotaApplication).where(
-        QuotaApplication.programme_id == p.id))).all()
-    for a in apps:
+    p = programmes.begin_close(session, KIND, year=year)
+    apps = {a.id: a for a in session.scalars(_for_update(session, select(QuotaApplication).where(
+        QuotaApplication.programme_id == p.id).order_by(QuotaApplication.id))).all()}
+    for a in apps.values():
         session.refresh(a)
-        if a.status in HOLDING:
-            left = a.remaining_fen
-            if left > 0:
-                ledger.post(session, transfer("expire", year, debit=acct_pool(year), credit=acct_quota(year, a.id),
-                                              amount=left, ref=f"application:{a.id}"))
-                a.expired_fen += left
-                expired_total += left
-            a.status = AppStatus.EXPIRED
-        elif a.status == AppStatus.SUBMITTED:
-            a.status, a.review_reason = AppStatus.REJECTED, "programme year closed before review"
+    plan = plan_close([Holding(a.id, HOLDS if a.status in HOLDING else PENDING if a.status == AppStatus.SUBMITTED
+                               else DONE, a.remaining_fen) for a in apps.values()], policy=EXPIRE_UNUSED)
+    for app_id, left in plan.expire:
+        ledger.post(session, transfer("expire", year, debit=acct_pool(year), credit=acct_quota(year, app_id),
+                                      amount=left, ref=f"application:{app_id}"))
+        apps[app_id].expired_fen += left
+    for app_id in plan.closed:
+        apps[app_id].status = AppStatus.EXPIRED
+    for app_id in plan.lapsed:
+        apps[app_id].status, apps[app_id].review_reason = AppStatus.REJECTED, "programme year closed before review"
+    expired_total = plan.expired_fen
     p.status = ProgrammeStatus.CLOSED
     session.flush()
     # what payees owe back stays a receivable of this year's pool: netted at this year's next
