@@ -45,3 +45,20 @@ def test_statement_pages_bills_and_keeps_totals(app, session):
     assert len(seen) == 230  # every bill on exactly one page
     assert len(set(billed)) == 1 and billed[0].replace(",", "").replace("¥", "").strip().startswith(
         str(every.billed_fen // 100))  # the totals cover all pages
+
+
+def test_the_office_finds_a_unit_by_search_not_in_a_list_of_all(app, session):
+    """The statement page's unit picker is a search (issue 14): at most 20 matches, by name or USCC."""
+    w = make_world(session, units=3)
+    session.commit()
+    c = CsrfClient(app, follow_redirects=False)
+    assert c.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 303
+    page = c.get("/vouchers/statement?year=2026").text
+    assert 'data-testid="unit-search"' in page and f'<option value="{w.unit_orgs[0]}"' not in page
+    assert page.count('href="/vouchers/statement?org_id=') >= 3  # a small office still just clicks
+    found = c.get(f"/vouchers/statement?year=2026&q={code(2).lower()}").text  # a USCC, any case
+    assert re.findall(r'href="/vouchers/statement\?org_id=(\d+)', found) == [str(w.unit_orgs[1])]
+    none = c.get("/vouchers/statement?year=2026&q=%25%25no-such-unit").text  # LIKE wildcards are literal
+    assert 'data-testid="unit-matches"' in none and not re.findall(r'href="/vouchers/statement\?org_id=', none)
+    shown = c.get(f"/vouchers/statement?year=2026&org_id={w.unit_orgs[0]}").text
+    assert f'name="org_id" value="{w.unit_orgs[0]}"' in shown and 'data-testid="quota"' in shown

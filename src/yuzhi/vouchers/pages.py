@@ -40,7 +40,7 @@ from yuzhi.ledger import service as ledger
 from yuzhi.providers import service as registry
 from yuzhi.providers.models import Criterion, Provider
 from yuzhi.providers.schemas import ProviderCreate
-from yuzhi.vouchers import reports, service
+from yuzhi.vouchers import reports, service, unit_picker
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
 from yuzhi.web import exports, i18n
@@ -57,6 +57,14 @@ router = APIRouter(include_in_schema=False)
 # the dashboard's clawback labels (the other labels live in yuzhi.web.i18n)
 i18n.register("zh", {"Paid out": "已拨付", "Owed back": "应追回", "Repaid": "已退回"})
 i18n.register("ja", {"Paid out": "支払総額", "Owed back": "返還請求額", "Repaid": "返還済み"})
+_PICKER = ("Unit name or USCC", "Find a unit", "No approved unit matches.",
+           "%(n)s units match; the first %(k)s are shown: type more of the name or code.")
+i18n.register("zh", dict(zip(_PICKER, (
+    "单位名称或统一社会信用代码", "查找单位", "没有匹配的已批准单位。",
+    "共 %(n)s 个单位匹配，显示前 %(k)s 个：请输入更多名称或代码。"), strict=True)))
+i18n.register("ja", dict(zip(_PICKER, (
+    "組織名または統一社会信用コード", "組織を検索", "一致する承認済み組織はありません。",
+    "%(n)s 件が一致し、最初の %(k)s 件を表示：名称かコードをさらに入力してください。"), strict=True)))
 
 #: Menu entries: (label, href, who) with who = public / any (logged in) / office.
 NAV = [
@@ -440,21 +448,20 @@ def mark_paid(request: Request, session: SessionDep, actor: OptionalUser, batch_
 @html_errors
 def statement(request: Request, session: SessionDep, actor: OptionalUser, year: int | None = None,
               org_id: int | None = None, fmt: str = Query("html", pattern="^(html|xlsx|csv)$"),
-              page: int = 1) -> Response:
-    """A unit's year: quota, bills, subsidy and what it owes; .xlsx/.csv export."""
+              page: int = 1, q: str | None = None) -> Response:
+    """A unit's year: quota, bills, subsidy and what it owes; .xlsx/.csv export. The office finds the
+    unit by a search (``q``: part of its name or USCC), not in a list of every unit (issue 14)."""
     actor = _need(actor)
     if actor.is_provider:  # a computing centre's 对账单 is its monthly statement per customer (the portal)
         return RedirectResponse("/vouchers/portal/statement", status_code=303)
     p = _programme(session, year)
-    orgs_all: list[Any] = []
-    if actor.is_office:
-        orgs_all, _n = accounts.list_orgs(session, actor=actor, status="approved", limit=1000)
-        if org_id is None:
-            return _page(request, "vouchers/statement.html", {"st": None, "p": p, "orgs_all": orgs_all,
-                                                              "years": _years(session)}, actor)
+    picker = unit_picker.pick(session, q=q, org_id=org_id) if actor.is_office else None
+    if actor.is_office and org_id is None:
+        return _page(request, "vouchers/statement.html", {"st": None, "p": p, "picker": picker,
+                                                          "years": _years(session)}, actor)
     target = org_id if actor.is_office else actor.org_id
     if p is None or target is None:
-        return _page(request, "vouchers/statement.html", {"st": None, "p": p, "orgs_all": orgs_all,
+        return _page(request, "vouchers/statement.html", {"st": None, "p": p, "picker": picker,
                                                           "years": _years(session)}, actor)
     # the page reads one page of bills (totals summed in the database); an export reads them all
     st = reports.statement(session, actor=actor, org_id=target, year=p.year, page=page if fmt == "html" else None,
@@ -465,11 +472,11 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
         return exports.download(fmt, f"statement-{st.org.uscc}-{p.year}",
                                 ["invoice_no", "kind", "period_start", "period_end", "amount_fen", "eligible_fen",
                                  "subsidy_fen", "owed_fen", "note"], rows)
-    _, provs = _names(session)
+    provs = dict(session.execute(select(Provider.id, Provider.name)).all())  # not every organisation's name
     # a busy unit bills a thousand times a year: the page shows the bills a hundred at a time (the totals
     # above cover all of them; the .xlsx/.csv export holds every bill)
     pager = _pager(request, st.bills_total, page) if st.bills_total > PER_PAGE else None
-    return _page(request, "vouchers/statement.html", {"st": st, "p": p, "orgs_all": orgs_all, "provs": provs,
+    return _page(request, "vouchers/statement.html", {"st": st, "p": p, "picker": picker, "provs": provs,
                                                       "years": _years(session), "org_id": target,
                                                       "pager": pager}, actor)
 
