@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yuzhi.compute.backends import JobState
@@ -145,8 +145,12 @@ def test_bad_card(kw, field, message):
 # --- properties (hypothesis): the total is the exact price rounded down once -------------------
 
 fen = st.integers(min_value=0, max_value=10**7)
+#: Generation speed and per-example time measure the shared CI machine, not the pricing rules:
+#: under load one draw took 1.6 s and failed the health check. The properties are unchanged.
+_SLOW_MACHINE = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 
+@_SLOW_MACHINE
 @given(core=fen, gpu=fen, mem=fen, seconds=st.integers(0, 10**8), cpus=st.integers(0, 4096),
        gpus=st.integers(0, 512), mem_bytes=st.integers(0, 2**44))
 def test_price_is_exact_total_rounded_down_once(core, gpu, mem, seconds, cpus, gpus, mem_bytes):
@@ -158,6 +162,7 @@ def test_price_is_exact_total_rounded_down_once(core, gpu, mem, seconds, cpus, g
     assert sum(int(t) for t in terms) <= p <= sum(-(-t.numerator // t.denominator) for t in terms)
 
 
+@_SLOW_MACHINE
 @given(seconds=st.floats(min_value=0, max_value=10**6, allow_nan=False), extra=st.floats(0, 10**4))
 def test_price_never_decreases_with_time(seconds, extra):
     card = RateCard(97, 0, 13, valid_from=date(2026, 1, 1))
@@ -165,6 +170,7 @@ def test_price_never_decreases_with_time(seconds, extra):
     assert price_fen(card, elapsed_s=seconds, **kw) <= price_fen(card, elapsed_s=seconds + extra, **kw)
 
 
+@_SLOW_MACHINE
 @given(limit=st.integers(1, 366 * 86400), used=st.integers(0, 366 * 86400))
 def test_a_job_within_its_limit_never_costs_more_than_its_quote(limit, used):
     card = RateCard(3600, 800, 7, valid_from=date(2026, 1, 1))

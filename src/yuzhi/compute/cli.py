@@ -20,6 +20,9 @@ app = typer.Typer(help="Compute network: engines (local, Slurm), rate cards, bud
 card_app = typer.Typer(help="Provider rate cards (prices per core-hour, GPU-hour, GB-hour in fen).",
                        no_args_is_help=True)
 app.add_typer(card_app, name="rate-card")
+accounts_app = typer.Typer(help="Per-unit Slurm accounts of a provider's cluster (endpoint config unit_accounts=true).",
+                           no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
 console = Console()
 
 
@@ -27,14 +30,14 @@ def _fen(v: int) -> str:
     return f"{'-' if v < 0 else ''}¥{abs(v) // 100:,}.{abs(v) % 100:02d}"
 
 
-def _charge_cell(job) -> str:  # type: ignore[no-untyped-def]
+def _charge_cell(job) -> str:
     """An active job has no charge yet, only a budget hold: say so (冻结 = held), never pass it off as a charge."""
     if job.status in ("queued", "submitted", "running"):
         return f"held 冻结 {_fen(job.hold_fen)}" if job.hold_fen else "-"
     return _fen(job.charge_fen)
 
 
-def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
+def _actor(session, username: str | None):
     from sqlalchemy import select
 
     from yuzhi.accounts import service as accounts
@@ -64,7 +67,7 @@ def _provider_id(ref: str | int | None) -> int | None:
         return resolve(s, str(ref)).id
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     from yuzhi.db import get_engine
 
     return get_engine()
@@ -376,7 +379,7 @@ def worker(
     console.print(_summary(report), markup=False)
 
 
-def _summary(report) -> str:  # type: ignore[no-untyped-def]
+def _summary(report) -> str:
     msg = f"dispatched {report.dispatched}, finished {report.finished}, changed {report.changed}"
     if report.unavailable:
         msg += "; unavailable: " + "; ".join(f"provider {k}: {v}" for k, v in report.unavailable.items())
@@ -480,3 +483,42 @@ def statement(provider_id: str = typer.Argument(..., help=_PROVIDER),
             totals = [totals[0] + j.price_fen, totals[1] + j.charge_fen, totals[2] + j.subsidy_fen]
     console.print(t)
     typer.echo(f"total price {_fen(totals[0])}, charged {_fen(totals[1])}, subsidy {_fen(totals[2])}")
+
+
+def _accounts_table(rows) -> None:
+    t = Table("Slurm account", "unit id", "unit", "status")
+    for r in rows:
+        t.add_row(r.account, str(r.org_id or "—"), r.unit, r.status)
+    console.print(t)
+
+
+@accounts_app.command("sync")
+def accounts_sync(provider: str = typer.Option(..., "--provider", help=_PROVIDER)) -> None:
+    """Create the missing Slurm account (and the worker user's association) of every unit holding a
+    compute budget. Fair-share and QoS per unit stay the centre's: set them with sacctmgr."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import slurm_accounts
+    from yuzhi.db import transaction
+    from yuzhi.providers import service as providers
+
+    with transaction(_engine()) as s:
+        rows = slurm_accounts.sync(s, actor=SYSTEM, provider_id=providers.resolve(s, provider).id)
+    _accounts_table(rows)
+    typer.echo(f"{sum(r.status == 'created' for r in rows)} account(s) created, "
+               f"{sum(r.status == 'exists' for r in rows)} already there")
+
+
+@accounts_app.command("list")
+def accounts_list(provider: str = typer.Option(..., "--provider", help=_PROVIDER)) -> None:
+    """The units' Slurm accounts: which exist, which are missing (run sync), which no unit owns."""
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.compute import slurm_accounts
+    from yuzhi.db import transaction
+    from yuzhi.providers import service as providers
+
+    with transaction(_engine()) as s:
+        rows = slurm_accounts.listing(s, actor=SYSTEM, provider_id=providers.resolve(s, provider).id)
+    _accounts_table(rows)
+    missing = sum(r.status == "missing" for r in rows)
+    hint = " (run: yuzhi compute accounts sync)" if missing else ""
+    typer.echo(f"{len(rows)} account(s); {missing} missing{hint}")

@@ -147,3 +147,50 @@ def invoice_month(session: Session, *, actor: Actor, provider_id: int, month: st
             results.append(res)
     session.flush()
     return results
+
+
+@dataclass
+class InvoiceView:
+    """One unit's monthly invoice (or its jobs still pending one), as the provider's page shows it."""
+
+    org_id: int
+    invoice_no: str  # "" while pending
+    bill_id: int | None
+    jobs: list[ComputeJob]
+    amount_fen: int
+    subsidy_fen: int
+    status: str  # "billed" | "pending" | the bill path's reason
+
+
+def month_invoices(session: Session, *, actor: Actor, provider_id: int, month: str) -> list[InvoiceView]:
+    """The monthly-billed jobs of ``month`` grouped as invoiced (one view per bill) or pending.
+
+    Read-only. Tenant-scoped like the statement: the office, or the provider's own operators.
+    The invoice number is the one :func:`invoice_month` gave the bill (provider, unit, month and the
+    first job of the invoice), so page, xlsx and voucher bill name the same invoice.
+    """
+    if not (actor.is_office or (actor.is_provider and actor.provider_id == provider_id)):
+        raise Forbidden("only the programme office or the provider itself sees its compute invoices",
+                        field="provider_id")
+    first, last = month_bounds(month)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=pricing.CST)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=pricing.CST)
+    jobs = session.scalars(
+        select(ComputeJob).join(RateCardRow, RateCardRow.id == ComputeJob.rate_card_id).where(
+            ComputeJob.provider_id == provider_id, RateCardRow.billing_period == "month",
+            ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)), ComputeJob.charge_fen > 0,
+            ComputeJob.started_at >= start, ComputeJob.started_at < end)
+        .order_by(ComputeJob.org_id, ComputeJob.id)).all()
+    groups: dict[tuple[int, int | None], list[ComputeJob]] = {}
+    for job in jobs:
+        groups.setdefault((job.org_id, job.bill_id), []).append(job)
+    views = []
+    for (org_id, bill_id), group in groups.items():
+        billed = bill_id is not None
+        problem = "" if billed else next((j.bill_status for j in group if "not billed" in (j.bill_status or "")), "")
+        views.append(InvoiceView(
+            org_id=org_id, invoice_no=f"YZCM-{provider_id}-{org_id}-{first:%Y%m}-{group[0].id}" if billed else "",
+            bill_id=bill_id, jobs=group, amount_fen=sum(j.charge_fen for j in group),
+            subsidy_fen=sum(j.subsidy_fen for j in group) if billed else 0,
+            status="billed" if billed else (problem or "pending")))
+    return views

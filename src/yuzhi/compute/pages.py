@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts.models import Organisation
 from yuzhi.compute import service
 from yuzhi.compute.jobtypes import available_types
 from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob
@@ -53,6 +54,15 @@ i18n.register("zh", {
     "Rate-card history": "价目表历史", "From": "起", "To": "止", "open-ended": "长期有效",
     "Failed jobs": "失败作业", "Jobs priced": "按此价计费的作业", "core-h": "核时", "GPU-h": "GPU 时",
     "GiB-h": "GiB 时",
+    "Monthly invoices and reconciliation": "月度发票与对账", "Monthly invoices": "月度发票", "Month": "月份",
+    "Show": "显示", "Invoice": "发票", "Amount": "金额", "pending": "待开票", "billed": "已开票",
+    "Reconciliation with sacct": "与 sacct 对账", "Download xlsx": "下载 xlsx",
+    "Platform jobs": "平台作业数", "Jobs in sacct": "sacct 作业数", "Differences": "差异",
+    "No differences: the platform matches sacct.": "无差异：平台与 sacct 一致。",
+    "Reconciliation needs a Slurm engine": "对账需要 Slurm 计算引擎",
+    "No monthly-billed jobs in this month.": "本月没有按月计费的作业。",
+    "missing on platform": "平台缺失", "missing in sacct": "sacct 缺失", "usage differs": "用量不一致",
+    "price differs": "价格不一致", "not billed": "未开账单", "Field": "字段", "Platform": "平台", "Kind": "类型",
 })
 i18n.register("ja", {
     "Jobs": "ジョブ", "Compute": "計算資源", "Compute subsidy": "計算補助", "Compute jobs": "計算ジョブ",
@@ -205,5 +215,60 @@ async def statement_page(request: Request, session: SessionDep, actor: OptionalU
     cards = service.rate_cards(session, provider_id=pid)
     return _page(request, "compute/statement.html", {"rows": rows, "year": year, "totals": totals,
                                                      "provider": _names(session).get(pid, pid), "cards": cards,
+                                                     "provider_id": pid,
                                                      "card_jobs": service.jobs_per_card(session, provider_id=pid)},
                  a)
+
+
+def _month_scope(session: Session, actor, provider_id: int | None, month: str | None):  # type: ignore[no-untyped-def]
+    """The provider (the operator's own; the office picks any) and the month (default: this one)."""
+    a = _need(actor)
+    pid = provider_id if provider_id is not None else a.provider_id
+    if pid is None:
+        raise InvalidInput("choose a provider", field="provider_id", fix="open it from the Compute page")
+    if not (a.is_office or (a.is_provider and a.provider_id == pid)):
+        raise NotFound(f"provider {pid} not found", field="provider_id",
+                       key="provider_not_found", params={"provider_id": pid})
+    return a, pid, month or datetime.now(CST).strftime("%Y-%m")
+
+
+@router.get("/compute/invoices")
+@_html
+async def invoices_page(request: Request, session: SessionDep, actor: OptionalUser,
+                        provider_id: int | None = None, month: str | None = None) -> Response:
+    """A provider's month: its monthly invoices with their job lines, and the reconciliation with sacct
+    (issue 20 item 6). The provider's operators see their own; the office every provider's."""
+    from yuzhi.compute import invoices, reconcile
+
+    a, pid, month = _month_scope(session, actor, provider_id, month)
+    views = invoices.month_invoices(session, actor=a, provider_id=pid, month=month)
+    ep = service.get_endpoint(session, provider_id=pid)
+    report, no_engine = None, ""
+    if ep is not None and ep.kind == "slurm":
+        report = reconcile.reconcile(session, actor=a, provider_id=pid, month=month, backend=service.backend_for(ep))
+    else:
+        no_engine = ep.kind if ep is not None else "—"
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    return _page(request, "compute/invoices.html", {
+        "provider": _names(session).get(pid, pid), "provider_id": pid, "month": month, "views": views,
+        "orgs": orgs, "report": report, "no_engine": no_engine, "headers": reconcile.HEADERS}, a)
+
+
+@router.get("/compute/invoices/reconcile.xlsx")
+@_html
+async def reconcile_xlsx(request: Request, session: SessionDep, actor: OptionalUser,
+                         provider_id: int | None = None, month: str | None = None) -> Response:
+    """The same reconciliation report as a workbook (what ``yuzhi compute reconcile --xlsx`` writes)."""
+    from yuzhi.compute import reconcile
+
+    a, pid, month = _month_scope(session, actor, provider_id, month)
+    ep = service.get_endpoint(session, provider_id=pid)
+    if ep is None:
+        raise InvalidInput(f"provider {pid} has no engine connected", field="provider",
+                           fix="yuzhi compute connect PROVIDER --kind slurm")
+    rep = reconcile.reconcile(session, actor=a, provider_id=pid, month=month, backend=service.backend_for(ep))
+    return Response(reconcile.to_xlsx(rep), media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="reconcile-{pid}-{month}.xlsx"'})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

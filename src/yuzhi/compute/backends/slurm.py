@@ -202,15 +202,21 @@ class SlurmBackend(Backend):
                                fix="request resources the partition can satisfy")
         return proc.stdout.strip().split(";")[0]
 
-    def unit_account(self, unit: str, description: str = "") -> str:
+    def account_name(self, unit: str) -> str:
+        """The Slurm account of a unit (``yz_u12``)."""
+        return f"{self.account_prefix}{unit}".lower()[:32]
+
+    def unit_account(self, unit: str, description: str = "", *, force: bool = False) -> str:
         """The unit's Slurm account, created (with the association for this Unix user) on first use.
 
         Idempotent: ``sacctmgr`` answers "Nothing new added" for what exists; what this process has
         ensured is remembered, so only the first job of a unit pays for the two ``sacctmgr`` calls.
+        ``force`` asks ``sacctmgr`` again even so (``yuzhi compute accounts sync``: an account the
+        centre deleted is re-created).
         """
-        name = f"{self.account_prefix}{unit}".lower()[:32]
+        name = self.account_name(unit)
         key = (self.bin_dir, name)
-        if key in _ENSURED:
+        if key in _ENSURED and not force:
             return name
         desc = re.sub(r"[^\w .()-]", "", description)[:60] or name
         args = ["-i", "add", "account", name, f"Description={desc}", "Organization=yuzhi"]
