@@ -143,6 +143,12 @@ def _method(name: str):
         return PatchCoreDetector(random_state=0), None
     if name == "ours-noring":  # no border calibration of the distance maps
         return PatchCoreDetector(border_calibration=False, random_state=0), None
+    if name == "ours-native":  # size rule: native resolution, at most 512 px (image_size=0)
+        return PatchCoreDetector(image_size=0, random_state=0), None
+    if name == "ours-t3":  # multi-scale: a stride-4 tap (pooled to stride 8) added
+        return PatchCoreDetector(taps=(2, 4, 10), random_state=0), None
+    if name == "ours-t3-native":
+        return PatchCoreDetector(taps=(2, 4, 10), image_size=0, random_state=0), None
     if name == "textbook":
         return PatchCoreDetector(image_size=224, coreset_ratio=0.01, border_calibration=False,
                                  outlier_fraction=0.0, score_margin=0, global_score=False,

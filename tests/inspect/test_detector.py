@@ -268,3 +268,17 @@ def test_cuda_scores_equal_cpu(request: pytest.FixtureRequest) -> None:
     for p, q in zip(a, b, strict=True):
         assert abs(p.score - q.score) <= 1e-4 and p.verdict == q.verdict
         assert np.abs(p.anomaly_map - q.anomaly_map).max() <= 1e-4
+
+
+def test_native_size_rule() -> None:
+    from yuzhi.inspect.detector import NATIVE_MAX, working_scale
+
+    # image_size=0: small parts keep their own resolution (never upscaled) ...
+    assert working_scale([(96, 128, 3)] * 3, 0) == 1.0
+    # ... large ones are brought down to NATIVE_MAX on their median shorter side
+    assert working_scale([(640, 640, 3), (600, 800, 3), (700, 640, 3)], 0) == pytest.approx(NATIVE_MAX / 640)
+    # a fixed working size still scales the median shorter side to it
+    assert working_scale([(128, 256, 3)] * 2, 256) == 2.0
+    PatchCoreDetector(image_size=0)._validate_params()
+    with pytest.raises(InvalidInput, match="image_size"):
+        PatchCoreDetector(image_size=16)._validate_params()
