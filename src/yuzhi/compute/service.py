@@ -37,7 +37,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import tenancy
-from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import SYSTEM, Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.audit.service import record
