@@ -37,7 +37,7 @@ from yuzhi.accounts import uscc as uscc_rules
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Affiliation, Organisation, OrgStatus
 from yuzhi.audit.chain import canonical_json
-from yuzhi.audit.service import Change, record, record_many
+from yuzhi.audit.service import Change, record_many
 from yuzhi.compute.models import ComputeJob
 from yuzhi.db import for_update, utcnow
 from yuzhi.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -173,6 +173,10 @@ class _Batch:
     def __init__(self, session: Session, actor: Actor, source: str, bills_in: list[BillIn]) -> None:
         self.session, self.actor, self.source, self.bills_in = session, actor, source, bills_in
         self.many = len(bills_in) > 1
+        # subsidy posted to payables by this batch's bills, in order (a credit note's split needs it)
+        self.payable_log: list[tuple[str, int]] = []
+        self.refunds: list[_Refund] = []  # credit notes' ledger transactions, posted at the end
+        self.changes: list[Change] = []  # the batch's audit events, written at the end
 
     @contextmanager
     def _about(self, index: int) -> Iterator[None]:
@@ -219,6 +223,11 @@ class _Batch:
             if results[it.index] is None and it.replay_of is not None:
                 results[it.index] = (results[it.replay_of][0], True)  # type: ignore[index]
         summary.add(self.conn, [b for b, replay in results if not replay])  # type: ignore[misc]  # dashboard totals, same transaction (issue 14)
+        # last, in this order: every row lock of the batch is held before the payables lock, and that
+        # before the audit chains' locks (so no lock is ever awaited while holding a later one)
+        self._post_refunds()
+        if self.changes:
+            record_many(self.session, actor=self.actor, changes=self.changes)
         return results  # type: ignore[return-value]
 
     # --- reads ---------------------------------------------------------------------------------
@@ -435,9 +444,9 @@ class _Batch:
                 if obj is not None:
                     session.expire(obj, ["used_fen", "updated_at"])
         ledger.post_many(session, txns)
-        record_many(session, actor=self.actor, changes=[
-            Change("bill.record", "bill", bill.id, after=_snapshot(bill, provider.id), org_id=bill.org_id)
-            for bill in bills])
+        self.payable_log += [(x.postings[-1].account, x.postings[-1].amount) for x in txns]
+        self.changes += [Change("bill.record", "bill", bill.id, after=_snapshot(bill, provider.id), org_id=bill.org_id)
+                         for bill in bills]
         for bill, p in zip(bills, priced, strict=True):
             results[p.item.index] = (bill, False)
 
@@ -508,26 +517,51 @@ class _Batch:
                 else:
                     postings.append(Posting(programme.acct_quota(p.year, app_id), back))
             session.flush()
-            postings = self._reverse_subsidy(orig, p.year, org.id, reversal) + postings  # after the row locks
-            ledger.post(session, Txn("refund", p.year, tuple(postings), ref=f"bill:{credit.id}"))
+            ptype = programme.payee_type_for(orig.settlement_mode)
+            payee = provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org.id
+            self.refunds.append(_Refund(credit.id, p.year, ptype, payee, reversal, postings, len(self.payable_log)))
         session.flush()
-        record(session, actor=self.actor, action="credit.record", entity="bill", entity_id=credit.id,
-               after=_snapshot(credit, provider.id), org_id=org.id)
+        self.changes.append(Change("credit.record", "bill", credit.id, after=_snapshot(credit, provider.id),
+                                   org_id=org.id))
         return credit
 
 
-    def _reverse_subsidy(self, orig: Bill, year: int, org_id: int, reversal: int) -> list[Posting]:
-        """Take ``reversal`` back from the payee: from its payable while that covers it; the rest
-        was already settled, so it becomes a receivable of the year's pool (the payee owes it)."""
-        ptype = programme.payee_type_for(orig.settlement_mode)
-        payee = self.provider.id if orig.settlement_mode == SettlementMode.DISCOUNT else org_id
-        payable = programme.acct_payable(year, ptype, payee)
-        ledger.lock_books(self.session, programme.PAYABLES_LOCK)  # callers hold their row locks already
-        from_payable = min(reversal, max(0, ledger.balance(self.session, payable)))
-        postings = [Posting(payable, -from_payable)] if from_payable else []
-        if reversal > from_payable:
-            postings.append(Posting(programme.acct_receivable(year, ptype, payee), -(reversal - from_payable)))
-        return postings
+    def _post_refunds(self) -> None:
+        """Post the credit notes' ledger transactions, in their order in the batch, each taking its
+        reversal back from the payee's payable while that covers it; the rest was already settled, so
+        it becomes a receivable of the year's pool (the payee owes it).
+
+        The split reads the payable's balance, so it runs under ``PAYABLES_LOCK``, and only here, at
+        the end of the batch: every row lock of the batch (original bills, quotas — also expired ones
+        —, the dashboard's month rows) is already held, so this transaction never waits for a row
+        while holding the lock another writer that holds that row may be waiting for (the order of
+        ``ledger.lock_books``). Each split sees the payable as it stood at its place in the batch:
+        subsidy posted by the batch's later bills is not counted."""
+        if not self.refunds:
+            return
+        ledger.lock_books(self.session, programme.PAYABLES_LOCK)
+        for r in self.refunds:
+            payable = programme.acct_payable(r.year, r.payee_type, r.payee_id)
+            later = sum(v for acct, v in self.payable_log[r.log_at:] if acct == payable)
+            from_payable = min(r.reversal, max(0, ledger.balance(self.session, payable) - later))
+            postings = [Posting(payable, -from_payable)] if from_payable else []
+            if r.reversal > from_payable:
+                postings.append(Posting(programme.acct_receivable(r.year, r.payee_type, r.payee_id),
+                                        -(r.reversal - from_payable)))
+            ledger.post(self.session, Txn("refund", r.year, (*postings, *r.restored), ref=f"bill:{r.credit_id}"))
+
+
+@dataclass
+class _Refund:
+    """A credit note's reversal waiting for the payables lock at the end of its batch."""
+
+    credit_id: int
+    year: int
+    payee_type: str
+    payee_id: int
+    reversal: int
+    restored: list[Posting]  # quota (or, once expired, pool) given back, per application
+    log_at: int  # entries of ``payable_log`` written before this credit note
 
 
 def _snapshot(bill: Bill, provider_id: int) -> dict[str, object]:
