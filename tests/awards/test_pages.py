@@ -31,7 +31,7 @@ def test_award_walk_through_the_pages(client, engine):
     login(client, "unit1")
     over = client.post("/awards/applications", data={"year": 2026, "model_id": model_id,
                                                      "requested_yuan": "1,000,000.01"})
-    assert over.status_code == 422 and "above the cap" in over.text
+    assert over.status_code == 422 and "超过每个模型 ¥1,000,000.00 的上限" in over.text and "fen" not in over.text
     r = client.post("/awards/applications", data={"year": 2026, "model_id": model_id, "requested_yuan": "800,000"},
                     follow_redirects=True)
     app_id = re.search(r"奖补申请 (\d+) 已提交", r.text).group(1)
@@ -39,7 +39,7 @@ def test_award_walk_through_the_pages(client, engine):
     low = client.post(f"/awards/applications/{app_id}/review", data={
         "score_innovation": "10", "score_application_effect": "20", "score_industry_impact": "10",
         "reason": "创新性不足", "approve": "true"})
-    assert low.status_code == 422 and "below the pass mark 60" in low.text
+    assert low.status_code == 422 and "低于及格线 60" in low.text
     ok = client.post(f"/awards/applications/{app_id}/review", data={
         "score_innovation": "26", "score_application_effect": "36", "score_industry_impact": "22",
         "reason": "安全生产场景成效可量化", "approve": "true"}, follow_redirects=True)

@@ -189,7 +189,7 @@ def test_unit_applies_through_the_form_and_bad_input_writes_nothing(app, world, 
             assert needle in msg and field in msg, (bad, msg)
             assert 'value="C' in r.text  # the form keeps what was typed
     # contract C-1 is unit1's contract with this provider: a contract is subsidised once
-    assert r.status_code == 409 and "subsidised once" in error_of(r.text)
+    assert r.status_code == 409 and "同一合同只补贴一次" in error_of(r.text)
     assert count(engine, QuotaApplication) == before
     r = c.post("/vouchers/applications", data=form)
     assert r.status_code == 303
@@ -268,7 +268,7 @@ def test_registration_form_validates_uscc_and_writes_nothing_on_error(app, world
     outside = code(43, region="110100")
     before = count(engine, Organisation)
     for uscc, needle in [(wrong_check, "校验位有误"), (outside, "不在河南省"), ("123", "应为 18 位"),
-                         (code(1), "already registered")]:
+                         (code(1), "的机构已登记")]:
         r = c.post("/vouchers/register", data={"uscc": uscc, "name": "新单位", "kind": "enterprise"})
         assert r.status_code in (409, 422), uscc
         msg = error_of(r.text)

@@ -49,7 +49,8 @@ def get_org(session: Session, *, actor: Actor, org_id: int) -> Organisation:
     """One organisation; other tenants' organisations are reported as not found."""
     org = session.get(Organisation, org_id)
     if org is None or (not actor.is_office and actor.org_id != org_id):
-        raise NotFound(f"organisation {org_id} not found", field="org_id")
+        raise NotFound(f"organisation {org_id} not found", field="org_id",
+                       key="organisation_not_found", params={"org_id": org_id})
     return org
 
 
@@ -73,7 +74,8 @@ def register_org(session: Session, *, actor: Actor, org_in: OrgCreate, henan_onl
     parsed = uscc_rules.parse_henan_unit(org_in.uscc) if henan_only else uscc_rules.parse(org_in.uscc)
     if get_org_by_uscc(session, parsed.code) is not None:
         raise Conflict(f"an organisation with USCC {parsed.code} is already registered", field="uscc",
-                       fix="log in with that organisation's account, or ask the office to add you as a member")
+                       fix="log in with that organisation's account, or ask the office to add you as a member",
+                       key="uscc_registered", params={"uscc": parsed.code})
     org = Organisation(uscc=parsed.code, name=org_in.name.strip(), kind=OrgKind(org_in.kind).value,
                        region=parsed.region, city=city_of(parsed.region), industry=org_in.industry.strip(),
                        status=OrgStatus.PENDING)
@@ -161,7 +163,8 @@ def create_user(session: Session, *, actor: Actor, user_in: UserCreate) -> User:
         raise InvalidInput("a provider operator belongs to a provider", field="provider_id",
                            fix="give the provider_id")
     if session.scalar(select(User.id).where(User.username == user_in.username)) is not None:
-        raise Conflict(f"username {user_in.username!r} is taken", field="username", fix="choose another")
+        raise Conflict(f"username {user_in.username!r} is taken", field="username", fix="choose another",
+                       key="username_taken", params={"username": user_in.username})
     user = User(username=user_in.username, display_name=user_in.display_name or user_in.username,
                 password_hash=hash_password(user_in.password), role=role.value,
                 org_id=user_in.org_id if role == Role.MEMBER else None,
@@ -205,7 +208,8 @@ def issue_token(session: Session, *, user: User, name: str, days: int | None = 3
         limit = token_max_days(session)
         if days is None or days > limit:
             raise InvalidInput(f"an API token may live at most {limit} days (set by the programme office)",
-                               field="days", fix=f"ask for 1 to {limit} days and issue a new token before it expires")
+                               field="days", fix=f"ask for 1 to {limit} days and issue a new token before it expires",
+                               key="token_too_long", params={"days": limit})
     token = new_token()
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10],
@@ -318,7 +322,8 @@ def revoke_token_id(session: Session, *, actor: Actor, token_id: int) -> ApiToke
     tok = session.get(ApiToken, token_id)
     if tok is None or (tok.user_id != actor.user_id and not actor.is_admin):
         raise NotFound(f"token {token_id} not found", field="token_id",
-                       fix="list your tokens with GET /api/accounts/tokens")
+                       fix="list your tokens with GET /api/accounts/tokens",
+                       key="token_not_found", params={"id": token_id})
     if not tok.revoked:
         tok.revoked = True
         session.flush()
@@ -355,7 +360,9 @@ def check_throttle(session: Session, *, username: str, address: str) -> None:
         raise TooManyAttempts(f"too many failed logins for {which}: {THROTTLE_FAILURES} in "
                               f"{THROTTLE_WINDOW.seconds // 60} minutes", field="password",
                               fix=f"wait {THROTTLE_WINDOW.seconds // 60} minutes, or ask an office administrator "
-                                  "to reset your password")
+                                  "to reset your password",
+                              key="login_throttled", params={"minutes": THROTTLE_WINDOW.seconds // 60,
+                                      "failures": THROTTLE_FAILURES})
 
 
 def record_login_failure(session: Session, *, username: str, address: str) -> None:

@@ -41,7 +41,8 @@ def designate(session: Session, *, actor: Actor, ke_in: KeyEnterpriseCreate) -> 
     org = accounts.get_org(session, actor=actor, org_id=ke_in.org_id)
     if org.status != OrgStatus.APPROVED:
         raise InvalidInput(f"organisation {org.name} is {org.status}, not approved", field="org_id",
-                           fix="approve the organisation's registration first")
+                           fix="approve the organisation's registration first",
+                           key="org_not_approved", params={"name": org.name, "status": org.status})
     ke = session.scalar(select(KeyEnterprise).where(KeyEnterprise.org_id == org.id))
     before = None if ke is None else {"industry": ke.industry, "since_year": ke.since_year, "active": ke.active}
     if ke is None:
@@ -92,7 +93,8 @@ def _target_org(session: Session, *, actor: Actor, org_id: int | None) -> Organi
     if actor.org_id is None or actor.is_provider:
         raise Forbidden("only members of a key enterprise (or the office) file quarterly reports")
     if org_id not in (None, actor.org_id):
-        raise NotFound(f"organisation {org_id} not found", field="org_id")
+        raise NotFound(f"organisation {org_id} not found", field="org_id",
+                       key="organisation_not_found", params={"org_id": org_id})
     return accounts.get_org(session, actor=actor, org_id=actor.org_id)
 
 
@@ -100,10 +102,12 @@ def _check_reportable(session: Session, org: Organisation, year: int, quarter: i
                       today: date | None = None) -> None:
     if key_enterprise_of(session, org.id) is None:
         raise InvalidInput(f"{org.name} is not a designated key AI enterprise", field=where,
-                           fix="ask the programme office to designate the enterprise before it reports")
+                           fix="ask the programme office to designate the enterprise before it reports",
+                           key="kpi_not_key_enterprise", params={"name": org.name})
     if quarter_start(year, quarter) > (today or _now().date()):
         raise InvalidInput(f"{year} Q{quarter} has not started yet", field=where,
-                           fix="report a quarter that has begun (usually the one just ended)")
+                           fix="report a quarter that has begun (usually the one just ended)",
+                           key="kpi_quarter_not_started", params={"year": year, "quarter": quarter})
 
 
 def _previous(session: Session, org_id: int, year: int, quarter: int) -> QuarterlyReport | None:
@@ -182,7 +186,8 @@ def get_report(session: Session, *, actor: Actor, report_id: int, lock: bool = F
     q = select(QuarterlyReport).where(QuarterlyReport.id == report_id)
     r = session.scalar(_for_update(session, q) if lock else q)
     if r is None or (not actor.is_office and actor.org_id != r.org_id):
-        raise NotFound(f"report {report_id} not found", field="report_id")
+        raise NotFound(f"report {report_id} not found", field="report_id",
+                       key="report_not_found", params={"id": report_id})
     return r
 
 
@@ -213,7 +218,8 @@ def decide_report(session: Session, *, actor: Actor, report_id: int, confirm: bo
     r = get_report(session, actor=actor, report_id=report_id, lock=True)
     if r.status != ReportStatus.SUBMITTED:
         raise Conflict(f"report {r.id} is {r.status}; only submitted reports are confirmed or returned",
-                       field="status")
+                       field="status",
+                       key="report_not_reviewable", params={"id": r.id, "status": r.status})
     if not confirm and not note.strip():
         raise InvalidInput("returning a report needs a reason", field="note", fix="say what to correct")
     before = _snap(r)
@@ -269,7 +275,8 @@ def register_robots(session: Session, *, actor: Actor, robot_in: RobotIn) -> Rob
     org = _target_org(session, actor=actor, org_id=robot_in.org_id)
     if robot_in.status == "deployed" and robot_in.deployed_on > _now().date():
         raise InvalidInput(f"deployed_on {robot_in.deployed_on} is in the future", field="deployed_on",
-                           fix="register it as planned, or give the actual deployment date")
+                           fix="register it as planned, or give the actual deployment date",
+                           key="robot_future", params={"date": robot_in.deployed_on})
     r = RobotDeployment(org_id=org.id, **robot_in.model_dump(exclude={"org_id"}))
     session.add(r)
     session.flush()
@@ -281,7 +288,8 @@ def register_robots(session: Session, *, actor: Actor, robot_in: RobotIn) -> Rob
 def get_robots(session: Session, *, actor: Actor, robot_id: int) -> RobotDeployment:
     r = session.get(RobotDeployment, robot_id)
     if r is None or (not actor.is_office and actor.org_id != r.org_id):
-        raise NotFound(f"robot deployment {robot_id} not found", field="robot_id")
+        raise NotFound(f"robot deployment {robot_id} not found", field="robot_id",
+                       key="robot_not_found", params={"id": robot_id})
     return r
 
 

@@ -434,7 +434,8 @@ def acknowledge(session: Session, *, actor: Actor, alarm_id: int, comment: str,
         raise InvalidInput("an acknowledgement needs a comment", field="comment",
                            fix="say what was checked or done")
     if alarm.status != AlarmStatus.RAISED:
-        raise Conflict(f"alarm {alarm_id} is already {alarm.status}", field="status")
+        raise Conflict(f"alarm {alarm_id} is already {alarm.status}", field="status",
+                       key="alarm_already", params={"id": alarm_id, "status": alarm.status})
     before = _alarm_snap(alarm)
     now = _as_utc(now or utcnow())
     alarm.status, alarm.ack_at, alarm.ack_by, alarm.ack_comment = AlarmStatus.ACKNOWLEDGED, now, actor.user_id, comment
@@ -454,13 +455,16 @@ def clear(session: Session, *, actor: Actor, alarm_id: int, comment: str, now: d
     if not comment.strip():
         raise InvalidInput("clearing needs a comment", field="comment")
     if alarm.status == AlarmStatus.CLEARED:
-        raise Conflict(f"alarm {alarm_id} is already cleared", field="status")
+        raise Conflict(f"alarm {alarm_id} is already cleared", field="status",
+                       key="alarm_already_cleared", params={"id": alarm_id})
     if alarm.status == AlarmStatus.RAISED:
         raise Conflict(f"alarm {alarm_id} must be acknowledged first", field="status",
-                       fix="acknowledge it with a comment")
+                       fix="acknowledge it with a comment",
+                       key="alarm_ack_first", params={"id": alarm_id})
     if alarm.active:
         raise Conflict(f"alarm {alarm_id}: the condition still holds ({alarm.level})", field="active",
-                       fix="clear it once the readings are back to normal")
+                       fix="clear it once the readings are back to normal",
+                       key="alarm_still_active", params={"id": alarm_id, "level": alarm.level})
     before = _alarm_snap(alarm)
     now = _as_utc(now or utcnow())
     alarm.status, alarm.cleared_at, alarm.cleared_by, alarm.clear_comment = (

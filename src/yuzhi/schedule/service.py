@@ -83,7 +83,8 @@ def get(session: Session, *, actor: Actor, plan_id: int) -> Plan:
     """One plan visible to the caller."""
     plan = session.get(Plan, plan_id)
     if plan is None or (not actor.is_office and plan.org_id != actor.org_id):
-        raise NotFound(f"plan {plan_id} not found", field="plan_id")
+        raise NotFound(f"plan {plan_id} not found", field="plan_id",
+                       key="plan_not_found", params={"id": plan_id})
     return plan
 
 

@@ -152,7 +152,8 @@ def _virus_scan(path: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         path.unlink(missing_ok=True)
         raise InvalidInput(f"the virus scanner could not check the file ({type(exc).__name__})", field="file",
-                           fix="try again later; the platform operator should check YUZHI_VIRUS_SCAN_CMD") from None
+                           fix="try again later; the platform operator should check YUZHI_VIRUS_SCAN_CMD",
+                           key="virus_scan_failed", params={"error": type(exc).__name__}) from None
     if done.returncode != 0:
         path.unlink(missing_ok=True)
         raise InvalidInput("the virus scanner refused this file", field="file",
@@ -164,12 +165,15 @@ def add_attachment(session: Session, *, actor: Actor, a: QuotaApplication, kind:
     """Keep one scan with the case: sniffed, size-checked, scanned, content-addressed, audited."""
     _may_write(actor, a)
     if kind not in KINDS:
-        raise InvalidInput(f"{kind!r} is not a kind of paper", field="kind", fix="choose contract, invoice or other")
+        raise InvalidInput(f"{kind!r} is not a kind of paper", field="kind", fix="choose contract, invoice or other",
+                           key="attachment_kind", params={"kind": kind})
     if not data:
         raise InvalidInput("the file is empty", field="file", fix="choose the scanned PDF, PNG or JPEG")
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"the file is {len(data) // 1024 // 1024} MiB; at most {MAX_BYTES // 1024 // 1024} MiB",
-                           field="file", fix="scan at a lower resolution or split the document")
+                           field="file", fix="scan at a lower resolution or split the document",
+                           key="attachment_too_large",
+                           params={"size_mib": len(data) // 1024 // 1024, "max_mib": MAX_BYTES // 1024 // 1024})
     found = sniff(data)
     if found is None:
         raise InvalidInput("the file is not a PDF, PNG or JPEG (checked by its content, not its name)",
@@ -203,6 +207,7 @@ def attachments(session: Session, a: QuotaApplication) -> list[CaseAttachment]:
 def read_attachment(session: Session, a: QuotaApplication, attachment_id: int) -> tuple[CaseAttachment, bytes]:
     row = session.get(CaseAttachment, attachment_id)
     if row is None or row.application_id != a.id:
-        raise NotFound(f"attachment {attachment_id} not found", field="attachment_id")
+        raise NotFound(f"attachment {attachment_id} not found", field="attachment_id",
+                       key="attachment_not_found", params={"id": attachment_id})
     ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[row.content_type]
     return row, (_store_dir(row.org_id) / f"{row.sha256}.{ext}").read_bytes()

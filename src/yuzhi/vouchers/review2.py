@@ -56,7 +56,8 @@ def save_settings(session: Session, *, actor: Actor, year: int, two_step: bool, 
         raise Forbidden("only an office administrator sets a year's review and 公示 settings")
     p = session.scalar(select(Programme).where(Programme.year == year))
     if p is None:
-        raise InvalidInput(f"there is no {year} programme", field="year", fix="open the programme year first")
+        raise InvalidInput(f"there is no {year} programme", field="year", fix="open the programme year first",
+                           key="no_programme", params={"year": year})
     if len(issuing_office) > 200 or len(contact) > 300:
         raise InvalidInput("the office name or contact line is too long", field="contact",
                            fix="at most 200 characters for the office and 300 for the contact line")
@@ -86,7 +87,8 @@ def first_review(session: Session, *, actor: Actor, a: QuotaApplication, approve
                        fix="decide on the application page; an administrator can switch on two-step review")
     if a.status not in ("submitted", "objected"):
         raise Conflict(f"application {a.id} is {a.status}; only submitted or objected applications are reviewed",
-                       field="status")
+                       field="status",
+                       key="application_not_reviewable", params={"id": a.id, "status": a.status})
     if open_first_review(session, a.id) is not None:
         raise Conflict("the 初审 of this application is already recorded; it now needs the 复核", field="status",
                        fix="another reviewer decides on the application page")

@@ -14,10 +14,12 @@ The field is shown by its form label (``planned_spend`` → 计划支出), never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from yuzhi.fmt import yuan
+from yuzhi.fmt import local_time, yuan, zone_label
 from yuzhi.web import i18n
+from yuzhi.web.error_catalog import ERRORS
 
 #: form/API field names → the label the form shows (an English i18n key, translated per page)
 FIELD_LABELS: dict[str, str] = {
@@ -145,6 +147,9 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+CATALOG.update(ERRORS)  # errors that carry values (settlements, objections, KPI cells, compute limits, …)
+
+
 #: roles by the names people use (never the code ``office_admin``)
 ROLE_NAMES: dict[str, dict[str, str]] = {
     "office_admin": {"zh": "算力券办公室管理员", "en": "programme office administrator", "ja": "事務局管理者"},
@@ -188,6 +193,13 @@ def _param(name: str, value: Any, lang: str) -> Any:
         return yuan(value)
     if name == "binding":
         return BINDING_LABELS.get(str(value), {}).get(_lang(lang), str(value))
+    if name == "status":  # a workflow state by its word on the page (submitted → 已提交)
+        return i18n.translate(str(getattr(value, "value", value)), lang)
+    if isinstance(value, datetime):  # stored UTC, read in the display zone to the minute
+        shown, zone = local_time(value), zone_label(lang)
+        return f"{shown} ({zone})" if lang == "en" else f"{shown}（{zone}）"
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -123,7 +123,8 @@ class JobSpec:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InvalidInput(
-                    f"{name} must be an integer ≥ {low}, got {value!r}", field=name, fix=f"set {name} ≥ {low}"
+                    f"{name} must be an integer ≥ {low}, got {value!r}", field=name, fix=f"set {name} ≥ {low}",
+                    key="compute_at_least", params={"name": name, "low": low, "value": value}
                 )
 
     @property

@@ -146,10 +146,12 @@ class LocalBackend(Backend):
                                fix="run multi-node or MPI jobs on a Slurm provider")
         if spec.cpus > self.cpus:
             raise InvalidInput(f"{spec.cpus} CPUs requested but this machine has {self.cpus}",
-                               field="cpus", fix=f"request at most {self.cpus} CPUs")
+                               field="cpus", fix=f"request at most {self.cpus} CPUs",
+                               key="compute_too_many_cpus", params={"asked": spec.cpus, "most": self.cpus})
         if spec.gpus > self.gpus:
             raise InvalidInput(f"{spec.gpus} GPUs requested but this machine has {self.gpus}",
-                               field="gpus", fix=f"request at most {self.gpus} GPUs")
+                               field="gpus", fix=f"request at most {self.gpus} GPUs",
+                               key="compute_too_many_gpus", params={"asked": spec.gpus, "most": self.gpus})
         workdir = Path(spec.workdir)
         if not workdir.is_dir():
             raise InvalidInput(f"working directory {workdir} does not exist", field="workdir",

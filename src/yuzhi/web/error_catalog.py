@@ -1,0 +1,403 @@
+"""Errors that carry values, as people read them (merged into :data:`yuzhi.web.messages.CATALOG`).
+
+Kept apart from ``messages.py`` so that the rendering rules stay short to read. Each entry is
+``key → language → (message, fix)``; the raise site passes ``key=`` and ``params=`` and keeps its
+English ``message`` for the API body and logs (``code`` and ``field`` never change). Params ending in
+``_fen`` are shown in yuan, ``status`` by its word on the page, date-times in the display zone.
+"""
+
+from __future__ import annotations
+
+E = dict[str, tuple[str, str]]
+
+_NOT_FOUND: dict[str, E] = {
+    "settlement_not_found": {
+        "en": ("settlement {id} not found", "open it from the settlements list"),
+        "zh": ("结算批次 {id} 不存在或无权查看", "请从结算列表中打开"),
+    },
+    "objection_not_found": {
+        "en": ("objection {id} not found or already decided", "open it from the objections list"),
+        "zh": ("异议 {id} 不存在或已处理", "请从异议列表中打开"),
+    },
+    "attachment_not_found": {
+        "en": ("attachment {id} not found", "open it from the application's case file"),
+        "zh": ("附件 {id} 不存在或无权查看", "请从申请的案卷页打开"),
+    },
+    "token_not_found": {
+        "en": ("token {id} not found", "pick the token from your token list"),
+        "zh": ("令牌 {id} 不存在", "请从令牌列表中选择"),
+    },
+    "report_not_found": {
+        "en": ("report {id} not found", "open it from the reports list"),
+        "zh": ("报表 {id} 不存在或无权查看", "请从报表列表中打开"),
+    },
+    "robot_not_found": {
+        "en": ("robot deployment {id} not found", "open it from the robot deployments list"),
+        "zh": ("机器人部署记录 {id} 不存在", "请从机器人部署列表中打开"),
+    },
+    "job_not_found": {
+        "en": ("job {id} not found", "open it from the jobs list"),
+        "zh": ("作业 {id} 不存在或无权查看", "请从作业列表中打开"),
+    },
+    "model_not_found": {
+        "en": ("model {id} not found", "open it from the models list"),
+        "zh": ("模型 {id} 不存在或无权查看", "请从模型列表中打开"),
+    },
+    "award_not_found": {
+        "en": ("award application {id} not found", "open it from the award applications list"),
+        "zh": ("奖励申请 {id} 不存在或无权查看", "请从奖励申请列表中打开"),
+    },
+    "sensor_not_found": {
+        "en": ("sensor {id} not found", "pick a sensor from the list"),
+        "zh": ("传感器 {id} 不存在", "请从传感器列表中选择"),
+    },
+    "alarm_not_found": {
+        "en": ("alarm {id} not found", "open it from the alarms list"),
+        "zh": ("告警 {id} 不存在或无权查看", "请从告警列表中打开"),
+    },
+    "plan_not_found": {
+        "en": ("plan {id} not found", "open it from the plans list"),
+        "zh": ("排产计划 {id} 不存在或无权查看", "请从排产计划列表中打开"),
+    },
+    "no_programme": {
+        "en": ("there is no {year} programme", "open the programme year first"),
+        "zh": ("{year} 年度算力券计划尚未设立", "请先设立该年度计划"),
+    },
+    "no_award_programme": {
+        "en": ("there is no {year} award programme", "use a year the office has opened"),
+        "zh": ("{year} 年度模型奖励计划尚未设立", "请选择办公室已开放的年度"),
+    },
+}
+
+_VOUCHERS: dict[str, E] = {
+    "programme_exists": {
+        "en": ("the {year} programme already exists", "each year has one programme; open the next year instead"),
+        "zh": ("{year} 年度计划已存在", "每年只有一个计划；如需新计划请设立下一年度"),
+    },
+    "programme_closed": {
+        "en": ("the {year} programme is closed", "apply to an open year"),
+        "zh": ("{year} 年度计划已关闭", "请选择仍在受理的年度"),
+    },
+    "programme_already_closed": {
+        "en": ("the {year} programme is already closed", "nothing to do; it stays closed"),
+        "zh": ("{year} 年度计划已经关闭", "无需再次操作"),
+    },
+    "org_not_approved": {
+        "en": ("organisation {name} is {status}, not approved",
+               "wait for the programme office to approve the registration"),
+        "zh": ("机构 {name} 当前状态为“{status}”，尚未通过审核", "请等待办公室审核通过机构登记"),
+    },
+    "provider_not_whitelisted_year": {
+        "en": ("provider {name} is suspended or not whitelisted in {year}", "choose an active whitelisted provider"),
+        "zh": ("算力服务商 {name} 在 {year} 年度已暂停或不在白名单内", "请选择白名单内正常服务的算力服务商"),
+    },
+    "contract_has_application": {
+        "en": ("contract {contract} with {name} already has an application; a contract is subsidised once",
+               "check the contract number; each contract is subsidised once"),
+        "zh": ("与 {name} 签订的合同 {contract} 已有申请；同一合同只补贴一次", "请核对合同编号；每份合同只能申请一次"),
+    },
+    "application_not_reviewable": {
+        "en": ("application {id} is {status}; only submitted or objected applications are reviewed",
+               "refresh the list; someone may have decided it already"),
+        "zh": ("申请 {id} 当前状态为“{status}”；只有已提交或异议复审的申请可以审核", "请刷新列表，可能已有人处理"),
+    },
+    "application_not_on_disclosure": {
+        "en": ("application {id} is not on public disclosure",
+               "objections are accepted only during the disclosure period"),
+        "zh": ("申请 {id} 不在公示期内", "异议只在公示期内受理"),
+    },
+    "repay_over_owed": {
+        "en": ("{payee} owes {owed_fen} to the {year} pool, less than {amount_fen}", "record at most {owed_fen}"),
+        "zh": ("{payee} 应退回 {year} 年度资金池 {owed_fen}，少于填写的 {amount_fen}", "最多登记 {owed_fen}"),
+    },
+    "settlement_already_paid": {
+        "en": ("settlement {id} is already paid ({ref})", "nothing to do; the payment is recorded"),
+        "zh": ("结算批次 {id} 已付款（{ref}）", "无需再次登记，付款已记录"),
+    },
+    "attachment_kind": {
+        "en": ("'{kind}' is not a kind of paper", "choose contract, invoice or other"),
+        "zh": ("“{kind}”不是可选的材料类型", "请选择合同、发票或其他"),
+    },
+    "attachment_too_large": {
+        "en": ("the file is {size_mib} MiB; at most {max_mib} MiB", "scan at a lower resolution or split the document"),
+        "zh": ("文件大小为 {size_mib} MiB，上限为 {max_mib} MiB", "请降低扫描分辨率或拆分文件"),
+    },
+    "virus_scan_failed": {
+        "en": ("the virus scanner could not check the file ({error})",
+               "try again later; the platform operator should check YUZHI_VIRUS_SCAN_CMD"),
+        "zh": ("病毒扫描未能检查该文件（{error}）", "请稍后重试；平台运维人员应检查 YUZHI_VIRUS_SCAN_CMD"),
+    },
+}
+
+_ACCOUNTS: dict[str, E] = {
+    "uscc_registered": {
+        "en": ("an organisation with USCC {uscc} is already registered",
+               "log in with that organisation's account, or ask the office to add you as a member"),
+        "zh": ("统一社会信用代码为 {uscc} 的机构已登记", "请使用该机构的账号登录，或请办公室把您加为该机构成员"),
+    },
+    "username_taken": {
+        "en": ("username '{username}' is taken", "choose another"),
+        "zh": ("用户名“{username}”已被占用", "请换一个用户名"),
+    },
+    "token_too_long": {
+        "en": ("an API token may live at most {days} days (set by the programme office)",
+               "ask for 1 to {days} days and issue a new token before it expires"),
+        "zh": ("API 令牌有效期最长 {days} 天（由办公室设定）", "请填写 1 至 {days} 天，到期前再签发新令牌"),
+    },
+    "login_throttled": {
+        "en": ("too many failed logins: {failures} in {minutes} minutes",
+               "wait {minutes} minutes, or ask an office administrator to reset your password"),
+        "zh": ("登录失败次数过多：{minutes} 分钟内 {failures} 次", "请等待 {minutes} 分钟，或请办公室管理员重置密码"),
+    },
+}
+
+_KPI: dict[str, E] = {
+    "kpi_not_xlsx": {
+        "en": ("the file is not an Excel .xlsx workbook ({error})",
+               "save the report as .xlsx from the downloaded template"),
+        "zh": ("文件不是 Excel .xlsx 工作簿（{error}）", "请用下载的模板另存为 .xlsx 后上传"),
+    },
+    "kpi_no_sheet": {
+        "en": ("sheet '{sheet}' not found; the workbook has sheets {sheets}",
+               "put the figures on a sheet named '{sheet}' (use the downloaded template)"),
+        "zh": ("找不到工作表“{sheet}”；工作簿中的工作表为 {sheets}",
+               "请把数据填在名为“{sheet}”的工作表中（使用下载的模板）"),
+    },
+    "kpi_sheet_empty": {
+        "en": ("sheet '{sheet}' is empty", "fill in the template's header row"),
+        "zh": ("工作表“{sheet}”为空", "请保留模板的表头行并填写数据"),
+    },
+    "kpi_no_column": {
+        "en": ("sheet '{sheet}' row 1 has no column '{column}'", "keep the template's header row unchanged"),
+        "zh": ("工作表“{sheet}”第 1 行缺少“{column}”列", "请不要修改模板的表头行"),
+    },
+    "kpi_duplicate_row": {
+        "en": ("sheet '{sheet}' rows {first} and {row} both report {year} Q{quarter} for {uscc}",
+               "keep one row per organisation and quarter"),
+        "zh": ("工作表“{sheet}”第 {first} 行和第 {row} 行都填报了 {uscc} 的 {year} 年第 {quarter} 季度",
+               "每个机构每个季度只保留一行"),
+    },
+    "kpi_no_rows": {
+        "en": ("sheet '{sheet}' has a header but no data rows", "add one row per quarter below the header"),
+        "zh": ("工作表“{sheet}”只有表头，没有数据行", "请在表头下每个季度填一行"),
+    },
+    "kpi_cell_uscc_empty": {
+        "en": ("cell {cell}: {header} is empty", "fill in the organisation's 18-character USCC"),
+        "zh": ("单元格 {cell}：{header}为空", "请填写机构的 18 位统一社会信用代码"),
+    },
+    "kpi_cell_empty": {
+        "en": ("cell {cell}: {header} is empty", "fill in a number (0 if none)"),
+        "zh": ("单元格 {cell}：{header}为空", "请填写数字（没有则填 0）"),
+    },
+    "kpi_cell_not_number": {
+        "en": ("cell {cell}: {header} is '{text}', which is not a number",
+               "type digits only (no units or text such as 万 or 约)"),
+        "zh": ("单元格 {cell}：{header}“{text}”不是数字", "请只填写数字（不要带“万”“约”等单位或文字）"),
+    },
+    "kpi_cell_negative": {
+        "en": ("cell {cell}: {header} is negative ({text})", "report zero or a positive figure"),
+        "zh": ("单元格 {cell}：{header}为负数（{text}）", "请填写 0 或正数"),
+    },
+    "kpi_cell_sub_fen": {
+        "en": ("cell {cell}: {header} {text} has more than two decimals", "give the amount in yuan, to the fen"),
+        "zh": ("单元格 {cell}：{header} {text} 超过两位小数", "金额以元为单位，精确到分"),
+    },
+    "kpi_cell_too_large": {
+        "en": ("cell {cell}: {header} {text} is above the largest amount accepted ({max_fen})",
+               "check the unit: amounts are in yuan (元), not fen or 万元"),
+        "zh": ("单元格 {cell}：{header} {text} 超过可接受的最大金额（{max_fen}）",
+               "请检查单位：金额以元填写，不是分或万元"),
+    },
+    "kpi_cell_not_whole": {
+        "en": ("cell {cell}: {header} {text} is not a whole number", "type a whole number"),
+        "zh": ("单元格 {cell}：{header} {text} 不是整数", "请填写整数"),
+    },
+    "kpi_cell_quarter": {
+        "en": ("cell {cell}: {header} is {text}; a quarter is 1 to 4", "type 1, 2, 3 or 4"),
+        "zh": ("单元格 {cell}：{header}为 {text}；季度应为 1 至 4", "请填写 1、2、3 或 4"),
+    },
+    "kpi_cell_year": {
+        "en": ("cell {cell}: {header} {text} is not a year", "type a four-digit year such as 2026"),
+        "zh": ("单元格 {cell}：{header} {text} 不是有效年度", "请填写四位年份，例如 2026"),
+    },
+    "kpi_cell_count_too_large": {
+        "en": ("cell {cell}: {header} is {text}, above the largest figure accepted ({most})",
+               "check the figure: it is a count, not an amount"),
+        "zh": ("单元格 {cell}：{header}为 {text}，超过可接受的最大值（{most}）", "请检查数字：此列是数量，不是金额"),
+    },
+    "kpi_not_key_enterprise": {
+        "en": ("{name} is not a designated key AI enterprise",
+               "ask the programme office to designate the enterprise before it reports"),
+        "zh": ("{name} 不是认定的人工智能重点企业", "请先由办公室认定为重点企业，再填报"),
+    },
+    "kpi_quarter_not_started": {
+        "en": ("{year} Q{quarter} has not started yet", "report a quarter that has begun (usually the one just ended)"),
+        "zh": ("{year} 年第 {quarter} 季度尚未开始", "请填报已开始的季度（通常是刚结束的季度）"),
+    },
+    "report_not_reviewable": {
+        "en": ("report {id} is {status}; only submitted reports are confirmed or returned",
+               "refresh the list; someone may have decided it already"),
+        "zh": ("报表 {id} 当前状态为“{status}”；只有已提交的报表可以确认或退回", "请刷新列表，可能已有人处理"),
+    },
+    "robot_future": {
+        "en": ("deployed on {date}, which is in the future",
+               "register it as planned, or give the actual deployment date"),
+        "zh": ("部署日期 {date} 晚于今天", "请按计划登记，或填写实际部署日期"),
+    },
+}
+
+_COMPUTE: dict[str, E] = {
+    "compute_too_many_cpus": {
+        "en": ("{asked} CPUs requested but this machine has {most}", "request at most {most} CPUs"),
+        "zh": ("申请 {asked} 个 CPU，但本机只有 {most} 个", "最多申请 {most} 个 CPU"),
+    },
+    "compute_too_many_gpus": {
+        "en": ("{asked} GPUs requested but this machine has {most}", "request at most {most} GPUs"),
+        "zh": ("申请 {asked} 块 GPU，但本机只有 {most} 块", "最多申请 {most} 块 GPU"),
+    },
+    "compute_at_least": {
+        "en": ("{name} must be a whole number of at least {low}, got {value}", "set {name} to {low} or more"),
+        "zh": ("{name} 须为不小于 {low} 的整数，实际为 {value}", "请把 {name} 设为 {low} 或更大"),
+    },
+    "compute_resource_limit": {
+        "en": ("provider {name} allows at most {most} {what} per job ({asked} requested)",
+               "request less, or choose a bigger provider"),
+        "zh": ("算力服务商 {name} 每个作业最多允许 {most} {what_zh}（申请了 {asked}）",
+               "请减少申请量，或选择规模更大的服务商"),
+    },
+    "compute_too_many_nodes": {
+        "en": ("provider {name} has {most} node(s) ({asked} requested)",
+               "request fewer nodes, or choose a bigger provider"),
+        "zh": ("算力服务商 {name} 只有 {most} 个节点（申请了 {asked} 个）", "请减少节点数，或选择规模更大的服务商"),
+    },
+    "compute_no_capacity": {
+        "en": ("provider {name} has not published its capacity", "choose another provider"),
+        "zh": ("算力服务商 {name} 尚未公布可用资源", "请选择其他服务商"),
+    },
+    "compute_no_rate_card": {
+        "en": ("provider {provider_id} has no rate card valid on {day}",
+               "the provider must publish a rate card covering that date"),
+        "zh": ("算力服务商 {provider_id} 在 {day} 没有有效的价目表", "请服务商发布覆盖该日期的价目表"),
+    },
+    "compute_budget_below": {
+        "en": ("a budget of {budget_fen} is below the {floor_fen} already held or spent", "set at least {floor_fen}"),
+        "zh": ("预算 {budget_fen} 低于已冻结或已花费的 {floor_fen}", "请设为不低于 {floor_fen}"),
+    },
+    "compute_provider_suspended": {
+        "en": ("provider {name} is suspended ({reason})",
+               "choose another provider, or leave it empty for the cheapest one"),
+        "zh": ("算力服务商 {name} 已暂停服务（{reason}）", "请选择其他服务商，或留空由平台选择最便宜的"),
+    },
+    "compute_provider_not_whitelisted": {
+        "en": ("provider {name} is not whitelisted on {day}", "choose a provider on the whitelist"),
+        "zh": ("算力服务商 {name} 在 {day} 不在白名单内", "请选择白名单内的服务商"),
+    },
+    "compute_provider_no_backend": {
+        "en": ("provider {name} has not connected a compute backend", "choose another provider"),
+        "zh": ("算力服务商 {name} 尚未接入计算资源", "请选择其他服务商"),
+    },
+    "compute_over_budget": {
+        "en": ("the quote of {quote_fen} exceeds the {free_fen} left in the compute budget "
+               "({held_fen} held by running jobs, {spent_fen} spent)",
+               "raise the budget, request less, shorten the time limit or wait for jobs to end"),
+        "zh": ("报价 {quote_fen} 超过算力预算剩余的 {free_fen}（运行中作业冻结 {held_fen}，已花费 {spent_fen}）",
+               "请提高预算、减少资源、缩短时限，或等待作业结束"),
+    },
+}
+
+_AWARDS: dict[str, E] = {
+    "filing_no_taken": {
+        "en": ("filing number {filing_no} is already registered for another model",
+               "check the number on the filing certificate; one filing covers one model"),
+        "zh": ("备案号 {filing_no} 已登记在其他模型名下", "请核对备案证明上的编号；一个备案号对应一个模型"),
+    },
+    "model_name_taken": {
+        "en": ("{org} already registered a model named {name}", "add deployment cases to the existing model instead"),
+        "zh": ("{org} 已登记名为 {name} 的模型", "请在已有模型下添加应用案例"),
+    },
+    "award_programme_exists": {
+        "en": ("the {year} award programme already exists", "each year has one award programme"),
+        "zh": ("{year} 年度模型奖励计划已存在", "每年只有一个奖励计划"),
+    },
+    "award_programme_closed": {
+        "en": ("the {year} award programme is closed", "apply to an open year"),
+        "zh": ("{year} 年度模型奖励计划已关闭", "请选择仍在受理的年度"),
+    },
+    "award_over_cap": {
+        "en": ("{requested_fen} is above the cap of {cap_fen} per model", "request at most {cap_fen}"),
+        "zh": ("申请金额 {requested_fen} 超过每个模型 {cap_fen} 的上限", "最多申请 {cap_fen}"),
+    },
+    "award_pending": {
+        "en": ("model {name} already has application {pending} under review",
+               "wait for the decision on the pending application"),
+        "zh": ("模型 {name} 已有申请 {pending} 正在审核", "请等待该申请的审核结果"),
+    },
+    "award_not_reviewable": {
+        "en": ("award application {id} is {status}; only submitted applications are reviewed",
+               "refresh the list; someone may have decided it already"),
+        "zh": ("奖励申请 {id} 当前状态为“{status}”；只有已提交的申请可以审核", "请刷新列表，可能已有人处理"),
+    },
+    "award_not_revocable": {
+        "en": ("award application {id} is {status}; only approved, unpaid awards are revoked", "refresh the list"),
+        "zh": ("奖励申请 {id} 当前状态为“{status}”；只有已批准且未支付的奖励可以撤销", "请刷新列表"),
+    },
+    "award_not_payable": {
+        "en": ("award application {id} is {status}; only approved awards are paid", "refresh the list"),
+        "zh": ("奖励申请 {id} 当前状态为“{status}”；只有已批准的奖励可以支付", "请刷新列表"),
+    },
+    "award_on_disclosure": {
+        "en": ("award application {id} is on public disclosure until {until}", "pay after the disclosure period ends"),
+        "zh": ("奖励申请 {id} 公示至 {until}", "请在公示期结束后支付"),
+    },
+    "award_objection_open": {
+        "en": ("objection {objection} against award application {id} is still open",
+               "resolve the objection (uphold: the award is revoked; dismiss: it can be paid)"),
+        "zh": ("针对奖励申请 {id} 的异议 {objection} 尚未处理", "请先处理异议（成立则撤销奖励；不成立则可以支付）"),
+    },
+    "award_not_on_disclosure": {
+        "en": ("award {id} is not on the disclosure list", "object to an award shown on the disclosure page"),
+        "zh": ("奖励 {id} 不在公示名单中", "请对公示页上列出的奖励提出异议"),
+    },
+    "award_disclosure_over": {
+        "en": ("the disclosure period of award {id} is over", "objections are taken during the disclosure period only"),
+        "zh": ("奖励 {id} 的公示期已结束", "异议只在公示期内受理"),
+    },
+    "objection_already": {
+        "en": ("objection {id} is already {status}", "refresh the list; someone may have decided it already"),
+        "zh": ("异议 {id} 已处理（{status}）", "请刷新列表，可能已有人处理"),
+    },
+    "award_below_pass": {
+        "en": ("total score {total} is below the pass mark {pass_score}",
+               "reject the application with the reason, or re-score"),
+        "zh": ("总分 {total} 低于及格线 {pass_score}", "请填写理由驳回申请，或重新评分"),
+    },
+}
+
+_MONITOR_SCHEDULE: dict[str, E] = {
+    "sensor_exists": {
+        "en": ("sensor '{key}' already exists", "choose another key"),
+        "zh": ("传感器“{key}”已存在", "请换一个编号"),
+    },
+    "alarm_already": {
+        "en": ("alarm {id} is already {status}", "refresh the list; someone may have handled it"),
+        "zh": ("告警 {id} 已是“{status}”状态", "请刷新列表，可能已有人处理"),
+    },
+    "alarm_already_cleared": {
+        "en": ("alarm {id} is already cleared", "nothing to do"),
+        "zh": ("告警 {id} 已解除", "无需再次操作"),
+    },
+    "alarm_ack_first": {
+        "en": ("alarm {id} must be acknowledged first", "acknowledge it with a comment"),
+        "zh": ("告警 {id} 须先确认", "请填写说明并确认告警"),
+    },
+    "alarm_still_active": {
+        "en": ("alarm {id}: the condition still holds ({level})", "clear it once the readings are back to normal"),
+        "zh": ("告警 {id}：触发条件仍然存在（{level}）", "读数恢复正常后再解除"),
+    },
+    "contact_exists": {
+        "en": ("{email} is already a contact of this organisation", "nothing to do"),
+        "zh": ("{email} 已是本机构的联系人", "无需重复添加"),
+    },
+}
+
+ERRORS: dict[str, E] = {**_NOT_FOUND, **_VOUCHERS, **_ACCOUNTS, **_KPI, **_COMPUTE, **_AWARDS, **_MONITOR_SCHEDULE}
