@@ -81,3 +81,23 @@ def test_credit_batches_on_expired_quotas_do_not_deadlock(engine):
         payable = ledger.balance(s, f"payable:2026:provider:{w.provider_id}")
         receivable = ledger.balance(s, f"receivable:2026:provider:{w.provider_id}")
         assert (payable, receivable) == (300 * YUAN - 150 * YUAN, 0)  # nothing settled yet: all from the payable
+
+
+def test_a_credit_note_in_a_batch_is_split_as_the_payable_stood_at_its_place(session):
+    """The split is posted at the end of the batch, but a bill later in the same batch does not
+    cover a clawback of money already paid out: it stays owed back, exactly as one by one."""
+    from yuzhi.vouchers.schemas import SettlementCreate
+
+    w = make_world(session, units=1)
+    approved_quota(session, w, 0, 10_000 * YUAN, contract="C-1")  # quota 2,000 yuan
+    service.record_bill(session, actor=w.provider, bill_in=_bill("INV-1", 5_000 * YUAN))  # subsidy 1,000
+    batch = service.create_settlement(session, actor=w.admin, settle_in=SettlementCreate(year=2026))
+    service.mark_paid(session, actor=w.admin, batch_id=batch.id, payment_ref="PAY-1")
+    service.record_bills(session, actor=w.provider, bills_in=[
+        _bill("CN-1", 5_000 * YUAN, credit_of="INV-1"),  # all 1,000 paid out comes back
+        _bill("INV-2", 1_000 * YUAN)])  # a later bill in the batch: 200 yuan payable
+    payee = f"2026:provider:{w.provider_id}"
+    assert (ledger.balance(session, f"payable:{payee}"), ledger.balance(session, f"receivable:{payee}")) == \
+        (200 * YUAN, -1_000 * YUAN)
+    session.flush()
+    assert books.check_all(session).errors == []
