@@ -6,6 +6,8 @@ Usage::
     .venv/bin/python bench/scale.py                       # every phase, defaults below
     .venv/bin/python bench/scale.py --phases first-bill   # one phase
     .venv/bin/python bench/scale.py --units 1000 --bills 1000000   # the issue's full size (long)
+    .venv/bin/python bench/scale.py --quick   # <= 6 min on 2 CPUs: paced single bills beside pgbench
+                                              # (1, 2 processes), dashboard/statement at 100,000 bills
 
 Needs PostgreSQL: ``YUZHI_BENCH_DATABASE_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/yuzhi_scale``). Scratch databases ``<name>_first``,
@@ -252,7 +254,7 @@ def _paced(ports: list[int], world, rate: float, seconds: float, n: int):  # typ
 
 
 def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: float, units: int,
-                paced_rate: float = 0.0) -> None:
+                paced_rate: float = 0.0, paced_seconds: float | None = None) -> dict[str, object]:
     from yuzhi.db import make_engine
 
     ensure_database(url)
@@ -264,6 +266,7 @@ def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: f
           f"{seconds:.0f} s each, {units} units)")
     base_r = raw_postgres(url, clients, seconds)
     print(fmt(base_r))
+    out: dict[str, object] = {"pgbench": base_r}
     for n in counts:
         ports = [_free_port() for _ in range(n)]
         procs = [start_serve(url, tmp / f"home-{n}", p, tmp / f"serve-{n}-{i}.log", dispatcher=(i == 0))
@@ -274,11 +277,14 @@ def bench_procs(url: str, tmp: Path, counts: list[int], clients: int, seconds: f
             one = _pusher(ports, world, Bills(world, f"p{n}"))
             r = closed_loop(f"HTTP single bills, {n} process(es)", clients, seconds, one)
             print(fmt(r) + f"   ratio to pgbench {r.rate / base_r.rate:.3f}")
+            out[f"closed {n}"] = r
             if paced_rate > 0:
-                rr = _paced(ports, world, paced_rate, seconds, n)
+                rr = _paced(ports, world, paced_rate, paced_seconds or seconds, n)
                 print(fmt(rr))
+                out[f"paced {n}"] = rr
         finally:
             stop(procs)
+    return out
 
 
 # --- phase 3: a big year ----------------------------------------------------------------------
@@ -366,7 +372,7 @@ def fill_bills(engine, extra: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def bench_big_year(url: str, tmp: Path, units: int, bills: int, repeat: int, skip_generate: bool,
-                   real: int = 100_000) -> None:
+                   real: int = 100_000) -> dict[str, tuple[float, float]]:
     from sqlalchemy import func, select
 
     from yuzhi.accounts import service as accounts
@@ -401,6 +407,7 @@ def bench_big_year(url: str, tmp: Path, units: int, bills: int, repeat: int, ski
         assert status == 200, data
         office = Client(base, data["token"])  # type: ignore[index]
         print(f"\n## a big year: {n:,} bills in the database ({units:,} units)")
+        out: dict[str, tuple[float, float]] = {}
         for label, path in (("office dashboard API", "/api/vouchers/dashboard/2026"),
                             ("office dashboard page", "/vouchers/dashboard?year=2026"),
                             ("unit statement API", f"/api/vouchers/statement/2026?org_id={org_id}"),
@@ -412,9 +419,12 @@ def bench_big_year(url: str, tmp: Path, units: int, bills: int, repeat: int, ski
                     raise SystemExit(f"{path}: HTTP {status} {body!r:.300}")
                 times.append(ms)
             print(f"  {label:<24} {_pcts(times)}   first {times[0]:8.1f} ms   ({repeat} requests, aim p95 < 300 ms)")
+            t = sorted(times)
+            out[label] = (t[len(t) // 2], t[min(len(t) - 1, int(0.95 * len(t)))])
     finally:
         stop([proc])
     sql_baselines(url, repeat)
+    return out
 
 
 def _pcts(times: list[float]) -> str:
@@ -473,7 +483,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-bills", type=int, default=100_000,
                     help="bills recorded through record_bills; the rest of --bills are SQL copies of them")
     ap.add_argument("--skip-generate", action="store_true", help="reuse the big year already in the database")
+    ap.add_argument("--paced-seconds", type=float, default=None, help="length of each paced run (default --seconds)")
+    ap.add_argument("--quick", action="store_true", help="the re-run for a quiet machine, <= 6 min on 2 CPUs: "
+                    + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()) + " (flags given win)")
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--quick" in argv:
+        ap.set_defaults(**QUICK)
     args = ap.parse_args(argv)
+    t_run = time.perf_counter()
     url = os.environ.get("YUZHI_BENCH_DATABASE_URL", DEFAULT_URL)
     phases = set(args.phases.split(","))
     print(f"# bench/scale.py on {os.cpu_count()} CPUs, PostgreSQL at {url.rsplit('@', 1)[-1]}")
@@ -486,12 +504,41 @@ def main(argv: list[str] | None = None) -> int:
                 total += secs
                 print(f"  {secs * 1000:9.1f} ms  {label}")
             print(f"  {total:9.2f} s   in all")
+        procs: dict[str, object] = {}
+        big: dict[str, tuple[float, float]] = {}
         if "procs" in phases:
-            bench_procs(url, tmp, [int(x) for x in args.procs.split(",")], args.clients, args.seconds,
-                        min(args.units, 200), args.paced_rate)
+            procs = bench_procs(url, tmp, [int(x) for x in args.procs.split(",")], args.clients, args.seconds,
+                                min(args.units, 200), args.paced_rate, args.paced_seconds)
         if "big-year" in phases:
-            bench_big_year(url, tmp, args.units, args.bills, args.repeat, args.skip_generate, args.real_bills)
+            big = bench_big_year(url, tmp, args.units, args.bills, args.repeat, args.skip_generate, args.real_bills)
+    summary(procs, big, args, time.perf_counter() - t_run)
     return 0
+
+
+#: ``--quick``: single-bill paced latency beside pgbench with 1 and 2 processes, then the dashboard and
+#: statement on a generated year of 1,000 units and 100,000 bills (20,000 through the real batch path,
+#: the rest SQL copies of them). About 4–5 minutes on the 2-CPU development box.
+QUICK: dict[str, object] = {"phases": "procs,big-year", "procs": "1,2", "clients": 8, "seconds": 5.0,
+                            "paced_seconds": 15.0, "paced_rate": 20.0, "units": 1000, "bills": 100_000,
+                            "real_bills": 20_000, "repeat": 30}
+
+
+def summary(procs: dict[str, object], big: dict[str, tuple[float, float]], args: argparse.Namespace,
+            seconds: float) -> None:
+    """The figures the issue sets aims for, on a few lines, each beside its aim or baseline."""
+    print(f"\n## summary ({seconds / 60:.1f} min, load average {os.getloadavg()[0]:.1f} at the end)")
+    base = procs.get("pgbench")
+    if base is not None:
+        print(f"  pgbench TPC-B, {args.clients} clients: {base.rate:.1f} tx/s (baseline)")  # type: ignore[attr-defined]
+    for key, r in procs.items():
+        if key.startswith("paced"):
+            print(f"  single bill over HTTP, paced {args.paced_rate:.0f}/s, {key.split()[1]} process(es): "
+                  f"p50 {r.pct(0.5):.1f} ms, p99 {r.pct(0.99):.1f} ms (aim p99 < 50 ms)")  # type: ignore[attr-defined]
+        elif key.startswith("closed") and base is not None:
+            print(f"  closed loop, {key.split()[1]} process(es): {r.rate:.1f} bills/s = "  # type: ignore[attr-defined]
+                  f"{r.rate / base.rate:.3f} of pgbench")  # type: ignore[attr-defined]
+    for label, (p50, p95) in big.items():
+        print(f"  {label} at {args.bills:,} bills: p50 {p50:.0f} ms, p95 {p95:.0f} ms (aim p95 < 300 ms)")
 
 
 if __name__ == "__main__":
