@@ -256,3 +256,8 @@ def statement(year: YearPath, session: SessionDep, actor: CurrentUser, org_id: I
                          "bills": [dict(zip(["invoice_no", "kind", "period_start", "period_end", "amount_fen",
                                              "eligible_fen", "subsidy_fen", "owed_fen", "note"], r, strict=True))
                                    for r in rows]})
+
+
+from yuzhi.vouchers.casefile_api import router as _casefile_router  # noqa: E402  (case file API, issue 15)
+
+router.include_router(_casefile_router)
