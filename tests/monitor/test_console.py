@@ -108,7 +108,8 @@ def test_drill_down_chart_alarms_and_acknowledgement(client, engine):
     assert "停电撤人" in html
     # the alarm list and the alarm page speak the operator's language too (names, levels, Beijing time)
     lst = client.get("/monitor/alarms", headers=a).text
-    assert "采煤工作面甲烷" in lst and ">断电<" in lst and "2026-03-01 16:03:00" in lst and "+00:00" not in lst
+    assert "采煤工作面甲烷" in lst and ">断电<" in lst and "+00:00" not in lst
+    assert "<td>2026-03-01 16:03</td>" in lst and "16:03:00" not in lst  # alarm tables: to the minute (issue 15)
     one = client.get(f"/monitor/alarms/{power['id']}", headers=a).text
     assert "采煤工作面甲烷" in one and "1.60 %" in one and "op0 · " in one and "Beijing time" in one
     # acknowledged just now: the live console shows who; a replay of the morning does not yet
