@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import Actor
 from yuzhi.audit import service as audit
 from yuzhi.config import get_settings
@@ -52,26 +53,6 @@ from yuzhi.monitor.models import (
 from yuzhi.monitor.schemas import IngestReport, SampleIn, SensorCreate, WebhookCreate
 
 MAX_DELIVERY_ATTEMPTS = 5
-
-
-# --------------------------------------------------------------------------- tenancy helpers
-
-
-def _org_for_write(actor: Actor, org_id: int | None) -> int:
-    if actor.is_office:
-        if org_id is None:
-            raise InvalidInput("office users must say which organisation", field="org_id",
-                               fix="pass org_id")
-        return org_id
-    if actor.org_id is None:
-        raise InvalidInput("your account belongs to no organisation", field="org_id")
-    if org_id is not None and org_id != actor.org_id:
-        raise NotFound(f"organisation {org_id} not found", field="org_id")
-    return actor.org_id
-
-
-def _visible(stmt, model, actor: Actor):
-    return stmt if actor.is_office else stmt.where(model.org_id == actor.org_id)
 
 
 def _snap(sensor: Sensor) -> dict[str, object]:
@@ -104,7 +85,7 @@ def effective_preset(sensor: Sensor) -> R.Preset | None:
 
 def create_sensor(session: Session, *, actor: Actor, sensor_in: SensorCreate) -> Sensor:
     """Register a sensor (its key must be unique within the organisation)."""
-    org_id = _org_for_write(actor, sensor_in.org_id)
+    org_id = tenancy.org_for_write(actor, sensor_in.org_id)
     if sensor_in.preset:
         R.get_preset(sensor_in.preset)
     exists = session.scalar(select(Sensor.id).where(Sensor.org_id == org_id, Sensor.key == sensor_in.key))
@@ -121,13 +102,13 @@ def create_sensor(session: Session, *, actor: Actor, sensor_in: SensorCreate) ->
 
 def get_sensor(session: Session, *, actor: Actor, sensor_id: int) -> Sensor:
     sensor = session.get(Sensor, sensor_id)
-    if sensor is None or (not actor.is_office and sensor.org_id != actor.org_id):
+    if sensor is None or not tenancy.can_see(actor, sensor.org_id):
         raise NotFound(f"sensor {sensor_id} not found", field="sensor_id")
     return sensor
 
 
 def list_sensors(session: Session, *, actor: Actor, org_id: int | None = None) -> list[Sensor]:
-    stmt = _visible(select(Sensor), Sensor, actor).order_by(Sensor.org_id, Sensor.key)
+    stmt = tenancy.scope(select(Sensor), Sensor, actor).order_by(Sensor.org_id, Sensor.key)
     if org_id is not None:
         stmt = stmt.where(Sensor.org_id == org_id)
     return list(session.scalars(stmt))
@@ -149,7 +130,7 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
     InvalidInput
         An unknown sensor key (nothing is stored: the whole batch is refused).
     """
-    org = _org_for_write(actor, org_id)
+    org = tenancy.org_for_write(actor, org_id)
     keys = sorted({s.sensor for s in samples})
     # FOR UPDATE (PostgreSQL; SQLite writers are serial already): concurrent ingests of the same
     # sensors (MQTT and HTTP at once) queue here, so dedupe and the live alarm state stay exact.
@@ -290,7 +271,7 @@ def register_model(session: Session, *, actor: Actor, name: str, model: object, 
         raise InvalidInput("model must be a fitted MahalanobisDetector", field="model")
     if not 0 < clear_below <= 1:
         raise InvalidInput("clear_below must be in (0, 1]", field="clear_below")
-    org = _org_for_write(actor, org_id)
+    org = tenancy.org_for_write(actor, org_id)
     known = set(session.scalars(select(Sensor.key).where(Sensor.org_id == org)))
     missing = [k for k in model.sensors_ if k not in known]
     if missing:
@@ -372,7 +353,7 @@ def check_stale(session: Session, *, actor: Actor, now: datetime | None = None) 
     """Raise a stale alarm for every sensor silent longer than ``stale_periods × period_s``."""
     now = _as_utc(now or utcnow())
     raised = []
-    stmt = _visible(select(Sensor), Sensor, actor)
+    stmt = tenancy.scope(select(Sensor), Sensor, actor)
     for sensor in session.scalars(stmt):
         if sensor.last_ts is None:
             continue
@@ -406,7 +387,7 @@ def purge_samples(session: Session, *, now: datetime | None = None) -> int:
 
 def list_alarms(session: Session, *, actor: Actor, status: str | None = None, sensor_id: int | None = None,
                 limit: int = 100, offset: int = 0) -> tuple[list[Alarm], int]:
-    stmt = _visible(select(Alarm), Alarm, actor)
+    stmt = tenancy.scope(select(Alarm), Alarm, actor)
     if status:
         if status not in {s.value for s in AlarmStatus}:
             raise InvalidInput(f"unknown status {status!r}", field="status",
@@ -421,7 +402,7 @@ def list_alarms(session: Session, *, actor: Actor, status: str | None = None, se
 
 def get_alarm(session: Session, *, actor: Actor, alarm_id: int) -> Alarm:
     alarm = session.get(Alarm, alarm_id)
-    if alarm is None or (not actor.is_office and alarm.org_id != actor.org_id):
+    if alarm is None or not tenancy.can_see(actor, alarm.org_id):
         raise NotFound(f"alarm {alarm_id} not found", field="alarm_id")
     return alarm
 
@@ -552,7 +533,7 @@ def create_webhook(session: Session, *, actor: Actor, webhook_in: WebhookCreate)
         raise InvalidInput(f"webhook target refused: {problem}", field="url",
                            fix="use your receiver's own address; the programme office allow-lists internal "
                                "targets (YUZHI_WEBHOOK_ALLOW)")
-    org = _org_for_write(actor, webhook_in.org_id)
+    org = tenancy.org_for_write(actor, webhook_in.org_id)
     hook = Webhook(org_id=org, url=webhook_in.url, active=True)
     session.add(hook)
     session.flush()
@@ -562,7 +543,7 @@ def create_webhook(session: Session, *, actor: Actor, webhook_in: WebhookCreate)
 
 
 def list_webhooks(session: Session, *, actor: Actor) -> list[Webhook]:
-    return list(session.scalars(_visible(select(Webhook), Webhook, actor).order_by(Webhook.id)))
+    return list(session.scalars(tenancy.scope(select(Webhook), Webhook, actor).order_by(Webhook.id)))
 
 
 def _payload(alarm: Alarm, event: str) -> dict[str, object]:
@@ -743,7 +724,7 @@ def add_contact(session: Session, *, actor: Actor, name: str, email: str, after_
     unacknowledged for ``after_min`` minutes (0 = at once)."""
     from yuzhi.monitor.notify import check_email
 
-    org = _org_for_write(actor, org_id)
+    org = tenancy.org_for_write(actor, org_id)
     email = check_email(email)
     if after_min < 0:
         raise InvalidInput(f"after_min must be ≥ 0 minutes, got {after_min}", field="after_min")
@@ -760,7 +741,7 @@ def add_contact(session: Session, *, actor: Actor, name: str, email: str, after_
 
 
 def list_contacts(session: Session, *, actor: Actor) -> list[Contact]:
-    return list(session.scalars(_visible(select(Contact), Contact, actor)
+    return list(session.scalars(tenancy.scope(select(Contact), Contact, actor)
                                 .order_by(Contact.org_id, Contact.after_min, Contact.id)))
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts import tenancy
 from yuzhi.accounts.actor import Actor
 from yuzhi.audit import service as audit
 from yuzhi.errors import InvalidInput, NotFound
@@ -25,18 +26,6 @@ if TYPE_CHECKING:  # solve pulls in OR-Tools: imported where a plan is solved, n
     from yuzhi.schedule.solve import Result
 
 __all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "replan"]
-
-
-def _org_for_write(actor: Actor, org_id: int | None) -> int:
-    if actor.is_office:
-        if org_id is None:
-            raise InvalidInput("office users must say which organisation", field="org_id", fix="pass org_id")
-        return org_id
-    if actor.org_id is None:
-        raise InvalidInput("your account belongs to no organisation", field="org_id")
-    if org_id is not None and org_id != actor.org_id:
-        raise NotFound(f"organisation {org_id} not found", field="org_id")
-    return actor.org_id
 
 
 def _snap(plan: Plan) -> dict[str, object]:
@@ -55,7 +44,7 @@ def create(session: Session, *, actor: Actor, problem: Problem, plan_in: PlanCre
     from yuzhi.schedule.objectives import check_objective
     from yuzhi.schedule.solve import solve
 
-    org_id = _org_for_write(actor, plan_in.org_id)
+    org_id = tenancy.org_for_write(actor, plan_in.org_id)
     check_objective(plan_in.objective)
     result = solve(problem, time_limit=plan_in.time_limit, workers=plan_in.workers, objective=plan_in.objective)
     return _store(session, actor=actor, org_id=org_id, name=plan_in.name or problem.name or "plan",
