@@ -89,3 +89,38 @@ def test_a_failing_job_rolls_the_batch_back_and_the_others_close_alone(engine, t
         assert s.scalar(select(func.count()).select_from(ComputeJob).where(
             ComputeJob.id.in_(ids), ComputeJob.bill_id.is_not(None))) == 3
     assert account(engine, w.unit_orgs[0])[1] == 0  # every hold released, once
+
+
+def test_a_pass_over_unchanged_jobs_opens_no_transaction_per_job(engine, tmp_path, store, kind):  # noqa: F811
+    w = setup_world(engine, tmp_path, kind=kind)
+    ids = [submit(engine, w, store, "import time; time.sleep(30)") for _ in range(2)]  # both fit the 2 CPUs
+    deadline = time.monotonic() + 30
+    while True:  # dispatch, then until all three are recorded running
+        service.tick(engine, store=store, biller=flows.bill_job)
+        with transaction(engine) as s:
+            if all(s.get(ComputeJob, i).status == "running" for i in ids):
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    commits: list[int] = []
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        report = service.tick(engine, store=store, biller=flows.bill_job)
+    finally:
+        event.remove(engine, "commit", listener)
+    assert report.changed == 0 and report.active == 2
+    assert len(commits) == 1  # the pass's read only (was 1 + one per running job)
+    with transaction(engine) as s:
+        for i in ids:
+            service.cancel_job(s, actor=w.units[0], job_id=i)
+    report = service.tick(engine, store=store, biller=flows.bill_job)  # a cancellation is never skipped
+    with transaction(engine) as s:
+        assert all(s.get(ComputeJob, i).cancel_requested for i in ids)
+    deadline = time.monotonic() + 60
+    while service.tick(engine, store=store, biller=flows.bill_job).active:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    with transaction(engine) as s:
+        assert {s.get(ComputeJob, i).status for i in ids} == {"cancelled"}
+    assert account(engine, w.unit_orgs[0])[1] == 0

@@ -752,8 +752,10 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     store = store or default_store()
     report = TickReport(unavailable={}, errors={})
     with transaction(engine) as s:
-        rows = s.execute(select(ComputeJob.id, ComputeJob.provider_id, ComputeJob.external_id)
+        full = s.execute(select(ComputeJob.id, ComputeJob.provider_id, ComputeJob.external_id, ComputeJob.status,
+                                ComputeJob.cancel_requested)
                          .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
+        rows = [(job_id, pid, eid) for job_id, pid, eid, _, _ in full]
         report.active = len(rows)
         providers = sorted({pid for _, pid, _ in rows})
         backends: dict[int, Backend] = {}
@@ -775,6 +777,8 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
         with contextlib.suppress(BackendUnavailable):
             known.update({f"{pid}:{k}": v for k, v in backend.usage_many(ids).items()})
     done = _finish_batch(engine, rows, backends, known, store=store, biller=biller, report=report)
+    done |= {job_id for job_id, pid, eid, status, cancel in full
+             if pid in backends and _unchanged(status, cancel, known.get(f"{pid}:{eid}"))}
     for job_id, pid, eid in rows:
         if job_id in done:
             continue
@@ -810,6 +814,20 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
             log.exception("compute worker: job %s", job_id)
             report.errors[job_id] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
     return report
+
+
+def _unchanged(status: str, cancel_requested: bool, hint: Usage | None) -> bool:
+    """Whether the pass's one engine query shows nothing :func:`step` would change for this job.
+
+    A job still pending (or still running) as recorded needs no transaction of its own: opening
+    and locking one per active job on every pass was the worker's main cost per pass while jobs
+    waited (issue 20 item 7). Queued jobs, cancellation requests, jobs that started or ended and
+    jobs the query did not answer for still go through :func:`step`.
+    """
+    if hint is None or cancel_requested or hint.state.is_terminal:
+        return False
+    return (hint.state == JobState.RUNNING and status == JobStatus.RUNNING) or \
+        (hint.state == JobState.PENDING and status == JobStatus.SUBMITTED)
 
 
 def _finish_batch(engine, rows, backends: dict[int, Backend], known: dict[str, Usage], *,
