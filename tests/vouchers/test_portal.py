@@ -91,3 +91,50 @@ def test_portal_is_for_operators(client, engine) -> None:  # type: ignore[no-unt
     _login(client, "unit1")
     r = client.get("/vouchers/portal", headers=HTML)
     assert r.status_code == 403 and "此门户供算力中心运营人员使用" in r.text
+
+
+def test_each_bill_stores_its_settlement_batch_and_older_batches_are_backfilled(engine) -> None:  # type: ignore[no-untyped-def]
+    """A batch links the subsidised bills it settles; a bill recorded later waits for the next batch;
+    the people_0001 migration fills the link for batches made before the column existed (issue 15)."""
+    import importlib.util
+    from datetime import date
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from yuzhi.vouchers.portal_pages import settlement_status
+    from yuzhi.vouchers.schemas import BillIn
+
+    w = _setup(engine)
+
+    def bill(no: str, unit: int, fen: int) -> BillIn:
+        return BillIn(invoice_no=no, customer_uscc=code(unit), period_start=date(2026, 3, 1),
+                      period_end=date(2026, 3, 31), amount_fen=fen)
+
+    with transaction(engine) as s:
+        vouchers.record_bills(s, actor=w.provider, bills_in=[bill("L-1", 1, 10_000_00), bill("L-2", 2, 20_000_00)])
+    with transaction(engine) as s:
+        first = vouchers.create_settlement(s, actor=w.admin, settle_in=SettlementCreate(year=2026)).id
+    with transaction(engine) as s:
+        vouchers.record_bills(s, actor=w.provider, bills_in=[bill("L-3", 1, 5_000_00)])
+    with transaction(engine) as s:
+        links = dict(s.execute(select(Bill.invoice_no, Bill.settlement_id)).all())
+        assert links == {"L-1": first, "L-2": first, "L-3": None}
+        bills = list(s.scalars(select(Bill).order_by(Bill.invoice_no)))
+        st = settlement_status(s, bills)
+        assert [st[b.id] for b in bills] == [("settled, batch {id} draft", first)] * 2 + [("awaiting settlement", None)]
+        second = vouchers.create_settlement(s, actor=w.admin, settle_in=SettlementCreate(year=2026)).id
+    with transaction(engine) as s:
+        assert s.scalar(select(Bill.settlement_id).where(Bill.invoice_no == "L-3")) == second
+        assert s.scalar(select(Bill.settlement_id).where(Bill.invoice_no == "L-1")) == first  # never moved
+        s.execute(update(Bill).values(settlement_id=None))  # as an older release left them
+    path = Path(__file__).resolve().parents[2] / "src/yuzhi/migrations/versions/people_0001_bill_settlement_link.py"
+    spec = importlib.util.spec_from_file_location("people_0001", path)
+    assert spec is not None and spec.loader is not None
+    mig = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mig)
+    with engine.begin() as conn:
+        mig.backfill(conn)
+    with transaction(engine) as s:
+        assert dict(s.execute(select(Bill.invoice_no, Bill.settlement_id)).all()) == {
+            "L-1": first, "L-2": first, "L-3": second}

@@ -106,6 +106,8 @@ class Bill(IdMixin, TimestampMixin, Base):
     settlement_mode: Mapped[str] = mapped_column(String(16))
     payload_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32), default="api")  # api / compute-job / import
+    #: the settlement batch that paid this bill's subsidy (set when the batch is made; None: awaiting)
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("voucher_settlements.id"), default=None, index=True)
     lines: Mapped[list[BillLine]] = relationship(back_populates="bill", order_by="BillLine.id")
 
 

@@ -22,8 +22,7 @@ from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.errors import DomainError, Forbidden
 from yuzhi.vouchers import portal, reports
-from yuzhi.vouchers.books import payee_type_for
-from yuzhi.vouchers.models import Bill, Programme, SettlementBatch, SettlementLine
+from yuzhi.vouchers.models import Bill, Programme, SettlementBatch
 from yuzhi.web import exports, i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import html_errors
@@ -102,27 +101,20 @@ class Row:
 
 
 def settlement_status(session: Session, bills: list[Bill]) -> dict[int, tuple[str, int | None]]:
-    """Each bill's settlement: the first settlement batch made after it that pays its payee (the
-    provider in discount mode, the unit in reimbursement mode) settled it — a batch settles every
-    payable on file when it is made. Before any such batch: awaiting settlement."""
+    """Each bill's settlement, from the batch the bill was linked to when the batch was made
+    (``Bill.settlement_id``; migration people_0001 filled it for older batches). No link yet:
+    awaiting settlement."""
     out: dict[int, tuple[str, int | None]] = {}
-    if not bills:
-        return out
-    prog_ids = {b.programme_id for b in bills}
-    q = (select(SettlementBatch.id, SettlementBatch.programme_id, SettlementBatch.status, SettlementBatch.created_at,
-                SettlementLine.payee_type, SettlementLine.payee_id)
-         .join(SettlementLine, SettlementLine.batch_id == SettlementBatch.id)
-         .where(SettlementBatch.programme_id.in_(prog_ids)).order_by(SettlementBatch.created_at, SettlementBatch.id))
-    batches = session.execute(q).all()
+    ids = {b.settlement_id for b in bills if b.settlement_id is not None}
+    status = dict(session.execute(select(SettlementBatch.id, SettlementBatch.status)
+                                  .where(SettlementBatch.id.in_(ids))).all()) if ids else {}
     for b in bills:
         if b.kind != "bill" or b.subsidy_fen == 0:
             out[b.id] = ("no subsidy" if b.kind == "bill" else "", None)
-            continue
-        ptype = payee_type_for(b.settlement_mode)
-        payee = b.provider_id if ptype == "provider" else b.org_id
-        hit = next((r for r in batches if r.programme_id == b.programme_id and r.payee_type == ptype
-                    and r.payee_id == payee and r.created_at >= b.created_at), None)
-        out[b.id] = (f"settled, batch {{id}} {hit.status}", hit.id) if hit else ("awaiting settlement", None)
+        elif b.settlement_id is not None:
+            out[b.id] = (f"settled, batch {{id}} {status.get(b.settlement_id, 'draft')}", b.settlement_id)
+        else:
+            out[b.id] = ("awaiting settlement", None)
     return out
 
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
@@ -434,10 +434,15 @@ def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCr
         batch.province_fen += prov
         batch.city_fen += city
     ledger.post(session, Txn("settle", p.year, tuple(postings), ref=f"settlement:{batch.id}"))
+    payee_col = Bill.provider_id if ptype == "provider" else Bill.org_id
+    linked = session.execute(update(Bill).where(  # each bill remembers its batch (provider portal, issue 15)
+        Bill.programme_id == p.id, Bill.kind == "bill", Bill.subsidy_fen > 0, Bill.settlement_id.is_(None),
+        payee_col.in_(sorted(due))).values(settlement_id=batch.id).execution_options(synchronize_session=False))
     session.flush()
     netted = sum(x.amount for x in netting if x.account.startswith("receivable:") and x.amount > 0)
     record(session, actor=actor, action="settlement.create", entity="settlement", entity_id=batch.id,
-           after={"year": p.year, "total_fen": batch.total_fen, "lines": len(batch.lines)}
+           after={"year": p.year, "total_fen": batch.total_fen, "lines": len(batch.lines),
+                  "bills": getattr(linked, "rowcount", None)}
            | ({"netted_fen": netted} if netted else {}))
     return batch
 
