@@ -31,8 +31,17 @@ from pydantic import BeforeValidator, Field
 MAX_ID = 2**31 - 1
 #: Programme and reporting years the platform accepts anywhere.
 MIN_YEAR, MAX_YEAR = 2000, 2100
+#: First year of a funding programme (vouchers, awards) and of enterprise reporting (kpi): narrower
+#: lower bounds inside the same range, kept here so every domain names them the same way.
+MIN_PROGRAMME_YEAR, MIN_REPORT_YEAR = 2024, 2020
+#: 100 % in basis points (shares and rates of the funding programmes).
+FULL_BP = 10_000
 #: Largest amount of money accepted in one field: 10**15 fen = 10 trillion yuan (above Henan's GDP).
 MAX_FEN = 10**15
+#: Largest amount a funding programme's request may carry (pool, quota, bill): 10**13 fen = 100 billion
+#: yuan. Lower than ``MAX_FEN`` because the subsidy rules multiply it by a rate in basis points (≤ 10**4)
+#: and the product must stay a 64-bit integer on every path (10**17 < 2**63).
+MAX_GRANT_FEN = 10**13
 #: Page sizes and offsets.
 MAX_LIMIT, MAX_OFFSET = 1000, 10**9
 #: Longest duration (seconds) a query may ask for: one year.
@@ -69,6 +78,17 @@ Fen = Annotated[int, Field(strict=True, ge=0, le=MAX_FEN, description="integer f
 #: Money that must be more than zero.
 PositiveFen = Annotated[int, Field(strict=True, gt=0, le=MAX_FEN,
                                    description="integer fen (1 yuan = 100 fen), > 0")]
+#: A funding programme's year (vouchers and awards opened in 2024).
+ProgrammeYear = Annotated[int, Field(ge=MIN_PROGRAMME_YEAR, le=MAX_YEAR,
+                                     description=f"programme year, {MIN_PROGRAMME_YEAR}..{MAX_YEAR}")]
+#: A year of enterprise reporting (KPI reports, estimates).
+ReportYear = Annotated[int, Field(ge=MIN_REPORT_YEAR, le=MAX_YEAR,
+                                  description=f"reporting year, {MIN_REPORT_YEAR}..{MAX_YEAR}")]
+#: A share in basis points: 0..10000 (10000 = 100 %).
+BasisPoints = Annotated[int, Field(ge=0, le=FULL_BP, description="basis points, 0..10000 (10000 = 100 %)")]
+#: Money a funding programme grants or bills on (pool, cap, quota request, bill amount): > 0, ≤ MAX_GRANT_FEN.
+GrantFen = Annotated[int, Field(strict=True, gt=0, le=MAX_GRANT_FEN,
+                                description="integer fen (1 yuan = 100 fen), > 0, at most 10**13")]
 #: A calendar date without a time.
 StrictDate = Annotated[date, BeforeValidator(_strict_date), Field(description="date, YYYY-MM-DD")]
 #: A count of something (non-negative, strict).

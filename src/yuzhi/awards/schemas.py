@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yuzhi.awards.models import ModelDomain
 from yuzhi.awards.rules import DEFAULT_CRITERIA, PLAN_CAP_FEN
-from yuzhi.types import Fen, Id, PositiveFen, StrictDate
+from yuzhi.types import BasisPoints, Fen, Id, PositiveFen, ProgrammeYear, StrictDate
 
 PLAN_SOURCE = "河南省推动人工智能赋能新型工业化行动方案（2025—2027年）：备案模型一次性奖补，最高 100 万元"
 
@@ -62,7 +62,7 @@ class Verify(BaseModel):
 
 class AwardProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2024, le=2100)
+    year: ProgrammeYear
     name: str = Field(min_length=2, max_length=200)
     budget_fen: PositiveFen
     cap_per_model_fen: PositiveFen = PLAN_CAP_FEN
@@ -70,7 +70,7 @@ class AwardProgrammeCreate(BaseModel):
     require_verified_filing: bool = True
     min_cases: int = Field(default=1, ge=0, le=20)
     pass_score: int = Field(default=60, gt=0)
-    province_bp: int = Field(default=10000, ge=0, le=10000)
+    province_bp: BasisPoints = 10000
     disclosure_days: int = Field(default=7, ge=0, le=60)
     criteria: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_CRITERIA))
     source: str = Field(default=PLAN_SOURCE, max_length=500)
@@ -99,7 +99,7 @@ class AwardProgrammeRead(BaseModel):
 
 class AwardApply(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2024, le=2100)
+    year: ProgrammeYear
     model_id: Id
     requested_fen: PositiveFen
     summary: str = Field(default="", max_length=2000)

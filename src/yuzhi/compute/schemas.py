@@ -8,9 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from yuzhi.types import Id, StrictDate
-
-Fen = Field(strict=True, ge=0, le=10**15, description="integer fen (0.01 yuan); a JSON integer, never a string")
+from yuzhi.types import Fen, Id, StrictDate
 
 
 class EndpointIn(BaseModel):
@@ -57,14 +55,14 @@ class CapacityRead(CapacityIn):
 
 class RateCardIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    core_hour_fen: int = Fen
-    gpu_hour_fen: int = Fen
-    mem_gb_hour_fen: int = Fen
+    core_hour_fen: Fen
+    gpu_hour_fen: Fen
+    mem_gb_hour_fen: Fen
     valid_from: StrictDate
     valid_to: StrictDate | None = None
     failed_policy: Literal["charged", "free"] = "charged"
     min_increment_s: int = Field(1, ge=1, le=86400)
-    min_charge_fen: int = Field(0, strict=True, ge=0, le=10**15, description="minimum charge per job, fen")
+    min_charge_fen: Fen = Field(0, description="minimum charge per job, integer fen")
     billing_period: Literal["job", "month"] = "job"
 
 
@@ -82,7 +80,7 @@ class RateCardEnd(BaseModel):
 
 class BudgetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    budget_fen: int = Fen
+    budget_fen: Fen
 
 
 class AccountRead(BaseModel):

@@ -8,9 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuzhi.kpi.core import INDUSTRIES, OTHER_INDUSTRY, ROBOT_SECTORS
-from yuzhi.types import Id, StrictDate
-
-Fen = Field(strict=True, ge=0, le=10**15, description="integer fen (1 yuan = 100 fen), ≥ 0; a JSON integer")
+from yuzhi.types import Fen, Id, ReportYear, StrictDate
 
 
 def _industry(v: str) -> str:
@@ -22,9 +20,9 @@ def _industry(v: str) -> str:
 
 class KeyEnterpriseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    org_id: int
+    org_id: Id
     industry: str
-    since_year: int = Field(default=2024, ge=2020, le=2100)
+    since_year: ReportYear = 2024
     note: str = Field(default="", max_length=500)
 
     _check_industry = field_validator("industry")(_industry)
@@ -41,10 +39,10 @@ class KeyEnterpriseRead(BaseModel):
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2020, le=2100)
+    year: ReportYear
     quarter: int = Field(ge=1, le=4)
-    ai_revenue_fen: int = Fen
-    rd_spend_fen: int = Fen
+    ai_revenue_fen: Fen
+    rd_spend_fen: Fen
     employees: int = Field(ge=0, le=10_000_000)
     ai_products: int = Field(ge=0, le=1_000_000)
     org_id: Id | None = Field(default=None, description="office only: file on behalf of an enterprise")
@@ -74,11 +72,11 @@ class Decision(BaseModel):
 
 class EstimateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2020, le=2100)
+    year: ReportYear
     quarter: int = Field(ge=1, le=4)
     industry: str
     city: str = Field(default="", max_length=32)
-    ai_revenue_fen: int = Fen
+    ai_revenue_fen: Fen
     firms: int = Field(default=0, ge=0)
     basis: str = Field(min_length=4, max_length=500, description="method and sources of the estimate")
 

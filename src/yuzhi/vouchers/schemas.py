@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from yuzhi import types
-from yuzhi.types import Fen, Id, StrictDate, Year
+from yuzhi.types import BasisPoints, Fen, GrantFen, Id, PositiveFen, ProgrammeYear, StrictDate, Year
 from yuzhi.vouchers.rules import SettlementMode
-
-#: Money in a voucher request: a strict JSON integer of fen, > 0, at most 10**13 (100 billion yuan).
-PositiveFen = Annotated[types.PositiveFen, Field(le=10**13)]
 
 
 class ProgrammeCreate(BaseModel):
-    year: int = Field(ge=2024, le=2100)
+    year: ProgrammeYear
     name: str = Field(min_length=2, max_length=200)
-    pool_fen: PositiveFen = 50_000_000_00
+    pool_fen: GrantFen = 50_000_000_00
     rate_bp: int = Field(default=2000, gt=0, le=10000)
-    unit_cap_fen: PositiveFen = 1_000_000_00
-    province_bp: int = Field(default=5000, ge=0, le=10000)
+    unit_cap_fen: GrantFen = 1_000_000_00
+    province_bp: BasisPoints = 5000
     settlement_mode: SettlementMode = SettlementMode.DISCOUNT
     disclosure_days: int = Field(default=5, ge=0, le=60)
     source: str = Field(default="河南省推动人工智能赋能新型工业化行动方案（2025—2027年）", max_length=500)
@@ -53,10 +49,10 @@ class ProgrammeRead(BaseModel):
 
 
 class ApplicationCreate(BaseModel):
-    year: int = Field(ge=2024, le=2100)
+    year: ProgrammeYear
     provider_id: Id
     contract_no: str = Field(min_length=3, max_length=64)
-    planned_spend_fen: PositiveFen
+    planned_spend_fen: GrantFen
     purpose: str = Field(default="", max_length=500)
 
 
@@ -112,7 +108,7 @@ class BillIn(BaseModel):
     customer_uscc: str = Field(min_length=1, max_length=32)
     period_start: StrictDate
     period_end: StrictDate
-    amount_fen: PositiveFen
+    amount_fen: GrantFen
     kind: Literal["bill", "credit"] = "bill"
     original_invoice_no: str | None = Field(default=None, max_length=64)
     lines: list[BillLineIn] = Field(default_factory=list, max_length=1000)
@@ -210,7 +206,7 @@ class RepaymentIn(BaseModel):
     """A payee paid back subsidy it owes the year's pool (bills credited after settlement)."""
 
     payee_id: Id = Field(description="the provider (discount mode) or unit (reimbursement mode) that paid back")
-    amount_fen: types.PositiveFen
+    amount_fen: PositiveFen
     payment_ref: str = Field(min_length=2, max_length=100, description="the bank transfer's reference")
 
 
