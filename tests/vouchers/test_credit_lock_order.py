@@ -101,3 +101,29 @@ def test_a_credit_note_in_a_batch_is_split_as_the_payable_stood_at_its_place(ses
         (200 * YUAN, -1_000 * YUAN)
     session.flush()
     assert books.check_all(session).errors == []
+
+
+def test_a_quota_whose_disclosure_just_ended_takes_effect_in_the_bill_path_audited_by_the_system(session):
+    """The batch writes the system's "took effect" events at its end, after its own; the chain and
+    the ledger digests in it still verify."""
+    from datetime import UTC, datetime, timedelta
+
+    from yuzhi.accounts.actor import SYSTEM
+    from yuzhi.audit import service as audit
+    from yuzhi.audit.models import AuditEvent
+    from yuzhi.vouchers.models import QuotaApplication
+
+    w = make_world(session, units=1, disclosure_days=5)
+    app_id = approved_quota(session, w, 0, 10_000 * YUAN, contract="C-1")
+    a = session.get(QuotaApplication, app_id)
+    assert a.status == "disclosure"
+    a.disclosure_until = datetime.now(UTC) - timedelta(minutes=1)
+    session.flush()
+    bill, _ = service.record_bill(session, actor=w.provider, bill_in=_bill("INV-1", 1_000 * YUAN))
+    assert bill.subsidy_fen == 200 * YUAN and session.get(QuotaApplication, app_id).status == "effective"
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+        ["application.effective", "bill.record"])).order_by(AuditEvent.chain, AuditEvent.seq)).all()
+    assert [(e.action, e.actor) for e in events] == [("bill.record", w.provider.label),
+                                                     ("application.effective", SYSTEM.label)]
+    session.flush()
+    assert audit.verify_chain(session)[0] == [] and audit.check_ledger(session) == []

@@ -34,7 +34,7 @@ from sqlalchemy import Row, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
-from yuzhi.accounts.actor import Actor
+from yuzhi.accounts.actor import SYSTEM, Actor
 from yuzhi.accounts.models import Affiliation, Organisation, OrgStatus
 from yuzhi.audit.chain import canonical_json
 from yuzhi.audit.service import Change, record_many
@@ -177,6 +177,7 @@ class _Batch:
         self.payable_log: list[tuple[str, int]] = []
         self.refunds: list[_Refund] = []  # credit notes' ledger transactions, posted at the end
         self.changes: list[Change] = []  # the batch's audit events, written at the end
+        self.system_changes: list[Change] = []  # quotas that took effect on the way (the system's events)
 
     @contextmanager
     def _about(self, index: int) -> Iterator[None]:
@@ -226,8 +227,10 @@ class _Batch:
         # last, in this order: every row lock of the batch is held before the payables lock, and that
         # before the audit chains' locks (so no lock is ever awaited while holding a later one)
         self._post_refunds()
-        if self.changes:
+        if self.changes:  # (first: the batch's ledger transactions join its bills' events)
             record_many(self.session, actor=self.actor, changes=self.changes)
+        if self.system_changes:
+            record_many(self.session, actor=SYSTEM, changes=self.system_changes)
         return results  # type: ignore[return-value]
 
     # --- reads ---------------------------------------------------------------------------------
@@ -351,7 +354,8 @@ class _Batch:
         rows = self.conn.execute(_QUOTAS_LOCKED if self.postgres else _QUOTAS, params).all()
         now = programme._now()
         if any(r.status == AppStatus.DISCLOSURE and r.disclosure_until and r.disclosure_until <= now for r in rows):
-            programme.activate_due(self.session, now)  # a disclosure period just ended: take effect first
+            # a disclosure period just ended: take effect first (audited at the end, by the system)
+            programme.activate_due(self.session, now, defer_audit=self.system_changes)
             self.session.flush()
             rows = self.conn.execute(_QUOTAS, params).all()
         out: dict[tuple[int, int], list[_Quota]] = defaultdict(list)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import SYSTEM
-from yuzhi.audit.service import record
+from yuzhi.audit.service import Change, record_many
 from yuzhi.programmes import service as programmes
 from yuzhi.programmes.core import takes_effect
 from yuzhi.vouchers.models import AppStatus, Objection, Programme, QuotaApplication
@@ -88,8 +88,11 @@ def _app_snap(a: QuotaApplication) -> dict[str, object]:
             "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
 
 
-def activate_due(session: Session, now: datetime | None = None) -> int:
-    """Applications whose disclosure period has ended without an open objection take effect."""
+def activate_due(session: Session, now: datetime | None = None, *, defer_audit: list[Change] | None = None) -> int:
+    """Applications whose disclosure period has ended without an open objection take effect.
+
+    ``defer_audit``: collect the audit events (the system's) there instead of writing them now; a
+    batch of bills writes them at its end, after its row locks (see :mod:`yuzhi.vouchers.bills`)."""
     now = now or _now()
     due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
                                                          QuotaApplication.disclosure_until <= now)).all()
@@ -98,7 +101,10 @@ def activate_due(session: Session, now: datetime | None = None) -> int:
                 programmes.open_objection(session, Objection, a.id) is not None)):
             before = _app_snap(a)
             a.status, a.effective_at = AppStatus.EFFECTIVE, now
-            record(session, actor=SYSTEM, action="application.effective", entity="application", entity_id=a.id,
-                   before=before, after=_app_snap(a), org_id=a.org_id)
+            change = Change("application.effective", "application", a.id, before, _app_snap(a), a.org_id)
+            if defer_audit is None:
+                record_many(session, actor=SYSTEM, changes=[change])
+            else:
+                defer_audit.append(change)
     session.flush()
     return len(due)
