@@ -73,18 +73,8 @@ def _err(where: str, message: str, fix: str, key: str, **params: object) -> Inva
     return InvalidInput(f"{where}: {message}", field=where, fix=fix, key=key, params={"cell": where, **params})
 
 
-def _cell_value(v: object, kind: str, where: str, header: str) -> object:
-    if kind == "text":
-        s = "" if v is None else str(v).strip().upper()
-        if not s:
-            raise _err(where, f"{header} is empty", "fill in the organisation's 18-character USCC",
-                       "kpi_cell_uscc_empty", header=header)
-        return s
-    if v is None or (isinstance(v, str) and not v.strip()):
-        raise _err(where, f"{header} is empty", "fill in a number (0 if none)", "kpi_cell_empty", header=header)
-    if isinstance(v, bool):
-        raise _err(where, f"{header} is {v!r}, not a number", "type a number", "kpi_cell_not_number",
-                   header=header, text=str(v))
+def _decimal(v: object, kind: str, where: str, header: str) -> Decimal:
+    """A non-empty cell as a finite, non-negative Decimal ("Q3" accepted for a quarter; thousands commas dropped)."""
     if kind == "quarter" and isinstance(v, str) and v.strip().upper().startswith("Q"):
         v = v.strip()[1:]
     try:
@@ -99,16 +89,37 @@ def _cell_value(v: object, kind: str, where: str, header: str) -> object:
     if d < 0:
         raise _err(where, f"{header} is negative ({d})", "report zero or a positive figure", "kpi_cell_negative",
                    header=header, text=str(d))
+    return d
+
+
+def _fen(d: Decimal, where: str, header: str) -> int:
+    """Yuan to integer fen: at most two decimals and at most ``MAX_FEN``."""
+    fen = d * 100
+    if fen != fen.to_integral_value():
+        raise _err(where, f"{header} {d} has more than two decimals", "give the amount in yuan, to the fen",
+                   "kpi_cell_sub_fen", header=header, text=str(d))
+    if fen > MAX_FEN:
+        raise _err(where, f"{header} {d} is above the largest amount accepted ({MAX_FEN // 100:,} yuan)",
+                   "check the unit: amounts are in yuan (元), not fen or 万元", "kpi_cell_too_large",
+                   header=header, text=str(d), max_fen=MAX_FEN)
+    return int(fen)
+
+
+def _cell_value(v: object, kind: str, where: str, header: str) -> object:
+    if kind == "text":
+        s = "" if v is None else str(v).strip().upper()
+        if not s:
+            raise _err(where, f"{header} is empty", "fill in the organisation's 18-character USCC",
+                       "kpi_cell_uscc_empty", header=header)
+        return s
+    if v is None or (isinstance(v, str) and not v.strip()):
+        raise _err(where, f"{header} is empty", "fill in a number (0 if none)", "kpi_cell_empty", header=header)
+    if isinstance(v, bool):
+        raise _err(where, f"{header} is {v!r}, not a number", "type a number", "kpi_cell_not_number",
+                   header=header, text=str(v))
+    d = _decimal(v, kind, where, header)
     if kind == "money":
-        fen = d * 100
-        if fen != fen.to_integral_value():
-            raise _err(where, f"{header} {d} has more than two decimals", "give the amount in yuan, to the fen",
-                       "kpi_cell_sub_fen", header=header, text=str(d))
-        if fen > MAX_FEN:
-            raise _err(where, f"{header} {d} is above the largest amount accepted ({MAX_FEN // 100:,} yuan)",
-                       "check the unit: amounts are in yuan (元), not fen or 万元", "kpi_cell_too_large",
-                       header=header, text=str(d), max_fen=MAX_FEN)
-        return int(fen)
+        return _fen(d, where, header)
     if d != d.to_integral_value():
         raise _err(where, f"{header} {d} is not a whole number", "type a whole number", "kpi_cell_not_whole",
                    header=header, text=str(d))

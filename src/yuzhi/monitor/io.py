@@ -120,6 +120,118 @@ def _read_frame(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
 
 
+def _load(path: str | Path | None, frame: pd.DataFrame | None, name: str | None) -> tuple[pd.DataFrame, str]:
+    """The table as text cells (blank for missing) and the name used in messages."""
+    if frame is None:
+        if path is None:
+            raise InvalidInput("give a path or a frame", field="path")
+        path = Path(path)
+        return _read_frame(path), path.name
+    return frame.astype(object).where(frame.notna(), ""), name or "data"
+
+
+def _columns(
+    df: pd.DataFrame, label: str, ignore: Sequence[str], expect: Sequence[str] | None
+) -> tuple[str, list[str], set[str]]:
+    """The time column, the sensor columns (``expect``'s order when given) and the ignored columns."""
+    lower = {c.lower(): c for c in df.columns}
+    tcol = next((lower[n] for n in TIME_COLUMNS if n in lower), None)
+    if tcol is None:
+        raise InvalidInput(
+            f"{label} has no time column (columns: {', '.join(df.columns)})", field=label,
+            fix="name the time column 'timestamp' or 'datetime'")
+    ignore_set = {c for c in ignore}
+    unknown_ignored = ignore_set - set(df.columns)
+    if unknown_ignored:
+        raise InvalidInput(f"--ignore names columns not in {label}: {', '.join(sorted(unknown_ignored))}",
+                           field="ignore", fix=f"columns present: {', '.join(df.columns)}")
+    sensors = [c for c in df.columns if c != tcol and c not in ignore_set]
+    if expect is not None:
+        missing = [s for s in expect if s not in sensors]
+        if missing:
+            raise InvalidInput(
+                f"{label} lacks sensor column(s) the model needs: {', '.join(missing)}", field=label,
+                fix="add the columns or fit a new model on the sensors you have")
+        extra_cols = [s for s in sensors if s not in expect]
+        if extra_cols:
+            raise InvalidInput(
+                f"{label} has column(s) the model does not know: {', '.join(extra_cols)}", field=label,
+                fix=f"pass --ignore {','.join(extra_cols)} if they are labels or notes")
+        sensors = list(expect)
+    if not sensors:
+        raise InvalidInput(f"{label} has no sensor columns", field=label,
+                           fix="add one numeric column per sensor")
+    return tcol, sensors, ignore_set
+
+
+def _timestamps(df: pd.DataFrame, tcol: str, label: str) -> tuple[pd.Series, np.ndarray]:
+    """The time column as stripped text and as naive UTC ``datetime64[ns]``; the first unreadable one is an error."""
+    raw = df[tcol].astype(str).str.strip()
+    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidInput(
+            f"{label} row {i + 1} (line {i + 2}), column '{tcol}': cannot read timestamp {raw.iloc[i]!r}",
+            field=f"{label}:{i + 2}:{tcol}", fix="use ISO 8601, e.g. 2024-05-01 08:00:00")
+    time = parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    return raw, time
+
+
+def _values(df: pd.DataFrame, sensors: list[str], label: str) -> tuple[np.ndarray, dict[str, int]]:
+    """Sensor values as floats (blank, "nan", "null", "none", "na" → NaN) and the empty cells per sensor;
+    the first cell that is not a number is an error."""
+    values = np.empty((len(df), len(sensors)), dtype=np.float64)
+    empty_cells: dict[str, int] = {}
+    for j, col in enumerate(sensors):
+        text = df[col]
+        if not pd.api.types.is_numeric_dtype(text.dtype):
+            text = text.astype(str).str.strip()
+            num = pd.to_numeric(text, errors="coerce")
+            blank = (text == "") | text.str.lower().isin(("nan", "null", "none", "na"))
+            wrong = num.isna().to_numpy() & ~blank.to_numpy()
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise InvalidInput(
+                    f"{label} row {i + 1} (line {i + 2}), column '{col}': {text.iloc[i]!r} is not a number",
+                    field=f"{label}:{i + 2}:{col}",
+                    fix="use a decimal point and no units; leave the cell empty for a missing value")
+            values[:, j] = num.to_numpy(dtype=np.float64)
+        else:
+            values[:, j] = text.to_numpy(dtype=np.float64)
+        n_empty = int(np.isnan(values[:, j]).sum())
+        if n_empty:
+            empty_cells[col] = n_empty
+    return values, empty_cells
+
+
+def _time_order(
+    ns: np.ndarray, raw: pd.Series, label: str, tcol: str, *, order: str, dedupe: bool
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Rows to keep (sorted or in file order, duplicates dropped with ``dedupe``), their times, and the
+    counts of backward steps and duplicate timestamps."""
+    back = np.flatnonzero(np.diff(ns) < 0)
+    out_of_order = len(back)
+    keep = np.arange(len(ns))
+    if out_of_order:
+        if order == "error":
+            i = int(back[0]) + 1
+            raise InvalidInput(
+                f"{label} row {i + 1} (line {i + 2}), column '{tcol}': time goes backwards "
+                f"({raw.iloc[i]} after {raw.iloc[i - 1]})", field=f"{label}:{i + 2}:{tcol}",
+                fix="sort the file by time (or ingest it, which sorts and reports)")
+        if order == "sort":
+            keep = np.argsort(ns, kind="stable")
+    ns_sorted = ns[keep]
+    dup_mask = np.zeros(len(keep), dtype=bool)
+    dup_mask[1:] = ns_sorted[1:] == ns_sorted[:-1]
+    duplicates = int(dup_mask.sum())
+    if dedupe and duplicates:
+        keep = keep[~dup_mask]
+        ns_sorted = ns[keep]
+    return keep, ns_sorted, out_of_order, duplicates
+
+
 def read_table(
     path: str | Path | None = None,
     *,
@@ -163,99 +275,18 @@ def read_table(
     """
     if order not in ("error", "sort", "keep"):
         raise InvalidInput(f"order must be 'error', 'sort' or 'keep', not {order!r}", field="order")
-    if frame is None:
-        if path is None:
-            raise InvalidInput("give a path or a frame", field="path")
-        path = Path(path)
-        label = path.name
-        df = _read_frame(path)
-    else:
-        label = name or "data"
-        df = frame.astype(object).where(frame.notna(), "")
+    df, label = _load(path, frame, name)
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
         raise InvalidInput(f"{label} has a header but no data rows", field=label,
                            fix="add at least one sample row below the header")
-    lower = {c.lower(): c for c in df.columns}
-    tcol = next((lower[n] for n in TIME_COLUMNS if n in lower), None)
-    if tcol is None:
-        raise InvalidInput(
-            f"{label} has no time column (columns: {', '.join(df.columns)})", field=label,
-            fix="name the time column 'timestamp' or 'datetime'")
-    ignore_set = {c for c in ignore}
-    unknown_ignored = ignore_set - set(df.columns)
-    if unknown_ignored:
-        raise InvalidInput(f"--ignore names columns not in {label}: {', '.join(sorted(unknown_ignored))}",
-                           field="ignore", fix=f"columns present: {', '.join(df.columns)}")
-    sensors = [c for c in df.columns if c != tcol and c not in ignore_set]
-    if expect is not None:
-        missing = [s for s in expect if s not in sensors]
-        if missing:
-            raise InvalidInput(
-                f"{label} lacks sensor column(s) the model needs: {', '.join(missing)}", field=label,
-                fix="add the columns or fit a new model on the sensors you have")
-        extra_cols = [s for s in sensors if s not in expect]
-        if extra_cols:
-            raise InvalidInput(
-                f"{label} has column(s) the model does not know: {', '.join(extra_cols)}", field=label,
-                fix=f"pass --ignore {','.join(extra_cols)} if they are labels or notes")
-        sensors = list(expect)
-    if not sensors:
-        raise InvalidInput(f"{label} has no sensor columns", field=label,
-                           fix="add one numeric column per sensor")
+    tcol, sensors, ignore_set = _columns(df, label, ignore, expect)
 
-    raw = df[tcol].astype(str).str.strip()
-    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidInput(
-            f"{label} row {i + 1} (line {i + 2}), column '{tcol}': cannot read timestamp {raw.iloc[i]!r}",
-            field=f"{label}:{i + 2}:{tcol}", fix="use ISO 8601, e.g. 2024-05-01 08:00:00")
-    time = parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-
-    values = np.empty((len(df), len(sensors)), dtype=np.float64)
-    empty_cells: dict[str, int] = {}
-    for j, col in enumerate(sensors):
-        text = df[col]
-        if not pd.api.types.is_numeric_dtype(text.dtype):
-            text = text.astype(str).str.strip()
-            num = pd.to_numeric(text, errors="coerce")
-            blank = (text == "") | text.str.lower().isin(("nan", "null", "none", "na"))
-            wrong = num.isna().to_numpy() & ~blank.to_numpy()
-            if wrong.any():
-                i = int(np.flatnonzero(wrong)[0])
-                raise InvalidInput(
-                    f"{label} row {i + 1} (line {i + 2}), column '{col}': {text.iloc[i]!r} is not a number",
-                    field=f"{label}:{i + 2}:{col}",
-                    fix="use a decimal point and no units; leave the cell empty for a missing value")
-            values[:, j] = num.to_numpy(dtype=np.float64)
-        else:
-            values[:, j] = text.to_numpy(dtype=np.float64)
-        n_empty = int(np.isnan(values[:, j]).sum())
-        if n_empty:
-            empty_cells[col] = n_empty
+    raw, time = _timestamps(df, tcol, label)
+    values, empty_cells = _values(df, sensors, label)
 
     ns = time.astype(np.int64)
-    back = np.flatnonzero(np.diff(ns) < 0)
-    out_of_order = len(back)
-    keep = np.arange(len(ns))
-    if out_of_order:
-        if order == "error":
-            i = int(back[0]) + 1
-            raise InvalidInput(
-                f"{label} row {i + 1} (line {i + 2}), column '{tcol}': time goes backwards "
-                f"({raw.iloc[i]} after {raw.iloc[i - 1]})", field=f"{label}:{i + 2}:{tcol}",
-                fix="sort the file by time (or ingest it, which sorts and reports)")
-        if order == "sort":
-            keep = np.argsort(ns, kind="stable")
-    ns_sorted = ns[keep]
-    dup_mask = np.zeros(len(keep), dtype=bool)
-    dup_mask[1:] = ns_sorted[1:] == ns_sorted[:-1]
-    duplicates = int(dup_mask.sum())
-    if dedupe and duplicates:
-        keep = keep[~dup_mask]
-        ns_sorted = ns[keep]
+    keep, ns_sorted, out_of_order, duplicates = _time_order(ns, raw, label, tcol, order=order, dedupe=dedupe)
     raw_arr = raw.to_numpy(dtype=object)[keep]
     period, missing, gaps = _gaps(ns_sorted, raw_arr)
     extra = {c: df[c].to_numpy()[keep] for c in ignore_set}

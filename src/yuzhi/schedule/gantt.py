@@ -126,6 +126,142 @@ def _late(problem: Problem, ops: list[ScheduledOp]) -> list[int]:
     return [max(0, comp[j] - job.due) if job.due is not None else 0 for j, job in enumerate(problem.jobs)]
 
 
+class _Chart:
+    """The two SVG charts of one page. A class, not closures inside :func:`render_html`: the axis,
+    rows and bars share a dozen values (scale, calendar, late orders, changeovers)."""
+
+    label_w, row_h, axis_h = 150, 22, 24
+
+    def __init__(
+        self,
+        problem: Problem,
+        ops: list[ScheduledOp],
+        *,
+        horizon: int,
+        width: int,
+        cal: tuple[dt.datetime, int] | None,
+        now: dt.datetime | None,
+        now_t: int | None,
+        tr: Callable[[str], str] | None,
+    ) -> None:
+        self.problem, self.ops, self.horizon, self.width = problem, ops, horizon, width
+        self.cal, self.now, self.now_t, self.tr = cal, now, now_t, tr
+        self.scale = (width - self.label_w - 40) / horizon  # room for the last centred tick label
+        self.late = _late(problem, ops)
+        self.setups = _setups(problem, ops)
+
+    def x(self, t: float) -> float:
+        return self.label_w + t * self.scale
+
+    def jname(self, j: int) -> str:
+        return self.problem.jobs[j].name or f"J{j}"
+
+    def _(self, text: str) -> str:
+        return html.escape(self.tr(text) if self.tr else text)
+
+    def tick_label(self, t: int) -> str:
+        if self.cal is None:
+            return str(t)
+        when = fmt.to_local(self.cal[0] + dt.timedelta(seconds=t * self.cal[1]))
+        return when.strftime("%m-%d %H:%M" if when.hour or when.minute else "%m-%d")
+
+    def axis(self, height: int) -> list[str]:
+        x, axis_h, horizon, cal = self.x, self.axis_h, self.horizon, self.cal
+        if cal is None:
+            step = _nice_step(horizon / 10)
+        else:
+            want = horizon * cal[1] / 8
+            sec = next((c for c in _CAL_STEPS if c >= want), _CAL_STEPS[-1])
+            step = max(sec // cal[1], 1)
+        parts = []
+        t = 0
+        while t <= horizon:
+            parts.append(
+                f'<line x1="{x(t):.1f}" y1="{axis_h - 4}" x2="{x(t):.1f}" y2="{height}" class="grid"/>'
+                f'<text x="{x(t):.1f}" y="{axis_h - 8}" class="tick">{self.tick_label(t)}</text>'
+            )
+            t += step
+        if self.now_t is not None:
+            parts.append(
+                f'<line x1="{x(self.now_t):.1f}" y1="{axis_h - 4}" x2="{x(self.now_t):.1f}" y2="{height}" class="now">'
+                f"<title>{self._('now')} {fmt.local_time(self.now or dt.datetime.now(dt.UTC))}</title></line>"
+            )
+        return parts
+
+    def svg(self, kind: str) -> str:
+        """The chart with one row per machine (``kind == "machine"``) or per order."""
+        problem = self.problem
+        rows = list(range(problem.n_machines)) if kind == "machine" else list(range(problem.n_jobs))
+        height = self.axis_h + self.row_h * len(rows) + 6
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{height}" role="img">',
+            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+            '<line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="2"/></pattern></defs>',
+        ]
+        parts += self.axis(height)
+        for i, r in enumerate(rows):
+            y = self.axis_h + i * self.row_h
+            if kind == "machine":
+                label, cls, mine = self._machine_row(r, y, parts)
+            else:
+                label, cls, mine = self._order_row(r, y, parts)
+            parts.append(f'<text x="4" y="{y + self.row_h - 7}" class="{cls}">{html.escape(label)}</text>')
+            for o in mine:
+                self._bar(o, y, kind, parts)
+        parts.append("</svg>")
+        return "\n".join(parts)
+
+    def _machine_row(self, r: int, y: int, parts: list[str]) -> tuple[str, str, list[ScheduledOp]]:
+        """Unavailable periods and changeovers of machine ``r``; its label, label class and operations."""
+        x, row_h, scale, horizon = self.x, self.row_h, self.scale, self.horizon
+        for a, b in self.problem.machines[r].unavailable:
+            if a < horizon:
+                parts.append(
+                    f'<rect x="{x(a):.1f}" y="{y + 2}" width="{(min(b, horizon) - a) * scale:.1f}" '
+                    f'height="{row_h - 4}" class="off"><title>unavailable [{a}, {b})</title></rect>'
+                )
+        for m, s, e in self.setups:
+            if m == r:
+                parts.append(
+                    f'<rect x="{x(s):.1f}" y="{y + 2}" width="{(e - s) * scale:.1f}" '
+                    f'height="{row_h - 4}" fill="url(#hatch)" class="setup">'
+                    f"<title>changeover [{s}, {e})</title></rect>"
+                )
+        return self.problem.machines[r].name or f"M{r}", "lbl", [o for o in self.ops if o.machine == r]
+
+    def _order_row(self, r: int, y: int, parts: list[str]) -> tuple[str, str, list[ScheduledOp]]:
+        """The due-date tick of order ``r``; its label (with its lateness), label class and operations."""
+        late, tr = self.late, self.tr
+        label = self.jname(r) + (f"  {tr('late') if tr else 'late'} {late[r]}" if late[r] else "")
+        cls = "lbl late" if late[r] else "lbl"
+        due = self.problem.jobs[r].due
+        if due is not None:
+            parts.append(
+                f'<line x1="{self.x(due):.1f}" y1="{y}" x2="{self.x(due):.1f}" y2="{y + self.row_h}" class="due">'
+                f"<title>due {due}</title></line>"
+            )
+        return label, cls, [o for o in self.ops if o.job == r]
+
+    def _bar(self, o: ScheduledOp, y: int, kind: str, parts: list[str]) -> None:
+        problem, x, row_h = self.problem, self.x, self.row_h
+        op = problem.jobs[o.job].operations[o.operation]
+        tip = (
+            f"{self.jname(o.job)} op {o.operation}{' ' + op.name if op.name else ''} on "
+            f"{problem.machines[o.machine].name or o.machine}: [{o.start}, {o.end})"
+        )
+        stroke = ' class="bar late"' if self.late[o.job] else ' class="bar"'
+        text = self.jname(o.job) if kind == "machine" else (problem.machines[o.machine].name or f"M{o.machine}")
+        wbar = max((o.end - o.start) * self.scale, 1)
+        parts.append(
+            f'<g><rect x="{x(o.start):.1f}" y="{y + 2}" width="{wbar:.1f}" height="{row_h - 4}" '
+            f'fill="{_PALETTE[o.job % len(_PALETTE)]}"{stroke}><title>{html.escape(tip)}</title></rect>'
+        )
+        if wbar > 7 * len(text):
+            parts.append(f'<text x="{x(o.start) + 3:.1f}" y="{y + row_h - 7}" class="in">{html.escape(text)}</text>')
+        parts.append("</g>")
+
+
 def render_html(
     problem: Problem,
     ops: list[ScheduledOp],
@@ -156,108 +292,10 @@ def render_html(
     def _(text: str) -> str:
         return html.escape(tr(text) if tr else text)
 
-    label_w, row_h, axis_h = 150, 22, 24
-    scale = (width - label_w - 40) / horizon  # room for the last centred tick label
-    late = _late(problem, ops)
-    setups = _setups(problem, ops)
-
-    def x(t: float) -> float:
-        return label_w + t * scale
-
-    def color(j: int) -> str:
-        return _PALETTE[j % len(_PALETTE)]
-
-    def jname(j: int) -> str:
-        return problem.jobs[j].name or f"J{j}"
-
-    def tick_label(t: int) -> str:
-        if cal is None:
-            return str(t)
-        when = fmt.to_local(cal[0] + dt.timedelta(seconds=t * cal[1]))
-        return when.strftime("%m-%d %H:%M" if when.hour or when.minute else "%m-%d")
-
-    def axis(height: int) -> list[str]:
-        if cal is None:
-            step = _nice_step(horizon / 10)
-        else:
-            want = horizon * cal[1] / 8
-            sec = next((c for c in _CAL_STEPS if c >= want), _CAL_STEPS[-1])
-            step = max(sec // cal[1], 1)
-        parts = []
-        t = 0
-        while t <= horizon:
-            parts.append(
-                f'<line x1="{x(t):.1f}" y1="{axis_h - 4}" x2="{x(t):.1f}" y2="{height}" class="grid"/>'
-                f'<text x="{x(t):.1f}" y="{axis_h - 8}" class="tick">{tick_label(t)}</text>'
-            )
-            t += step
-        if now_t is not None:
-            parts.append(
-                f'<line x1="{x(now_t):.1f}" y1="{axis_h - 4}" x2="{x(now_t):.1f}" y2="{height}" class="now">'
-                f"<title>{_('now')} {fmt.local_time(now or dt.datetime.now(dt.UTC))}</title></line>"
-            )
-        return parts
-
-    def svg_rows(kind: str) -> str:
-        rows = list(range(problem.n_machines)) if kind == "machine" else list(range(problem.n_jobs))
-        height = axis_h + row_h * len(rows) + 6
-        parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">',
-            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
-            '<line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="2"/></pattern></defs>',
-        ]
-        parts += axis(height)
-        for i, r in enumerate(rows):
-            y = axis_h + i * row_h
-            if kind == "machine":
-                label = problem.machines[r].name or f"M{r}"
-                cls = "lbl"
-                for a, b in problem.machines[r].unavailable:
-                    if a < horizon:
-                        parts.append(
-                            f'<rect x="{x(a):.1f}" y="{y + 2}" width="{(min(b, horizon) - a) * scale:.1f}" '
-                            f'height="{row_h - 4}" class="off"><title>unavailable [{a}, {b})</title></rect>'
-                        )
-                for m, s, e in setups:
-                    if m == r:
-                        parts.append(
-                            f'<rect x="{x(s):.1f}" y="{y + 2}" width="{(e - s) * scale:.1f}" '
-                            f'height="{row_h - 4}" fill="url(#hatch)" class="setup">'
-                            f"<title>changeover [{s}, {e})</title></rect>"
-                        )
-                mine = [o for o in ops if o.machine == r]
-            else:
-                label = jname(r) + (f"  {tr('late') if tr else 'late'} {late[r]}" if late[r] else "")
-                cls = "lbl late" if late[r] else "lbl"
-                due = problem.jobs[r].due
-                if due is not None:
-                    parts.append(
-                        f'<line x1="{x(due):.1f}" y1="{y}" x2="{x(due):.1f}" y2="{y + row_h}" class="due">'
-                        f"<title>due {due}</title></line>"
-                    )
-                mine = [o for o in ops if o.job == r]
-            parts.append(f'<text x="4" y="{y + row_h - 7}" class="{cls}">{html.escape(label)}</text>')
-            for o in mine:
-                op = problem.jobs[o.job].operations[o.operation]
-                tip = (
-                    f"{jname(o.job)} op {o.operation}{' ' + op.name if op.name else ''} on "
-                    f"{problem.machines[o.machine].name or o.machine}: [{o.start}, {o.end})"
-                )
-                stroke = ' class="bar late"' if late[o.job] else ' class="bar"'
-                text = jname(o.job) if kind == "machine" else (problem.machines[o.machine].name or f"M{o.machine}")
-                wbar = max((o.end - o.start) * scale, 1)
-                parts.append(
-                    f'<g><rect x="{x(o.start):.1f}" y="{y + 2}" width="{wbar:.1f}" height="{row_h - 4}" '
-                    f'fill="{color(o.job)}"{stroke}><title>{html.escape(tip)}</title></rect>'
-                )
-                if wbar > 7 * len(text):
-                    parts.append(
-                        f'<text x="{x(o.start) + 3:.1f}" y="{y + row_h - 7}" class="in">{html.escape(text)}</text>'
-                    )
-                parts.append("</g>")
-        parts.append("</svg>")
-        return "\n".join(parts)
+    chart = _Chart(problem, ops, horizon=horizon, width=width, cal=cal, now=now, now_t=now_t, tr=tr)
+    late = chart.late
+    jname = chart.jname
+    svg_rows = chart.svg
 
     stats = utilisation(problem, ops)
     util_rows = "\n".join(

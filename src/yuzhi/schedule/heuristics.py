@@ -26,7 +26,7 @@ import time
 
 from yuzhi.schedule.calendars import breakable_end, earliest_breakable, earliest_fixed
 from yuzhi.schedule.objectives import ScheduledOp, evaluate
-from yuzhi.schedule.problem import Problem
+from yuzhi.schedule.problem import Job, Problem
 
 __all__ = ["RULES", "dispatch", "generate"]
 
@@ -56,6 +56,62 @@ def _place(
     return s, s + dur
 
 
+def _work_tails(problem: Problem) -> list[list[int]]:
+    """Remaining work after (and including) each operation along its longest successor path."""
+    tail: list[list[int]] = []
+    for job in problem.jobs:
+        order = job.topological_order()
+        t = [0] * len(job.operations)
+        s = job.successors()
+        for k in reversed(order):
+            t[k] = job.operations[k].min_duration + max((t[b] for b in s[k]), default=0)
+        tail.append(t)
+    return tail
+
+
+def _conflict_set(
+    problem: Problem,
+    ready: set[tuple[int, int]],
+    ready_at: list[list[int]],
+    free: list[int],
+    last_fam: list[int | None],
+) -> tuple[dict[tuple[int, int], list[tuple[int, int, int]]], list[tuple[int, int]]]:
+    """Giffler–Thompson step: every ready operation's placements ``(end, start, machine)``, and the
+    operations that could start before the earliest possible end on that end's machine (the
+    candidates to choose from; the earliest-ending one alone if none)."""
+    jobs = problem.jobs
+    best_end, best_m = None, -1
+    options: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for j, k in ready:
+        opts = []
+        for md in jobs[j].operations[k].modes:
+            s, e = _place(problem, j, k, md.machine, md.duration, ready_at[j][k], free, last_fam)
+            opts.append((e, s, md.machine))
+            if best_end is None or e < best_end:
+                best_end, best_m = e, md.machine
+        options[(j, k)] = opts
+    assert best_end is not None
+    conflict = [jk for jk, opts in options.items() if any(m == best_m and s < best_end for _, s, m in opts)] or [
+        min(options, key=lambda jk: min(options[jk]))
+    ]
+    return options, conflict
+
+
+def _priority(rule: str, job: Job, k: int, tail: int, remaining_ops: int, ready_at: int) -> float:
+    """Priority of operation ``k`` of ``job`` under ``rule`` (lower first), before noise."""
+    if rule == "mwkr":
+        return -tail
+    if rule == "mopnr":
+        return -remaining_ops
+    if rule == "spt":
+        return job.operations[k].min_duration
+    if rule == "edd":
+        return job.due if job.due is not None else 10**12
+    # slack: due date minus remaining work, weighted
+    due = job.due if job.due is not None else 10**12
+    return (due - tail - ready_at) / max(job.weight, 1)
+
+
 def generate(
     problem: Problem,
     rule: str = "mwkr",
@@ -75,15 +131,7 @@ def generate(
     jobs = problem.jobs
     preds = [job.predecessors() for job in jobs]
     succ = [job.successors() for job in jobs]
-    # Remaining work after (and including) each operation along its longest successor path.
-    tail: list[list[int]] = []
-    for job in jobs:
-        order = job.topological_order()
-        t = [0] * len(job.operations)
-        s = job.successors()
-        for k in reversed(order):
-            t[k] = job.operations[k].min_duration + max((t[b] for b in s[k]), default=0)
-        tail.append(t)
+    tail = _work_tails(problem)
     remaining_ops = [len(job.operations) for job in jobs]
     n_pred = [[len(p) for p in pj] for pj in preds]
     ready_at = [[max(job.release, earliest)] * len(job.operations) for job in jobs]
@@ -108,36 +156,10 @@ def generate(
     total = problem.n_operations
 
     while len(out) < total:
-        best_end, best_m = None, -1
-        options: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        for j, k in ready:
-            op = jobs[j].operations[k]
-            opts = []
-            for md in op.modes:
-                s, e = _place(problem, j, k, md.machine, md.duration, ready_at[j][k], free, last_fam)
-                opts.append((e, s, md.machine))
-                if best_end is None or e < best_end:
-                    best_end, best_m = e, md.machine
-            options[(j, k)] = opts
-        assert best_end is not None
-        conflict = [jk for jk, opts in options.items() if any(m == best_m and s < best_end for _, s, m in opts)] or [
-            min(options, key=lambda jk: min(options[jk]))
-        ]
+        options, conflict = _conflict_set(problem, ready, ready_at, free, last_fam)
 
         def prio(jk: tuple[int, int]) -> float:
-            j, k = jk
-            job = jobs[j]
-            if rule == "mwkr":
-                v = -tail[j][k]
-            elif rule == "mopnr":
-                v = -remaining_ops[j]
-            elif rule == "spt":
-                v = jobs[j].operations[k].min_duration
-            elif rule == "edd":
-                v = job.due if job.due is not None else 10**12
-            else:  # slack: due date minus remaining work, weighted
-                due = job.due if job.due is not None else 10**12
-                v = (due - tail[j][k] - ready_at[j][k]) / max(job.weight, 1)
+            v = _priority(rule, jobs[jk[0]], jk[1], tail[jk[0]][jk[1]], remaining_ops[jk[0]], ready_at[jk[0]][jk[1]])
             if noise:
                 v += noise * rng.random() * (abs(v) + 1)
             return v

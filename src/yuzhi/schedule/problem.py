@@ -272,6 +272,7 @@ class Problem:
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
+        """The first inconsistency found, as an :class:`InvalidInput` naming its JSON path."""
         m = len(self.machines)
         if m == 0:
             raise InvalidInput("the problem has no machines", field="machines", fix="add at least one machine")
@@ -287,6 +288,11 @@ class Problem:
                         field=where,
                         fix="give start < end",
                     )
+        self._validate_setup_times()
+        for j, job in enumerate(self.jobs):
+            self._validate_job(j, job)
+
+    def _validate_setup_times(self) -> None:
         nf = len(self.families)
         if self.setup_times:
             if len(self.setup_times) != nf or any(len(r) != nf for r in self.setup_times):
@@ -298,58 +304,64 @@ class Problem:
             for a, row in enumerate(self.setup_times):
                 for b, t in enumerate(row):
                     _int(t, f"setup_times[{a}][{b}]")
-        for j, job in enumerate(self.jobs):
-            jw = f"jobs[{j}]"
-            if not job.operations:
-                raise InvalidInput(f"job {j} ({job.name or j}) has no operations", field=jw)
-            _int(job.release, jw + ".release")
-            _int(job.weight, jw + ".weight")
-            _int(job.due, jw + ".due", allow_none=True)
-            _int(job.deadline, jw + ".deadline", allow_none=True)
-            for k, op in enumerate(job.operations):
-                ow = f"{jw}.operations[{k}]"
-                if not op.modes:
-                    raise InvalidInput(
-                        f"operation {k} of job {j} ({job.name or j}) has no eligible machine",
-                        field=ow,
-                        fix="give at least one machine with a processing time",
-                    )
-                seen: set[int] = set()
-                for q, mode in enumerate(op.modes):
-                    mw = f"{ow}.modes[{q}]"
-                    if not 0 <= mode.machine < m:
-                        raise InvalidInput(
-                            f"operation {k} of job {j} uses machine {mode.machine}, but machines are 0..{m - 1}",
-                            field=mw,
-                            fix="use a listed machine",
-                        )
-                    if mode.machine in seen:
-                        raise InvalidInput(f"operation {k} of job {j} lists machine {mode.machine} twice", field=mw)
-                    seen.add(mode.machine)
-                    if not isinstance(mode.duration, int) or mode.duration < 0:
-                        raise InvalidInput(
-                            f"operation {k} of job {j} has processing time {mode.duration} on machine "
-                            f"{mode.machine}; times must be whole numbers ≥ 0",
-                            field=mw + ".duration",
-                        )
-                if op.family is not None and not 0 <= op.family < nf:
-                    raise InvalidInput(
-                        f"operation {k} of job {j} has setup family {op.family}, but there are {nf} families",
-                        field=ow + ".family",
-                    )
-            n_ops = len(job.operations)
-            for a, b in job.arcs:
-                if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
-                    raise InvalidInput(
-                        f"job {j} has a precedence ({a}, {b}) outside its operations 0..{n_ops - 1}",
-                        field=jw + ".precedences",
-                    )
-            if len(job.topological_order()) != n_ops:
+
+    def _validate_job(self, j: int, job: Job) -> None:
+        jw = f"jobs[{j}]"
+        if not job.operations:
+            raise InvalidInput(f"job {j} ({job.name or j}) has no operations", field=jw)
+        _int(job.release, jw + ".release")
+        _int(job.weight, jw + ".weight")
+        _int(job.due, jw + ".due", allow_none=True)
+        _int(job.deadline, jw + ".deadline", allow_none=True)
+        for k, op in enumerate(job.operations):
+            self._validate_operation(j, job, k, op)
+        n_ops = len(job.operations)
+        for a, b in job.arcs:
+            if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
                 raise InvalidInput(
-                    f"job {j} ({job.name or j}) has cyclic precedences",
+                    f"job {j} has a precedence ({a}, {b}) outside its operations 0..{n_ops - 1}",
                     field=jw + ".precedences",
-                    fix="remove the arc that closes the cycle",
                 )
+        if len(job.topological_order()) != n_ops:
+            raise InvalidInput(
+                f"job {j} ({job.name or j}) has cyclic precedences",
+                field=jw + ".precedences",
+                fix="remove the arc that closes the cycle",
+            )
+
+    def _validate_operation(self, j: int, job: Job, k: int, op: Operation) -> None:
+        m = len(self.machines)
+        nf = len(self.families)
+        ow = f"jobs[{j}].operations[{k}]"
+        if not op.modes:
+            raise InvalidInput(
+                f"operation {k} of job {j} ({job.name or j}) has no eligible machine",
+                field=ow,
+                fix="give at least one machine with a processing time",
+            )
+        seen: set[int] = set()
+        for q, mode in enumerate(op.modes):
+            mw = f"{ow}.modes[{q}]"
+            if not 0 <= mode.machine < m:
+                raise InvalidInput(
+                    f"operation {k} of job {j} uses machine {mode.machine}, but machines are 0..{m - 1}",
+                    field=mw,
+                    fix="use a listed machine",
+                )
+            if mode.machine in seen:
+                raise InvalidInput(f"operation {k} of job {j} lists machine {mode.machine} twice", field=mw)
+            seen.add(mode.machine)
+            if not isinstance(mode.duration, int) or mode.duration < 0:
+                raise InvalidInput(
+                    f"operation {k} of job {j} has processing time {mode.duration} on machine "
+                    f"{mode.machine}; times must be whole numbers ≥ 0",
+                    field=mw + ".duration",
+                )
+        if op.family is not None and not 0 <= op.family < nf:
+            raise InvalidInput(
+                f"operation {k} of job {j} has setup family {op.family}, but there are {nf} families",
+                field=ow + ".family",
+            )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -458,62 +470,17 @@ class Problem:
             raise InvalidInput("no 'machines' list", field="machines")
         if isinstance(mlist, int):
             mlist = [{"name": f"M{i}"} for i in range(mlist)]
-        machines = []
-        for i, md in enumerate(mlist):
-            if isinstance(md, str):
-                md = {"name": md}
-            un = []
-            for p, per in enumerate(md.get("unavailable", []) or []):
-                if isinstance(per, dict):
-                    per = [per.get("start"), per.get("end")]
-                if len(per) != 2:
-                    raise InvalidInput("an unavailable period is [start, end]", field=f"machines[{i}].unavailable[{p}]")
-                un.append(
-                    (
-                        _int(per[0], f"machines[{i}].unavailable[{p}].start"),
-                        _int(per[1], f"machines[{i}].unavailable[{p}].end"),
-                    )
-                )
-            machines.append(Machine(name=str(md.get("name", f"M{i}")), unavailable=tuple(un)))
+        machines = [_machine_from_json(i, md) for i, md in enumerate(mlist)]
         mindex = {m.name: i for i, m in enumerate(machines)}
         families = tuple(str(f) for f in data.get("families", []) or [])
         findex = {f: i for i, f in enumerate(families)}
 
-        def machine_ref(v: Any, where: str) -> int:
-            if isinstance(v, str) and v in mindex:
-                return mindex[v]
-            if isinstance(v, str) and not v.strip().lstrip("-").isdigit():
-                raise InvalidInput(f"unknown machine {v!r}", field=where, fix=f"use one of {sorted(mindex)}")
-            return _int(v, where, minimum=None)  # type: ignore[return-value]
-
         jobs = []
         for j, jd in enumerate(data.get("jobs", []) or []):
-            ops = []
-            for k, od in enumerate(jd.get("operations", []) or []):
-                ow = f"jobs[{j}].operations[{k}]"
-                modes = []
-                for q, md in enumerate(od.get("modes", []) or []):
-                    if isinstance(md, dict):
-                        md = [md.get("machine"), md.get("duration")]
-                    modes.append(
-                        Mode(
-                            machine_ref(md[0], f"{ow}.modes[{q}].machine"),
-                            _int(md[1], f"{ow}.modes[{q}].duration", minimum=None),  # type: ignore[arg-type]
-                        )
-                    )
-                fam = od.get("family")
-                if isinstance(fam, str):
-                    if fam not in findex:
-                        raise InvalidInput(f"unknown setup family {fam!r}", field=ow + ".family")
-                    fam = findex[fam]
-                ops.append(
-                    Operation(
-                        modes=tuple(modes),
-                        family=fam,
-                        breakable=bool(od.get("breakable", False)),
-                        name=str(od.get("name", "") or ""),
-                    )
-                )
+            ops = [
+                _operation_from_json(od, f"jobs[{j}].operations[{k}]", mindex, findex)
+                for k, od in enumerate(jd.get("operations", []) or [])
+            ]
             prec = jd.get("precedences")
             jobs.append(
                 Job(
@@ -539,6 +506,59 @@ class Problem:
     def to_json(self) -> str:
         """JSON text of :meth:`to_dict`."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+
+def _machine_from_json(i: int, md: Any) -> Machine:
+    """Machine ``i`` of the JSON form (a name, or an object with ``name`` and ``unavailable`` periods)."""
+    if isinstance(md, str):
+        md = {"name": md}
+    un = []
+    for p, per in enumerate(md.get("unavailable", []) or []):
+        if isinstance(per, dict):
+            per = [per.get("start"), per.get("end")]
+        if len(per) != 2:
+            raise InvalidInput("an unavailable period is [start, end]", field=f"machines[{i}].unavailable[{p}]")
+        un.append(
+            (
+                _int(per[0], f"machines[{i}].unavailable[{p}].start"),
+                _int(per[1], f"machines[{i}].unavailable[{p}].end"),
+            )
+        )
+    return Machine(name=str(md.get("name", f"M{i}")), unavailable=tuple(un))
+
+
+def _machine_ref(v: Any, where: str, mindex: dict[str, int]) -> int:
+    """A machine given by name or index."""
+    if isinstance(v, str) and v in mindex:
+        return mindex[v]
+    if isinstance(v, str) and not v.strip().lstrip("-").isdigit():
+        raise InvalidInput(f"unknown machine {v!r}", field=where, fix=f"use one of {sorted(mindex)}")
+    return _int(v, where, minimum=None)  # type: ignore[return-value]
+
+
+def _operation_from_json(od: Any, ow: str, mindex: dict[str, int], findex: dict[str, int]) -> Operation:
+    """One operation of the JSON form at path ``ow``; modes are ``[machine, duration]`` or objects."""
+    modes = []
+    for q, md in enumerate(od.get("modes", []) or []):
+        if isinstance(md, dict):
+            md = [md.get("machine"), md.get("duration")]
+        modes.append(
+            Mode(
+                _machine_ref(md[0], f"{ow}.modes[{q}].machine", mindex),
+                _int(md[1], f"{ow}.modes[{q}].duration", minimum=None),  # type: ignore[arg-type]
+            )
+        )
+    fam = od.get("family")
+    if isinstance(fam, str):
+        if fam not in findex:
+            raise InvalidInput(f"unknown setup family {fam!r}", field=ow + ".family")
+        fam = findex[fam]
+    return Operation(
+        modes=tuple(modes),
+        family=fam,
+        breakable=bool(od.get("breakable", False)),
+        name=str(od.get("name", "") or ""),
+    )
 
 
 def _iso(v: Any) -> str:

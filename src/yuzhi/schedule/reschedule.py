@@ -120,6 +120,69 @@ def _right_shift(
     return sorted(out)
 
 
+def _sort_events(
+    events: list[Event], jobs: list[Job], n_machines: int
+) -> tuple[dict[tuple[int, int], int], list[MachineDown]]:
+    """Rush orders appended to ``jobs``; late finishes by operation and machine-down periods, checked."""
+    late: dict[tuple[int, int], int] = {}
+    downs: list[MachineDown] = []
+    for ev in events:
+        if isinstance(ev, RushOrder):
+            jobs.append(ev.job)
+        elif isinstance(ev, MachineDown):
+            if not 0 <= ev.machine < n_machines:
+                raise InvalidInput(f"machine {ev.machine} does not exist", field="events.machine")
+            if ev.end <= ev.start:
+                raise InvalidInput("a machine-down period needs start < end", field="events.down")
+            downs.append(ev)
+        elif isinstance(ev, LateFinish):
+            late[(ev.job, ev.operation)] = ev.end
+    return late, downs
+
+
+def _frozen(
+    problem: Problem, by: dict[tuple[int, int], ScheduledOp], late: dict[tuple[int, int], int], at: int
+) -> dict[tuple[int, int], ScheduledOp]:
+    """Operations of the old plan started before ``at``, with their real ends (late finishes applied)."""
+    for jk in late:
+        if jk not in by:
+            raise InvalidInput(f"operation {jk} is not in the current plan", field="events.late")
+        if by[jk].start >= at:
+            raise InvalidInput(
+                f"operation {jk} has not started by t={at}; only a started operation can finish late",
+                field="events.late",
+            )
+    fixed: dict[tuple[int, int], ScheduledOp] = {}
+    for jk, o in by.items():
+        if o.start < at and jk[0] < problem.n_jobs:
+            e = late.get(jk, o.end)
+            if e < o.start:
+                raise InvalidInput(f"operation {jk} cannot end at {e}, before its start {o.start}", field="events.late")
+            fixed[jk] = ScheduledOp(o.job, o.operation, o.machine, o.start, e)
+    return fixed
+
+
+def _with_outage(m: Machine, ev: MachineDown, fixed: dict[tuple[int, int], ScheduledOp]) -> Machine:
+    """``m`` with the outage added; a running operation finishes before the outage starts."""
+    s, length = ev.start, ev.end - ev.start
+    for f in fixed.values():
+        if f.machine == ev.machine and f.start < s + length and f.end > s:
+            s = max(s, f.end)
+    return Machine(m.name, (*m.unavailable, (s, s + length)))
+
+
+def _clear_frozen(m: int, mach: Machine, fixed: dict[tuple[int, int], ScheduledOp]) -> Machine:
+    """Calendars must not cut through frozen operations (they ran, whatever the calendar says now)."""
+    keep = []
+    for a, b in mach.unavailable:
+        clash = [f for f in fixed.values() if f.machine == m and f.start < b and f.end > a]
+        if clash:
+            a = max([a] + [f.end for f in clash])
+        if a < b:
+            keep.append((a, b))
+    return Machine(mach.name, tuple(keep))
+
+
 def reschedule(
     problem: Problem,
     old: list[ScheduledOp],
@@ -157,58 +220,18 @@ def reschedule(
         raise InvalidInput("the reschedule time must be ≥ 0", field="at")
     jobs = list(problem.jobs)
     machines = list(problem.machines)
-    late: dict[tuple[int, int], int] = {}
-    downs: list[MachineDown] = []
-    for ev in events:
-        if isinstance(ev, RushOrder):
-            jobs.append(ev.job)
-        elif isinstance(ev, MachineDown):
-            if not 0 <= ev.machine < len(machines):
-                raise InvalidInput(f"machine {ev.machine} does not exist", field="events.machine")
-            if ev.end <= ev.start:
-                raise InvalidInput("a machine-down period needs start < end", field="events.down")
-            downs.append(ev)
-        elif isinstance(ev, LateFinish):
-            late[(ev.job, ev.operation)] = ev.end
+    late, downs = _sort_events(events, jobs, len(machines))
     by = {(o.job, o.operation): o for o in old}
-    for jk in late:
-        if jk not in by:
-            raise InvalidInput(f"operation {jk} is not in the current plan", field="events.late")
-        if by[jk].start >= at:
-            raise InvalidInput(
-                f"operation {jk} has not started by t={at}; only a started operation can finish late",
-                field="events.late",
-            )
-    fixed: dict[tuple[int, int], ScheduledOp] = {}
-    for jk, o in by.items():
-        if o.start < at and jk[0] < problem.n_jobs:
-            e = late.get(jk, o.end)
-            if e < o.start:
-                raise InvalidInput(f"operation {jk} cannot end at {e}, before its start {o.start}", field="events.late")
-            fixed[jk] = ScheduledOp(o.job, o.operation, o.machine, o.start, e)
+    fixed = _frozen(problem, by, late, at)
     for ev in downs:
-        s, length = ev.start, ev.end - ev.start
-        for f in fixed.values():  # a running operation finishes before the outage starts
-            if f.machine == ev.machine and f.start < s + length and f.end > s:
-                s = max(s, f.end)
-        m = machines[ev.machine]
-        machines[ev.machine] = Machine(m.name, (*m.unavailable, (s, s + length)))
+        machines[ev.machine] = _with_outage(machines[ev.machine], ev, fixed)
     # Frozen operations keep exactly what happened: single mode with the real length, never paused.
     for (j, k), f in fixed.items():
         job = jobs[j]
         ops = list(job.operations)
         ops[k] = replace(ops[k], modes=(Mode(f.machine, f.end - f.start),), breakable=False)
         jobs[j] = replace(job, operations=tuple(ops))
-    # Calendars must not cut through frozen operations (they ran, whatever the calendar says now).
-    for m, mach in enumerate(machines):
-        keep = []
-        for a, b in mach.unavailable:
-            clash = [f for f in fixed.values() if f.machine == m and f.start < b and f.end > a]
-            if clash:
-                a = max([a] + [f.end for f in clash])
-            if a < b:
-                keep.append((a, b))
-        machines[m] = Machine(mach.name, tuple(keep))
+    machines = [_clear_frozen(m, mach, fixed) for m, mach in enumerate(machines)]
     new_problem = problem.replace(jobs=tuple(jobs), machines=tuple(machines))
     reference = {jk: o for jk, o in by.items() if jk not in fixed}
     hint = _right_shift(new_problem, old, fixed, at)

@@ -6,6 +6,7 @@ Each check is a small function returning error strings; an empty list means the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,6 +46,7 @@ _TYPES = {t.prefix: t for t in ACCOUNT_TYPES}
 
 
 def check_programme(session: Session, p: Programme) -> list[str]:
+    """Every invariant of one programme year: the books, then applications, bills and settlements."""
     errors: list[str] = []
     txns = ledger.load_all(session, p.year)
     bals = core.balances(txns)
@@ -55,6 +57,17 @@ def check_programme(session: Session, p: Programme) -> list[str]:
     funding = -core.sum_prefix(bals, f"funding:{y}:")
     if funding != p.pool_fen:
         errors.append(f"{y}: funding {funding} fen ≠ programme pool {p.pool_fen} fen")
+    errors += _check_applications(session, p, bals)
+    bills = session.scalars(select(Bill).where(Bill.programme_id == p.id)).all()
+    errors += _check_bills(p, bills, bals)
+    errors += _check_batches(session, p, bals)
+    return errors
+
+
+def _check_applications(session: Session, p: Programme, bals: dict[str, int]) -> list[str]:
+    """Quota applications against their ledger accounts and bill allocations; the unit cap; the pool."""
+    errors: list[str] = []
+    y = p.year
     apps = session.scalars(select(QuotaApplication).where(QuotaApplication.programme_id == p.id)).all()
     cap_by_org: dict[int, int] = defaultdict(int)
     for a in apps:
@@ -65,7 +78,6 @@ def check_programme(session: Session, p: Programme) -> list[str]:
             errors.append(f"{y}: application {a.id} has negative remaining/used quota")
         if a.status in (*HOLDING, "expired"):
             cap_by_org[a.org_id] += a.approved_fen - a.expired_fen
-            cap_by_org[a.org_id] += 0
         alloc = session.scalar(select(func.coalesce(func.sum(BillAllocation.amount_fen), 0))
                                .where(BillAllocation.application_id == a.id)) or 0
         if alloc != a.used_fen:
@@ -77,7 +89,13 @@ def check_programme(session: Session, p: Programme) -> list[str]:
     committed = sum(a.approved_fen - a.expired_fen for a in apps if a.status in (*HOLDING, "expired"))
     if bals.get(acct_pool(y), 0) != p.pool_fen - committed:
         errors.append(f"{y}: pool balance {bals.get(acct_pool(y), 0)} ≠ pool {p.pool_fen} − committed {committed}")
-    bills = session.scalars(select(Bill).where(Bill.programme_id == p.id)).all()
+    return errors
+
+
+def _check_bills(p: Programme, bills: Sequence[Bill], bals: dict[str, int]) -> list[str]:
+    """Bill subsidies against the rate, and the net subsidy against where the money now sits."""
+    errors: list[str] = []
+    y = p.year
     granted = sum(b.subsidy_fen for b in bills if b.kind == BillKind.BILL)
     reversed_ = sum(b.subsidy_fen for b in bills if b.kind == BillKind.CREDIT)
     net_bills = sum(b.net_subsidy_fen for b in bills if b.kind == BillKind.BILL)
@@ -94,6 +112,13 @@ def check_programme(session: Session, p: Programme) -> list[str]:
     if payable + settling + paid + receivable + repaid != net_bills:
         errors.append(f"{y}: payable {payable} + settling {settling} + paid {paid} + receivable {receivable} "
                       f"+ repaid {repaid} ≠ net subsidy {net_bills}")
+    return errors
+
+
+def _check_batches(session: Session, p: Programme, bals: dict[str, int]) -> list[str]:
+    """Each settlement batch: its settling balance, its funding split and its lines."""
+    errors: list[str] = []
+    y = p.year
     for batch in session.scalars(select(SettlementBatch).where(SettlementBatch.programme_id == p.id)):
         bal = bals.get(f"settling:{y}:batch:{batch.id}", 0)
         want = 0 if batch.status == BatchStatus.PAID else batch.total_fen
