@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import Actor, Role
 from yuzhi.accounts.models import Organisation
 from yuzhi.awards import service as awards
-from yuzhi.awards.models import AwardProgramme
+from yuzhi.awards.models import AiModel, AwardProgramme
 from yuzhi.awards.schemas import (
     AwardApply,
     AwardProgrammeCreate,
@@ -109,15 +109,30 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
     """Load the awards / targets demo through the services (idempotent)."""
     if session.scalar(select(AwardProgramme.id).where(AwardProgramme.year == 2026)) is not None:
         return
+    orgs = _demo_orgs(session, orgs_by_name)
+    office = admin_actor
+    models = _load_models(session, office, orgs)
+    awards.create_programme(session, actor=office, prog_in=AwardProgrammeCreate(
+        year=2026, name="2026 年备案模型应用成效奖补", budget_fen=10_000_000 * YUAN, disclosure_days=7))
+    _load_award_applications(session, office, orgs, models)
+    _load_reports(session, office, orgs)
+    _load_robots(session, orgs)
+
+
+def _demo_orgs(session: Session, orgs_by_name: Mapping[str, Organisation]) -> dict[str, Organisation]:
+    """The demo's organisations by name: those given, plus any already in the database."""
     orgs = dict(orgs_by_name)
     for name in {m[2] for m in MODELS} | set(REPORTS) | {r[2] for r in ROBOTS}:
         if name not in orgs:
             org = session.scalar(select(Organisation).where(Organisation.name == name))
             if org is not None:
                 orgs[name] = org
-    office = admin_actor
-    # --- registry ---------------------------------------------------------------------------
-    models = {}
+    return orgs
+
+
+def _load_models(session: Session, office: Actor, orgs: dict[str, Organisation]) -> dict[str, AiModel]:
+    """The model registry: each filed model with its cases, verified where the demo says so."""
+    models: dict[str, AiModel] = {}
     for name, domain, owner, filing, fdate, desc, cases, verified in MODELS:
         if owner not in orgs:
             continue
@@ -128,9 +143,12 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
             awards.verify_model(session, actor=office, model_id=m.id, decision=Verify(
                 approve=True, reason="备案信息与网信办公示一致；案例经用户单位盖章确认（演示）"))
         models[name] = m
-    # --- 2026 award programme ----------------------------------------------------------------
-    awards.create_programme(session, actor=office, prog_in=AwardProgrammeCreate(
-        year=2026, name="2026 年备案模型应用成效奖补", budget_fen=10_000_000 * YUAN, disclosure_days=7))
+    return models
+
+
+def _load_award_applications(session: Session, office: Actor, orgs: dict[str, Organisation],
+                             models: dict[str, AiModel]) -> None:
+    """2026 applications: one paid, one approved with an objection lodged, one pending, one rejected."""
 
     def apply(name: str, yuan: int, summary: str):
         m = models[name]
@@ -161,7 +179,10 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
         awards.review(session, actor=office, app_id=a.id, decision=AwardReview(
             approve=False, scores={"innovation": 18, "application_effect": 22, "industry_impact": 12},
             reason="仅 1 个应用案例且运行不足 6 个月，建议积累案例后下一年度申报"))
-    # --- key enterprises and quarterly reports ----------------------------------------------------
+
+
+def _load_reports(session: Session, office: Actor, orgs: dict[str, Organisation]) -> None:
+    """Key enterprises, their quarterly reports (the last one pending or returned) and the province estimates."""
     for name in REPORTS:
         if name not in orgs:
             continue
@@ -189,7 +210,10 @@ def load_awards_demo(session: Session, admin_actor: Actor, orgs_by_name: Mapping
                 kpi.set_estimate(session, actor=office, est_in=EstimateIn(
                     year=y, quarter=q, industry=industry, ai_revenue_fen=round(yi * YI * share),
                     firms=round(102 * share), basis="省统计局规上企业季报 × 人工智能业务占比抽样（演示）"))
-    # --- embodied-AI robots -------------------------------------------------------------------------
+
+
+def _load_robots(session: Session, orgs: dict[str, Organisation]) -> None:
+    """Embodied-AI robot deployments."""
     for maker, model, org_name, sector, qty, day, status in ROBOTS:
         if org_name in orgs:
             kpi.register_robots(session, actor=_member(orgs[org_name]), robot_in=RobotIn(
