@@ -311,7 +311,10 @@ def test_settlement_batch_export_and_paid(app, world, engine):
     csv = c.get(f"/vouchers/settlements/{batch.id}/export?fmt=csv")
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[1] == f"{batch.id},provider,{world.provider_id},国家超算郑州中心,246913,123457,123456,2469.13,1"
+    assert lines[0] == ("batch,payee_type,payee_id,payee,amount_fen,province_fen,省级承担（元） province_yuan,city_fen,"
+                        "市级承担（元） city_yuan,amount_yuan,bills")  # yuan twins beside fen (issue 15)
+    assert lines[1] == (f"{batch.id},provider,{world.provider_id},国家超算郑州中心,246913,123457,1234.57,123456,"
+                        "1234.56,2469.13,1")
     xlsx = c.get(f"/vouchers/settlements/{batch.id}/export?fmt=xlsx")
     assert xlsx.content[:2] == b"PK"
     r = c.post(f"/vouchers/settlements/{batch.id}/paid", data={"payment_ref": " "})
@@ -331,9 +334,21 @@ def test_unit_statement_exports(app, world):
     c = browser(app, "unit1")
     csv = c.get("/vouchers/statement?fmt=csv")
     rows = csv.content.decode("utf-8-sig").splitlines()
-    assert rows[0] == "invoice_no,kind,period_start,period_end,amount_fen,eligible_fen,subsidy_fen,owed_fen,note"
-    assert rows[1] == "INV-1,bill,2026-03-01,2026-03-31,1234567,1234567,246913,987654,"
-    assert c.get("/vouchers/statement?fmt=xlsx").content[:2] == b"PK"
+    assert rows[0] == ("invoice_no,kind,period_start,period_end,amount_fen,金额（元） amount_yuan,eligible_fen,"
+                       "可补贴金额（元） eligible_yuan,subsidy_fen,补贴金额（元） subsidy_yuan,owed_fen,"
+                       "应付金额（元） owed_yuan,note")  # machines keep *_fen; people read yuan (issue 15)
+    assert rows[1] == ("INV-1,bill,2026-03-01,2026-03-31,1234567,12345.67,1234567,12345.67,246913,2469.13,"
+                       "987654,9876.54,")
+    xlsx = c.get("/vouchers/statement?fmt=xlsx").content
+    assert xlsx[:2] == b"PK"
+    from decimal import Decimal
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(xlsx)).active
+    assert ws["E2"].value == 1234567 and Decimal(str(ws["F2"].value)) == Decimal("12345.67")
+    assert ws["F2"].number_format == "#,##0.00"
     # another unit's statement cannot be asked for: org_id is ignored for members
     other = browser(app, "unit2")
     assert "INV-1" not in other.get(f"/vouchers/statement?org_id={world.unit_orgs[0]}&fmt=csv").text

@@ -79,10 +79,10 @@ def test_exports_write_times_in_the_display_zone() -> None:
     from yuzhi.web.exports import to_csv, to_xlsx
 
     row = (1, datetime(2026, 12, 9, 23, 30, 5, 123, tzinfo=UTC))
-    assert to_csv(["n", "at"], [row]).decode("utf-8-sig").splitlines()[1] == "1,2026-12-10 07:30"
+    assert to_csv(["n", "at"], [row]).decode("utf-8-sig").splitlines()[1] == "1,2026-12-10 07:30 +08:00"
     from io import BytesIO
 
     from openpyxl import load_workbook
 
     ws = load_workbook(BytesIO(to_xlsx("t", ["n", "at"], [row]))).active
-    assert ws["B2"].value == "2026-12-10 07:30"  # an aware datetime would not even be writable
+    assert ws["B2"].value == "2026-12-10 07:30 +08:00"  # the offset spelt out: a file travels without its page
