@@ -46,5 +46,6 @@ def test_the_stale_check_job_runs_on_a_fresh_database(fresh_url):
 def test_serve_runs_the_stale_check_unless_turned_off():
     from yuzhi.config import Settings
 
-    assert [(j.name, j.every_s) for j in periodic.serve_jobs(Settings())] == [("monitor-stale-check", 60.0)]
+    assert [(j.name, j.every_s) for j in periodic.serve_jobs(Settings())] == [("monitor-stale-check", 60.0),
+                                                                             ("schedule-solver", 5.0)]
     assert periodic.serve_jobs(Settings(stale_check_seconds=0))[0].every_s == 0

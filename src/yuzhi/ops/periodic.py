@@ -6,7 +6,8 @@ themselves are idempotent (a stale-sensor check skips a sensor whose stale alarm
 hand-over overlap cannot raise an alarm twice.
 
 Today: the stale-sensor check (``YUZHI_STALE_CHECK_SECONDS``, the same work as
-``yuzhi monitor stale-check``). Year close stays an office decision (``yuzhi vouchers close-year``);
+``yuzhi monitor stale-check``) and the schedule solver's safety net (``yuzhi.schedule.jobs``: queued
+solves nobody ran, every 5 s). Year close stays an office decision (``yuzhi vouchers close-year``);
 audit anchoring has its own thread (``yuzhi.audit.service.start_anchoring``) under the same kind of lock.
 """
 
@@ -45,6 +46,13 @@ def stale_check(engine: Engine) -> int:
     return len(raised)
 
 
+def schedule_solver(engine: Engine) -> int:
+    """Run solves left queued (their upload's process stopped first) and fail those whose process died."""
+    from yuzhi.schedule import jobs
+
+    return jobs.run_pending(engine)
+
+
 def start(engine: Engine, jobs: list[Job]) -> Callable[[], None]:
     """One daemon thread per job; returns a function that stops them and gives their leads back."""
     stop = threading.Event()
@@ -78,4 +86,5 @@ def start(engine: Engine, jobs: list[Job]) -> Callable[[], None]:
 
 def serve_jobs(settings) -> list[Job]:
     """The periodic jobs ``yuzhi serve`` runs, from the settings."""
-    return [Job("monitor-stale-check", float(settings.stale_check_seconds), stale_check)]
+    return [Job("monitor-stale-check", float(settings.stale_check_seconds), stale_check),
+            Job("schedule-solver", 5.0, schedule_solver)]

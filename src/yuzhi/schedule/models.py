@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,4 +31,26 @@ class Plan(IdMixin, TimestampMixin, OrgScopedMixin, Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     problem: Mapped[dict] = mapped_column(JSON, default=dict)
     schedule: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class SolveJob(IdMixin, TimestampMixin, OrgScopedMixin, Base):
+    """A solve that runs in the background (issue 15): the user can leave the page and come back.
+
+    All state is in the database, so any app process shows it and any process may run it: a job is
+    claimed by one atomic ``queued → running`` update. ``plan_id`` is the stored plan when done.
+    """
+
+    __tablename__ = "schedule_solve_jobs"
+
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(40))
+    time_limit: Mapped[float] = mapped_column(Float)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+    problem: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued / running / done / failed
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_plans.id"), default=None)
+    error: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

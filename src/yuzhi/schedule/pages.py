@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from yuzhi.errors import DomainError
-from yuzhi.schedule import service
+from yuzhi.schedule import jobs, service
 from yuzhi.schedule.objectives import OBJECTIVES
 from yuzhi.schedule.schemas import PlanCreate
 from yuzhi.web import i18n
@@ -111,7 +111,8 @@ def _list(request: Request, session, actor, error: DomainError | None = None, st
     return render(
         request,
         "schedule/plans.html",
-        {"rows": rows, "count": count, "objectives": OBJECTIVES, "error": error},
+        {"rows": rows, "count": count, "objectives": OBJECTIVES, "error": error,
+         "active": jobs.active(session, actor=actor)},
         status_code=status_code,
         actor=actor,
     )
@@ -134,6 +135,7 @@ def upload_form(
     request: Request,
     session: SessionDep,
     actor: OptionalUser,
+    background: BackgroundTasks,
     file: Annotated[UploadFile, File()],
     objective: Annotated[str, Form()] = "makespan",
     time_limit: Annotated[float, Form()] = 10.0,
@@ -142,17 +144,47 @@ def upload_form(
     if actor is None:
         return _login()
     try:
-        plan = service.create_from_file(
-            session,
-            actor=actor,
-            filename=file.filename or "plan.xlsx",
-            content=file.file.read(),
-            plan_in=PlanCreate(objective=objective, time_limit=min(time_limit, 120), org_id=org_id),
-        )
+        problem, plan_in = service.read_upload(
+            file.filename or "plan.xlsx", file.file.read(),
+            PlanCreate(objective=objective, time_limit=min(time_limit, 120), org_id=org_id))
+        job = jobs.submit(session, actor=actor, problem=problem, plan_in=plan_in)
     except DomainError as exc:
         session.rollback()
         return _list(request, session, actor, exc, exc.status_code)
-    return RedirectResponse(f"/schedule/plans/{plan.id}", status_code=303)
+    # solved after the response (the session has committed by then); the user watches the job's page
+    background.add_task(jobs.run, request.app.state.engine, job.id)
+    return RedirectResponse(f"/schedule/jobs/{job.id}", status_code=303)
+
+
+@router.get("/schedule/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: int, request: Request, session: SessionDep, actor: OptionalUser) -> Response:
+    """A background solve: progress while it runs (the page refreshes itself), the plan when done."""
+    from yuzhi.fmt import zone_label
+
+    if actor is None:
+        return _login()
+    try:
+        job = jobs.get(session, actor=actor, job_id=job_id)
+    except DomainError as exc:
+        return _list(request, session, actor, exc, exc.status_code)
+    if job.status == "done" and job.plan_id:
+        return RedirectResponse(f"/schedule/plans/{job.plan_id}", status_code=303)
+    from yuzhi.web.templating import lang_of
+
+    lang = lang_of(request)
+    return render(request, "schedule/job.html", {"job": job, "pct": jobs.progress(job), "zone": zone_label(lang)},
+                  actor=actor)
+
+
+@router.get("/schedule/jobs/{job_id}/status")
+def job_status(job_id: int, session: SessionDep, actor: OptionalUser) -> Response:
+    """The job's state for polling scripts: status, progress 0–100, the plan when done."""
+    if actor is None:
+        return JSONResponse({"detail": "log in first"}, status_code=401)
+    job = jobs.get(session, actor=actor, job_id=job_id)
+    return JSONResponse({"id": job.id, "status": job.status, "progress": jobs.progress(job), "plan_id": job.plan_id,
+                         "plan_url": f"/schedule/plans/{job.plan_id}" if job.plan_id else None,
+                         "error": job.error or None})
 
 
 @router.get("/schedule/plans/{plan_id}", response_class=HTMLResponse)
@@ -292,3 +324,17 @@ def template_download(actor: OptionalUser, example: bool = False) -> Response:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="plan.xlsx"'},
     )
+
+
+i18n.register("zh", {  # background solves (issue 15)
+    "Solving": "求解中", "solve:queued": "排队中", "solve:running": "求解中", "solve:done": "已完成",
+    "solve:failed": "未完成", "at most {s} s (the time limit)": "最多 {s} 秒（设定的时限）",
+    "You can leave this page: the plan is solved on the server and appears under Production plans when it is "
+    "done. This page refreshes itself.":
+        "可以离开此页面：计划在服务器上求解，完成后出现在“生产计划”列表中。本页会自动刷新。",
+    "Upload the plan again": "重新上传计划", "Queued": "提交于", "Started": "开始于", "Uploading…": "正在上传…",
+})
+i18n.register("en", {"solve:queued": "queued", "solve:running": "solving", "solve:done": "done",
+                     "solve:failed": "not finished"})
+i18n.register("ja", {"Solving": "求解中", "solve:queued": "待機中", "solve:running": "求解中", "solve:done": "完了",
+                     "solve:failed": "未完了", "Uploading…": "アップロード中…"})

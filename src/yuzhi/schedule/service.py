@@ -25,7 +25,8 @@ from yuzhi.schedule.schemas import PlanCreate
 if TYPE_CHECKING:  # solve pulls in OR-Tools: imported where a plan is solved, not at start-up
     from yuzhi.schedule.solve import Result
 
-__all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "replan"]
+__all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "read_upload", "replan",
+           "store_solved"]
 
 
 def _snap(plan: Plan) -> dict[str, object]:
@@ -52,8 +53,8 @@ def create(session: Session, *, actor: Actor, problem: Problem, plan_in: PlanCre
                   action="schedule.plan.create")
 
 
-def create_from_file(session: Session, *, actor: Actor, filename: str, content: bytes, plan_in: PlanCreate) -> Plan:
-    """Read an uploaded instance (Excel workbook, JSON, JSPLIB or FJS text) and :func:`create` a plan."""
+def read_upload(filename: str, content: bytes, plan_in: PlanCreate) -> tuple[Problem, PlanCreate]:
+    """An uploaded instance (Excel workbook, JSON, JSPLIB or FJS text) and the options named after the file."""
     from yuzhi.schedule.readers import read_instance
 
     name = Path(filename or "plan.xlsx").name
@@ -65,7 +66,20 @@ def create_from_file(session: Session, *, actor: Actor, filename: str, content: 
         problem = read_instance(path)
     if plan_in.name in ("", "plan"):
         plan_in = plan_in.model_copy(update={"name": Path(name).stem})
+    return problem, plan_in
+
+
+def create_from_file(session: Session, *, actor: Actor, filename: str, content: bytes, plan_in: PlanCreate) -> Plan:
+    """Read an uploaded instance (see :func:`read_upload`) and :func:`create` a plan."""
+    problem, plan_in = read_upload(filename, content, plan_in)
     return create(session, actor=actor, problem=problem, plan_in=plan_in)
+
+
+def store_solved(session: Session, *, actor: Actor, org_id: int, name: str, objective: str, problem: Problem,
+                 result: Result) -> Plan:
+    """Keep a plan solved outside the request (:mod:`yuzhi.schedule.jobs`): the same row and audit as :func:`create`."""
+    return _store(session, actor=actor, org_id=org_id, name=name, objective=objective, problem=problem, result=result,
+                  schedule=result.to_dict(), action="schedule.plan.create")
 
 
 def get(session: Session, *, actor: Actor, plan_id: int) -> Plan:

@@ -401,3 +401,8 @@ _MONITOR_SCHEDULE: dict[str, E] = {
 }
 
 ERRORS: dict[str, E] = {**_NOT_FOUND, **_VOUCHERS, **_ACCOUNTS, **_KPI, **_COMPUTE, **_AWARDS, **_MONITOR_SCHEDULE}
+
+ERRORS["solve_job_not_found"] = {
+    "en": ("solve job {id} not found", "open it from the production plans list"),
+    "zh": ("求解任务 {id} 不存在或无权查看", "请从生产计划列表中打开"),
+}
