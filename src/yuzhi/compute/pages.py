@@ -153,25 +153,7 @@ async def cancel_page(job_id: int, request: Request, session: SessionDep, actor:
 async def providers_page(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     """Provider utilisation: engine state, capacity, today's prices, running jobs, this year's usage."""
     year = datetime.now(CST).year
-    start = datetime(year, 1, 1, tzinfo=CST)
-    rows = []
-    for p in session.scalars(select(Provider).order_by(Provider.id)):
-        ep = service.get_endpoint(session, provider_id=p.id)
-        cap = service.get_capacity(session, provider_id=p.id)
-        try:
-            card = service.card_on(session, provider_id=p.id, day=service._today())
-        except NotFound:
-            card = None
-        running_cpus = session.scalar(select(func.coalesce(func.sum(ComputeJob.cpus), 0)).where(
-            ComputeJob.provider_id == p.id, ComputeJob.status == "running")) or 0
-        done = session.execute(select(
-            func.count(), func.coalesce(func.sum(ComputeJob.alloc_cpus * ComputeJob.elapsed_s), 0),
-            func.coalesce(func.sum(ComputeJob.charge_fen), 0), func.coalesce(func.sum(ComputeJob.subsidy_fen), 0))
-            .where(ComputeJob.provider_id == p.id, ComputeJob.started_at >= start,
-                   ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)))).one()
-        rows.append({"p": p, "ep": ep, "cap": cap, "card": card, "running_cpus": int(running_cpus),
-                     "jobs": done[0], "core_hours": float(done[1]) / 3600, "charged": int(done[2]),
-                     "subsidy": int(done[3])})
+    rows = service.provider_overview(session, actor=actor, year=year)
     return _page(request, "compute/providers.html", {"rows": rows, "year": year}, actor)
 
 
@@ -220,7 +202,7 @@ async def statement_page(request: Request, session: SessionDep, actor: OptionalU
                  a)
 
 
-def _month_scope(session: Session, actor, provider_id: int | None, month: str | None):  # type: ignore[no-untyped-def]
+def _month_scope(session: Session, actor, provider_id: int | None, month: str | None):
     """The provider (the operator's own; the office picks any) and the month (default: this one)."""
     a = _need(actor)
     pid = provider_id if provider_id is not None else a.provider_id

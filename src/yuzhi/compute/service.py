@@ -454,6 +454,33 @@ def choose(session: Session, *, job_in: JobIn, day: date | None = None) -> Choic
     return min(choices, key=lambda c: (not c.available, c.quote_fen, c.provider.id))
 
 
+def provider_overview(session: Session, *, actor: Actor | None, year: int) -> list[dict[str, object]]:
+    """Every whitelisted provider's engine, capacity, price today, CPUs in use and this year's jobs.
+
+    The year's money (charged, subsidy) is shown only to the office and to the provider's own operators
+    (``None`` for anyone else): it is one provider's revenue and public money paid to it."""
+    start = datetime(year, 1, 1, tzinfo=pricing.CST)
+    rows: list[dict[str, object]] = []
+    for p in session.scalars(select(Provider).order_by(Provider.id)):
+        try:
+            card: RateCardRow | None = card_on(session, provider_id=p.id, day=_today())
+        except NotFound:
+            card = None
+        running_cpus = session.scalar(select(func.coalesce(func.sum(ComputeJob.cpus), 0)).where(
+            ComputeJob.provider_id == p.id, ComputeJob.status == "running")) or 0
+        done = session.execute(select(
+            func.count(), func.coalesce(func.sum(ComputeJob.alloc_cpus * ComputeJob.elapsed_s), 0),
+            func.coalesce(func.sum(ComputeJob.charge_fen), 0), func.coalesce(func.sum(ComputeJob.subsidy_fen), 0))
+            .where(ComputeJob.provider_id == p.id, ComputeJob.started_at >= start,
+                   ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)))).one()
+        own = actor is not None and tenancy.can_see(actor, None, p.id, by_provider=True)
+        rows.append({"p": p, "ep": get_endpoint(session, provider_id=p.id),
+                     "cap": get_capacity(session, provider_id=p.id), "card": card,
+                     "running_cpus": int(running_cpus), "jobs": done[0], "core_hours": float(done[1]) / 3600,
+                     "charged": int(done[2]) if own else None, "subsidy": int(done[3]) if own else None})
+    return rows
+
+
 # --- jobs -------------------------------------------------------------------------------------
 
 
