@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from yuzhi.accounts.actor import Actor
 from yuzhi.accounts.models import Organisation
 from yuzhi.errors import DomainError, Forbidden
-from yuzhi.vouchers import portal, reports
+from yuzhi.vouchers import portal, reports, service
 from yuzhi.vouchers.models import Bill, Programme, SettlementBatch
 from yuzhi.web import exports, i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
@@ -130,8 +130,7 @@ def _rows(session: Session, bills: list[Bill]) -> list[Row]:
 @html_errors
 def portal_home(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     a = _provider(actor)
-    bills = list(session.scalars(select(Bill).where(Bill.provider_id == a.provider_id)
-                                 .order_by(Bill.id.desc()).limit(20)))
+    bills, _ = service.list_bills(session, actor=a, limit=20)  # the service scopes to the operator's provider
     return _page(request, "vouchers/portal.html", {"rows": _rows(session, bills)}, a)
 
 
