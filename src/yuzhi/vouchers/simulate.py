@@ -32,6 +32,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import numpy as np
 
@@ -141,15 +142,33 @@ def parse_rules(text: str, *, base: SimRules, source: str = "rules.toml") -> Sim
         raise InvalidInput(f"{source} line {line}: not valid TOML ({exc})", field=f"{source}:{line}",
                            fix="fix the syntax on that line, e.g. rate_percent = 15") from None
 
-    def bad(key: str, msg: str, fix: str, section: str = "") -> InvalidInput:
-        line = _line_of(text, key, section)
-        name = f"{section}.{key}" if section else key
-        return InvalidInput(f"{source} line {line}, key {name}: {msg}", field=f"{source}:{line}:{name}", fix=fix)
-
+    bad = _Bad(text, source)
     for key in data:
         if key not in _KEYS:
             raise bad(key, "unknown key", "use one of: " + ", ".join(sorted(_KEYS)))
     r = replace(base, name=str(data.get("name") or source), source=source)
+    r = _rate(data, r, bad)
+    r = _amounts(data, r, bad)
+    r = _split(data, r, bad)
+    r = _choices(data, r, bad)
+    return _eligibility(data, r, bad)
+
+
+class _Bad:
+    """Builds the error for a bad key: the file, the line where the key is set, the key and the fix."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text, self.source = text, source
+
+    def __call__(self, key: str, msg: str, fix: str, section: str = "") -> InvalidInput:
+        line = _line_of(self.text, key, section)
+        name = f"{section}.{key}" if section else key
+        return InvalidInput(f"{self.source} line {line}, key {name}: {msg}", field=f"{self.source}:{line}:{name}",
+                            fix=fix)
+
+
+def _rate(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
+    """``rate_percent`` or ``rate_bp`` (not both)."""
     if "rate_percent" in data and "rate_bp" in data:
         raise bad("rate_bp", "give rate_percent or rate_bp, not both", "delete one of them")
     if "rate_percent" in data:
@@ -164,6 +183,11 @@ def parse_rules(text: str, *, base: SimRules, source: str = "rules.toml") -> Sim
             raise bad("rate_bp", f"{v!r} is not a whole number of basis points in 1..10000",
                       "write e.g. rate_bp = 1500 (15%)")
         r = replace(r, rate_bp=v)
+    return r
+
+
+def _amounts(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
+    """``unit_cap_yuan`` and ``pool_yuan``: positive yuan, to the fen."""
     for key, attr in (("unit_cap_yuan", "unit_cap_fen"), ("pool_yuan", "pool_fen")):
         if key in data:
             d = _decimal(data[key])
@@ -171,6 +195,11 @@ def parse_rules(text: str, *, base: SimRules, source: str = "rules.toml") -> Sim
                 raise bad(key, f"{data[key]!r} is not a positive amount of yuan with at most two decimals",
                           f"write e.g. {key} = 500000")
             r = replace(r, **{attr: int(d * 100)})
+    return r
+
+
+def _split(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
+    """``province_city`` as "a:b", giving a whole number of basis points for the province."""
     if "province_city" in data:
         v = data["province_city"]
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", str(v))
@@ -182,6 +211,11 @@ def parse_rules(text: str, *, base: SimRules, source: str = "rules.toml") -> Sim
             raise bad("province_city", f"{v!r} does not give a whole number of basis points",
                       'use a split such as "1:1", "3:2" or "60:40"')
         r = replace(r, province_bp=int(bp))
+    return r
+
+
+def _choices(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
+    """``disclosure_days`` and the modes chosen from fixed lists."""
     if "disclosure_days" in data:
         v = data["disclosure_days"]
         if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 365:
@@ -195,6 +229,11 @@ def parse_rules(text: str, *, base: SimRules, source: str = "rules.toml") -> Sim
                 raise bad(key, f"{data[key]!r} is not one of {', '.join(allowed)}",
                           f'write e.g. {key} = "{allowed[0]}"')
             r = replace(r, **{key: data[key]})
+    return r
+
+
+def _eligibility(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
+    """The ``[eligibility]`` table: provider criteria and yes/no switches."""
     elig = data.get("eligibility", {})
     if not isinstance(elig, dict):
         raise bad("eligibility", "must be a table", "write [eligibility] on its own line, then its keys")

@@ -12,7 +12,9 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import BigInteger, Engine, String, cast, func, select
@@ -214,11 +216,55 @@ def summary_rows(c: Comparison) -> tuple[list[str], list[tuple[str, list[object]
 # --- the workbook -----------------------------------------------------------------------------
 
 
+def _yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+def _category_sheets(wb: Any, c: Comparison) -> None:
+    """Subsidy by city, by industry and by kind of unit, one sheet and bar chart each."""
+    from openpyxl.chart import BarChart, Reference
+
+    runs = [c.base, *c.runs]
+    names = [r.rules.name for r in runs]
+    y = c.year
+    money = _yuan
+    for title, attr in (("By city", "unit_city"), ("By industry", "unit_industry"), ("By kind", "unit_kind")):
+        wc = wb.create_sheet(title)
+        cats = list(sim.by_category(y, c.base, attr))
+        per = [sim.by_category(y, r, attr) for r in runs]
+        for extra in per:
+            cats += [k for k in extra if k not in cats]
+        wc.append([title[3:], *names])
+        for cat in cats:
+            wc.append([cat, *[money(p.get(cat, 0)) for p in per]])
+        bc = BarChart()
+        bc.type, bc.title, bc.y_axis.title = "col", f"Subsidy {title.lower()} (yuan)", "yuan"
+        bc.add_data(Reference(wc, min_col=2, max_col=1 + len(runs), min_row=1, max_row=1 + len(cats)),
+                    titles_from_data=True)
+        bc.set_categories(Reference(wc, min_col=1, min_row=2, max_row=1 + len(cats)))
+        bc.width, bc.height = 22, 11
+        wc.add_chart(bc, f"{_col(len(runs) + 3)}2")
+
+
+def _movers_sheet(wb: Any, c: Comparison) -> None:
+    """Per rule set, the units that gain and lose most against the rules in force."""
+    money = _yuan
+    y = c.year
+    wm = wb.create_sheet("Movers")
+    wm.append(["rule set", "gains most", "change (yuan)", "", "loses most", "change (yuan)"])
+    for r in c.runs:
+        gain, lose = sim.movers(y, r, c.base)
+        for k in range(max(len(gain), len(lose), 1)):
+            g = gain[k] if k < len(gain) else ("", 0)
+            lo = lose[k] if k < len(lose) else ("", 0)
+            wm.append([r.rules.name, g[0], money(g[1]) if g[0] else "", "", lo[0], money(lo[1]) if lo[0] else ""])
+
+
 def workbook(c: Comparison) -> bytes:
     """The comparison as an .xlsx: summary, pool burn-down, Lorenz curve, by city / industry / kind,
     exclusions, movers and units, with native Excel charts (openpyxl)."""
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+    from openpyxl.chart import LineChart, Reference, ScatterChart, Series
     from openpyxl.styles import Font
 
     runs = [c.base, *c.runs]
@@ -274,23 +320,7 @@ def workbook(c: Comparison) -> bytes:
     sc.width, sc.height = 18, 12
     wl.add_chart(sc, f"{_col(col + 1)}2")
 
-    # by city / industry / kind
-    for title, attr in (("By city", "unit_city"), ("By industry", "unit_industry"), ("By kind", "unit_kind")):
-        wc = wb.create_sheet(title)
-        cats = list(sim.by_category(y, c.base, attr))
-        per = [sim.by_category(y, r, attr) for r in runs]
-        for extra in per:
-            cats += [k for k in extra if k not in cats]
-        wc.append([title[3:], *names])
-        for cat in cats:
-            wc.append([cat, *[money(p.get(cat, 0)) for p in per]])
-        bc = BarChart()
-        bc.type, bc.title, bc.y_axis.title = "col", f"Subsidy {title.lower()} (yuan)", "yuan"
-        bc.add_data(Reference(wc, min_col=2, max_col=1 + len(runs), min_row=1, max_row=1 + len(cats)),
-                    titles_from_data=True)
-        bc.set_categories(Reference(wc, min_col=1, min_row=2, max_row=1 + len(cats)))
-        bc.width, bc.height = 22, 11
-        wc.add_chart(bc, f"{_col(len(runs) + 3)}2")
+    _category_sheets(wb, c)
 
     we = wb.create_sheet("Excluded")
     we.append(["rule set", "reason", "units", "applications", "bills", "billed amount (yuan)"])
@@ -299,14 +329,7 @@ def workbook(c: Comparison) -> bytes:
             we.append([r.rules.name, sim.REASONS.get(why, why), v["units"], v.get("applications", 0), v["bills"],
                        money(v["amount_fen"])])
 
-    wm = wb.create_sheet("Movers")
-    wm.append(["rule set", "gains most", "change (yuan)", "", "loses most", "change (yuan)"])
-    for r in c.runs:
-        gain, lose = sim.movers(y, r, c.base)
-        for k in range(max(len(gain), len(lose), 1)):
-            g = gain[k] if k < len(gain) else ("", 0)
-            lo = lose[k] if k < len(lose) else ("", 0)
-            wm.append([r.rules.name, g[0], money(g[1]) if g[0] else "", "", lo[0], money(lo[1]) if lo[0] else ""])
+    _movers_sheet(wb, c)
 
     wu = wb.create_sheet("Units")
     wu.append(["unit", "kind", "city", "industry", *[f"{n} (yuan)" for n in names]])
@@ -471,79 +494,52 @@ DEMAND_SHEETS = {
 }
 
 
-def year_from_workbook(data: bytes, year: int, base: sim.SimRules, *, source: str = "demand.xlsx") -> sim.Year:
-    """A year that has not happened, from expected demand: units, providers, applications (approved
-    on a date, at the most the rules in force allow, in date order) and compute fees per unit,
-    provider and month (one bill at each month end). Errors name the sheet and the cell."""
-    from datetime import UTC, date, datetime, time, timedelta
+class _DemandBook:
+    """The demand workbook's rows by sheet, read once; every error names the sheet and the cell."""
 
-    from openpyxl import load_workbook
+    def __init__(self, wb: Any, source: str, year: int) -> None:
+        self.wb, self.source, self.year = wb, source, year
+        self.rows: dict[str, list[tuple[int, dict[str, object]]]] = {}
+        for sheet, cols in DEMAND_SHEETS.items():
+            if sheet not in wb.sheetnames:
+                raise InvalidInput(f"{source} has no sheet '{sheet}'", field=sheet,
+                                   fix=f"add a sheet '{sheet}' with columns " + ", ".join(cols))
+            it = wb[sheet].iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+            for c in cols:
+                if c not in header:
+                    raise InvalidInput(f"{source} sheet '{sheet}' has no column '{c}'", field=f"{sheet}!1",
+                                       fix=f"row 1 of '{sheet}' names the columns: " + ", ".join(cols))
+            self.rows[sheet] = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(it, start=2)
+                                if any(v is not None and str(v).strip() for v in r)]
 
-    from yuzhi.vouchers.rules import approvable
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any unreadable file gets the same answer
-        raise InvalidInput(f"{source} is not an .xlsx workbook", field="--demand",
-                           fix="save the demand workbook as .xlsx with sheets " + ", ".join(DEMAND_SHEETS)) from None
-    rows: dict[str, list[tuple[int, dict[str, object]]]] = {}
-    for sheet, cols in DEMAND_SHEETS.items():
-        if sheet not in wb.sheetnames:
-            raise InvalidInput(f"{source} has no sheet '{sheet}'", field=sheet,
-                               fix=f"add a sheet '{sheet}' with columns " + ", ".join(cols))
-        it = wb[sheet].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(it, ())]
-        for c in cols:
-            if c not in header:
-                raise InvalidInput(f"{source} sheet '{sheet}' has no column '{c}'", field=f"{sheet}!1",
-                                   fix=f"row 1 of '{sheet}' names the columns: " + ", ".join(cols))
-        rows[sheet] = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(it, start=2)
-                       if any(v is not None and str(v).strip() for v in r)]
-
-    def cell(sheet: str, i: int, col: str) -> str:
+    def cell(self, sheet: str, i: int, col: str) -> str:
         from openpyxl.utils import get_column_letter
 
-        header = next(wb[sheet].iter_rows(values_only=True, max_row=1))
+        header = next(self.wb[sheet].iter_rows(values_only=True, max_row=1))
         k = [str(h).strip() if h is not None else "" for h in header].index(col) + 1
         return f"{sheet}!{get_column_letter(k)}{i}"
 
-    def bad(sheet: str, i: int, col: str, msg: str, fix: str) -> InvalidInput:
-        where = cell(sheet, i, col)
-        return InvalidInput(f"{source} {where}: {msg}", field=where, fix=fix)
+    def bad(self, sheet: str, i: int, col: str, msg: str, fix: str) -> InvalidInput:
+        where = self.cell(sheet, i, col)
+        return InvalidInput(f"{self.source} {where}: {msg}", field=where, fix=fix)
 
-    def money(sheet: str, i: int, col: str, v: object) -> int:
+    def money(self, sheet: str, i: int, col: str, v: object) -> int:
         d = sim._decimal(v)
         if d is None or d < 0 or d * 100 != (d * 100).to_integral_value():
-            raise bad(sheet, i, col, f"{v!r} is not an amount of yuan with at most two decimals", "e.g. 120000.50")
+            raise self.bad(sheet, i, col, f"{v!r} is not an amount of yuan with at most two decimals",
+                           "e.g. 120000.50")
         return int(d * 100)
 
-    units = rows["units"]
-    unit_ix: dict[str, int] = {}
-    for i, r in units:
-        name = str(r["unit"] or "").strip()
-        if not name or name in unit_ix:
-            raise bad("units", i, "unit", f"unit {name!r} is empty or repeated", "one row per unit, each named once")
-        unit_ix[name] = len(unit_ix)
-    prov_ix: dict[str, int] = {}
-    crit: list[str] = []
-    for i, r in rows["providers"]:
-        name = str(r["provider"] or "").strip()
-        c = str(r["criterion"] or "").strip()
-        if not name or name in prov_ix:
-            raise bad("providers", i, "provider", f"provider {name!r} is empty or repeated", "name each provider once")
-        if c not in sim.CRITERIA:
-            raise bad("providers", i, "criterion", f"{c!r} is not a qualifying criterion", "one of "
-                      + ", ".join(sim.CRITERIA))
-        prov_ix[name] = len(prov_ix)
-        crit.append(c)
-
-    def ref(sheet: str, i: int, r: dict[str, object], col: str, table: dict[str, int]) -> int:
+    def ref(self, sheet: str, i: int, r: dict[str, object], col: str, table: dict[str, int]) -> int:
         name = str(r[col] or "").strip()
         if name not in table:
-            raise bad(sheet, i, col, f"{col} {name!r} is not on the '{col}s' sheet", "add it there or correct the name")
+            raise self.bad(sheet, i, col, f"{col} {name!r} is not on the '{col}s' sheet",
+                           "add it there or correct the name")
         return table[name]
 
-    def day_of(sheet: str, i: int, col: str, v: object) -> date:
+    def day_of(self, sheet: str, i: int, col: str, v: object) -> date:
+        year = self.year
         if isinstance(v, datetime):
             v = v.date()
         if isinstance(v, date) and v.year == year:
@@ -553,42 +549,105 @@ def year_from_workbook(data: bytes, year: int, base: sim.SimRules, *, source: st
         except ValueError:
             d = None
         if d is None or d.year != year:
-            raise bad(sheet, i, col, f"{v!r} is not a date in {year}", f"write e.g. {year}-03-15")
+            raise self.bad(sheet, i, col, f"{v!r} is not a date in {year}", f"write e.g. {year}-03-15")
         return d
 
-    apps = []
-    for i, r in rows["applications"]:
-        u = ref("applications", i, r, "unit", unit_ix)
-        p = ref("applications", i, r, "provider", prov_ix)
-        apps.append((day_of("applications", i, "approved_on", r["approved_on"]), i, u, p,
-                     money("applications", i, "planned_spend_yuan", r["planned_spend_yuan"])))
-    apps.sort()
+    def units(self) -> dict[str, int]:
+        """Unit names to their index, each named once."""
+        unit_ix: dict[str, int] = {}
+        for i, r in self.rows["units"]:
+            name = str(r["unit"] or "").strip()
+            if not name or name in unit_ix:
+                raise self.bad("units", i, "unit", f"unit {name!r} is empty or repeated",
+                               "one row per unit, each named once")
+            unit_ix[name] = len(unit_ix)
+        return unit_ix
+
+    def providers(self) -> tuple[dict[str, int], list[str]]:
+        """Provider names to their index, and each one's qualifying criterion."""
+        prov_ix: dict[str, int] = {}
+        crit: list[str] = []
+        for i, r in self.rows["providers"]:
+            name = str(r["provider"] or "").strip()
+            c = str(r["criterion"] or "").strip()
+            if not name or name in prov_ix:
+                raise self.bad("providers", i, "provider", f"provider {name!r} is empty or repeated",
+                               "name each provider once")
+            if c not in sim.CRITERIA:
+                raise self.bad("providers", i, "criterion", f"{c!r} is not a qualifying criterion", "one of "
+                               + ", ".join(sim.CRITERIA))
+            prov_ix[name] = len(prov_ix)
+            crit.append(c)
+        return prov_ix, crit
+
+    def applications(self, unit_ix: dict[str, int], prov_ix: dict[str, int]) -> list[tuple[date, int, int, int, int]]:
+        """``(approved on, row, unit, provider, planned spend in fen)`` in date order."""
+        apps = []
+        for i, r in self.rows["applications"]:
+            u = self.ref("applications", i, r, "unit", unit_ix)
+            p = self.ref("applications", i, r, "provider", prov_ix)
+            apps.append((self.day_of("applications", i, "approved_on", r["approved_on"]), i, u, p,
+                         self.money("applications", i, "planned_spend_yuan", r["planned_spend_yuan"])))
+        apps.sort()
+        return apps
+
+    def bills(self, unit_ix: dict[str, int], prov_ix: dict[str, int]) -> list[tuple[date, int, int, int, int]]:
+        """``(month end, row, unit, provider, amount in fen)`` for each non-zero demand row, in date order."""
+        year = self.year
+        bills = []
+        for i, r in self.rows["demand"]:
+            u = self.ref("demand", i, r, "unit", unit_ix)
+            p = self.ref("demand", i, r, "provider", prov_ix)
+            m = r["month"]
+            if not isinstance(m, int | float) or int(m) != m or not 1 <= int(m) <= 12:
+                raise self.bad("demand", i, "month", f"{m!r} is not a month 1..12", "write the month's number, e.g. 3")
+            amount = self.money("demand", i, "amount_yuan", r["amount_yuan"])
+            if amount:
+                end = (date(year, int(m) % 12 + 1, 1) if m < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
+                bills.append((end, i, u, p, amount))
+        bills.sort()
+        return bills
+
+
+def _approve_in_order(apps: list[tuple[date, int, int, int, int]], base: sim.SimRules) -> list[int]:
+    """The office approves the most the rules in force allow, in date order."""
+    from yuzhi.vouchers.rules import approvable
+
     committed: dict[int, int] = {}
     pool = 0
     approved = []
-    for _d, _i, u, _p, planned in apps:  # the office approves the most the rules in force allow, in date order
+    for _d, _i, u, _p, planned in apps:
         amt = approvable(planned, rate_bp=base.rate_bp, unit_remaining_fen=base.unit_cap_fen - committed.get(u, 0),
                          pool_remaining_fen=base.pool_fen - pool)
         committed[u] = committed.get(u, 0) + amt
         pool += amt
         approved.append(amt)
+    return approved
+
+
+def year_from_workbook(data: bytes, year: int, base: sim.SimRules, *, source: str = "demand.xlsx") -> sim.Year:
+    """A year that has not happened, from expected demand: units, providers, applications (approved
+    on a date, at the most the rules in force allow, in date order) and compute fees per unit,
+    provider and month (one bill at each month end). Errors name the sheet and the cell."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any unreadable file gets the same answer
+        raise InvalidInput(f"{source} is not an .xlsx workbook", field="--demand",
+                           fix="save the demand workbook as .xlsx with sheets " + ", ".join(DEMAND_SHEETS)) from None
+    book = _DemandBook(wb, source, year)
+    units = book.rows["units"]
+    unit_ix = book.units()
+    prov_ix, crit = book.providers()
+    apps = book.applications(unit_ix, prov_ix)
+    approved = _approve_in_order(apps, base)
 
     def at(d: date, hour: int) -> int:
         return sim.epoch_seconds(datetime.combine(d, time(hour), tzinfo=UTC))
 
     reviewed = [at(d, 9) for d, *_ in apps]
-    bills = []
-    for i, r in rows["demand"]:
-        u = ref("demand", i, r, "unit", unit_ix)
-        p = ref("demand", i, r, "provider", prov_ix)
-        m = r["month"]
-        if not isinstance(m, int | float) or int(m) != m or not 1 <= int(m) <= 12:
-            raise bad("demand", i, "month", f"{m!r} is not a month 1..12", "write the month's number, e.g. 3")
-        amount = money("demand", i, "amount_yuan", r["amount_yuan"])
-        if amount:
-            end = (date(year, int(m) % 12 + 1, 1) if m < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
-            bills.append((end, i, u, p, amount))
-    bills.sort()
+    bills = book.bills(unit_ix, prov_ix)
     n_u, n_b = len(unit_ix), len(bills)
     z = np.zeros(n_b, dtype=bool)
     info = [r for _i, r in units]
