@@ -80,25 +80,36 @@ def main() -> None:
     ap.add_argument("--part", choices=("skab", "nab"), help="with --cv: only this benchmark")
     ap.add_argument("--console-png", help="only write console screenshots (desktop + phone) to this path and exit")
     args = ap.parse_args()
+    if not _one_off(args):
+        _speed(args)
+
+
+def _one_off(args: argparse.Namespace) -> bool:
+    """Run the option that asks for one thing only (screenshots, cross-validation, demo files, chart)."""
     if args.console_png:
         console_png(args.console_png)
-        return
+        return True
     if args.cv:
         data = shared_data_dir() / "monitoring"
         if not (data / "skab").exists() or not (data / "nab").exists():
             print(f"shared data not present under {data}: cross-validation skipped")
-            return
+            return True
         if args.part != "nab":
             cv_skab(data / "skab", args.quick)
         if args.part != "skab":
             cv_nab(data / "nab", args.quick)
-        return
+        return True
     if args.demo_csv:
         demo_csv(args.demo_csv)
-        return
+        return True
     if args.chart:
         demo_chart(args.chart)
-        return
+        return True
+    return False
+
+
+def _speed(args: argparse.Namespace) -> None:
+    """Speed figures (batch, streaming, 1,000 sensors, rules) and detection quality on SKAB when present."""
     n_batch = 200_000 if args.quick else 2_000_000
     n_stream = 5_000 if args.quick else 50_000
     d = 8
