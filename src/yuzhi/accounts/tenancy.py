@@ -26,7 +26,7 @@ from yuzhi.errors import InvalidInput, NotFound
 
 __all__ = ["can_see", "org_for_write", "org_not_found", "scope", "scope_clause"]
 
-T = TypeVar("T", bound=tuple[Any, ...])
+T = TypeVar("T")
 
 
 def can_see(actor: Actor, org_id: int | None, provider_id: int | None = None, *, by_provider: bool = False) -> bool:
