@@ -31,6 +31,13 @@ def test_enterprise_files_office_confirms_dashboard_moves(client, engine):
     assert client.get("/api/kpi/dashboard/2026", headers=unit).status_code == 403
     x = client.get("/api/kpi/dashboard/2026/export?fmt=xlsx", headers=office)
     assert x.status_code == 200 and x.content[:2] == b"PK"
+    rows = client.get("/api/kpi/dashboard/2026/export?fmt=csv", headers=office).content.decode("utf-8-sig")
+    lines = rows.splitlines()  # fen for programs, the same money in yuan for people (issue 15)
+    assert lines[0].endswith("数值（元） value_yuan,数值2（元） value2_yuan,数值3（元） value3_yuan")
+    quarter = next(ln.split(",") for ln in lines if ln.startswith("quarter,2026 Q3"))
+    assert quarter[2].isdigit() and quarter[5] == f"{int(quarter[2]) // 100}.{int(quarter[2]) % 100:02d}"
+    cagr = next(ln.split(",") for ln in lines if ln.startswith("target,planned CAGR"))
+    assert cagr[5] == ""  # a rate is not money
     dup = client.post("/api/kpi/reports", headers=unit, json={
         "year": 2026, "quarter": 3, "ai_revenue_fen": 1, "rd_spend_fen": 1, "employees": 1, "ai_products": 1})
     assert dup.status_code == 409 and "2026 Q3 is already filed" in dup.json()["detail"]["message"]

@@ -133,8 +133,26 @@ def dashboard(year: YearPath, session: SessionDep, actor: OfficeUser) -> dict[st
 def export(year: YearPath, session: SessionDep, actor: OfficeUser,
            fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
     d = reports.dashboard(session, actor=actor, year=year)
-    return exports.download(fmt, f"yuzhi-targets-{year}", ["section", "item", "value", "value2", "value3"],
-                            reports.export_rows(d))
+    return exports.download(fmt, f"yuzhi-targets-{year}", [*EXPORT_HEADERS, *EXPORT_YUAN_HEADERS],
+                            [(*r, *_yuan_columns(r)) for r in reports.export_rows(d)])
+
+
+EXPORT_HEADERS = ["section", "item", "value", "value2", "value3"]
+#: the same figures in yuan where they are money (empty where they are counts or rates), for people
+EXPORT_YUAN_HEADERS = ["数值（元） value_yuan", "数值2（元） value2_yuan", "数值3（元） value3_yuan"]
+#: which of value, value2, value3 hold fen, by section (others: an item named "… (fen)" or "…_fen")
+_MONEY = {"planned path": (0,), "recomputed path": (0,), "scale": (0, 1, 2), "quarter": (0, 1, 2),
+          "city": (1, 2), "industry": (1, 2)}
+
+
+def _yuan_columns(row: tuple[str, str, object, object, object]) -> list[object]:
+    """Exact yuan (Decimal, two places) for the money cells of one export row, "" elsewhere."""
+    from decimal import Decimal
+
+    section, item = row[0], str(row[1])
+    money = _MONEY.get(section, (0,) if item.endswith(("(fen)", "_fen")) else ())
+    return [Decimal(v).scaleb(-2) if i in money and isinstance(v, int) and not isinstance(v, bool) else ""
+            for i, v in enumerate(row[2:5])]
 
 
 @router.get("/public/{year}")
