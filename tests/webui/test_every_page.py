@@ -41,6 +41,15 @@ BAD_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?\s*UTC\b|\d{2}:\d{2}(:\d{2})?\+00:00
 SENTENCE = re.compile(r"(?<![\w./@-])[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}(?![\w./@-])")
 #: English a zh page may show: the product's name, the footer, command lines, units, codes
 ALLOWED = re.compile(r"豫智 yuzhi · offline · API|yuzhi [a-z-]+(?: [a-z-]+)*|\b(CPU|GPU|PFLOPS|FP16|API|USCC|OK|NG)\b")
+#: a date-time shown to a person; the page must then say its zone once (北京时间 / Beijing time / +08:00)
+SHOWN_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}\b")
+ZONE = re.compile(r"北京时间|北京時間|Beijing time|[+]08:00|UTC[+]8")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Chinese an en page may show without English beside it: the bilingual brand, law and document titles in
+#: 《》, the language switch (中); proper names of the demo are recognised by :data:`NAME`
+EN_ALLOWED = re.compile(r"豫智|《[^》]*》|^中$|^中文$")
+#: the page's own words (not data): headings, labels, buttons, menu, table heads, hints
+CHROME = "h1, h2, th, label, button, summary, legend, header nav a, .hint, .empty, footer"
 #: nav targets not to open as pages: downloads, API, machine endpoints
 SKIP = re.compile(r"/logout|/export|\.csv|\.xlsx|\.json|/download|/openapi|/static/|/metrics|/api/")
 
@@ -132,6 +141,28 @@ def _goto(page, url: str):  # type: ignore[no-untyped-def]
         return page.goto(url, wait_until="load")
 
 
+def _chinese_only(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Texts of the page's own words (headings, labels, buttons, menu, hints) written in Chinese only:
+    a key nobody translated. An element with English beside its Chinese is a deliberate gloss."""
+    texts = page.eval_on_selector_all(CHROME, "els => els.map(e => e.innerText.trim()).filter(t => t)")
+    out = []
+    for t in dict.fromkeys(texts):
+        rest = EN_ALLOWED.sub("", t)
+        if CJK.search(rest) and not re.search(r"[A-Za-z]{2,}", rest) and not _is_data(rest):
+            out.append(t[:60])
+    return out[:5]
+
+
+def _is_data(text: str) -> bool:
+    """A proper name or a value (no UI words): organisation/provider names and cities from the demo."""
+    return bool(NAME.search(text))
+
+
+#: what proper names of the demo end or contain (organisations, providers, places)
+NAME = re.compile(r"公司|中心|大学|学院|研究院|研究所|集团|工厂|[市省县区]$|银行|科技|有限|大模型|方案|办法|条例|通知|"
+                  r"先生|女士|机架")
+
+
 def _slug(href: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", href.strip("/")) or "home"
 
@@ -176,6 +207,11 @@ def test_every_nav_page_in_both_languages_on_desk_and_phone(demo_server, browser
                 m = BAD_TIME.search(text)
                 if m:
                     problems.append(f"{where}: a time not in Beijing time: {m.group(0)!r}")
+                m = SHOWN_TIME.search(text)
+                if m and not ZONE.search(text):
+                    problems.append(f"{where}: times like {m.group(0)!r} without saying Beijing time (+08:00)")
+                if lang == "en":
+                    problems += [f"{where}: Chinese-only text on an en page: {t!r}" for t in _chinese_only(page)]
                 if lang == "zh":
                     m = SENTENCE.search(ALLOWED.sub(" ", text))
                     if m:

@@ -87,3 +87,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie("lang", lang, samesite="strict", max_age=365 * 86400)
     return response
+
+
+i18n.register("zh", {"Times in {zone}": "时间均为{zone}"})  # the footer's zone line (issue 15)
+i18n.register("ja", {"Times in {zone}": "時刻はすべて{zone}"})
