@@ -15,7 +15,9 @@ For each engine it measures, with trivial jobs so the engine and the platform ar
   *submission → start* (until the engine reports the job running or done) and *end → bill*
   (from the engine's end to the committed bill);
 * **throughput**: N jobs submitted at once, worker passes back to back, jobs/min, beside the bare
-  engine's jobs/min for the same N (submit all, poll all).
+  engine's jobs/min for the same N (submit all, poll all). On Slurm the baseline is the bare
+  ``sbatch``/``sacct`` CLI loop run just before the bare backend and again just after the
+  platform (both printed), their mean the baseline, so load drift does not pick a winner.
 
 Every figure is printed with its ratio against the bare engine in the same run.
 """
@@ -286,9 +288,14 @@ def main() -> None:
             with _Worker(engine, store):
                 plat = [_platform_roundtrip(engine, store, unit, providers[kind]) for _ in range(reps)]
             e2b = [_end_to_bill(engine, store, unit, providers[kind], backend) for _ in range(reps)]
+            # The CLI baseline runs right before the bare backend and again right after the platform;
+            # their mean is the baseline, so drift in a shared machine's load during the three
+            # throughput runs does not favour or penalise whichever loop happens to run last.
+            cli_before = _throughput_sbatch_cli(bare_dir, n) if kind == "slurm" else 0.0
             tp_bare = _throughput_bare(backend, bare_dir, n, f"{stamp}-{kind}-tp")
             with _Worker(engine, store):
                 tp_plat = _throughput_platform(engine, store, unit, providers[kind], n)
+            cli_after = _throughput_sbatch_cli(bare_dir, n) if kind == "slurm" else 0.0
             r = {
                 "bare_roundtrip_s": statistics.median(bare),
                 "platform_roundtrip_s": statistics.median(p["total"] for p in plat),
@@ -302,7 +309,8 @@ def main() -> None:
                 sb = [_bare_sbatch_roundtrip(bare_dir) for _ in range(reps)]
                 r["sbatch_call_s"] = statistics.median(x[0] for x in sb)
                 r["sbatch_to_sacct_s"] = statistics.median(x[1] for x in sb)
-                r["jobs_per_min_sbatch_cli"] = _throughput_sbatch_cli(bare_dir, n)
+                r["jobs_per_min_sbatch_cli_before"], r["jobs_per_min_sbatch_cli_after"] = cli_before, cli_after
+                r["jobs_per_min_sbatch_cli"] = (cli_before + cli_after) / 2
             results[kind] = r
             base = r.get("sbatch_to_sacct_s", r["bare_roundtrip_s"])
             base_name = "bare sbatch→sacct" if kind == "slurm" else "bare local backend"
@@ -323,7 +331,7 @@ def main() -> None:
             tp_name = "bare sbatch/sacct CLI" if kind == "slurm" else "bare local backend"
             if kind == "slurm":
                 print(f"  throughput, bare sbatch + sacct CLI  {r['jobs_per_min_sbatch_cli']:8.1f} jobs/min"
-                      "  (baseline)")
+                      f"  (baseline: mean of {cli_before:.1f} before and {cli_after:.1f} after)")
             print(f"  throughput, bare backend             {r['jobs_per_min_bare']:8.1f} jobs/min  "
                   f"{r['jobs_per_min_bare'] / tp_base:5.2f}× {tp_name}")
             print(f"  throughput, platform                 {r['jobs_per_min_platform']:8.1f} jobs/min  "

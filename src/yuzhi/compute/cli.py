@@ -277,9 +277,13 @@ def submit(
                                     help="name, USCC or id; omit for the cheapest eligible provider"),
     cpus: int = typer.Option(1), gpus: int = typer.Option(0), mem_mb: int = typer.Option(1024),
     time_limit_s: int = typer.Option(3600), name: str = typer.Option(""),
+    nodes: int = typer.Option(1, help="nodes (Slurm); --gpus and --mem-mb are then per node"),
+    ntasks: int = typer.Option(1, help="tasks (MPI ranks); --cpus is then per task"),
+    gpu_type: str = typer.Option("", help="GPU type as the cluster's gres.conf names it, e.g. a100"),
+    srun: bool = typer.Option(False, "--srun", help="launch the program with srun (one copy per task)"),
     args: list[str] = typer.Argument(None, help="extra arguments for the app"),
 ) -> None:
-    """Quote, hold and queue a job (the worker dispatches it)."""
+    """Quote, hold and queue a job (the worker dispatches it). Quoted on the whole allocation."""
     provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.compute import service
     from yuzhi.compute.schemas import JobIn
@@ -290,7 +294,7 @@ def submit(
         actor = _actor(s, user)
         job_in = JobIn(kind=kind, app=app_name, args=args or [], inputs=_parse_inputs(inputs, service.owner_key(actor)),
                        provider_id=provider_id, cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s,
-                       name=name)
+                       name=name, nodes=nodes, ntasks=ntasks, gpu_type=gpu_type, launcher="srun" if srun else "")
         job = service.submit_job(s, actor=actor, job_in=job_in, estimate_subsidy=flows.estimate_subsidy)
     typer.echo(f"job {job.id} queued on provider {job.provider_id}: quote {_fen(job.quote_fen)} held, "
                f"expected subsidy {_fen(job.expected_subsidy_fen)}")
