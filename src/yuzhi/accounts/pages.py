@@ -74,7 +74,8 @@ def issue(request: Request, session: SessionDep, actor: OptionalUser, name: Anno
         raise InvalidInput("a token needs a name of 2 to 100 characters", field="name",
                            fix="name it after the program that will use it, e.g. erp-sync")
     if not days.strip().isdigit():
-        raise InvalidInput(f"{days!r} is not a number of days", field="days", fix="e.g. 90")
+        raise InvalidInput(f"{days!r} is not a number of days", field="days", fix="e.g. 90",
+                           key="not_days", params={"text": days})
     user = session.get(User, actor.user_id)
     if user is None:
         raise Forbidden("this account cannot hold tokens")
@@ -100,7 +101,8 @@ def policy(request: Request, session: SessionDep, actor: OptionalUser,
     actor = need(actor, admin=True)
     on_error(request, "accounts/account.html", lambda: _ctx(session, actor))
     if not max_days.strip().isdigit():
-        raise InvalidInput(f"{max_days!r} is not a number of days", field="max_days", fix="e.g. 90")
+        raise InvalidInput(f"{max_days!r} is not a number of days", field="max_days", fix="e.g. 90",
+                           key="not_days", params={"text": max_days})
     n = service.set_token_max_days(session, actor=actor, days=int(max_days))
     return done_translated(request, "/account", "API tokens now live at most {days} days; {n} shortened",
                            days=int(max_days), n=n)

@@ -96,7 +96,8 @@ def get_kb(session: Session, *, actor: Actor, kb_id: int) -> KnowledgeBase:
     kb = session.scalar(tenancy.scope(select(KnowledgeBase).where(KnowledgeBase.id == kb_id), KnowledgeBase, actor,
                                       also=KnowledgeBase.scope == "public"))
     if kb is None:
-        raise NotFound(f"knowledge base {kb_id} not found", field="kb_id")
+        raise NotFound(f"knowledge base {kb_id} not found", field="kb_id",
+                       key="kb_not_found", params={"id": kb_id})
     return kb
 
 
@@ -109,7 +110,8 @@ def _check_write(actor: Actor, kb: KnowledgeBase) -> None:
         raise Forbidden("an organisation's knowledge base is written only by its own members; the office may "
                         "read it", field="kb_id", fix="ask the unit to upload or delete the file")
     if kb.org_id != actor.org_id:  # not reachable through get_kb, kept as a second lock
-        raise NotFound(f"knowledge base {kb.id} not found", field="kb_id")
+        raise NotFound(f"knowledge base {kb.id} not found", field="kb_id",
+                       key="kb_not_found", params={"id": kb.id})
 
 
 # ---------------------------------------------------------------- documents
@@ -126,7 +128,8 @@ def clean_filename(name: str) -> str:
         raise InvalidInput("the file has no usable name.", field="file", fix="Name it e.g. 动火作业规程.docx.")
     if Path(base).suffix.lower() not in SUFFIXES:
         raise InvalidInput(f"{base}: unsupported file type.", field="file",
-                           fix=f"Upload one of {', '.join(SUFFIXES)}.")
+                           fix=f"Upload one of {', '.join(SUFFIXES)}.",
+                           key="kb_file_type", params={"name": base, "types": ", ".join(SUFFIXES)})
     return base
 
 
@@ -157,7 +160,9 @@ def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tup
         for name, data in files:
             fname = clean_filename(name)
             if len(data) > MAX_UPLOAD_BYTES:
-                raise InvalidInput(f"{fname} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB.", field="file")
+                raise InvalidInput(f"{fname} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB.", field="file",
+                                   key="kb_file_too_large",
+                                   params={"name": fname, "max_mib": MAX_UPLOAD_BYTES // 2**20})
             tmp = staging / fname
             tmp.write_bytes(data)
             n = len(parse_file(tmp))  # raises InvalidInput with the file name
@@ -198,7 +203,8 @@ def delete_document(session: Session, *, actor: Actor, kb_id: int, doc_id: int) 
     _check_write(actor, kb)
     doc = session.scalar(select(Document).where(Document.id == doc_id, Document.kb_id == kb.id))
     if doc is None:
-        raise NotFound(f"document {doc_id} not found", field="doc_id")
+        raise NotFound(f"document {doc_id} not found", field="doc_id",
+                       key="kb_document_not_found", params={"id": doc_id})
     audit.record(session, actor=actor, action="assist.document.delete", entity="assist_document", entity_id=doc.id,
                  before={"kb_id": kb.id, "filename": doc.filename, "sha256": doc.sha256}, org_id=kb.org_id)
     (kb_dir(kb.id) / "files" / doc.filename).unlink(missing_ok=True)
@@ -387,7 +393,8 @@ def get_article(session: Session, *, actor: Actor, kb_id: int, source: str, arti
         for p in ix.passages:
             if p.source == source and p.article == article:
                 return p
-    raise NotFound(f"{source} {article} not found in knowledge base {kb_id}", field="article")
+    raise NotFound(f"{source} {article} not found in knowledge base {kb_id}", field="article",
+                   key="kb_article_not_found", params={"source": source, "article": article, "id": kb_id})
 
 
 # ---- chat history (one row per question asked on the page or through POST /ask)
@@ -444,5 +451,6 @@ def get_chat(session: Session, *, actor: Actor, chat_id: int) -> tuple[ChatMessa
     """One entry of the caller's history with its stored answer; another user's entry is a 404."""
     msg = session.get(ChatMessage, chat_id)
     if msg is None or actor.user_id is None or msg.user_id != actor.user_id:
-        raise NotFound(f"chat entry {chat_id} not found in your history.", field="chat_id")
+        raise NotFound(f"chat entry {chat_id} not found in your history.", field="chat_id",
+                       key="chat_not_found", params={"id": chat_id})
     return msg, AnswerRead.model_validate_json(msg.answer_json)

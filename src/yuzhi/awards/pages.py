@@ -85,7 +85,8 @@ def register_model(request: Request, session: SessionDep, actor: OptionalUser, n
         fdate = date.fromisoformat(filing_date) if filing_date else None
     except ValueError:
         raise InvalidInput(f"filing date {filing_date!r} is not a date", field="filing_date",
-                           fix="use the form's date picker (YYYY-MM-DD)") from None
+                           fix="use the form's date picker (YYYY-MM-DD)",
+                           key="filing_date_invalid", params={"text": filing_date}) from None
     m = service.register_model(session, actor=actor, model_in=validated(ModelCreate, {
         "name": name, "domain": domain, "filing_no": filing_no, "description": description, "cases": cases,
         "filing_date": fdate}))
@@ -144,7 +145,8 @@ def _review(*, request: Request, session: SessionDep, actor: OptionalUser, app_i
                 scores[k[6:]] = int(str(v))
             except ValueError:
                 raise InvalidInput(f"score {v!r} is not a whole number", field=f"scores.{k[6:]}",
-                                   fix="score each criterion with a whole number") from None
+                                   fix="score each criterion with a whole number",
+                                   key="score_not_whole", params={"text": v}) from None
     approve = str(form.get("approve", "")) == "true"
     amount = yuan_to_fen(str(form.get("amount_yuan", "")), field="amount_yuan", allow_empty=True)
     a = service.review(session, actor=actor, app_id=app_id, decision=validated(AwardReview, {

@@ -203,12 +203,15 @@ def verify_model(session: Session, *, actor: Actor, model_id: int, decision: Ver
     if decision.approve:
         if not m.filing_no or m.filing_date is None:
             raise InvalidInput(f"model {m.name} has no filing number and date to verify", field="filing_no",
-                               fix="the organisation adds its 备案 filing number and date, then the office verifies")
+                               fix="the organisation adds its 备案 filing number and date, then the office verifies",
+                               key="model_no_filing", params={"name": m.name})
         ids = {c.id for c in m.cases} if decision.case_ids is None else set(decision.case_ids)
         unknown = ids - {c.id for c in m.cases}
         if unknown:
             raise InvalidInput(f"case(s) {sorted(unknown)} do not belong to model {m.id}", field="case_ids",
-                               fix="list only this model's case ids")
+                               fix="list only this model's case ids",
+                               key="cases_not_of_model",
+                               params={"cases": ", ".join(map(str, sorted(unknown))), "id": m.id})
         for c in m.cases:
             if c.id in ids and not c.verified:
                 c.verified = True
@@ -221,7 +224,8 @@ def verify_model(session: Session, *, actor: Actor, model_id: int, decision: Ver
             raise InvalidInput("a rejection needs a reason", field="reason", fix="say what is wrong with the filing")
         if session.scalar(select(AwardApplication.id).where(AwardApplication.awarded_model_id == m.id)):
             raise Conflict(f"model {m.name} holds an award; revoke the award before rejecting its filing",
-                           field="model_id")
+                           field="model_id",
+                           key="model_holds_award", params={"name": m.name})
         m.status = ModelStatus.REJECTED
         m.status_reason = decision.reason.strip()
     session.flush()

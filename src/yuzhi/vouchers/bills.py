@@ -128,7 +128,8 @@ def record_bills(session: Session, *, actor: Actor, bills_in: Sequence[BillIn],
         raise InvalidInput("the batch holds no bills", field="bills", fix="send at least one bill")
     if len(bills_in) > MAX_BATCH:
         raise InvalidInput(f"{len(bills_in)} bills in one batch; at most {MAX_BATCH} are accepted",
-                           field="bills", fix=f"split the run into batches of {MAX_BATCH} or fewer")
+                           field="bills", fix=f"split the run into batches of {MAX_BATCH} or fewer",
+                           key="bills_batch_too_large", params={"count": len(bills_in), "most": MAX_BATCH})
     batch = _Batch(session, actor, source, list(bills_in))
     return batch.run()
 
@@ -268,12 +269,15 @@ class _Batch:
             if b.period_start.year != b.period_end.year:
                 raise InvalidInput(
                     f"usage period {b.period_start}..{b.period_end} spans two programme years",
-                    field="period_end", fix=f"split the invoice at {b.period_start.year}-12-31: one bill per year")
+                    field="period_end", fix=f"split the invoice at {b.period_start.year}-12-31: one bill per year",
+                    key="bill_spans_years",
+                    params={"start": b.period_start, "end": b.period_end, "year": b.period_start.year})
             amounts = [line_amount(ln.quantity, ln.unit_price_fen) for ln in b.lines]
             if amounts and sum(amounts) != b.amount_fen:
                 raise InvalidInput(f"lines add up to {sum(amounts)} fen but amount_fen is {b.amount_fen}",
                                    field="lines", fix="make amount_fen the sum of quantity × unit_price_fen "
-                                                       "(each line rounded half-up to the fen)")
+                                                       "(each line rounded half-up to the fen)",
+                                   key="bill_lines_sum", params={"lines_fen": sum(amounts), "amount_fen": b.amount_fen})
         return _Item(index, b, b.invoice_no.strip(), payload_hash(b, self.provider.id), code,
                      b.period_start.year, amounts)
 
@@ -294,7 +298,8 @@ class _Batch:
                 with self._about(it.index):
                     raise Conflict(f"invoice {it.invoice} was already recorded with different content",
                                    field="invoice_no", fix="send the original payload to retry, or use a new "
-                                                           "invoice number (credit notes correct a bill)")
+                                                           "invoice number (credit notes correct a bill)",
+                                   key="bill_invoice_differs", params={"invoice": it.invoice})
             first.setdefault(it.invoice, it)
         return found
 
@@ -309,7 +314,8 @@ class _Batch:
                 with self._about(it.index):
                     raise InvalidInput(f"customer {it.code} is not registered on the platform",
                                        field="customer_uscc", fix="the unit registers first; bills for "
-                                                                  "unregistered customers are not accepted")
+                                                                  "unregistered customers are not accepted",
+                                       key="bill_customer_unknown", params={"uscc": it.code})
             org = orgs[it.code]
             if not (org.customer or org.affiliated or org.id == self.provider.org_id):
                 with self._about(it.index):
@@ -342,7 +348,8 @@ class _Batch:
                 elif p.status != ProgrammeStatus.OPEN and it.bill_in.kind == BillKind.BILL:
                     raise InvalidInput(f"the {p.year} programme year is closed; no more bills for its usage",
                                        field="period_start",
-                                       fix="bills must arrive before the office closes the year")
+                                       fix="bills must arrive before the office closes the year",
+                                       key="bill_year_closed", params={"year": p.year})
         return progs
 
     def _quotas(self, keys: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Quota]]:
@@ -464,7 +471,8 @@ class _Batch:
             Bill.kind == BillKind.BILL)))
         if orig is None:
             raise InvalidInput(f"original invoice {b.original_invoice_no} not found for this provider",
-                               field="original_invoice_no", fix="credit an invoice you pushed earlier")
+                               field="original_invoice_no", fix="credit an invoice you pushed earlier",
+                               key="bill_original_not_found", params={"invoice": b.original_invoice_no})
         session.refresh(orig)
         if orig.org_id != org.id:
             raise InvalidInput("the credit note's customer differs from the original invoice's customer",
@@ -476,7 +484,9 @@ class _Batch:
         if b.amount_fen > open_amount:
             raise InvalidInput(f"credit of {b.amount_fen} fen exceeds the {open_amount} fen still open on "
                                f"invoice {orig.invoice_no}", field="amount_fen",
-                               fix=f"credit at most {open_amount} fen")
+                               fix=f"credit at most {open_amount} fen",
+                               key="bill_credit_over_open",
+                               params={"amount_fen": b.amount_fen, "open_fen": open_amount, "invoice": orig.invoice_no})
         credited_eligible_before = orig.credited_fen if orig.eligible_fen else 0
         reversal = 0
         if orig.eligible_fen and orig.net_subsidy_fen:

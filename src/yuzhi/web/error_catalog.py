@@ -94,7 +94,8 @@ _VOUCHERS: dict[str, E] = {
     "contract_has_application": {
         "en": ("contract {contract} with {name} already has an application; a contract is subsidised once",
                "check the contract number; each contract is subsidised once"),
-        "zh": ("与 {name} 签订的合同 {contract} 已有申请；同一合同只补贴一次", "请核对合同编号；每份合同只能申请一次"),
+        "zh": ("与 {name} 签订的合同 {contract} 已有申请；同一合同只补贴一次",
+               "请核对合同编号；每份合同只能申请一次"),
     },
     "application_not_reviewable": {
         "en": ("application {id} is {status}; only submitted or objected applications are reviewed",
@@ -119,7 +120,8 @@ _VOUCHERS: dict[str, E] = {
         "zh": ("“{kind}”不是可选的材料类型", "请选择合同、发票或其他"),
     },
     "attachment_too_large": {
-        "en": ("the file is {size_mib} MiB; at most {max_mib} MiB", "scan at a lower resolution or split the document"),
+        "en": ("the file is {size_mib} MiB; at most {max_mib} MiB",
+               "scan at a lower resolution or split the document"),
         "zh": ("文件大小为 {size_mib} MiB，上限为 {max_mib} MiB", "请降低扫描分辨率或拆分文件"),
     },
     "virus_scan_failed": {
@@ -231,7 +233,8 @@ _KPI: dict[str, E] = {
         "zh": ("{name} 不是认定的人工智能重点企业", "请先由办公室认定为重点企业，再填报"),
     },
     "kpi_quarter_not_started": {
-        "en": ("{year} Q{quarter} has not started yet", "report a quarter that has begun (usually the one just ended)"),
+        "en": ("{year} Q{quarter} has not started yet",
+               "report a quarter that has begun (usually the one just ended)"),
         "zh": ("{year} 年第 {quarter} 季度尚未开始", "请填报已开始的季度（通常是刚结束的季度）"),
     },
     "report_not_reviewable": {
@@ -346,7 +349,8 @@ _AWARDS: dict[str, E] = {
         "zh": ("奖励申请 {id} 当前状态为“{status}”；只有已批准的奖励可以支付", "请刷新列表"),
     },
     "award_on_disclosure": {
-        "en": ("award application {id} is on public disclosure until {until}", "pay after the disclosure period ends"),
+        "en": ("award application {id} is on public disclosure until {until}",
+               "pay after the disclosure period ends"),
         "zh": ("奖励申请 {id} 公示至 {until}", "请在公示期结束后支付"),
     },
     "award_objection_open": {
@@ -359,7 +363,8 @@ _AWARDS: dict[str, E] = {
         "zh": ("奖励 {id} 不在公示名单中", "请对公示页上列出的奖励提出异议"),
     },
     "award_disclosure_over": {
-        "en": ("the disclosure period of award {id} is over", "objections are taken during the disclosure period only"),
+        "en": ("the disclosure period of award {id} is over",
+               "objections are taken during the disclosure period only"),
         "zh": ("奖励 {id} 的公示期已结束", "异议只在公示期内受理"),
     },
     "objection_already": {
@@ -406,3 +411,93 @@ ERRORS["solve_job_not_found"] = {
     "en": ("solve job {id} not found", "open it from the production plans list"),
     "zh": ("求解任务 {id} 不存在或无权查看", "请从生产计划列表中打开"),
 }
+
+_MORE: dict[str, E] = {  # bills, knowledge base, forms, awards (second pass)
+    "bills_batch_too_large": {
+        "en": ("{count} bills in one batch; at most {most} are accepted",
+               "split the file into batches of {most} or fewer"),
+        "zh": ("一次提交了 {count} 张账单，最多 {most} 张", "请拆分为每批不超过 {most} 张"),
+    },
+    "bill_original_not_found": {
+        "en": ("original invoice {invoice} not found for this provider", "credit an invoice you sent earlier"),
+        "zh": ("找不到本服务商的原发票 {invoice}", "红字发票只能冲减此前提交过的发票"),
+    },
+    "bill_credit_over_open": {
+        "en": ("credit of {amount_fen} exceeds the {open_fen} still open on invoice {invoice}",
+               "credit at most {open_fen}"),
+        "zh": ("冲减金额 {amount_fen} 超过发票 {invoice} 尚未冲减的 {open_fen}", "最多冲减 {open_fen}"),
+    },
+    "bill_spans_years": {
+        "en": ("usage period {start}..{end} spans two programme years",
+               "split the invoice at {year}-12-31: one bill per year"),
+        "zh": ("使用期 {start} 至 {end} 跨越两个计划年度", "请在 {year}-12-31 处拆分：每个年度一张账单"),
+    },
+    "bill_lines_sum": {
+        "en": ("lines add up to {lines_fen} but the amount is {amount_fen}", "make the amount the sum of the lines"),
+        "zh": ("明细合计 {lines_fen}，与账单金额 {amount_fen} 不一致", "账单金额应等于各明细之和"),
+    },
+    "bill_invoice_differs": {
+        "en": ("invoice {invoice} was already recorded with different content",
+               "send the original again to retry, or use a new invoice number (credit notes correct a bill)"),
+        "zh": ("发票 {invoice} 已按不同内容登记", "重试请提交原内容，或使用新的发票号（更正请开红字发票）"),
+    },
+    "bill_customer_unknown": {
+        "en": ("customer {uscc} is not registered on the platform", "the unit registers first"),
+        "zh": ("客户 {uscc} 尚未在平台登记", "请客户单位先在平台登记"),
+    },
+    "bill_year_closed": {
+        "en": ("the {year} programme year is closed; no more bills for its usage",
+               "bills must arrive before the office closes the year"),
+        "zh": ("{year} 年度已关闭，不再受理该年度的账单", "账单须在办公室关闭年度前提交"),
+    },
+    "kb_not_found": {
+        "en": ("knowledge base {id} not found", "pick a knowledge base from the list"),
+        "zh": ("知识库 {id} 不存在或无权查看", "请从知识库列表中选择"),
+    },
+    "kb_article_not_found": {
+        "en": ("{source} {article} not found in knowledge base {id}", "check the document and article number"),
+        "zh": ("知识库 {id} 中找不到《{source}》{article}", "请核对文件名和条款编号"),
+    },
+    "kb_document_not_found": {
+        "en": ("document {id} not found", "open it from the knowledge base's document list"),
+        "zh": ("文档 {id} 不存在或无权查看", "请从知识库的文档列表中打开"),
+    },
+    "kb_file_type": {
+        "en": ("{name}: unsupported file type", "upload one of {types}"),
+        "zh": ("{name}：不支持的文件类型", "请上传以下类型之一：{types}"),
+    },
+    "kb_file_too_large": {
+        "en": ("{name} is larger than {max_mib} MiB", "split the document or upload a smaller file"),
+        "zh": ("{name} 超过 {max_mib} MiB", "请拆分文档或上传更小的文件"),
+    },
+    "chat_not_found": {
+        "en": ("chat entry {id} not found in your history", "open it from your question history"),
+        "zh": ("问答记录 {id} 不在您的历史中", "请从您的提问历史中打开"),
+    },
+    "not_days": {
+        "en": ("'{text}' is not a number of days", "type a whole number, e.g. 90"),
+        "zh": ("“{text}”不是有效的天数", "请填写整数，例如 90"),
+    },
+    "filing_date_invalid": {
+        "en": ("filing date '{text}' is not a date", "use the form's date picker (YYYY-MM-DD)"),
+        "zh": ("备案日期“{text}”不是有效日期", "请用表单的日期选择器（年-月-日）"),
+    },
+    "score_not_whole": {
+        "en": ("score '{text}' is not a whole number", "score each criterion with a whole number"),
+        "zh": ("评分“{text}”不是整数", "每项评分请填写整数"),
+    },
+    "model_no_filing": {
+        "en": ("model {name} has no filing number and date to verify",
+               "the organisation adds its 备案 filing number and date, then the office verifies"),
+        "zh": ("模型 {name} 尚无备案号和备案日期，无法核验", "请机构先补充备案号和日期，再由办公室核验"),
+    },
+    "cases_not_of_model": {
+        "en": ("case(s) {cases} do not belong to model {id}", "list only this model's case ids"),
+        "zh": ("案例 {cases} 不属于模型 {id}", "只能选择该模型的案例"),
+    },
+    "model_holds_award": {
+        "en": ("model {name} holds an award; revoke the award before rejecting its filing", "revoke the award first"),
+        "zh": ("模型 {name} 已获奖励；驳回备案前须先撤销奖励", "请先撤销奖励"),
+    },
+}
+ERRORS.update(_MORE)
