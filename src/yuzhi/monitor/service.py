@@ -90,7 +90,8 @@ def create_sensor(session: Session, *, actor: Actor, sensor_in: SensorCreate) ->
         R.get_preset(sensor_in.preset)
     exists = session.scalar(select(Sensor.id).where(Sensor.org_id == org_id, Sensor.key == sensor_in.key))
     if exists:
-        raise Conflict(f"sensor {sensor_in.key!r} already exists", field="key", fix="choose another key")
+        raise Conflict(f"sensor {sensor_in.key!r} already exists", field="key", fix="choose another key",
+                       key="sensor_exists", params={"key": sensor_in.key})
     sensor = Sensor(org_id=org_id, **sensor_in.model_dump(exclude={"org_id"}), active_levels=[])
     effective_preset(sensor)  # validates overrides against the preset's levels
     session.add(sensor)
@@ -103,7 +104,8 @@ def create_sensor(session: Session, *, actor: Actor, sensor_in: SensorCreate) ->
 def get_sensor(session: Session, *, actor: Actor, sensor_id: int) -> Sensor:
     sensor = session.get(Sensor, sensor_id)
     if sensor is None or not tenancy.can_see(actor, sensor.org_id):
-        raise NotFound(f"sensor {sensor_id} not found", field="sensor_id")
+        raise NotFound(f"sensor {sensor_id} not found", field="sensor_id",
+                       key="sensor_not_found", params={"id": sensor_id})
     return sensor
 
 
@@ -403,7 +405,8 @@ def list_alarms(session: Session, *, actor: Actor, status: str | None = None, se
 def get_alarm(session: Session, *, actor: Actor, alarm_id: int) -> Alarm:
     alarm = session.get(Alarm, alarm_id)
     if alarm is None or not tenancy.can_see(actor, alarm.org_id):
-        raise NotFound(f"alarm {alarm_id} not found", field="alarm_id")
+        raise NotFound(f"alarm {alarm_id} not found", field="alarm_id",
+                       key="alarm_not_found", params={"id": alarm_id})
     return alarm
 
 
@@ -731,7 +734,8 @@ def add_contact(session: Session, *, actor: Actor, name: str, email: str, after_
     if not name.strip():
         raise InvalidInput("a contact needs a name", field="name", fix="e.g. --name '值班长 王工'")
     if session.scalar(select(Contact.id).where(Contact.org_id == org, Contact.email == email)):
-        raise Conflict(f"{email} is already a contact of this organisation", field="email")
+        raise Conflict(f"{email} is already a contact of this organisation", field="email",
+                       key="contact_exists", params={"email": email})
     c = Contact(org_id=org, name=name.strip(), email=email, after_min=after_min, active=True)
     session.add(c)
     session.flush()
