@@ -37,7 +37,7 @@ SAME_LAYER = {("accounts", "audit"), ("audit", "accounts"), ("providers", "ledge
 
 def _is_edge(module: str) -> bool:
     leaf = module.rsplit(".", 1)[-1]
-    return leaf in {"api", "pages", "cli", "worker", "demo"} or leaf.endswith("_pages")
+    return leaf in {"api", "pages", "cli", "worker", "demo"} or leaf.endswith(("_pages", "_api"))
 
 
 def _layer(pkg: str) -> int | None:
