@@ -3,8 +3,9 @@
 Why: money fields used to be declared per domain with their own limits (compute and kpi each had a
 ``Fen = Field(…)`` of their own), so the same amount could be accepted by one route and refused by
 another. Here every bounded ``*_fen`` field of every pydantic model in ``yuzhi.<domain>.schemas`` must
-carry a shared money bound (strict integer, ≤ ``MAX_FEN``, or ≤ ``MAX_GRANT_FEN`` for programme grants), every bounded ``year`` the shared year
-range, every bounded ``*_id`` the shared id range, and no schema module spells a bound literally.
+carry a shared money bound (strict integer, ≤ ``MAX_FEN``, or ≤ ``MAX_GRANT_FEN`` for programme grants),
+every bounded ``year`` the shared year range, every bounded ``*_id`` the shared id range, and no schema
+module spells a bound literally.
 """
 
 from __future__ import annotations

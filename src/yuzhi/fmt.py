@@ -183,10 +183,11 @@ def local_time(ts: datetime | date | str | None, *, seconds: bool = False) -> st
     if ts is None or ts == "":
         return "—"
     if isinstance(ts, str):
+        text = ts
         try:
-            ts = datetime.fromisoformat(ts)
+            ts = datetime.fromisoformat(text)
         except ValueError:
-            return ts
+            return text
     if not isinstance(ts, datetime):
         return ts.isoformat()
     return to_local(ts).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

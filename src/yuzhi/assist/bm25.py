@@ -53,12 +53,12 @@ class BM25:
         n = len(docs)
         r = np.asarray(rows, dtype=np.int64)
         c = np.asarray(cols, dtype=np.int64)
-        tf = np.asarray(tfs, dtype=np.float64)
+        tf_all = np.asarray(tfs, dtype=np.float64)
         df = np.bincount(c, minlength=len(vocab)).astype(np.float64)
         idf = np.log1p((n - df + 0.5) / (df + 0.5))
         avgdl = float(lengths.mean()) if n and lengths.mean() > 0 else 1.0
         norm = self.k1 * (1 - self.b + self.b * lengths[r] / avgdl)
-        w = idf[c] * tf * (self.k1 + 1) / (tf + norm)
+        w = idf[c] * tf_all * (self.k1 + 1) / (tf_all + norm)
         self.vocab_ = vocab
         self.n_docs_ = n
         self.matrix_ = sparse.csc_matrix(

@@ -29,14 +29,14 @@ def index_cmd(
 ) -> None:
     """Index SOURCES into OUT; unchanged files (same SHA-256) are reused, not re-embedded."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from yuzhi.assist.index import build_index
 
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=as_json) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -193,8 +193,8 @@ def kb_add_cmd(
     with transaction() as session:
         kb_id = _resolve_kb(session, kb)
         docs = service.add_documents(session, actor=SYSTEM, kb_id=kb_id, files=files)
-        kb = service.get_kb(session, actor=SYSTEM, kb_id=kb_id)
-        typer.echo(f"{len(docs)} documents added to {kb.name}: {kb.n_passages} passages indexed")
+        row = service.get_kb(session, actor=SYSTEM, kb_id=kb_id)
+        typer.echo(f"{len(docs)} documents added to {row.name}: {row.n_passages} passages indexed")
 
 
 @app.command("kb-list")

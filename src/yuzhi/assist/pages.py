@@ -117,7 +117,7 @@ def chat_ask(request: Request, session: SessionDep, actor: OptionalUser, q: Anno
         msg = service.record_chat(session, actor=actor, answer=service.answer_read(ans, where), context=context)
     except DomainError as exc:
         kbs = service.get_all_kbs(session, actor=actor)
-        ctx = {"q": q, "kbs": kbs, "answer": None, "links": [], "building": {}, "error": exc,
+        ctx: dict[str, object] = {"q": q, "kbs": kbs, "answer": None, "links": [], "building": {}, "error": exc,
                "history": service.chat_history(session, actor=actor, limit=service.HISTORY_SHOWN)}
         return render(request, "assist/chat.html", ctx, status_code=exc.status_code, actor=actor)
     return RedirectResponse(f"/assist?h={msg.id}", status_code=303)

@@ -22,7 +22,7 @@ console = Console(stderr=True)
 @contextmanager
 def _progress_bar(enabled: bool = True):
     """A Rich progress bar driven by ``progress(stage, done, total)`` callbacks."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     if not enabled:
         yield None
@@ -35,7 +35,7 @@ def _progress_bar(enabled: bool = True):
         console=console,
         transient=False,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def cb(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -86,7 +86,7 @@ class PatchFeatures:
         h, w = img.shape[:2]
         top, left, sh, sw, hp, wp = self._padding(h, w)
         if (sh, sw) != (h, w):
-            img = np.asarray(Image.fromarray(img).resize((sw, sh), Image.BILINEAR))
+            img = np.asarray(Image.fromarray(img).resize((sw, sh), Image.Resampling.BILINEAR))
         return np.pad(img, ((top, hp - sh - top), (left, wp - sw - left), (0, 0)), mode="symmetric")
 
     # --------------------------------------------------------------- features

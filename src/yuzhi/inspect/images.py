@@ -244,5 +244,6 @@ def load_mask(item: TestItem, shape: tuple[int, int]) -> np.ndarray:
     with Image.open(item.mask_path) as m:
         arr = np.asarray(m.convert("L")) > 127
     if arr.shape != shape:
-        arr = np.asarray(Image.fromarray(arr.astype(np.uint8) * 255).resize(shape[::-1], Image.NEAREST)) > 127
+        mask = Image.fromarray(arr.astype(np.uint8) * 255)
+        arr = np.asarray(mask.resize(shape[::-1], Image.Resampling.NEAREST)) > 127
     return arr

@@ -215,7 +215,7 @@ def public_summary(session: Session, *, year: int, targets: core.PlanTargets | N
         groups_city[firm_city[oid]].append(v)
     robots, by_sector = _robots(session, year)
     aw = _awards(session, year)
-    v = _vouchers(session, year)
+    vouchers = _vouchers(session, year)
     return PublicSummary(
         year=year, target_fen=t.target_fen, target_year=t.target_year, base_fen=t.base_fen, base_year=t.base_year,
         planned_cagr=prog.planned_cagr, latest_year=prog.latest_year, latest_fen=prog.latest_fen,
@@ -226,7 +226,7 @@ def public_summary(session: Session, *, year: int, targets: core.PlanTargets | N
         key_enterprises=int(session.scalar(select(func.count(KeyEnterprise.id)).where(KeyEnterprise.active)) or 0),
         robots_deployed=robots, robots_target=t.robots_target(year), robots_by_sector=by_sector,
         awards_paid=aw["awards_paid"], awards_paid_fen=aw["awards_paid_fen"], models_in_use=aw["models_in_use_total"],
-        vouchers_committed_fen=v["committed_fen"] if v else None)
+        vouchers_committed_fen=vouchers["committed_fen"] if vouchers else None)
 
 
 def export_rows(d: Dashboard) -> list[tuple[str, str, object, object, object]]:

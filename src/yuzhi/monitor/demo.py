@@ -13,6 +13,7 @@ door left open for 40 minutes: a frozen-food excursion above −18 °C with its 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -54,7 +55,7 @@ def cold_room_scenario(seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     return t, temp
 
 
-def load_monitor_demo(session: Session, orgs: dict[str, object], actor: Actor = SYSTEM,
+def load_monitor_demo(session: Session, orgs: Mapping[str, object], actor: Actor = SYSTEM,
                       now: datetime | None = None) -> None:
     """Sensors, samples, a live learned model and alarms for the mine and the food company."""
     from yuzhi.monitor.detectors import MahalanobisDetector

@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -108,7 +109,7 @@ class MqttIngestor:
         self._stop = threading.Event()
         self._subscribed = threading.Event()
         self._worker: threading.Thread | None = None
-        self._client = None
+        self._client: Any = None  # a paho Client once connected (paho is imported on connect)
 
     # paho callbacks (network thread)
     def _on_connect(self, client, userdata, flags, reason_code, properties):

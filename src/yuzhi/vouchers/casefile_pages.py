@@ -95,7 +95,7 @@ async def attach(request: Request, session: SessionDep, actor: OptionalUser, app
     _on_error(request, "vouchers/casefile.html", lambda: _ctx(session, a, app_id))
     app = service.get_application(session, actor=a, app_id=app_id)
     data = await file.read(casefile.MAX_BYTES + 1) if file is not None and file.filename else b""
-    row = casefile.add_attachment(session, actor=a, a=app, kind=kind, filename=file.filename if file else "",
+    row = casefile.add_attachment(session, actor=a, a=app, kind=kind, filename=(file.filename or "") if file else "",
                                   data=data)
     year = session.get(Programme, app.programme_id).year  # type: ignore[union-attr]
     return done_translated(request, f"/vouchers/applications/{app_id}/case", "attachment {name} added to case {case}",

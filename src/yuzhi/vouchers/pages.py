@@ -213,7 +213,8 @@ def _application_ctx(session: Session, actor: Actor, app_id: int) -> dict[str, A
     a = service.get_application(session, actor=actor, app_id=app_id)
     p = session.get(Programme, a.programme_id)
     orgs, provs = _names(session)
-    cap, limits = (None, {})
+    cap: int | None = None
+    limits: dict[str, int] = {}
     if actor.is_office and a.status in (AppStatus.SUBMITTED, AppStatus.OBJECTED) and p is not None:
         cap, limits = service.max_approvable(session, p=p, a=a)
     objections = list(session.scalars(select(Objection).where(Objection.application_id == a.id)

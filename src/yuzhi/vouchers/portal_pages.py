@@ -162,7 +162,7 @@ async def upload(request: Request, actor: OptionalUser, file: UploadFile | None 
     if not data:
         ctx["errors"] = [portal.LineError(0, "file", "no file was chosen", "choose a .csv or .xlsx file")]
         return _page(request, "vouchers/portal_upload.html", ctx, a, status_code=422)
-    parsed = portal.parse(data, file.filename or "", provider_id=None)
+    parsed = portal.parse(data, (file.filename if file else None) or "", provider_id=None)
     if parsed.errors:
         ctx["errors"] = parsed.errors
         return _page(request, "vouchers/portal_upload.html", ctx, a, status_code=422)

@@ -192,8 +192,8 @@ def position(session: Session, *, actor: Actor, year: int, payee_id: int | None 
     if target is None or (payee_id is not None and not actor.is_office and payee_id != own):
         raise NotFound(f"no {ptype} position of yours in {year}", field="payee_id",
                        fix="the office passes payee_id; payees see their own position")
-    model = Provider if ptype == "provider" else Organisation
-    payee = session.get(model, target)
+    payee: Provider | Organisation | None = (session.get(Provider, target) if ptype == "provider"
+                                             else session.get(Organisation, target))
     if payee is None:
         raise NotFound(f"{ptype} {target} not found", field="payee_id")
     def bal(kind: str) -> int:

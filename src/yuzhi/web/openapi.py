@@ -59,11 +59,12 @@ def _codes(route: APIRoute) -> list[str]:
     if route.dependant.path_params or any(p.name.endswith("_id") for p in route.dependant.query_params) \
             or 404 in route.responses or "404" in route.responses:
         codes.append("404")
-    if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+    methods = route.methods or set()
+    if methods & {"POST", "PUT", "PATCH", "DELETE"}:
         codes += ["403", "404", "409"]  # 404: a record the body names (provider, organisation, knowledge base)
     if route.path.endswith("/login"):
         codes += ["401", "429"]
-    if route.path.endswith("/objections") and "POST" in route.methods:  # identified and rate-limited (issue 13)
+    if route.path.endswith("/objections") and "POST" in methods:  # identified and rate-limited (issue 13)
         codes.append("429")
     return sorted(set(codes))
 
@@ -74,7 +75,8 @@ def _all_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
 
     if not hasattr(routing, "iter_route_contexts"):
         return [(r.path, r) for r in app.routes if isinstance(r, APIRoute)]
-    return [(ctx.path_format, ctx.original_route) for ctx in routing.iter_route_contexts(app.routes)
+    return [(ctx.path_format or ctx.original_route.path, ctx.original_route)
+            for ctx in routing.iter_route_contexts(app.routes)
             if isinstance(ctx.original_route, APIRoute)]
 
 
@@ -95,7 +97,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for obsolete in ("HTTPValidationError", "ValidationError"):
         components.pop(obsolete, None)
     ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-    routes = {(path, m.lower()): r for path, r in _api_routes(app) for m in r.methods}
+    routes = {(path, m.lower()): r for path, r in _api_routes(app) for m in r.methods or ()}
     for path, ops in schema.get("paths", {}).items():
         for method, op in ops.items():
             route = routes.get((path, method))
