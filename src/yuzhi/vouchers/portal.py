@@ -145,7 +145,7 @@ def parse(data: bytes, filename: str, *, provider_id: int | None = None) -> Pars
             continue
         seen[inv] = n
         try:
-            bills.append(BillIn(**data_in))  # type: ignore[arg-type]
+            bills.append(BillIn(**data_in))
             lines.append(n)
         except ValidationError as exc:
             for e in exc.errors():
