@@ -139,10 +139,12 @@ def _method(name: str):
     """(detector, preprocess, unpreprocess-map) of a method: ours, textbook PatchCore, naive kNN."""
     from yuzhi.inspect.detector import PatchCoreDetector
 
+    # "ours" is the pre-issue-16 default working size (256 px); "ours-native" the size rule that
+    # became the default (image_size=0: native, at most 512), chosen leave-one-category-out
     if name == "ours":
-        return PatchCoreDetector(random_state=0), None
+        return PatchCoreDetector(image_size=256, random_state=0), None
     if name == "ours-noring":  # no border calibration of the distance maps
-        return PatchCoreDetector(border_calibration=False, random_state=0), None
+        return PatchCoreDetector(image_size=256, border_calibration=False, random_state=0), None
     if name == "ours-native":  # size rule: native resolution, at most 512 px (image_size=0)
         return PatchCoreDetector(image_size=0, random_state=0), None
     if name == "ours-t3":  # multi-scale: a stride-4 tap (pooled to stride 8) added
@@ -154,7 +156,7 @@ def _method(name: str):
                                  outlier_fraction=0.0, score_margin=0, global_score=False,
                                  contrast_score=False, random_state=0), _squash_crop
     if name == "knn":
-        return PatchCoreDetector(border_calibration=False, outlier_fraction=0.0, score_margin=0,
+        return PatchCoreDetector(image_size=256, border_calibration=False, outlier_fraction=0.0, score_margin=0,
                                  global_score=False, contrast_score=False, random_state=0), None
     raise ValueError(name)
 
@@ -344,11 +346,13 @@ def run_protocol(args) -> None:  # type: ignore[no-untyped-def]
                   f"{r['images_per_second']} img/s ({time.perf_counter() - t0:.0f} s incl. cache)", flush=True)
     rate = args.false_reject
     split = "dev" if args.protocol == "cv" else "locked"
-    cands = [(m, c) for m in ours_methods for c in COMBOS]
+    combos = tuple(args.combos.split(",")) if args.combos else COMBOS
+    cands = [(m, c) for m in ours_methods for c in combos]
     tables = {}
     for cat in CATEGORIES:
-        for m, c in cands:
-            tables[cat, m, c] = _unit_table(res[cat, m], split, c, rate)
+        for m in ours_methods:
+            for c in COMBOS:  # every combination is tabled; only ``combos`` compete in the selection
+                tables[cat, m, c] = _unit_table(res[cat, m], split, c, rate)
         for m in ("textbook", "knn"):
             tables[cat, m, "L"] = _unit_table(res[cat, m], split, "L", rate)
 
@@ -363,13 +367,13 @@ def run_protocol(args) -> None:  # type: ignore[no-untyped-def]
           "conformal threshold")
     for m in ours_methods:
         print(f"-- {m}")
-        print(f"{'unit':28s} " + " ".join(f"{c:>22s}" for c in COMBOS))
+        print(f"{'unit':28s} " + " ".join(f"{c:>22s}" for c in combos))
         for cat, u in real + synth:
             row = [f"{fmt(tables[cat, m, c][u]['image_auroc'])} {fmt(tables[cat, m, c][u]['pixel_auroc'])} "
-                   f"{fmt(tables[cat, m, c][u]['caught'], True)}" for c in COMBOS]
+                   f"{fmt(tables[cat, m, c][u]['caught'], True)}" for c in combos]
             print(f"{u:28s} " + " ".join(row))
         for cat in CATEGORIES:
-            frr = [fmt(tables[cat, m, c]["_frr"], True) for c in COMBOS]
+            frr = [fmt(tables[cat, m, c]["_frr"], True) for c in combos]
             print(f"{cat + ' goods rejected':28s} " + " ".join(f"{x:>22s}" for x in frr)
                   + f"   (n={tables[cat, m, 'L']['_n_good']})")
     print("-- baselines: textbook PatchCore (image / pixel / caught) and naive kNN, random bank (image / pixel)")
@@ -454,6 +458,8 @@ def main() -> None:
                     help="per-image results of each (category, method) are cached here (cv / locked)")
     ap.add_argument("--ours", default="ours,ours-noring",
                     help="cv / locked: our method variants (fit-level) whose score combinations are compared")
+    ap.add_argument("--combos", default="",
+                    help="cv / locked: score combinations compared (comma-separated; default all of COMBOS)")
     ap.add_argument("--final", default="ours max(L,G)", help="locked: the setting chosen on the dev split")
     ap.add_argument("--max-train", type=int, default=200,
                     help="cv / locked: at most this many training images per category (every k-th; 0 = all)")

@@ -49,8 +49,8 @@ def _progress_bar(enabled: bool = True):
 def train(
     data: Path = typer.Argument(..., help="Folder of good images, or an MVTec AD category (uses train/good)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    image_size: int = typer.Option(256, help="Working size of the typical image's shorter side (px); "
-                                             "0 = native, at most 512."),
+    image_size: int = typer.Option(0, help="Working size of the typical image's shorter side (px); "
+                                           "0 (default) = native, at most 512."),
     tile_size: int = typer.Option(1024, help="Scaled images larger than this are processed in tiles."),
     false_reject_rate: float = typer.Option(0.05, help="Target share of good parts flagged NG (sets the threshold)."),
     holdout: float = typer.Option(0.2, help="Share of good images held out to set the threshold."),

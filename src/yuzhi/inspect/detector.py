@@ -84,7 +84,8 @@ class PatchCoreDetector(PatchFeatures, ScoreTerms):
     Parameters
     ----------
     image_size : int
-        Working size of the typical image's shorter side, in pixels. The scale factor
+        Default 0 (native, chosen leave-one-category-out on the development split, see
+        docs/inspect.md). Working size of the typical image's shorter side, in pixels. The scale factor
         ``image_size / median(shorter side of the training images)`` is learned in ``fit``
         and applied to every image (aspect ratio kept). ``0`` ("native"): the median shorter side
         itself, capped at ``NATIVE_MAX`` (512) — small parts are not upscaled, 640-px boards keep
@@ -161,7 +162,7 @@ class PatchCoreDetector(PatchFeatures, ScoreTerms):
     def __init__(
         self,
         *,
-        image_size: int = 256,
+        image_size: int = 0,
         tile_size: int = 1024,
         taps: tuple[int, ...] = (4, 10),
         coreset_ratio: float = 0.02,
