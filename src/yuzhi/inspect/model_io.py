@@ -61,7 +61,7 @@ def save_model(det: PatchCoreDetector, out: str | Path, *, training_hash: str, t
     if d.exists() and not d.is_dir():
         raise InvalidInput(f"{d} exists and is not a folder.", field="--out", fix="Choose a folder path.")
     d.mkdir(parents=True, exist_ok=True)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "bank": det.bank_.cpu().numpy().astype(np.float32),
         "layer_scale": np.asarray(det.layer_scale_, dtype=np.float32),
         "holdout_scores": np.asarray(det.holdout_scores_, dtype=np.float64),

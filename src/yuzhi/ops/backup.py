@@ -208,9 +208,9 @@ def read_manifest(archive: Path) -> Manifest:
             if first is None or first.name != MANIFEST or not first.isfile():
                 raise InvalidInput(f"{archive} is not a yuzhi backup (no manifest.json first)", field="FILE",
                                    fix="give a file written by yuzhi backup --out")
-            f = tar.extractfile(first)
-            assert f is not None
-            return Manifest.from_json(f.read())
+            member = tar.extractfile(first)
+            assert member is not None
+            return Manifest.from_json(member.read())
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise InvalidInput(f"{archive} is not a readable yuzhi backup ({type(exc).__name__}: {exc})",
                            field="FILE", fix="give a complete file written by yuzhi backup --out "

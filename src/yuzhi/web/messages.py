@@ -209,17 +209,17 @@ def say(exc: Any, lang: str) -> Said:
     key = getattr(exc, "key", None)
     entry = CATALOG.get(key or "", {})
     if entry:
-        msg, fix = entry.get(_lang(lang)) or entry["en"]
+        msg, fix_tpl = entry.get(_lang(lang)) or entry["en"]
         params = {k: _param(k, v, lang) for k, v in (getattr(exc, "params", None) or {}).items()}
         params.setdefault("label", label or "")
         try:
-            return Said(msg.format(**params), None if "{label}" in msg else label, fix.format(**params))
+            return Said(msg.format(**params), None if "{label}" in msg else label, fix_tpl.format(**params))
         except (KeyError, IndexError, ValueError):
             pass
     english = str(getattr(exc, "message", exc))
     message = i18n.translate(english, lang)
     fix_text = getattr(exc, "fix", None)
-    fix = i18n.translate(fix_text, lang) if fix_text else None
+    fix: str | None = i18n.translate(fix_text, lang) if fix_text else None
     if lang == "zh" and message == english:
         # not in the catalog yet: a Chinese heading by kind, the English detail kept as the detail line
         title = _ZH_TITLES.get(int(getattr(exc, "status_code", 400) or 400), "操作未完成")
