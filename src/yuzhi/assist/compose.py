@@ -58,7 +58,9 @@ def cn_number(s: str) -> float | int:
     return total + section + (digit or 0)
 
 
-def _fmt(n: float | int) -> str:
+def _fmt(n: float | int | None) -> str:
+    if n is None:  # a bound the statute leaves open
+        return "?"
     return f"{n:,}" if isinstance(n, int) else f"{n:g}"
 
 

@@ -33,8 +33,8 @@ def path(
     actuals: dict[int, int] = {}
     for a in actual:
         try:
-            y, v = a.split("=", 1)
-            actuals[int(y)] = round(float(v) * YI)
+            year_text, value_text = a.split("=", 1)
+            actuals[int(year_text)] = round(float(value_text) * YI)
         except ValueError:
             raise InvalidInput(f"--actual {a!r} is not YEAR=亿元", field="actual",
                                fix="e.g. --actual 2025=950") from None
