@@ -177,3 +177,15 @@ def test_index_with_v1_paragraph_vectors_still_loads_them(tmp_path: Path) -> Non
         ix = KnowledgeIndex(out)
         assert ix.segments.shape == (rows, dense.DIM)  # v1 read as is; an unknown recipe: head vectors only
         assert ix.search("劳动防护用品", k=1)
+
+
+def test_query_pair_in_one_call_equals_one_at_a_time() -> None:
+    from yuzhi.assist import dense
+
+    a, b = "叉车司机要持证吗 场(厂)内专用机动车辆", "叉车司机要持证吗"
+    dense.encode_query.cache_clear()
+    va, vb = dense.encode_queries([a, b])  # one engine call for both
+    dense.encode_query.cache_clear()
+    assert np.array_equal(va, dense.encode_query(a)) and np.array_equal(vb, dense.encode_query(b))
+    assert dense.encode_queries([b, b])[0] is dense.encode_query(b)  # cached, one vector per text
+    assert not va.flags.writeable
