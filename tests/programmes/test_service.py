@@ -192,3 +192,16 @@ def test_each_unit_sees_only_its_own_applications(prog: Programme):
     assert {mine, theirs} <= prog.listed(office)
     provider = prog.w.provider  # a provider operator: its own provider's quotas; no award of anyone
     assert prog.listed(provider) == ({mine, theirs} if prog.name == "vouchers" else set())
+
+
+def test_the_office_alone_lists_the_objections_to_work_through(prog: Programme):
+    from yuzhi.errors import Forbidden
+
+    mod = vouchers if prog.name == "vouchers" else awards
+    app_id = prog.commit(0, "a")
+    prog.object(app_id)
+    listed = mod.list_objections(prog.session, actor=prog.w.reviewer)
+    assert [o.application_id for o in listed] == [app_id]
+    assert mod.list_objections(prog.session, actor=prog.w.reviewer, status="upheld") == []
+    _refused(prog.session, Forbidden, "programme office", lambda: mod.list_objections(prog.session,
+                                                                                       actor=prog.w.units[0]))

@@ -549,12 +549,7 @@ def lodge_objection(session: Session, *, actor: Actor, app_id: int, obj_in: Obje
 
 
 def list_objections(session: Session, *, actor: Actor, status: str | None = "open") -> list[AwardObjection]:
-    if not actor.is_office:
-        raise Forbidden("objections are handled by the programme office")
-    q = select(AwardObjection)
-    if status:
-        q = q.where(AwardObjection.status == status)
-    return list(session.scalars(q.order_by(AwardObjection.id)))
+    return programmes.list_objections(session, AwardObjection, actor=actor, status=status)
 
 
 def resolve_objection(session: Session, *, actor: Actor, objection_id: int, uphold: bool, resolution: str

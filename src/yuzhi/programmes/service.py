@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yuzhi.accounts.actor import Actor
 from yuzhi.db import for_update
-from yuzhi.errors import Conflict, InvalidInput, NotFound
+from yuzhi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuzhi.ledger import service as ledger
 from yuzhi.ledger.core import Txn
 from yuzhi.programmes.core import funding_postings
@@ -130,3 +131,13 @@ def open_objection(session: Session, objection: type[Any], app_id: int) -> int |
     """The id of an open objection against the application, if any: it holds the commitment."""
     return session.scalar(select(objection.id).where(objection.application_id == app_id,
                                                      objection.status == "open").limit(1))
+
+
+def list_objections(session: Session, objection: type[Any], *, actor: Actor, status: str | None = "open") -> list[Any]:
+    """The objections the office works through (by status, oldest first); the office's only."""
+    if not actor.is_office:
+        raise Forbidden("objections are handled by the programme office")
+    q = select(objection).order_by(objection.id)
+    if status:
+        q = q.where(objection.status == status)
+    return list(session.scalars(q))

@@ -330,12 +330,7 @@ def resolve_objection(session: Session, *, actor: Actor, objection_id: int, upho
 
 
 def list_objections(session: Session, *, actor: Actor, status: str | None = "open") -> list[Objection]:
-    if not actor.is_office:
-        raise Forbidden("objections are handled by the programme office")
-    q = select(Objection).order_by(Objection.id)
-    if status:
-        q = q.where(Objection.status == status)
-    return list(session.scalars(q))
+    return programmes.list_objections(session, Objection, actor=actor, status=status)
 
 
 # --- bills ------------------------------------------------------------------------------------
