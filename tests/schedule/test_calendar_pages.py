@@ -109,8 +109,10 @@ def test_replan_from_the_plan_page(client, engine):
         },
         follow_redirects=False,
     )
-    assert r.status_code == 303, r.text
-    new = int(r.headers["location"].rsplit("/", 1)[1])
+    assert r.status_code == 303 and r.headers["location"].startswith("/schedule/jobs/"), r.text  # a background job
+    done = client.get(r.headers["location"], headers=a, follow_redirects=False)  # …that became the new plan
+    assert done.status_code == 303, done.text
+    new = int(done.headers["location"].rsplit("/", 1)[1])
     body = client.get(f"/api/schedule/plans/{new}", headers=a).json()
     assert body["n_orders"] == 3 and body["schedule"]["rescheduled_from"] == pid
     m1 = [(o["start"], o["end"]) for o in body["schedule"]["operations"] if o["machine"] == 1]

@@ -91,3 +91,26 @@ def test_bad_upload_queues_nothing(client, engine) -> None:  # type: ignore[no-u
     assert r.status_code == 422
     with transaction(engine) as s:
         assert s.scalar(select(SolveJob)) is None
+
+
+def test_replan_is_queued_checked_at_once_and_run_once(engine) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from yuzhi.errors import InvalidInput, NotFound
+    from yuzhi.schedule import service
+
+    with transaction(engine) as s:
+        _, a, b = make_tenants(s)
+        plan = service.create(s, actor=a, problem=Problem.from_dict(TINY), plan_in=PlanCreate(name="tiny"))
+        with pytest.raises(InvalidInput):  # nothing changed: refused now, not later in the background
+            jobs.submit_replan(s, actor=a, plan_id=plan.id, at=1, down=None, rush=None, time_limit=5)
+        with pytest.raises(NotFound):  # another tenant's plan
+            jobs.submit_replan(s, actor=b, plan_id=plan.id, at=1, down=(1, 0, 5), rush=None, time_limit=5)
+        job_id = jobs.submit_replan(s, actor=a, plan_id=plan.id, at=1, down=(1, 0, 5), rush=None, time_limit=5).id
+        plan_id = plan.id
+    assert jobs.run(engine, job_id) == "done" and jobs.run(engine, job_id) == ""
+    with transaction(engine) as s:
+        job = s.get(SolveJob, job_id)
+        assert job is not None and job.plan_id is not None and job.kind == "replan"
+        new = s.get(Plan, job.plan_id)
+        assert new is not None and new.schedule["rescheduled_from"] == plan_id and new.org_id == a.org_id

@@ -59,6 +59,25 @@ def submit(session: Session, *, actor: Actor, problem: Problem, plan_in: PlanCre
     return job
 
 
+def submit_replan(session: Session, *, actor: Actor, plan_id: int, at: int, down: tuple[int, int, int] | None,
+                  rush: dict | None, time_limit: float) -> SolveJob:
+    """Queue a re-plan of a plan the caller sees (checked now: no schedule or nothing changed is refused
+    at once); the new plan is stored when the job has run; audited."""
+    from yuzhi.schedule import service
+
+    plan = service.get(session, actor=actor, plan_id=plan_id)
+    service.replan_events(plan, down=down, rush=rush)
+    job = SolveJob(org_id=plan.org_id, name=f"{plan.name} (re-planned t={at})"[:200], objective=plan.objective,
+                   time_limit=float(time_limit), workers=0, problem={}, status="queued", created_by=actor.user_id,
+                   kind="replan", params={"from": plan.id, "at": at, "down": list(down) if down else None,
+                                          "rush": rush})
+    session.add(job)
+    session.flush()
+    audit.record(session, actor=actor, action="schedule.replan.queued", entity="schedule_solve_job",
+                 entity_id=job.id, after={"from": plan.id, "at": at, "time_limit": job.time_limit}, org_id=plan.org_id)
+    return job
+
+
 def get(session: Session, *, actor: Actor, job_id: int) -> SolveJob:
     """One job visible to the caller (another tenant's is a 404)."""
     job = session.get(SolveJob, job_id)
@@ -114,8 +133,11 @@ def run(engine: Engine, job_id: int) -> str:
     with sm() as s:
         job = s.get(SolveJob, job_id)
         assert job is not None
-        problem, limit, workers, objective = Problem.from_dict(job.problem), job.time_limit, job.workers, job.objective
+        kind, data, limit, workers, objective = job.kind, job.problem, job.time_limit, job.workers, job.objective
+    if kind == "replan":  # (the session above is closed first: SQLite keeps one writer)
+        return _run_replan(engine, job_id)
     try:
+        problem = Problem.from_dict(data)
         result = solve(problem, time_limit=limit, workers=workers or 2, objective=objective)
     except DomainError as exc:
         return _finish(engine, job_id, status="failed", error=exc.message)
@@ -127,6 +149,41 @@ def run(engine: Engine, job_id: int) -> str:
         assert job is not None
         plan = service.store_solved(s, actor=_actor(s, job), org_id=job.org_id, name=job.name, objective=objective,
                                     problem=problem, result=result)
+        job.status, job.plan_id, job.finished_at = "done", plan.id, _now()
+    return "done"
+
+
+def _run_replan(engine: Engine, job_id: int) -> str:
+    """A claimed re-plan: read the plan, solve with no transaction open, store the new plan."""
+    from yuzhi.db import session_factory
+    from yuzhi.schedule import service
+    from yuzhi.schedule.models import Plan
+    from yuzhi.schedule.reschedule import reschedule
+
+    sm = session_factory(engine)
+    try:
+        with sm() as s:
+            job = s.get(SolveJob, job_id)
+            assert job is not None and job.params is not None
+            p, limit = dict(job.params), job.time_limit
+            old_plan = s.get(Plan, p["from"])
+            if old_plan is None:
+                raise NotFound(f"plan {p['from']} no longer exists", field="plan_id")
+            problem, old, events = service.replan_events(old_plan, down=p.get("down"), rush=p.get("rush"))
+            objective = old_plan.objective
+        new_problem, result = reschedule(problem, old, at=p["at"], events=events, objective=objective,
+                                         time_limit=limit)
+    except DomainError as exc:
+        return _finish(engine, job_id, status="failed", error=exc.message)
+    except Exception as exc:  # a solver crash must not leave the job "running" for ever
+        log.exception("schedule re-plan job %s failed", job_id)
+        return _finish(engine, job_id, status="failed", error=f"the solver stopped: {type(exc).__name__}")
+    with sm() as s, s.begin():
+        job = s.get(SolveJob, job_id)
+        old_plan = s.get(Plan, p["from"])
+        assert job is not None and old_plan is not None
+        plan = service.store_replanned(s, actor=_actor(s, job), old_plan=old_plan, at=p["at"], problem=new_problem,
+                                       result=result)
         job.status, job.plan_id, job.finished_at = "done", plan.id, _now()
     return "done"
 

@@ -54,3 +54,5 @@ class SolveJob(IdMixin, TimestampMixin, OrgScopedMixin, Base):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_plans.id"), default=None)
     error: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="solve", server_default="solve")  # solve / replan
+    params: Mapped[dict | None] = mapped_column(JSON, default=None)  # replan: from, at, down, rush

@@ -245,6 +245,7 @@ def _when(problem, text: str, field: str) -> int:
 def replan_form(
     plan_id: int,
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     actor: OptionalUser,
     at: Annotated[str, Form()] = "",
@@ -288,12 +289,14 @@ def replan_form(
             }
             if rush_due:
                 rush["due"] = _when(problem, rush_due, "rush_due")
-        new = service.replan(session, actor=actor, plan_id=plan.id, at=t, down=down, rush=rush, time_limit=time_limit)
+        job = jobs.submit_replan(session, actor=actor, plan_id=plan.id, at=t, down=down, rush=rush,
+                                 time_limit=time_limit)
     except DomainError as exc:
         session.rollback()
         plan = service.get(session, actor=actor, plan_id=plan_id)
         return _plan(request, session, actor, plan, exc, exc.status_code)
-    return RedirectResponse(f"/schedule/plans/{new.id}", status_code=303)
+    background.add_task(jobs.run, request.app.state.engine, job.id)  # solved after the response, like an upload
+    return RedirectResponse(f"/schedule/jobs/{job.id}", status_code=303)
 
 
 @router.get("/schedule/plans/{plan_id}/gantt", response_class=HTMLResponse)

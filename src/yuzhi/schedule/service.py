@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # solve pulls in OR-Tools: imported where a plan is solved, n
     from yuzhi.schedule.solve import Result
 
 __all__ = ["create", "create_from_file", "gantt_html", "get", "get_all", "problem_of", "read_upload", "replan",
-           "store_solved"]
+           "replan_events", "store_replanned", "store_solved"]
 
 
 def _snap(plan: Plan) -> dict[str, object]:
@@ -140,13 +140,26 @@ def replan(
 ) -> Plan:
     """Re-plan a stored plan from time ``at`` (machine down ``(machine, start, end)``, a rush order as
     a job dict); started work stays, the rest moves as little as needed. Stored as a new plan so the
-    old one stays for comparison; audited."""
-    from yuzhi.schedule.check import schedule_from_json
-    from yuzhi.schedule.reschedule import MachineDown, RushOrder, reschedule
+    old one stays for comparison; audited. (The web page runs the same steps as a background job.)"""
+    from yuzhi.schedule.reschedule import reschedule
 
     old_plan = get(session, actor=actor, plan_id=plan_id)
-    problem = problem_of(old_plan)
-    old = schedule_from_json(old_plan.schedule)
+    problem, old, events = replan_events(old_plan, down=down, rush=rush)
+    new_problem, result = reschedule(
+        problem, old, at=at, events=events, objective=old_plan.objective, time_limit=time_limit
+    )
+    return store_replanned(session, actor=actor, old_plan=old_plan, at=at, problem=new_problem, result=result)
+
+
+def replan_events(plan: Plan, *, down: tuple[int, int, int] | list[int] | None,
+                  rush: dict | None) -> tuple[Problem, list, list]:
+    """The plan's problem, its schedule and the re-plan's events; raises (nothing changed) when the plan
+    has no schedule or nothing is said to have changed."""
+    from yuzhi.schedule.check import schedule_from_json
+    from yuzhi.schedule.reschedule import MachineDown, RushOrder
+
+    problem = problem_of(plan)
+    old = schedule_from_json(plan.schedule)
     if not old:
         raise InvalidInput("this plan has no schedule to re-plan", field="plan_id", fix="solve it again first")
     events: list = []
@@ -157,14 +170,17 @@ def replan(
         events.append(RushOrder(one.jobs[0]))
     if not events:
         raise InvalidInput("say what changed", field="events", fix="give a machine-down period or a rush order")
-    new_problem, result = reschedule(
-        problem, old, at=at, events=events, objective=old_plan.objective, time_limit=time_limit
-    )
+    return problem, old, events
+
+
+def store_replanned(session: Session, *, actor: Actor, old_plan: Plan, at: int, problem: Problem,
+                    result: Result) -> Plan:
+    """Keep a re-planned schedule as a new plan that names the plan it came from; audited."""
     doc = result.to_dict()
     doc["rescheduled_at"] = at
     doc["rescheduled_from"] = old_plan.id
     return _store(session, actor=actor, org_id=old_plan.org_id, name=f"{old_plan.name} (re-planned t={at})",
-                  objective=old_plan.objective, problem=new_problem, result=result, schedule=doc,
+                  objective=old_plan.objective, problem=problem, result=result, schedule=doc,
                   action="schedule.plan.replan", before=_snap(old_plan))
 
 
