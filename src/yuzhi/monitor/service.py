@@ -26,9 +26,10 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import tenancy
@@ -217,12 +218,13 @@ def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[S
                     open_alarms[lim.level] = alarm
                     report.alarms_raised.append(alarm.id)
             elif lim.still_violates(v):
-                alarm.peak = max(alarm.peak, v) if lim.direction == "high" else min(alarm.peak, v)
+                peak = v if alarm.peak is None else alarm.peak
+                alarm.peak = max(peak, v) if lim.direction == "high" else min(peak, v)
             else:
                 _to_normal(session, actor, alarm, ts, report)
                 del open_alarms[lim.level]
     if new_rows:
-        session.execute(Sample.__table__.insert(), new_rows)
+        session.execute(cast(Table, Sample.__table__).insert(), new_rows)
     sensor.last_ts = last
     sensor.active_levels = sorted(k for k in open_alarms if k != "stale")
 
@@ -318,6 +320,7 @@ def _score_models(session: Session, actor: Actor, org: int, live: dict[datetime,
             res = stream.update([vals.get(k, float("nan")) for k in keys])
             if alarm is None and res.anomaly:
                 sensor = session.get(Sensor, ids[res.top_sensor])
+                assert sensor is not None  # the model's sensors were checked when it was installed
                 alarm = _raise(session, actor, sensor, kind="model", level="early_warning", ts=t,
                                value=res.score, threshold=1.0,
                                message=f"model {row.name}: score {res.score:.2f} > 1; most responsible sensor "
@@ -378,8 +381,8 @@ def purge_samples(session: Session, *, now: datetime | None = None) -> int:
     now = _as_utc(now or utcnow())
     total = 0
     for sensor_id, days in session.execute(select(Sensor.id, Sensor.retention_days)):
-        res = session.execute(delete(Sample).where(Sample.sensor_id == sensor_id,
-                                                   Sample.ts < now - timedelta(days=days)))
+        res = cast(CursorResult[Any], session.execute(delete(Sample).where(Sample.sensor_id == sensor_id,
+                                                   Sample.ts < now - timedelta(days=days))))
         total += res.rowcount or 0
     return total
 
@@ -648,6 +651,7 @@ def console_tiles(session: Session, *, actor: Actor, since: datetime, until: dat
                                 .where(Organisation.id.in_({s.org_id for s in sensors}))).all())
     sites: dict[int, list[dict[str, object]]] = defaultdict(list)
     for s in sensors:
+        last_ts: datetime | None
         if s.last_ts is not None and _as_utc(s.last_ts) <= until and s.id not in last:
             last_ts, last_value = _as_utc(s.last_ts), s.last_value
         else:
@@ -667,7 +671,7 @@ def console_tiles(session: Session, *, actor: Actor, since: datetime, until: dat
             "acked": [a for a in active if acked_then(a)],
             "spark": C.sparkline_svg(series[s.id], since.timestamp(), until.timestamp(), limits=limits),
         })
-    out = []
+    out: list[dict[str, Any]] = []
     for org_id, tiles in sites.items():
         tiles.sort(key=lambda t: (C.STATES.index(str(t["state"])), str(t["name"])))
         out.append({"org_id": org_id, "name": orgs.get(org_id, str(org_id)), "tiles": tiles})
