@@ -16,11 +16,13 @@ recomputes it (the migration that adds the table, a repair).
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Index, Integer, String, cast, delete, func, select
+from sqlalchemy import Connection, ForeignKey, Index, Integer, String, Table, cast, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -73,12 +75,17 @@ def add(conn: Connection | Session, bills: Iterable[object]) -> None:
 _UPSERTS: dict[str, object] = {}
 
 
-def _upsert(dialect: str):  # type: ignore[no-untyped-def]
+def _table() -> Table:
+    """The summary's table (``__table__`` is typed as a FromClause)."""
+    return typing.cast(Table, BillMonth.__table__)
+
+
+def _upsert(dialect: str) -> Any:
     """The upsert statement, built once per dialect: it runs in every bill transaction, and building it
     (insert, ``excluded``, the ``SET`` expressions) cost a third of its time (py-spy, issue 14)."""
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
-        table = BillMonth.__table__
+        table = _table()
         ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
         stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(index_elements=list(KEY), set_={
             "bills": table.c.bills + ins.excluded.bills, "amount_fen": table.c.amount_fen + ins.excluded.amount_fen,
@@ -111,7 +118,7 @@ def rebuild(conn: Connection) -> int:
     """Recompute the whole summary from the bills (one statement each way). Returns its row count."""
     conn.execute(delete(BillMonth))
     q = _from_bills(conn)
-    conn.execute(BillMonth.__table__.insert().from_select(
+    conn.execute(_table().insert().from_select(
         ["programme_id", "org_id", "month", "kind", "provider_id", "bills", "amount_fen", "subsidy_fen"], q))
     return int(conn.scalar(select(func.count()).select_from(BillMonth)) or 0)
 
