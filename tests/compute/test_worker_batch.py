@@ -163,3 +163,45 @@ def test_a_refused_job_ends_the_dispatch_batch_and_is_reported_alone(engine, tmp
     with transaction(engine) as s:
         assert s.get(ComputeJob, bad).status == "queued" and s.get(ComputeJob, bad).hold_fen > 0
         assert s.get(ComputeJob, ok1).external_id and s.get(ComputeJob, ok2).external_id
+
+
+def test_dispatch_batch_rolled_back_after_sbatch_never_runs_a_job_twice(engine, tmp_path, store, monkeypatch,  # noqa: F811
+                                                                        slurm_skip_reason):
+    """The batch's commit is lost after real sbatch calls (as with kill -9): the next tries find the
+    jobs by their token; Slurm runs each job exactly once."""
+    import subprocess
+
+    import pytest
+
+    if slurm_skip_reason:
+        pytest.skip(slurm_skip_reason)
+    w = setup_world(engine, tmp_path, kind="slurm")
+    ids = [submit(engine, w, store, "print('once')") for _ in range(3)]
+    real_record, calls = service.record, []
+
+    def failing_record(*args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(kw.get("action"))
+        if calls.count("compute.job.dispatch") == 2 and kw.get("action") == "compute.job.dispatch":
+            raise RuntimeError("the worker dies here")  # after two sbatch calls, before the commit
+        return real_record(*args, **kw)
+
+    monkeypatch.setattr(service, "record", failing_record)
+    report = service.tick(engine, store=store, biller=flows.bill_job)
+    # the batch was rolled back (two jobs already in Slurm), then all three went one by one
+    assert report.dispatched == 3 and not report.errors, report
+    assert calls.count("compute.job.dispatch") == 5
+    monkeypatch.setattr(service, "record", real_record)
+    deadline = time.monotonic() + 60
+    while service.tick(engine, store=store, biller=flows.bill_job).active:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    with transaction(engine) as s:
+        jobs = [s.get(ComputeJob, i) for i in ids]
+        assert {j.status for j in jobs} == {"succeeded"}
+        tokens = [j.token for j in jobs]
+    for token in tokens:
+        # the controller keeps finished jobs for MinJobAge (300 s): a duplicate would be listed too
+        out = subprocess.run(["squeue", "-h", "-t", "all", f"--name={token}", "-o", "%i"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert len(out) == 1, (token, out)
+    assert account(engine, w.unit_orgs[0])[1] == 0
