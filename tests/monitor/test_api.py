@@ -106,7 +106,7 @@ def test_upload_file_and_page_forms(client, engine):
     assert r.status_code == 422 and "row 1 (line 2), column 'ch4_face'" in r.json()["detail"]["message"]
     alarm_id = client.get("/api/monitor/alarms", headers=a).json()["data"][0]["id"]
     r = client.post(f"/monitor/alarms/{alarm_id}/clear", data={"comment": "no"}, headers=a)
-    assert r.status_code == 409 and "must be acknowledged first" in r.text
+    assert r.status_code == 409 and f"告警 {alarm_id} 须先确认" in r.text  # in the page language (issue 15)
     r = client.post(f"/monitor/alarms/{alarm_id}/acknowledge", data={"comment": "checked"}, headers=a,
                     follow_redirects=False)
     assert r.status_code == 303

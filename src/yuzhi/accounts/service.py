@@ -115,7 +115,9 @@ def _refuse_if_holding_quotas(session: Session, org: Organisation) -> None:
         raise Conflict(f"{org.name} is approved and holds {len(live)} live voucher quota(s) "
                        f"(applications {', '.join(map(str, live))}); rejecting it now would strand them",
                        field="approve", fix="resolve them first (uphold an objection and reject on re-review, "
-                                            "or close the year), then reject the organisation")
+                                            "or close the year), then reject the organisation",
+                       key="org_has_live_quota",
+                       params={"name": org.name, "count": len(live), "ids": ", ".join(map(str, live))})
 
 
 def add_affiliation(session: Session, *, actor: Actor, aff_in: AffiliationCreate) -> Affiliation:
@@ -154,7 +156,8 @@ def create_user(session: Session, *, actor: Actor, user_in: UserCreate) -> User:
         role = Role(user_in.role)
     except ValueError as exc:
         raise InvalidInput(f"unknown role {user_in.role!r}", field="role",
-                           fix="use one of " + ", ".join(r.value for r in Role)) from exc
+                           fix="use one of " + ", ".join(r.value for r in Role),
+                           key="unknown_role", params={"role": user_in.role}) from exc
     if not actor.is_admin and not (actor.org_id and actor.org_id == user_in.org_id and role == Role.MEMBER):
         raise Forbidden("only an office administrator (or a unit for its own members) creates users")
     if role == Role.MEMBER and user_in.org_id is None:

@@ -131,7 +131,8 @@ def provider_reconcile(provider_id: IdPath, session: SessionDep, actor: CurrentU
 
     ep = service.get_endpoint(session, provider_id=provider_id)
     if ep is None:
-        raise NotFound(f"provider {provider_id} has no engine connected", field="provider_id")
+        raise NotFound(f"provider {provider_id} has no engine connected", field="provider_id",
+                       key="provider_no_engine", params={"id": provider_id})
     rep = rec.reconcile(session, actor=actor, provider_id=provider_id, month=month, backend=service.backend_for(ep))
     if format == "xlsx":
         xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -181,7 +182,8 @@ async def upload(request: Request, actor: CurrentUser, name: str = Query("", max
     length = int(request.headers.get("content-length") or 0)
     if length > MAX_UPLOAD:
         raise InvalidInput(f"upload of {length} bytes exceeds {MAX_UPLOAD}", field="body",
-                           fix="put large data on the cluster's filesystem and upload a manifest")
+                           fix="put large data on the cluster's filesystem and upload a manifest",
+                           key="upload_too_large", params={"size": length, "most": MAX_UPLOAD})
     data = await request.body()
     if not data:
         raise InvalidInput("the request body is empty", field="body", fix="send the file's bytes as the body")
@@ -195,9 +197,11 @@ def download(sha256: str, request: Request, session: SessionDep, actor: CurrentU
     store = store_of(request)
     path = store.object_path(sha256)
     if not service.may_use(session, store, actor, sha256):
-        raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256")
+        raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256",
+                       key="artifact_not_found", params={"sha": sha256[:12]})
     if not path.exists():
-        raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256")
+        raise NotFound(f"artifact {sha256[:12]}… not found", field="sha256",
+                       key="artifact_not_found", params={"sha": sha256[:12]})
     return FileResponse(path, media_type="application/octet-stream")
 
 

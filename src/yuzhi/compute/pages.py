@@ -247,7 +247,8 @@ async def reconcile_xlsx(request: Request, session: SessionDep, actor: OptionalU
     ep = service.get_endpoint(session, provider_id=pid)
     if ep is None:
         raise InvalidInput(f"provider {pid} has no engine connected", field="provider",
-                           fix="yuzhi compute connect PROVIDER --kind slurm")
+                           fix="yuzhi compute connect PROVIDER --kind slurm",
+                           key="provider_no_engine", params={"id": pid})
     rep = reconcile.reconcile(session, actor=a, provider_id=pid, month=month, backend=service.backend_for(ep))
     return Response(reconcile.to_xlsx(rep), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="reconcile-{pid}-{month}.xlsx"'})

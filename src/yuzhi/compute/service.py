@@ -232,7 +232,9 @@ def _check_not_repricing(session: Session, row: RateCardRow, new_from: date) -> 
         raise InvalidInput(
             f"job {hit.id} started on {last_day} and was priced under rate card {row.id}; a card from "
             f"{new_from} would change the price of a finished job", field="valid_from",
-            fix=f"start the new card on {last_day + timedelta(days=1)} or later (past jobs keep their price)")
+            fix=f"start the new card on {last_day + timedelta(days=1)} or later (past jobs keep their price)",
+            key="rate_card_changes_past_job", params={"job": hit.id, "day": last_day, "card": row.id,
+                                                      "new_from": new_from, "next_day": last_day + timedelta(days=1)})
 
 
 def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: int, valid_to: date,
@@ -245,7 +247,8 @@ def end_rate_card(session: Session, *, actor: Actor, provider_id: int, card_id: 
     p = _provider_for_write(session, actor, provider_id)
     row = session.get(RateCardRow, card_id)
     if row is None or row.provider_id != p.id:
-        raise NotFound(f"rate card {card_id} not found for provider {p.id}", field="card_id")
+        raise NotFound(f"rate card {card_id} not found for provider {p.id}", field="card_id",
+                       key="rate_card_not_found", params={"id": card_id})
     before = row.valid_to
     if new_card is None:
         _check_not_repricing(session, row, valid_to + timedelta(days=1))
@@ -335,7 +338,8 @@ def register_app(session: Session, *, actor: Actor, app_in: AppIn) -> ComputeApp
     if session.scalar(select(ComputeApp.id).where(ComputeApp.name == app_in.name)) is not None:
         from yuzhi.errors import Conflict
 
-        raise Conflict(f"an app named {app_in.name!r} exists", field="name", fix="choose another name")
+        raise Conflict(f"an app named {app_in.name!r} exists", field="name", fix="choose another name",
+                       key="app_exists", params={"name": app_in.name})
     app = ComputeApp(name=app_in.name, description=app_in.description, argv_json=json.dumps(app_in.argv),
                      allow_args=app_in.allow_args)
     session.add(app)
@@ -362,16 +366,19 @@ def _argv_for(session: Session, job_in: JobIn) -> list[str]:
                                fix="pick one from GET /api/compute/apps")
         app = session.scalar(select(ComputeApp).where(ComputeApp.name == job_in.app))
         if app is None:
-            raise NotFound(f"no registered app {job_in.app!r}", field="app", fix="pick one from GET /api/compute/apps")
+            raise NotFound(f"no registered app {job_in.app!r}", field="app", fix="pick one from GET /api/compute/apps",
+                           key="app_not_found", params={"name": job_in.app})
         if job_in.args and not app.allow_args:
-            raise InvalidInput(f"app {app.name!r} takes no extra arguments", field="args")
+            raise InvalidInput(f"app {app.name!r} takes no extra arguments", field="args",
+                               key="app_no_args", params={"name": app.name})
         template = json.loads(app.argv_json)
     else:
         jt = JOB_TYPES.get(job_in.kind)
         if jt is None or job_in.kind not in available_types():
             have = ", ".join(["app", *available_types()])
             raise InvalidInput(f"job kind {job_in.kind!r} is not available on this platform", field="kind",
-                               fix=f"use one of: {have}")
+                               fix=f"use one of: {have}",
+                               key="job_kind_unavailable", params={"kind": job_in.kind, "have": have})
         template = list(jt.argv)
     return expand(template, job_in.inputs, python=sys.executable) + list(job_in.args)
 
@@ -526,7 +533,8 @@ def submit_job(session: Session, *, actor: Actor, job_in: JobIn, store: Artifact
         # another tenant's file is answered exactly as a missing one: no hint that the hash exists
         if not store.has(sha) or not may_use(session, store, actor, sha):
             raise NotFound(f"input {name!r} refers to artifact {sha[:12]}… which is not in the store",
-                           field=f"inputs.{name}", fix="upload the file first (yuzhi compute upload)")
+                           field=f"inputs.{name}", fix="upload the file first (yuzhi compute upload)",
+                           key="input_not_in_store", params={"name": name, "sha": sha[:12]})
     acc = _account(session, actor.org_id, lock=True)
     if acc is None or acc.budget_fen == 0:
         raise InvalidInput("your organisation has no compute budget", field="budget",

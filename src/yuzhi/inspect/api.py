@@ -72,7 +72,8 @@ def resolve_model(actor, name: str) -> Path:
         if (d / "model.json").is_file():
             return d
     raise NotFound(f"inspection model {name!r} not found.", field="model",
-                   fix="Train it with `yuzhi inspect train` into your organisation's model folder.")
+                   fix="Train it with `yuzhi inspect train` into your organisation's model folder.",
+                   key="inspect_model_not_found", params={"name": name})
 
 
 @router.get("/models", response_model=ModelPage)

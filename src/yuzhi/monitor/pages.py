@@ -68,7 +68,8 @@ def _window(range_: str | None, at: str | None) -> tuple[datetime, datetime, str
             until = C.as_utc(datetime.fromisoformat(at))
         except ValueError:
             raise InvalidInput(f"cannot read time {at!r}", field="at",
-                               fix="ISO 8601, e.g. 2026-03-01T16:00:00+08:00") from None
+                               fix="ISO 8601, e.g. 2026-03-01T16:00:00+08:00",
+                               key="not_a_time", params={"text": at}) from None
     else:
         until = datetime.now(UTC)
     return until - timedelta(seconds=seconds), until, range_ or "6h"

@@ -37,7 +37,8 @@ def whitelist(session: Session, *, actor: Actor, provider_in: ProviderCreate) ->
                        fix="register the provider's legal entity as an organisation first",
                        key="organisation_not_found", params={"org_id": provider_in.org_id})
     if session.scalar(select(Provider.id).where(Provider.name == provider_in.name)) is not None:
-        raise Conflict(f"a provider named {provider_in.name!r} exists", field="name")
+        raise Conflict(f"a provider named {provider_in.name!r} exists", field="name",
+                       key="provider_exists", params={"name": provider_in.name})
     p = Provider(**provider_in.model_dump())
     p.criterion = provider_in.criterion.value
     session.add(p)
@@ -85,7 +86,8 @@ def resolve(session: Session, ref: str) -> Provider:
         return rows[0]
     known = ", ".join(f"{p.id} {p.name}" for p in list_all(session)) or "none yet"
     raise NotFound(f"no single provider is named {ref!r}", field="provider",
-                   fix=f"give a provider's id, exact name or USCC; whitelisted: {known}")
+                   fix=f"give a provider's id, exact name or USCC; whitelisted: {known}",
+                   key="provider_ref_unknown", params={"ref": ref, "known": known})
 
 
 def list_all(session: Session) -> list[Provider]:

@@ -238,7 +238,8 @@ def _when(problem, text: str, field: str) -> int:
                 t = t.replace(tzinfo=c[0].tzinfo)
             return int((t - c[0]).total_seconds() // c[1])
     fix = "write e.g. 2026-12-07 10:40 or 640" if c else "write whole time units from the plan start, e.g. 640"
-    raise InvalidInput(f"{text!r} is not a time", field=field, fix=fix)
+    raise InvalidInput(f"{text!r} is not a time", field=field, fix=fix,
+                       key="not_a_time", params={"text": text})
 
 
 @router.post("/schedule/plans/{plan_id}/replan", response_class=HTMLResponse)

@@ -124,15 +124,18 @@ def _texts(rules_a: str, rules_b: str, rules_c: str, uploads: list[bytes], names
     for name, raw in zip(names, uploads, strict=True):
         if len(raw) > MAX_RULES_BYTES:
             raise InvalidInput(f"{name} is {len(raw):,} bytes; a rules file is at most {MAX_RULES_BYTES:,}",
-                               field="files", fix="upload the TOML rules file itself")
+                               field="files", fix="upload the TOML rules file itself",
+                               key="rules_file_too_large", params={"name": name})
         try:
             out.append((name, raw.decode("utf-8-sig")))
         except UnicodeDecodeError:
-            raise InvalidInput(f"{name} is not UTF-8 text", field="files", fix="save the rules file as UTF-8") from None
+            raise InvalidInput(f"{name} is not UTF-8 text", field="files", fix="save the rules file as UTF-8",
+                               key="not_utf8", params={"name": name}) from None
     if not out:
         raise InvalidInput("no rule set given", field="rules_a", fix="write or upload at least one rules file")
     if len(out) > 5:
-        raise InvalidInput(f"{len(out)} rule sets; at most 5 at once", field="files", fix="simulate fewer at once")
+        raise InvalidInput(f"{len(out)} rule sets; at most 5 at once", field="files", fix="simulate fewer at once",
+                           key="too_many_rule_sets", params={"count": len(out)})
     return out
 
 
@@ -169,7 +172,8 @@ async def simulate(request: Request, session: SessionDep, actor: OptionalUser,
     actor = _need(actor, office=True)
     form = {"rules_a": rules_a, "rules_b": rules_b, "rules_c": rules_c}
     if not year.strip().isdigit():
-        raise InvalidInput(f"year {year!r} is not a year", field="year", fix="choose a programme year")
+        raise InvalidInput(f"year {year!r} is not a year", field="year", fix="choose a programme year",
+                           key="not_a_year", params={"text": year})
     y = int(year)
     _on_error(request, "vouchers/simulate.html", lambda: _ctx(session, y, form))
     uploads = [f for f in files or [] if f.filename]

@@ -62,7 +62,8 @@ def _read(conn, year: int, monthly: bool = False) -> sim.Year:
     prow = conn.execute(select(P).where(P.c.year == year)).first()
     if prow is None:
         raise NotFound(f"there is no {year} voucher programme", field="year",
-                       fix="simulate a year the office has opened (yuzhi vouchers programmes)")
+                       fix="simulate a year the office has opened (yuzhi vouchers programmes)",
+                       key="no_programme", params={"year": year})
     postgres = conn.dialect.name == "postgresql"
 
     def micros(col):
@@ -503,13 +504,16 @@ class _DemandBook:
         for sheet, cols in DEMAND_SHEETS.items():
             if sheet not in wb.sheetnames:
                 raise InvalidInput(f"{source} has no sheet '{sheet}'", field=sheet,
-                                   fix=f"add a sheet '{sheet}' with columns " + ", ".join(cols))
+                                   fix=f"add a sheet '{sheet}' with columns " + ", ".join(cols),
+                                   key="workbook_no_sheet", params={"sheet": sheet, "columns": ", ".join(cols)})
             it = wb[sheet].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
             for c in cols:
                 if c not in header:
                     raise InvalidInput(f"{source} sheet '{sheet}' has no column '{c}'", field=f"{sheet}!1",
-                                       fix=f"row 1 of '{sheet}' names the columns: " + ", ".join(cols))
+                                       fix=f"row 1 of '{sheet}' names the columns: " + ", ".join(cols),
+                                       key="workbook_no_column",
+                                       params={"sheet": sheet, "column": c, "columns": ", ".join(cols)})
             self.rows[sheet] = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(it, start=2)
                                 if any(v is not None and str(v).strip() for v in r)]
 

@@ -501,3 +501,66 @@ _MORE: dict[str, E] = {  # bills, knowledge base, forms, awards (second pass)
     },
 }
 ERRORS.update(_MORE)
+
+_THIRD: dict[str, E] = {  # compute, providers, monitor/schedule forms, simulation, accounts (third pass)
+    "rate_card_changes_past_job": {
+        "en": ("job {job} started on {day} and was priced under rate card {card}; a card from {new_from} would "
+               "change the price of a finished job", "start the new card on {next_day} or later"),
+        "zh": ("作业 {job} 于 {day} 开始，已按价目表 {card} 计价；自 {new_from} 起生效的新价目表会改变已完成作业的价格",
+               "请让新价目表自 {next_day} 起生效"),
+    },
+    "rate_card_not_found": {
+        "en": ("rate card {id} not found", "pick a rate card from the list"),
+        "zh": ("价目表 {id} 不存在", "请从价目表列表中选择"),
+    },
+    "app_exists": {"en": ("an app named '{name}' exists", "choose another name"),
+                   "zh": ("已有名为“{name}”的应用", "请换一个名称")},
+    "app_not_found": {"en": ("no registered app '{name}'", "pick an app from the list"),
+                      "zh": ("没有登记名为“{name}”的应用", "请从应用列表中选择")},
+    "app_no_args": {"en": ("app '{name}' takes no extra arguments", "leave the arguments empty"),
+                    "zh": ("应用“{name}”不接受额外参数", "请将参数留空")},
+    "job_kind_unavailable": {"en": ("job kind '{kind}' is not available on this platform", "use one of: {have}"),
+                             "zh": ("本平台不提供“{kind}”类作业", "可选：{have}")},
+    "input_not_in_store": {
+        "en": ("input '{name}' refers to file {sha}… which is not stored", "upload the file first"),
+        "zh": ("输入“{name}”引用的文件 {sha}… 尚未上传", "请先上传该文件"),
+    },
+    "provider_no_engine": {"en": ("provider {id} has no engine connected", "the provider connects its cluster first"),
+                           "zh": ("算力服务商 {id} 尚未接入计算资源", "请服务商先接入其计算集群")},
+    "upload_too_large": {"en": ("upload of {size} bytes exceeds {most}", "put large data on the cluster's file system"),
+                         "zh": ("上传 {size} 字节，超过上限 {most}", "大数据请放在集群文件系统中")},
+    "artifact_not_found": {"en": ("file {sha}… not found", "open it from the job that used or produced it"),
+                           "zh": ("文件 {sha}… 不存在或无权下载", "请从使用或生成它的作业中打开")},
+    "inspect_model_not_found": {"en": ("inspection model '{name}' not found", "train it first on the inspection page"),
+                                "zh": ("质检模型“{name}”不存在", "请先在质检页面训练该模型")},
+    "not_a_time": {"en": ("cannot read time '{text}'", "write e.g. 2026-12-07 10:40"),
+                   "zh": ("“{text}”不是有效时间", "请按 2026-12-07 10:40 的格式填写")},
+    "provider_ref_unknown": {"en": ("no single provider is named '{ref}'", "give the provider's exact name or USCC"),
+                             "zh": ("找不到唯一名为“{ref}”的算力服务商",
+                                    "请填写服务商的准确名称或统一社会信用代码")},
+    "provider_exists": {"en": ("a provider named '{name}' exists", "choose another name or edit that provider"),
+                        "zh": ("已有名为“{name}”的算力服务商", "请换一个名称，或修改已有的服务商")},
+    "too_many_rule_sets": {"en": ("{count} rule sets; at most 5 at once", "simulate fewer at once"),
+                           "zh": ("一次上传了 {count} 套规则，最多 5 套", "请减少同时模拟的规则套数")},
+    "not_a_year": {"en": ("'{text}' is not a year", "choose a programme year"),
+                   "zh": ("“{text}”不是有效年度", "请选择计划年度")},
+    "rules_file_too_large": {"en": ("{name} is too large for a rules file", "upload the TOML rules file itself"),
+                             "zh": ("{name} 太大，不是规则文件", "请上传 TOML 规则文件本身")},
+    "not_utf8": {"en": ("{name} is not UTF-8 text", "save the file as UTF-8"),
+                 "zh": ("{name} 不是 UTF-8 文本", "请以 UTF-8 编码保存该文件")},
+    "workbook_no_sheet": {"en": ("the workbook has no sheet '{sheet}'", "add a sheet '{sheet}' with columns {columns}"),
+                          "zh": ("工作簿缺少工作表“{sheet}”", "请添加工作表“{sheet}”，列为 {columns}")},
+    "workbook_no_column": {
+        "en": ("sheet '{sheet}' has no column '{column}'", "row 1 of '{sheet}' names the columns: {columns}"),
+        "zh": ("工作表“{sheet}”缺少“{column}”列", "“{sheet}”第 1 行应为列名：{columns}"),
+    },
+    "org_has_live_quota": {
+        "en": ("{name} is approved and holds {count} live voucher quota(s) (applications {ids})",
+               "resolve them first (uphold an objection and reject on re-review, or close the year)"),
+        "zh": ("{name} 已通过审核，持有 {count} 笔有效算力券额度（申请 {ids}）",
+               "请先处理这些额度（异议成立后复审驳回，或关闭年度），再驳回该机构"),
+    },
+    "unknown_role": {"en": ("unknown role '{role}'", "choose a role from the list"),
+                     "zh": ("未知角色“{role}”", "请从列表中选择角色")},
+}
+ERRORS.update(_THIRD)
