@@ -44,10 +44,12 @@ from __future__ import annotations
 
 import json
 import math
+import typing
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.signal import lfilter
@@ -278,7 +280,8 @@ class MahalanobisDetector:
 
         if meta.get("format") != MODEL_FORMAT:
             raise InvalidInput(f"model format {meta.get('format')!r}, expected {MODEL_FORMAT}", field="model")
-        det = cls(**{"peak_ratio": 0.0, **meta["params"]})  # type: ignore[dict-item]
+        params: dict[str, Any] = {"peak_ratio": 0.0, **typing.cast(dict[str, Any], meta["params"])}
+        det = cls(**params)
         with np.load(io.BytesIO(arrays), allow_pickle=False) as arr:
             det.mean_, det.scale_ = arr["mean"], arr["scale"]
             det.center_, det.precision_ = arr["center"], arr["precision"]
@@ -388,7 +391,7 @@ class MahalanobisStream:
         d2 = float(d @ pd_)
         c = pd_ * pd_ * self._inv_diag
         b = m.score_alpha
-        if self._r is None:
+        if self._r is None or self._c is None:  # first sample (a restored state always has both)
             self._r, self._c = d2, c
         else:
             self._r = (1 - b) * self._r + b * d2
