@@ -805,16 +805,17 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                 backends[pid] = backend_for(ep)
             else:
                 report.unavailable[pid] = ep.unavailable_reason  # type: ignore[index]
+    # Queued jobs first: they need no engine query, and a new job should not wait for one.
+    done = _dispatch_batch(engine, [job_id for job_id, pid, _, status, cancel in full
+                                    if status == JobStatus.QUEUED and not cancel and pid in backends],
+                           backends, store=store, report=report)
     known: dict[str, Usage] = {}
     for pid, backend in list(backends.items()):  # one engine query per provider, not one per job
         ids = [eid for _, p, eid in rows if p == pid and eid is not None]
         # If the engine fails here, each job asks on its own below and that marks the provider unavailable.
         with contextlib.suppress(BackendUnavailable):
             known.update({f"{pid}:{k}": v for k, v in backend.usage_many(ids).items()})
-    done = _finish_batch(engine, rows, backends, known, store=store, biller=biller, report=report)
-    done |= _dispatch_batch(engine, [job_id for job_id, pid, _, status, cancel in full
-                                     if status == JobStatus.QUEUED and not cancel and pid in backends],
-                            backends, store=store, report=report)
+    done |= _finish_batch(engine, rows, backends, known, store=store, biller=biller, report=report)
     done |= {job_id for job_id, pid, eid, status, cancel in full
              if pid in backends and _unchanged(status, cancel, known.get(f"{pid}:{eid}"))}
     for job_id, pid, eid in rows:
