@@ -18,6 +18,11 @@ set-based: a batch of N bills costs the same ~13 statements as one bill, not 13 
 A batch is all or nothing: the first bad bill aborts it with an error naming ``bills.<i>.<field>`` and
 nothing is written. Credit notes run one by one in their place in the batch (they are rare and
 touch the original bill's allocations). :func:`record_bill` is a batch of one.
+
+Lock order, the same on every path (so no two writers can deadlock): original bills, then quota
+applications, each in ascending id; then the dashboard's month rows, the payables lock, the audit
+chains. A batch with credit notes takes its bill and quota locks up front (two statements); a quota
+whose 公示 ended takes effect in the bill path only among the rows the batch already holds.
 """
 
 from __future__ import annotations
@@ -86,6 +91,16 @@ _QUOTAS = (select(_Q.c.id, _Q.c.org_id, _Q.c.programme_id, _Q.c.status, _Q.c.app
                   _Q.c.status.in_([AppStatus.EFFECTIVE.value, AppStatus.DISCLOSURE.value]))
            .order_by(_Q.c.id))  # locked in id order: concurrent batches cannot deadlock
 _QUOTAS_LOCKED = _QUOTAS.with_for_update()
+# A batch with credit notes locks, at its start, the original bills it credits and then every quota
+# row it may touch (its bills' quotas, and those the originals drew), each set in id order in one
+# statement: original bills, then quotas, is the one global order of every bill path.
+_LOCK_ORIGINALS = (select(_B.c.id).where(
+    _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)),
+    _B.c.kind == BillKind.BILL.value).order_by(_B.c.id).with_for_update())
+_LOCK_QUOTAS = (select(_Q.c.id).where(or_(
+    _QUOTAS.whereclause,
+    _Q.c.id.in_(select(_AL.c.application_id).where(_AL.c.bill_id.in_(bindparam("bills", expanding=True)))),
+)).order_by(_Q.c.id).with_for_update())
 _INSERT_BILLS = insert(Bill).returning(Bill, sort_by_parameter_order=True)
 _INSERT_LINES = insert(BillLine.__table__)
 _INSERT_ALLOCATIONS = insert(_AL)
@@ -206,6 +221,8 @@ class _Batch:
         new = [it for it in items if it.invoice not in existing and it.replay_of is None]
         self.orgs = self._orgs(new)
         self.programmes = self._programmes(new)
+        if self.postgres and any(it.bill_in.kind == BillKind.CREDIT for it in new):
+            self._lock_rows(new)
         results: list[tuple[Bill, bool] | None] = [None] * len(items)
         segment: list[_Item] = []
         for it in items:
@@ -233,6 +250,23 @@ class _Batch:
         if self.system_changes:
             record_many(self.session, actor=SYSTEM, changes=self.system_changes)
         return results  # type: ignore[return-value]
+
+    def _lock_rows(self, items: list[_Item]) -> None:
+        """Take every row lock a batch with credit notes needs, up front and in the global order.
+
+        Taken one by one where each bill needs them, two batches could lock the same rows in opposite
+        orders: credits of the same originals in opposite order, or a credit note giving quota back
+        newest application first while a bill draws oldest first. The later per-row locks then find
+        the rows already held and never wait."""
+        credits = [it for it in items if it.bill_in.kind == BillKind.CREDIT]
+        invoices = sorted({(it.bill_in.original_invoice_no or "").strip() for it in credits})
+        originals = [r.id for r in self.conn.execute(_LOCK_ORIGINALS, {"provider": self.provider.id,
+                                                                         "invoices": invoices})]
+        debits = [it for it in items if it.bill_in.kind == BillKind.BILL]
+        self.conn.execute(_LOCK_QUOTAS, {
+            "provider": self.provider.id, "bills": originals,
+            "orgs": sorted({self.orgs[it.code].id for it in debits}),
+            "programmes": sorted({self.programmes[it.year].id for it in debits})}).all()
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -360,9 +394,12 @@ class _Batch:
                   "programmes": sorted({p for _, p in keys})}
         rows = self.conn.execute(_QUOTAS_LOCKED if self.postgres else _QUOTAS, params).all()
         now = programme._now()
-        if any(r.status == AppStatus.DISCLOSURE and r.disclosure_until and r.disclosure_until <= now for r in rows):
-            # a disclosure period just ended: take effect first (audited at the end, by the system)
-            programme.activate_due(self.session, now, defer_audit=self.system_changes)
+        due = [r.id for r in rows
+               if r.status == AppStatus.DISCLOSURE and r.disclosure_until and r.disclosure_until <= now]
+        if due:
+            # a disclosure period just ended: take effect first (audited at the end, by the system);
+            # only the rows this batch holds locked: another unit's due quota is its own bills' business
+            programme.activate_due(self.session, now, defer_audit=self.system_changes, ids=due)
             self.session.flush()
             rows = self.conn.execute(_QUOTAS, params).all()
         out: dict[tuple[int, int], list[_Quota]] = defaultdict(list)

@@ -8,6 +8,7 @@ neither imports the other's internals and there is no import cycle.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -88,14 +89,20 @@ def _app_snap(a: QuotaApplication) -> dict[str, object]:
             "planned_spend_fen": a.planned_spend_fen, "provider_id": a.provider_id}
 
 
-def activate_due(session: Session, now: datetime | None = None, *, defer_audit: list[Change] | None = None) -> int:
+def activate_due(session: Session, now: datetime | None = None, *, defer_audit: list[Change] | None = None,
+                 ids: Collection[int] | None = None) -> int:
     """Applications whose disclosure period has ended without an open objection take effect.
 
     ``defer_audit``: collect the audit events (the system's) there instead of writing them now; a
-    batch of bills writes them at its end, after its row locks (see :mod:`yuzhi.vouchers.bills`)."""
+    batch of bills writes them at its end, after its row locks (see :mod:`yuzhi.vouchers.bills`).
+    ``ids``: only these applications (a bill passes the rows it already holds locked, so it never
+    waits on, or blocks, another unit's rows); other due ones take effect when something needs them."""
     now = now or _now()
-    due = session.scalars(select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
-                                                         QuotaApplication.disclosure_until <= now)).all()
+    q = select(QuotaApplication).where(QuotaApplication.status == AppStatus.DISCLOSURE,
+                                       QuotaApplication.disclosure_until <= now)
+    if ids is not None:
+        q = q.where(QuotaApplication.id.in_(sorted(ids)))
+    due = session.scalars(q.order_by(QuotaApplication.id)).all()
     for a in due:
         if takes_effect(a.disclosure_until, now, open_objections=int(
                 programmes.open_objection(session, Objection, a.id) is not None)):
