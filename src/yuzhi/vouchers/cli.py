@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -93,8 +94,9 @@ def import_bills(
                                              source="import")
             except DomainError as exc:
                 if hasattr(exc, "batch_index"):
-                    where, message = f"line {start + exc.batch_index + 2}: ", exc.item_message
-                    field = exc.item_field
+                    item: Any = exc  # bills.record_bills tags the failing item (batch_index, item_*)
+                    where, message = f"line {start + item.batch_index + 2}: ", item.item_message
+                    field = item.item_field
                 else:
                     where, message, field = "", exc.message, exc.field
                 raise InvalidInput(f"{path.name} {where}{message}", field=field,
@@ -146,8 +148,8 @@ def close_year(year: int = typer.Argument(...), yes: bool = typer.Option(False, 
 
 @app.command("repay")
 def repay(year: int = typer.Argument(...), payee_id: int = typer.Option(..., help="the provider/unit that paid back"),
-          amount: str = typer.Option(None, help="amount received in yuan: 1,234.56 / ¥800 / 5万"),
-          amount_fen: int = typer.Option(None, help="the same in integer fen (kept for scripts)"),
+          amount: str | None = typer.Option(None, help="amount received in yuan: 1,234.56 / ¥800 / 5万"),
+          amount_fen: int | None = typer.Option(None, help="the same in integer fen (kept for scripts)"),
           ref: str = typer.Option(..., help="the bank transfer's reference")) -> None:
     """Record that a payee paid back subsidy it owed the year's pool (bills credited after settlement)."""
     from yuzhi.accounts.actor import SYSTEM
