@@ -267,7 +267,7 @@ def jobs_per_card(session: Session, *, provider_id: int) -> dict[int, int]:
     rows = session.execute(select(ComputeJob.rate_card_id, func.count()).where(
         ComputeJob.provider_id == provider_id, ComputeJob.status.not_in(list(ACTIVE_JOB_STATUSES)),
         ComputeJob.rate_card_id.is_not(None)).group_by(ComputeJob.rate_card_id))
-    return {int(card_id): int(n) for card_id, n in rows}
+    return {card_id: int(n) for card_id, n in rows if card_id is not None}
 
 
 def card_on(session: Session, *, provider_id: int, day: date) -> RateCardRow:
@@ -687,8 +687,9 @@ def finish(session: Session, *, job: ComputeJob, usage: Usage, store: ArtifactSt
     try:
         row = card_on(session, provider_id=job.provider_id, day=job.started_at.astimezone(pricing.CST).date())
     except NotFound:  # the provider's cards ended before the job started: the quoted card applies
-        row = session.get(RateCardRow, job.rate_card_id)
-        assert row is not None
+        quoted = session.get(RateCardRow, job.rate_card_id)
+        assert quoted is not None
+        row = quoted
     job.rate_card_id = row.id
     card = _card(row)
     job.price_fen = pricing.price_fen(card, elapsed_s=usage.elapsed_s, alloc_cpus=usage.alloc_cpus,
@@ -714,7 +715,7 @@ def _record_finish(session: Session, job: ComputeJob) -> None:
            org_id=job.org_id)
 
 
-def step(session: Session, *, job: ComputeJob, backend: Backend, store: ArtifactStore,
+def step(session: Session, *, job: ComputeJob, backend: Backend | None, store: ArtifactStore,
          biller: Biller | None = None, known: Usage | None = None) -> bool:
     """Advance one job by one step against its engine; returns True when something changed.
 
@@ -723,6 +724,7 @@ def step(session: Session, *, job: ComputeJob, backend: Backend, store: Artifact
     billed in this same transaction, so a crash either leaves it unfinished (and the next step
     redoes the work) or finished and billed. ``known`` is the job's usage when the caller already
     asked the engine (one batched query per pass); a cancellation request always asks again.
+    ``backend`` is None only for a queued job whose provider has no engine: it can only be cancelled.
     """
     if job.status not in ACTIVE_JOB_STATUSES:
         return False
@@ -731,13 +733,14 @@ def step(session: Session, *, job: ComputeJob, backend: Backend, store: Artifact
             _settle(session, job, charge=0)
             job.status, job.ended_at, job.reason = JobStatus.CANCELLED, _now(), "cancelled before it was submitted"
             return True
+        assert backend is not None, "a job is submitted only to a provider with an engine"
         job.external_id = backend.submit(_spec(job, store))
         job.status, job.submitted_at, job.reason = JobStatus.SUBMITTED, _now(), ""
         session.flush()
         record(session, actor=SYSTEM, action="compute.job.dispatch", entity="compute_job", entity_id=job.id,
                after={"external_id": job.external_id, "backend": backend.kind}, org_id=job.org_id)
         return True
-    assert job.external_id is not None
+    assert job.external_id is not None and backend is not None
     if job.cancel_requested:
         backend.cancel(job.external_id)
         known = None
@@ -810,6 +813,7 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                                     if status == JobStatus.QUEUED and not cancel and pid in backends],
                            backends, store=store, report=report)
     known: dict[str, Usage] = {}
+    backend: Backend | None
     for pid, backend in list(backends.items()):  # one engine query per provider, not one per job
         ids = [eid for _, p, eid in rows if p == pid and eid is not None]
         # If the engine fails here, each job asks on its own below and that marks the provider unavailable.
@@ -860,7 +864,7 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
 DISPATCH_BATCH_S = 0.5
 
 
-def _dispatch_batch(engine, job_ids: list[int], backends: dict[int, Backend], *,  # type: ignore[no-untyped-def]
+def _dispatch_batch(engine, job_ids: list[int], backends: dict[int, Backend], *,
                     store: ArtifactStore, report: TickReport) -> set[int]:
     """Submit the pass's queued jobs in ONE transaction (at most :data:`DISPATCH_BATCH_S` of them).
 
