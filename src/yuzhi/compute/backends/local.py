@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from yuzhi.compute.backends._runner import write_json
 from yuzhi.compute.backends.base import Backend, JobSpec, JobState, Usage
@@ -211,7 +212,7 @@ class LocalBackend(Backend):
     def usage(self, external_id: str) -> Usage:
         d = self._dir(external_id)
         spec = self._read(d / "spec.json") or {}
-        alloc = {"alloc_cpus": int(spec.get("cpus", 0)), "alloc_gpus": int(spec.get("gpus", 0)),
+        alloc: dict[str, Any] = {"alloc_cpus": int(spec.get("cpus", 0)), "alloc_gpus": int(spec.get("gpus", 0)),
                  "alloc_mem_bytes": int(spec.get("mem_mb", 0)) * 1024 * 1024}
         result = self._reconcile(d)
         if result is not None:
