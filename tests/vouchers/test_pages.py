@@ -357,7 +357,7 @@ def test_unit_statement_exports(app, world):
 def test_year_close_needs_confirmation(app, world, engine):
     c = browser(app, "admin")
     r = c.post("/vouchers/programmes/2026/close", data={"confirm": "2025"})
-    assert r.status_code == 422 and "type 2026 to confirm" in error_of(r.text)
+    assert r.status_code == 422 and "请输入 2026 以确认关闭年度" in error_of(r.text)
     with transaction(engine) as s:
         assert s.scalar(select(Programme.status).where(Programme.year == 2026)) == "open"
     r = c.post("/vouchers/programmes/2026/close", data={"confirm": "2026"})
@@ -392,7 +392,7 @@ def test_provider_issues_a_token_on_the_page_and_it_pushes_bills(app, world, eng
     r = c.post("/vouchers/tokens", data={"name": "x", "days": "365"})
     assert r.status_code == 422 and "name" in error_of(r.text)
     r = c.post("/vouchers/tokens", data={"name": "billing", "days": "9999"})
-    assert r.status_code == 422 and "1 to 730 days" in error_of(r.text)
+    assert r.status_code == 422 and "1 至 730 天之间的有效期" in error_of(r.text)
     assert count(engine, ApiToken) == before
     r = c.post("/vouchers/tokens", data={"name": "billing", "days": "30"})
     assert r.status_code == 201

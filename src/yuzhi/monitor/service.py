@@ -142,7 +142,8 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
     unknown = [k for k in keys if k not in sensors]
     if unknown:
         raise InvalidInput(f"unknown sensor(s): {', '.join(unknown)}", field="sensor",
-                           fix="register them first (POST /api/monitor/sensors or `yuzhi monitor sensor add`)")
+                           fix="register them first (POST /api/monitor/sensors or `yuzhi monitor sensor add`)",
+                           key="sensors_unknown", params={"keys": ", ".join(unknown)})
     by_sensor: dict[str, list[SampleIn]] = defaultdict(list)
     for s in samples:
         if s.value is not None and not math.isfinite(s.value):
@@ -280,9 +281,11 @@ def register_model(session: Session, *, actor: Actor, name: str, model: object, 
     missing = [k for k in model.sensors_ if k not in known]
     if missing:
         raise InvalidInput(f"the model's sensors are not registered: {', '.join(missing)}", field="sensors",
-                           fix="register them first, with the same keys as the training columns")
+                           fix="register them first, with the same keys as the training columns",
+                           key="model_sensors_unregistered", params={"keys": ", ".join(missing)})
     if session.scalar(select(LearnedModel.id).where(LearnedModel.org_id == org, LearnedModel.name == name)):
-        raise Conflict(f"a model named {name!r} already exists", field="name")
+        raise Conflict(f"a model named {name!r} already exists", field="name",
+                       key="monitor_model_exists", params={"name": name})
     meta, arrays = model.to_parts()
     row = LearnedModel(org_id=org, name=name, sensors=list(model.sensors_), meta=meta, arrays=arrays,
                        state={}, clear_below=clear_below, active=True)
@@ -396,7 +399,8 @@ def list_alarms(session: Session, *, actor: Actor, status: str | None = None, se
     if status:
         if status not in {s.value for s in AlarmStatus}:
             raise InvalidInput(f"unknown status {status!r}", field="status",
-                               fix="raised, acknowledged or cleared")
+                               fix="raised, acknowledged or cleared",
+                               key="alarm_status_unknown", params={"status": status})
         stmt = stmt.where(Alarm.status == status)
     if sensor_id is not None:
         stmt = stmt.where(Alarm.sensor_id == sensor_id)
@@ -538,7 +542,8 @@ def create_webhook(session: Session, *, actor: Actor, webhook_in: WebhookCreate)
     if problem:
         raise InvalidInput(f"webhook target refused: {problem}", field="url",
                            fix="use your receiver's own address; the programme office allow-lists internal "
-                               "targets (YUZHI_WEBHOOK_ALLOW)")
+                               "targets (YUZHI_WEBHOOK_ALLOW)",
+                           key="webhook_refused", params={"problem": problem})
     org = tenancy.org_for_write(actor, webhook_in.org_id)
     hook = Webhook(org_id=org, url=webhook_in.url, active=True)
     session.add(hook)
@@ -734,7 +739,8 @@ def add_contact(session: Session, *, actor: Actor, name: str, email: str, after_
     org = tenancy.org_for_write(actor, org_id)
     email = check_email(email)
     if after_min < 0:
-        raise InvalidInput(f"after_min must be ≥ 0 minutes, got {after_min}", field="after_min")
+        raise InvalidInput(f"after_min must be ≥ 0 minutes, got {after_min}", field="after_min",
+                           key="after_min_negative", params={"value": after_min})
     if not name.strip():
         raise InvalidInput("a contact needs a name", field="name", fix="e.g. --name '值班长 王工'")
     if session.scalar(select(Contact.id).where(Contact.org_id == org, Contact.email == email)):

@@ -130,7 +130,8 @@ def first_review(request: Request, session: SessionDep, actor: OptionalUser, app
         from yuzhi.errors import InvalidInput
 
         raise InvalidInput(f"{amount!r} is not an amount in yuan ({exc.code})", field="amount",
-                           fix="write yuan like 150,000.00 or 15万") from None
+                           fix="write yuan like 150,000.00 or 15万",
+                           key="money_not_a_number", params={"text": amount}) from None
     review2.first_review(session, actor=a, a=app, approve=decision == "approve", amount_fen=amount_fen, reason=reason)
     year = session.get(Programme, app.programme_id).year  # type: ignore[union-attr]
     return done_translated(request, f"/vouchers/applications/{app_id}/case", "first review of case {case} recorded",

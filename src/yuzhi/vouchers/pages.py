@@ -354,7 +354,8 @@ def new_token(request: Request, session: SessionDep, actor: OptionalUser, name: 
         raise InvalidInput("a token needs a name of 2 to 100 characters", field="name",
                            fix="name it after the system that will use it, e.g. billing-system")
     if not days.strip().isdigit() or not 1 <= int(days) <= 730:
-        raise InvalidInput(f"{days!r} is not a validity of 1 to 730 days", field="days", fix="e.g. 365")
+        raise InvalidInput(f"{days!r} is not a validity of 1 to 730 days", field="days", fix="e.g. 365",
+                           key="token_days_range", params={"text": days})
     user = session.get(User, actor.user_id)
     if user is None:
         raise Forbidden("this account cannot hold tokens")
@@ -584,7 +585,8 @@ def whitelist(request: Request, session: SessionDep, actor: OptionalUser, org_us
     org = accounts.get_org_by_uscc(session, org_uscc)
     if org is None:
         raise InvalidInput(f"no organisation with USCC {org_uscc.strip() or '(empty)'} is registered",
-                           field="org_uscc", fix="register the provider's legal entity first, then whitelist it")
+                           field="org_uscc", fix="register the provider's legal entity first, then whitelist it",
+                           key="provider_org_unknown", params={"uscc": org_uscc.strip() or "—"})
     p = registry.whitelist(session, actor=actor, provider_in=_schema(
         ProviderCreate, org_id=org.id, name=name.strip(), criterion=criterion, evidence=evidence.strip(),
         valid_from=valid_from or None, valid_to=valid_to or None))
@@ -636,7 +638,8 @@ def create_programme(request: Request, session: SessionDep, actor: OptionalUser,
     try:
         rate_bp = int(Decimal(rate_percent.strip() or "0") * 100)
     except InvalidOperation:
-        raise InvalidInput(f"{rate_percent!r} is not a percentage", field="rate_percent", fix="e.g. 20") from None
+        raise InvalidInput(f"{rate_percent!r} is not a percentage", field="rate_percent", fix="e.g. 20",
+                           key="not_a_percentage", params={"text": rate_percent}) from None
     p = service.create_programme(session, actor=actor, prog_in=_schema(
         ProgrammeCreate, year=year or 0, name=name.strip(), pool_fen=pool_fen, unit_cap_fen=cap_fen,
         rate_bp=rate_bp, settlement_mode=settlement_mode, disclosure_days=disclosure_days or 0))
@@ -652,7 +655,8 @@ def close_year(request: Request, session: SessionDep, actor: OptionalUser, year:
     _on_error(request, "vouchers/programmes.html", lambda: _programmes_ctx(session))
     if confirm.strip() != str(year):
         raise InvalidInput(f"type {year} to confirm closing the year", field="confirm",
-                           fix="closing expires all unused quota and refuses further bills; it cannot be undone")
+                           fix="closing expires all unused quota and refuses further bills; it cannot be undone",
+                           key="close_confirm", params={"year": year})
     out = service.close_year(session, actor=actor, year=year)
     return _done(request, "/vouchers/programmes", "{year} closed: {expired_fen} unused quota expired back to the pool",
                  year=year, expired_fen=out["expired_fen"])

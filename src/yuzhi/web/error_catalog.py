@@ -564,3 +564,34 @@ _THIRD: dict[str, E] = {  # compute, providers, monitor/schedule forms, simulati
                      "zh": ("未知角色“{role}”", "请从列表中选择角色")},
 }
 ERRORS.update(_THIRD)
+
+ERRORS.update({  # office forms and monitoring set-up (fourth pass)
+    "token_days_range": {"en": ("'{text}' is not a validity of 1 to 730 days", "e.g. 365"),
+                         "zh": ("“{text}”不是 1 至 730 天之间的有效期", "例如 365")},
+    "provider_org_unknown": {
+        "en": ("no organisation with USCC {uscc} is registered", "register the provider's legal entity first"),
+        "zh": ("没有统一社会信用代码为 {uscc} 的机构", "请先登记该服务商的法人主体，再加入白名单"),
+    },
+    "close_confirm": {
+        "en": ("type {year} to confirm closing the year",
+               "closing expires all unused quota and refuses further bills; it cannot be undone"),
+        "zh": ("请输入 {year} 以确认关闭年度", "关闭后未用额度全部失效、不再受理账单，且无法撤销"),
+    },
+    "not_a_percentage": {"en": ("'{text}' is not a percentage", "e.g. 20"),
+                         "zh": ("“{text}”不是有效的百分比", "例如 20")},
+    "sensors_unknown": {"en": ("unknown sensor(s): {keys}", "register them first"),
+                        "zh": ("未登记的传感器：{keys}", "请先登记这些传感器")},
+    "model_sensors_unregistered": {
+        "en": ("the model's sensors are not registered: {keys}",
+               "register them first, with the training columns' keys"),
+        "zh": ("模型所用传感器尚未登记：{keys}", "请先按训练数据的列名登记这些传感器"),
+    },
+    "monitor_model_exists": {"en": ("a model named '{name}' already exists", "choose another name"),
+                             "zh": ("已有名为“{name}”的模型", "请换一个名称")},
+    "webhook_refused": {"en": ("webhook target refused: {problem}", "use your receiver's own address"),
+                        "zh": ("回调地址被拒绝：{problem}", "请填写您自己的接收服务地址")},
+    "after_min_negative": {"en": ("the delay must be 0 minutes or more, got {value}", "type 0 or more"),
+                           "zh": ("延迟分钟数须不小于 0，实际为 {value}", "请填写 0 或更大的数")},
+    "alarm_status_unknown": {"en": ("unknown status '{status}'", "raised, acknowledged or cleared"),
+                             "zh": ("未知状态“{status}”", "可选：已报警、已确认、已解除")},
+})

@@ -30,8 +30,10 @@ FIELD_LABELS: dict[str, str] = {
     "password": "Password", "username": "Username", "contract_no": "Contract", "purpose": "Purpose",
     "reason": "Reason", "year": "Year", "status": "Status", "provider_id": "Provider", "org_id": "Unit",
     "uscc": "Unified Social Credit Code", "name": "Name", "city": "City", "rate": "Rate", "text": "Text",
-    "org_a_id": "Organisation", "org_b_id": "Organisation",
+    "org_a_id": "Organisation", "org_b_id": "Organisation", "confirm": "Confirm", "days": "Validity in days",
+    "max_days": "Validity in days", "rate_percent": "Rate", "org_uscc": "Unified Social Credit Code",
 }
+i18n.register("zh", {"Confirm": "确认", "Validity in days": "有效期（天）"})
 
 #: what limits an approval (vouchers.service.max_approvable), for people
 BINDING_LABELS = {"rate_of_planned_spend": {"en": "rate × planned spend", "zh": "计划支出 × 补贴比例"},
