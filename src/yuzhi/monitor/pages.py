@@ -6,6 +6,7 @@ Server-rendered HTML with an inline SVG chart (no JavaScript, no CDN). Forms POS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -223,7 +224,7 @@ def _alarm_context(session, actor, alarm_id: int) -> dict[str, object]:
     if normal is not None and normal.tzinfo is None:
         normal = normal.replace(tzinfo=UTC)
     end = sec(normal) if normal else max((sec(p[-1][0]) for p in data.values() if p), default=sec(raised))
-    limits = {sensor.key: [alarm.threshold]} if alarm.threshold is not None else {}
+    limits: dict[str, Sequence[float]] = {sensor.key: [alarm.threshold]} if alarm.threshold is not None else {}
     svg = traces_svg({k: [(sec(t) / 60, v) for t, v in pts] for k, pts in data.items()},
                      span=(sec(raised) / 60, end / 60), limits=limits, highlight=sensor.key,
                      title=f"minutes after {C.beijing(t0)} (Beijing time); shaded: {alarm.level}")

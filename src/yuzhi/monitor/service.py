@@ -616,7 +616,7 @@ def deliveries(session: Session, *, alarm_ids: Iterable[int]) -> list[Delivery]:
 
 
 def console_tiles(session: Session, *, actor: Actor, since: datetime, until: datetime,
-                  ) -> list[dict[str, object]]:
+                  ) -> list[dict[str, Any]]:
     """Per site (organisation) the sensors' tiles over ``[since, until]``: display name, unit,
     last value, state by severity (active alarms; stale when silent past its stale limit), unacknowledged
     alarms, and the samples for the sparkline. Scoped to the caller's tenant like every query here."""
