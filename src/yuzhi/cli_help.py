@@ -53,6 +53,8 @@ EXAMPLES: dict[str, list[str]] = {
     "compute rate-card list": ["yuzhi compute rate-card list 国家超算郑州中心   # name, USCC or id"],
     "compute rate-card end": ["yuzhi compute rate-card end 1 3 --valid-to 2026-12-31"],
     "compute invoice": ["yuzhi compute invoice --provider 国家超算郑州中心 --month 2026-11"],
+    "compute accounts sync": ["yuzhi compute accounts sync --provider 国家超算郑州中心"],
+    "compute accounts list": ["yuzhi compute accounts list --provider 国家超算郑州中心"],
     "compute reconcile": ["yuzhi compute reconcile --provider 国家超算郑州中心 --month 2026-11 --xlsx nov.xlsx"],
     "vouchers programmes": ["yuzhi vouchers programmes"],
     "vouchers import-bills": ["yuzhi vouchers import-bills bills-2026-11.csv --provider-id 1",
