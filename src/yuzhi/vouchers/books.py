@@ -103,15 +103,16 @@ def activate_due(session: Session, now: datetime | None = None, *, defer_audit: 
     if ids is not None:
         q = q.where(QuotaApplication.id.in_(sorted(ids)))
     due = session.scalars(q.order_by(QuotaApplication.id)).all()
+    changes: list[Change] = []
     for a in due:
         if takes_effect(a.disclosure_until, now, open_objections=int(
                 programmes.open_objection(session, Objection, a.id) is not None)):
             before = _app_snap(a)
             a.status, a.effective_at = AppStatus.EFFECTIVE, now
-            change = Change("application.effective", "application", a.id, before, _app_snap(a), a.org_id)
-            if defer_audit is None:
-                record_many(session, actor=SYSTEM, changes=[change])
-            else:
-                defer_audit.append(change)
-    session.flush()
+            changes.append(Change("application.effective", "application", a.id, before, _app_snap(a), a.org_id))
+    session.flush()  # every row first (in id order), then the audit chains' locks: the global lock order
+    if defer_audit is not None:
+        defer_audit += changes
+    elif changes:
+        record_many(session, actor=SYSTEM, changes=changes)
     return len(due)
