@@ -114,3 +114,41 @@ def test_replan_is_queued_checked_at_once_and_run_once(engine) -> None:  # type:
         assert job is not None and job.plan_id is not None and job.kind == "replan"
         new = s.get(Plan, job.plan_id)
         assert new is not None and new.schedule["rescheduled_from"] == plan_id and new.org_id == a.org_id
+
+
+def _bearer(client, username: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    r = client.post("/api/accounts/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_api_wait_false_queues_then_polls(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """``?wait=false`` queues the solve (202, job id, status URL); the default still waits (201, the plan)."""
+    with transaction(engine) as s:
+        make_tenants(s)
+    a, b = _bearer(client, "plan0"), _bearer(client, "plan1")
+    r = client.post("/api/schedule/plans/json", headers=a, json=TINY, params={"name": "later", "wait": "false"})
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "queued" and body["status_url"] == f"/api/schedule/jobs/{body['job_id']}"
+    assert r.headers["location"] == body["status_url"]
+    # the test client runs the background task before it returns: polling finds the plan
+    st = client.get(body["status_url"], headers=a).json()
+    assert (st["status"], st["progress"]) == ("done", 100) and st["plan_url"] == f"/api/schedule/plans/{st['plan_id']}"
+    plan = client.get(st["plan_url"], headers=a).json()
+    assert (plan["name"], plan["makespan"]) == ("later", 6)
+    assert client.get(body["status_url"], headers=b).status_code == 404  # another tenant's job
+    r = client.post("/api/schedule/plans", headers=a, params={"wait": "false"},
+                    files={"file": ("tiny.json", json.dumps(TINY).encode())}, data={"time_limit": "5"})
+    assert r.status_code == 202 and client.get(r.json()["status_url"], headers=a).json()["status"] == "done"
+    # bad input is refused at once, nothing queued
+    before = client.get("/api/schedule/plans", headers=a).json()["count"]
+    bad = dict(TINY, jobs=[{"operations": [{"modes": []}]}])
+    r = client.post("/api/schedule/plans/json", headers=a, json=bad, params={"wait": "false"})
+    assert r.status_code == 422 and "no eligible machine" in r.text
+    with transaction(engine) as s:
+        assert len(list(s.scalars(select(SolveJob)))) == 2
+    # the default (the documented contract) still solves inside the request
+    r = client.post("/api/schedule/plans/json", headers=a, json=TINY)
+    assert r.status_code == 201 and r.json()["makespan"] == 6
+    assert client.get("/api/schedule/plans", headers=a).json()["count"] == before + 1

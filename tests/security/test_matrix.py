@@ -234,6 +234,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "POST /api/schedule/plans/json": (401, 422, 422, 422, 422, 422),
     "GET /api/schedule/plans/{plan_id}": (401, 404, 404, 404, 404, 404),
     "GET /api/schedule/plans/{plan_id}/gantt": (401, 404, 404, 404, 404, 404),
+    "GET /api/schedule/jobs/{job_id}": (401, 404, 404, 404, 404, 404),
     "GET /api/monitor/sensors": (401, 200, 200, 200, 200, 200),
     "POST /api/monitor/sensors": (401, 422, 422, 422, 422, 422),
     "POST /api/monitor/samples": (401, 422, 422, 422, 422, 422),

@@ -307,14 +307,15 @@ def test_settlement_batch_export_and_paid(app, world, engine):
         batch = s.scalar(select(SettlementBatch))
         assert (batch.total_fen, batch.province_fen, batch.city_fen) == (SUBSIDY_FEN, 123_457, 123_456)
     r = c.post("/vouchers/settlements", data={"year": "2026"})
-    assert r.status_code == 422 and "nothing to settle" in error_of(r.text)
+    assert r.status_code == 422 and "2026 年度没有待结算的补贴" in error_of(r.text)  # zh page (issue 15)
     csv = c.get(f"/vouchers/settlements/{batch.id}/export?fmt=csv")
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == ("batch,payee_type,payee_id,payee,amount_fen,province_fen,省级承担（元） province_yuan,city_fen,"
-                        "市级承担（元） city_yuan,amount_yuan,bills")  # yuan twins beside fen (issue 15)
-    assert lines[1] == (f"{batch.id},provider,{world.provider_id},国家超算郑州中心,246913,123457,1234.57,123456,"
-                        "1234.56,2469.13,1")
+    # yuan twins beside fen, the amount Chinese-first for people; amount_fen/amount_yuan kept for programs
+    assert lines[0] == ("batch,payee_type,payee_id,payee,amount_fen,结算金额（元） settled_yuan,province_fen,"
+                        "省级承担（元） province_yuan,city_fen,市级承担（元） city_yuan,amount_yuan,bills")
+    assert lines[1] == (f"{batch.id},provider,{world.provider_id},国家超算郑州中心,246913,2469.13,123457,1234.57,"
+                        "123456,1234.56,2469.13,1")
     xlsx = c.get(f"/vouchers/settlements/{batch.id}/export?fmt=xlsx")
     assert xlsx.content[:2] == b"PK"
     r = c.post(f"/vouchers/settlements/{batch.id}/paid", data={"payment_ref": " "})

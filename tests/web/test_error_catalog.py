@@ -156,3 +156,47 @@ def test_compute_resource_limit_in_chinese() -> None:
     exc = InvalidInput(f"provider 甲 {text}", key=key, params={"name": "甲", **params})
     assert say(exc, "zh").message == "算力服务商 甲 每个作业最多允许 1 块 GPU（申请了 4）"
     assert say(exc, "en").message == "provider 甲 allows at most 1 GPUs per job (4 requested)"
+
+
+def test_ja_pages_read_japanese_or_chinese_never_developer_english() -> None:
+    """ja: the catalog's Japanese where written, else the Chinese text; an unkeyed error gets a ja heading."""
+    from yuzhi.errors import Conflict
+
+    exc = NotFound("application 9 not found", key="application_not_found", params={"id": 9})
+    assert say(exc, "ja").message == "申請 9 が見つからないか、閲覧権限がありません"
+    paid = Conflict("settlement 7 is already paid (B1)", key="settlement_already_paid", params={"id": 7, "ref": "B1"})
+    assert "ja" not in CATALOG["settlement_already_paid"]
+    assert say(paid, "ja").message == say(paid, "zh").message == "结算批次 7 已付款（B1）"
+    over = InvalidInput("x", key="approve_over_max",
+                        params={"amount_fen": 99_999_900, "cap_fen": 10_000_000, "binding": "rate_of_planned_spend"})
+    assert say(over, "ja").message == ("承認額 ¥999,999.00 が現在の承認上限 ¥100,000.00 を超えています"
+                                       "（計画支出 × 補助率による制限）")
+    plain = InvalidInput("something only in English")
+    ja = say(plain, "ja")
+    assert ja.message == "入力に誤りがあります（何も変更していません）" and ja.fix == "詳細：something only in English"
+    for key, entry in CATALOG.items():  # Japanese text names the same values as the Chinese
+        if "ja" in entry:
+            assert [_fields(t) for t in entry["ja"]] == [_fields(t) for t in entry["zh"]], key
+
+
+def test_upload_and_file_errors_read_in_chinese(tmp_path) -> None:
+    """The inspection and knowledge-base file errors a page shows (issue 15 round 2)."""
+    from yuzhi.assist.parsing import parse_file
+    from yuzhi.inspect.images import image_from_bytes
+
+    with pytest.raises(InvalidInput) as caught:
+        image_from_bytes(b"", name="零件.png")
+    assert say(caught.value, "zh").message == "零件.png 是空文件"
+    with pytest.raises(InvalidInput) as caught:
+        image_from_bytes(b"not an image", name="a.jpg")
+    assert say(caught.value, "zh").message == "a.jpg 不是可读取的图片" and "readable" in caught.value.message
+    fake = tmp_path / "规程.pdf"
+    fake.write_bytes(b"hello")
+    with pytest.raises(InvalidInput) as caught:
+        parse_file(fake)
+    assert say(caught.value, "zh").message == "规程.pdf 不是 PDF 文件（缺少 %PDF 文件头）"
+    odd = tmp_path / "x.exe"
+    odd.write_bytes(b"MZ")
+    with pytest.raises(InvalidInput) as caught:
+        parse_file(odd)
+    assert say(caught.value, "zh").message == "x.exe：不支持的文件类型“.exe”"

@@ -105,35 +105,42 @@ def parse_file(path: str | Path, *, source: str | None = None, rel_path: str | N
     name = source or p.name
     rel = rel_path or p.name
     if not p.is_file():
-        raise InvalidInput(f"{p} is not a file.", field="sources", fix="Pass existing files or folders.")
+        raise InvalidInput(f"{p} is not a file.", field="sources", fix="Pass existing files or folders.",
+                           key="path_not_a_file", params={"path": str(p)})
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidInput(
             f"{p.name}: unsupported file type {suffix or '(none)'!r}.",
             field="sources",
             fix=f"Convert it to one of {', '.join(SUFFIXES)}.",
+            key="kb_unsupported_type",
+            params={"name": p.name, "suffix": suffix or "(none)", "allowed": ", ".join(SUFFIXES)},
         )
     data = p.read_bytes()
     if not data.strip():
-        raise InvalidInput(f"{p.name} is empty.", field="sources", fix="Remove the file or add its content.")
+        raise InvalidInput(f"{p.name} is empty.", field="sources", fix="Remove the file or add its content.",
+                           key="kb_file_empty", params={"name": p.name})
     if suffix == ".pdf":
         pages = _pdf_pages(p, data)
         passages = _with_pages(parse_text("\n".join(pages), source=name, rel_path=rel, default_title=p.stem), pages)
         if not passages:
-            raise InvalidInput(f"{p.name} has no text to index.", field="sources", fix="Check the file's content.")
+            raise InvalidInput(f"{p.name} has no text to index.", field="sources", fix="Check the file's content.",
+                               key="kb_no_text", params={"name": p.name})
         return passages
     elif suffix == ".docx":
         text = _docx_text(p)
     elif suffix == ".xlsx":
         passages = _xlsx_passages(p, source=name, rel_path=rel)
         if not passages:
-            raise InvalidInput(f"{p.name}: the workbook has no non-empty rows.", field="sources")
+            raise InvalidInput(f"{p.name}: the workbook has no non-empty rows.", field="sources",
+                               key="kb_workbook_empty", params={"name": p.name})
         return passages
     else:
         text = _decode_text(p.name, data)
     passages = parse_text(text, source=name, rel_path=rel, default_title=p.stem)
     if not passages:
-        raise InvalidInput(f"{p.name} has no text to index.", field="sources", fix="Check the file's content.")
+        raise InvalidInput(f"{p.name} has no text to index.", field="sources", fix="Check the file's content.",
+                           key="kb_no_text", params={"name": p.name})
     return passages
 
 
@@ -144,6 +151,8 @@ def _decode_text(name: str, data: bytes) -> str:
             f"{name} looks like a binary file, not text.",
             field="sources",
             fix="Index only Markdown, text, PDF, .docx or .xlsx files.",
+            key="kb_binary",
+            params={"name": name},
         )
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -151,7 +160,8 @@ def _decode_text(name: str, data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise InvalidInput(
-        f"{name} is neither UTF-8 nor GB18030 text.", field="sources", fix="Save it as UTF-8."
+        f"{name} is neither UTF-8 nor GB18030 text.", field="sources", fix="Save it as UTF-8.",
+        key="kb_encoding", params={"name": name},
     )
 
 
@@ -182,16 +192,20 @@ def _pdf_pages(p: Path, data: bytes) -> list[str]:
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF"):
-        raise InvalidInput(f"{p.name} is not a PDF file (no %PDF header).", field="sources")
+        raise InvalidInput(f"{p.name} is not a PDF file (no %PDF header).", field="sources", key="kb_not_pdf",
+                           params={"name": p.name})
     try:
         reader = PdfReader(p)
     except (PdfReadError, ValueError, OSError) as exc:
-        raise InvalidInput(f"{p.name}: cannot read the PDF ({exc}).", field="sources") from exc
+        raise InvalidInput(f"{p.name}: cannot read the PDF ({exc}).", field="sources", key="kb_pdf_unreadable",
+                           params={"name": p.name}) from exc
     if reader.is_encrypted:
         raise InvalidInput(
             f"{p.name} is an encrypted (password-protected) PDF.",
             field="sources",
             fix="Save an unencrypted copy (e.g. `qpdf --decrypt in.pdf out.pdf`) and index that.",
+            key="kb_pdf_encrypted",
+            params={"name": p.name},
         )
     pages = []
     for page in reader.pages:
@@ -201,6 +215,8 @@ def _pdf_pages(p: Path, data: bytes) -> list[str]:
             f"{p.name} has no text layer (a scanned PDF?).",
             field="sources",
             fix="Run OCR first (e.g. ocrmypdf) so the PDF carries text.",
+            key="kb_pdf_no_text",
+            params={"name": p.name},
         )
     return pages
 
@@ -221,7 +237,8 @@ def _docx_text(p: Path) -> str:
     try:
         doc = Document(str(p))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"{p.name} is not a valid .docx file ({exc}).", field="sources") from exc
+        raise InvalidInput(f"{p.name} is not a valid .docx file ({exc}).", field="sources", key="kb_docx_invalid",
+                           params={"name": p.name}) from exc
     lines: list[str] = []
     for block in doc.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
@@ -263,7 +280,8 @@ def _xlsx_passages(p: Path, *, source: str, rel_path: str) -> list[Passage]:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput(f"{p.name} is not a valid .xlsx workbook ({exc}).", field="sources") from exc
+        raise InvalidInput(f"{p.name} is not a valid .xlsx workbook ({exc}).", field="sources", key="kb_xlsx_invalid",
+                           params={"name": p.name}) from exc
     out: list[Passage] = []
     try:
         for ws in wb.worksheets:
@@ -483,7 +501,8 @@ def iter_source_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
     for s in sources:
         p = Path(s)
         if not p.exists():
-            raise InvalidInput(f"{s} does not exist.", field="sources", fix="Check the path.")
+            raise InvalidInput(f"{s} does not exist.", field="sources", fix="Check the path.",
+                               key="path_missing", params={"path": str(s)})
         if p.is_dir():
             files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
                            and not any(part.startswith(".") for part in f.relative_to(p).parts))

@@ -148,7 +148,8 @@ def add_documents(session: Session, *, actor: Actor, kb_id: int, files: list[tup
     search or page view (the demo uses this, so loading demo data stays fast).
     """
     if index not in ("now", "background", "lazy"):
-        raise InvalidInput(f"unknown index mode {index!r}", field="index", fix="Use now, background or lazy.")
+        raise InvalidInput(f"unknown index mode {index!r}", field="index", fix="Use now, background or lazy.",
+                           key="kb_index_mode", params={"mode": index})
     kb = get_kb(session, actor=actor, kb_id=kb_id)
     _check_write(actor, kb)
     if not files:

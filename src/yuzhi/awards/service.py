@@ -352,7 +352,8 @@ def apply(session: Session, *, actor: Actor, app_in: AwardApply) -> AwardApplica
     if problems:
         cls = Conflict if rules.once_per_model and already_awarded(session, m.id) else InvalidInput
         raise cls(f"model {m.name} is not eligible: " + "; ".join(problems), field="model_id",
-                  fix="a model receives one award only; otherwise get the filing and cases verified first")
+                  fix="a model receives one award only; otherwise get the filing and cases verified first",
+                  key="award_model_not_eligible", params={"name": m.name, "problems": "; ".join(problems)})
     pending = session.scalar(select(AwardApplication.id).where(AwardApplication.model_id == m.id,
                                                                AwardApplication.status == AwardStatus.SUBMITTED))
     if pending is not None:
@@ -425,7 +426,8 @@ def review(session: Session, *, actor: Actor, app_id: int, decision: AwardReview
         problems = _eligibility(session, rules=rules, m=m, excluding=a.id)
         if problems:
             raise Conflict(f"model {m.name} is not eligible: " + "; ".join(problems), field="model_id",
-                           fix="reject the application with this reason")
+                           fix="reject the application with this reason", key="award_model_not_eligible_review",
+                           params={"name": m.name, "problems": "; ".join(problems)})
         remaining = pool_remaining(session, p)
         amount = decision.amount_fen if decision.amount_fen is not None else \
             rules.max_grant(requested_fen=a.requested_fen, pool_remaining_fen=remaining)

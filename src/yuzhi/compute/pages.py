@@ -113,7 +113,8 @@ async def submit_page(
     try:
         argv = shlex.split(args)
     except ValueError as exc:
-        raise InvalidInput(f"arguments: {exc}", field="args", fix="balance the quotes") from None
+        raise InvalidInput(f"arguments: {exc}", field="args", fix="balance the quotes", key="job_args_unbalanced",
+                           params={"problem": str(exc)}) from None
     try:
         job_in = JobIn(kind=kind, app=app or None, args=argv, inputs=inputs, cpus=cpus, mem_mb=mem_mb,
                        time_limit_s=time_limit_s, provider_id=int(provider_id) if provider_id else None)

@@ -21,6 +21,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -159,19 +160,38 @@ def reconcile(session: Session, *, actor: Actor, provider_id: int, month: str, b
     return compare(month, provider_id, jobs, sacct, cards)
 
 
+#: the workbook's headers: Chinese first (people open it), the machine name after it (programs match on it);
+#: the last two are the yuan twins of ``platform``/``sacct`` when the differing field is an amount in fen
+XLSX_HEADERS = ("差异类型 kind", "作业 job", "Slurm 编号 slurm id", "字段 field", "平台值 platform", "sacct 值 sacct",
+                "平台（元） platform_yuan", "sacct（元） sacct_yuan")
+
+
+def _yuan_of(field_name: str, value: str) -> Decimal | None:
+    """``12345`` in a ``*_fen`` field → ``Decimal('123.45')`` (exact, never float); other fields: empty."""
+    if not field_name.endswith("_fen") or not value.lstrip("-").isdigit():
+        return None
+    return Decimal(int(value)).scaleb(-2)
+
+
 def to_xlsx(rep: Report) -> bytes:
-    """The report as a workbook: the differences, then the totals."""
+    """The report as a workbook: the differences, then the totals (fen for programs, yuan for people)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = f"reconcile {rep.month}"
-    ws.append(list(HEADERS))
+    ws.append(list(XLSX_HEADERS))
     for d in rep.differences:
-        ws.append(list(d.row()))
+        ws.append([*d.row(), _yuan_of(d.field, d.platform), _yuan_of(d.field, d.sacct)])
     ws.append([])
-    ws.append(["jobs (platform)", rep.jobs_platform, "jobs (sacct)", rep.jobs_sacct])
-    ws.append(["charged (fen)", rep.charged_fen, "subsidy (fen)", rep.subsidy_fen])
+    ws.append(["平台作业数 jobs (platform)", rep.jobs_platform, "sacct 作业数 jobs (sacct)", rep.jobs_sacct])
+    ws.append(["计费金额（分） charged_fen", rep.charged_fen, "补贴金额（分） subsidy_fen", rep.subsidy_fen])
+    ws.append(["计费金额（元） charged_yuan", Decimal(rep.charged_fen).scaleb(-2),
+               "补贴金额（元） subsidy_yuan", Decimal(rep.subsidy_fen).scaleb(-2)])
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            if isinstance(c.value, Decimal):
+                c.number_format = "#,##0.00"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

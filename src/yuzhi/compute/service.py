@@ -126,13 +126,15 @@ def connect(session: Session, *, actor: Actor, provider_id: int, endpoint_in: En
         extra = sorted(set(endpoint_in.config) - PROVIDER_CONFIG_KEYS)
         if extra:
             raise Forbidden(f"config keys {', '.join(extra)} are set by an office administrator", field="config",
-                            fix=f"use only {', '.join(sorted(PROVIDER_CONFIG_KEYS))}")
+                            fix=f"use only {', '.join(sorted(PROVIDER_CONFIG_KEYS))}", key="compute_config_admin_keys",
+                            params={"keys": ", ".join(extra), "allowed": ", ".join(sorted(PROVIDER_CONFIG_KEYS))})
     ep = ComputeEndpoint(provider_id=p.id, kind=endpoint_in.kind, config_json=json.dumps(endpoint_in.config))
     try:
         backend_for(ep)
     except TypeError as exc:
         raise InvalidInput(f"bad {endpoint_in.kind} configuration: {exc}", field="config",
-                           fix="see docs/compute.md for the keys each backend takes") from None
+                           fix="see docs/compute.md for the keys each backend takes", key="compute_config_bad",
+                           params={"kind": endpoint_in.kind, "problem": str(exc)}) from None
     existing = session.scalar(select(ComputeEndpoint).where(ComputeEndpoint.provider_id == p.id))
     before = {"kind": existing.kind, "config": existing.config_json} if existing else None
     if existing is not None:

@@ -119,11 +119,13 @@ def image_from_bytes(data: bytes, *, name: str = "upload") -> np.ndarray:
     import io
 
     if not data:
-        raise InvalidInput(f"{name} is empty.", field=name, fix="Upload a PNG/JPEG/BMP/TIFF image.")
+        raise InvalidInput(f"{name} is empty.", field=name, fix="Upload a PNG/JPEG/BMP/TIFF image.",
+                           key="image_empty", params={"name": name})
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.width * im.height > MAX_PIXELS:
-                raise InvalidInput(f"{name} is too large.", field=name, fix="Crop the image to the part.")
+                raise InvalidInput(f"{name} is too large.", field=name, fix="Crop the image to the part.",
+                                   key="image_too_large", params={"name": name})
             im.load()
             arr = pil_to_rgb(im)
     except InvalidInput:
@@ -133,9 +135,12 @@ def image_from_bytes(data: bytes, *, name: str = "upload") -> np.ndarray:
             f"{name} is not a readable image ({exc.__class__.__name__}).",
             field=name,
             fix="Upload a PNG/JPEG/BMP/TIFF image.",
+            key="image_unreadable",
+            params={"name": name},
         ) from exc
     if min(arr.shape[:2]) < MIN_SIDE:
-        raise InvalidInput(f"{name} is smaller than {MIN_SIDE} px.", field=name, fix="Upload the full image.")
+        raise InvalidInput(f"{name} is smaller than {MIN_SIDE} px.", field=name, fix="Upload the full image.",
+                           key="image_too_small", params={"name": name, "min_side": MIN_SIDE})
     return arr
 
 

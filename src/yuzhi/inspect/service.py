@@ -69,7 +69,8 @@ def model_dir(name: str) -> Path:
     """Folder of the platform model ``name`` (letters, digits, ``_.-``; no paths)."""
     if not _NAME.match(name or ""):
         raise InvalidInput(f"model name {name!r} is invalid.", field="model",
-                           fix="Use letters, digits, '_', '.' or '-' (at most 64 characters).")
+                           fix="Use letters, digits, '_', '.' or '-' (at most 64 characters).",
+                           key="inspect_model_name", params={"name": name})
     return models_root() / name
 
 
@@ -221,9 +222,11 @@ def _input_paths(input_path: str | Path, recursive: bool = False) -> list[Path]:
                     fix="Pass --recursive to inspect every image in the folder tree "
                         "(report paths and map names are then relative to INPUT).",
                 )
-            raise InvalidInput(f"{p} is empty.", field="INPUT", fix="Put images in the folder.")
+            raise InvalidInput(f"{p} is empty.", field="INPUT", fix="Put images in the folder.",
+                               key="inspect_folder_empty", params={"path": str(p)})
         return paths
-    raise NotFound(f"{p} does not exist.", field="INPUT", fix="Pass an image file or a folder of images.")
+    raise NotFound(f"{p} does not exist.", field="INPUT", fix="Pass an image file or a folder of images.",
+                   key="inspect_path_missing", params={"path": str(p)})
 
 
 @dataclass
@@ -279,7 +282,8 @@ def run(
 
     outd = Path(out)
     if outd.exists() and not outd.is_dir():
-        raise InvalidInput(f"{outd} is a file.", field="--out", fix="Choose a folder for the report.")
+        raise InvalidInput(f"{outd} is a file.", field="--out", fix="Choose a folder for the report.",
+                           key="report_folder_is_file", params={"path": str(outd)})
     outd.mkdir(parents=True, exist_ok=True)
     (outd / "overlays").mkdir(exist_ok=True)
     if save_maps:
@@ -294,7 +298,8 @@ def run(
             try:
                 if not imgs.is_image_file(p):
                     raise InvalidInput(f"{p.name} is not an image file (suffix {p.suffix or 'none'}).",
-                                       field=str(p), fix="Use PNG, JPEG, BMP or TIFF files.")
+                                       field=str(p), fix="Use PNG, JPEG, BMP or TIFF files.", key="not_an_image_file",
+                                       params={"name": p.name, "suffix": p.suffix or "none"})
                 loaded.append((p, imgs.load_image(p)))
             except InvalidInput as exc:
                 rows.append({"path": label(p), "score": "", "verdict": "ERROR", "width": "", "height": "",

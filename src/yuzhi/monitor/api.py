@@ -82,7 +82,8 @@ def upload_file(request: Request, tasks: BackgroundTasks, session: SessionDep, a
         except (ValueError, OSError) as exc:  # pandas/pyarrow on a file that is not a table at all
             raise InvalidInput(f"{path.name} is not a readable CSV or Parquet table ({type(exc).__name__})",
                                field="file", fix="upload a header line with a timestamp column and one column "
-                                                 "per sensor key, then one row per time") from None
+                                                 "per sensor key, then one row per time",
+                               key="table_unreadable", params={"name": path.name}) from None
     report = service.ingest_table(session, actor=actor, table=table, org_id=org_id)
     _deliver_later(request, tasks)
     return report

@@ -77,7 +77,8 @@ def effective_preset(sensor: Sensor) -> R.Preset | None:
     p = R.get_preset(sensor.preset)
     for level, pair in (sensor.overrides or {}).items():
         if not 1 <= len(pair) <= 2:
-            raise InvalidInput(f"override for {level!r} must be [on] or [on, off]", field="overrides")
+            raise InvalidInput(f"override for {level!r} must be [on] or [on, off]", field="overrides",
+                               key="override_shape", params={"level": level})
         p = p.with_limit(level, on=pair[0], off=pair[1] if len(pair) == 2 else None)
     if sensor.deadband:
         p = p.with_deadband(sensor.deadband)
@@ -147,7 +148,8 @@ def ingest(session: Session, *, actor: Actor, samples: Sequence[SampleIn], org_i
     by_sensor: dict[str, list[SampleIn]] = defaultdict(list)
     for s in samples:
         if s.value is not None and not math.isfinite(s.value):
-            raise InvalidInput(f"sensor {s.sensor} at {s.ts.isoformat()}: value must be finite", field="value")
+            raise InvalidInput(f"sensor {s.sensor} at {s.ts.isoformat()}: value must be finite", field="value",
+                               key="reading_not_finite", params={"sensor": s.sensor, "ts": s.ts})
         by_sensor[s.sensor].append(s)
     report = IngestReport()
     live: dict[datetime, dict[str, float]] = defaultdict(dict)

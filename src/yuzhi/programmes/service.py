@@ -68,7 +68,8 @@ def year_of(session: Session, kind: Kind, programme_id: int, *, lock: bool = Fal
     so it exists), locked like :func:`get_year` when asked."""
     p = session.get(kind.model, programme_id)
     if p is None:  # a foreign key makes this impossible; say so rather than fail on None later
-        raise NotFound(f"{kind.title} {programme_id} not found", field="programme_id")
+        raise NotFound(f"{kind.title} {programme_id} not found", field="programme_id", key="programme_not_found",
+                       params={"id": programme_id})
     return get_year(session, kind, year=p.year, lock=True) if lock else p
 
 

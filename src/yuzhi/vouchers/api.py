@@ -205,11 +205,7 @@ def export_settlement(batch_id: IdPath, session: SessionDep, actor: OfficeUser,
                       fmt: str = Query("xlsx", pattern="^(xlsx|csv)$")) -> Response:
     """Payment file for the treasury: one line per payee, province and city shares (fen and yuan)."""
     b = service.mark_exported(session, actor=actor, batch_id=batch_id)
-    rows = [(b.id, ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen,
-             f"{ln.amount_fen // 100}.{ln.amount_fen % 100:02d}", ln.bill_count) for ln in b.lines]
-    return exports.download(fmt, f"settlement-{b.id}",
-                            ["batch", "payee_type", "payee_id", "payee", "amount_fen", "province_fen", "city_fen",
-                             "amount_yuan", "bills"], rows)
+    return exports.download(fmt, f"settlement-{b.id}", *exports.settlement_file(b))
 
 
 @router.post("/settlements/{batch_id}/paid", response_model=SettlementRead)

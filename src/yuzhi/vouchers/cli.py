@@ -113,17 +113,15 @@ def settle(year: int = typer.Argument(...), payee_id: int = typer.Option(None, h
     from yuzhi.db import get_engine, transaction
     from yuzhi.vouchers import service
     from yuzhi.vouchers.schemas import SettlementCreate
-    from yuzhi.web.exports import to_csv, to_xlsx
+    from yuzhi.web.exports import settlement_file, to_csv, to_xlsx
 
     with transaction(get_engine()) as s:
         b = service.create_settlement(s, actor=SYSTEM, settle_in=SettlementCreate(year=year, payee_id=payee_id))
-        rows = [(ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen)
-                for ln in b.lines]
+        headers, rows = settlement_file(b)  # the same columns as the API's and the page's file
         if out:
             service.mark_exported(s, actor=SYSTEM, batch_id=b.id)
         batch_id, total = b.id, b.total_fen
     if out:
-        headers = ["payee_type", "payee_id", "payee", "amount_fen", "province_fen", "city_fen"]
         out.write_bytes(to_xlsx("settlement", headers, rows) if out.suffix == ".xlsx" else to_csv(headers, rows))
     console.print(f"[green]✓ settlement batch {batch_id}: {len(rows)} payees, {_fen(total)} yuan[/]")
 

@@ -423,10 +423,7 @@ def export_settlement(request: Request, session: SessionDep, actor: OptionalUser
     """The treasury's payment file (same columns as the API export); marks a draft batch exported."""
     actor = _need(actor, office=True)
     b = service.mark_exported(session, actor=actor, batch_id=batch_id)
-    rows = [(b.id, ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen, ln.province_fen, ln.city_fen,
-             f"{ln.amount_fen // 100}.{ln.amount_fen % 100:02d}", ln.bill_count) for ln in b.lines]
-    return exports.download(fmt, f"settlement-{b.id}", ["batch", "payee_type", "payee_id", "payee", "amount_fen",
-                                                        "province_fen", "city_fen", "amount_yuan", "bills"], rows)
+    return exports.download(fmt, f"settlement-{b.id}", *exports.settlement_file(b))
 
 
 @router.post("/vouchers/settlements/{batch_id}/paid")

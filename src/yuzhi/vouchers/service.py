@@ -404,7 +404,9 @@ def create_settlement(session: Session, *, actor: Actor, settle_in: SettlementCr
         raise InvalidInput(f"nothing to settle for {p.year}" + (f" payee {settle_in.payee_id}"
                            if settle_in.payee_id else ""), field="year",
                            fix="settlement runs after bills with subsidy have been recorded "
-                               "(a payee's receivable is netted first)")
+                               "(a payee's receivable is netted first)",
+                           key="nothing_to_settle_payee" if settle_in.payee_id else "nothing_to_settle",
+                           params={"year": p.year, "payee_id": settle_in.payee_id})
     batch = SettlementBatch(programme_id=p.id, mode=p.settlement_mode, payee_type=ptype,
                             payee_id=settle_in.payee_id, status=BatchStatus.DRAFT)
     session.add(batch)

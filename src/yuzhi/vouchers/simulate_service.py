@@ -639,7 +639,9 @@ def year_from_workbook(data: bytes, year: int, base: sim.SimRules, *, source: st
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # any unreadable file gets the same answer
         raise InvalidInput(f"{source} is not an .xlsx workbook", field="--demand",
-                           fix="save the demand workbook as .xlsx with sheets " + ", ".join(DEMAND_SHEETS)) from None
+                           fix="save the demand workbook as .xlsx with sheets " + ", ".join(DEMAND_SHEETS),
+                           key="demand_not_xlsx",
+                           params={"name": str(source), "sheets": ", ".join(DEMAND_SHEETS)}) from None
     book = _DemandBook(wb, source, year)
     units = book.rows["units"]
     unit_ix = book.units()

@@ -98,3 +98,24 @@ def download(fmt: str, name: str, headers: Sequence[str], rows: Sequence[Sequenc
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     return Response(to_csv(headers, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+#: the settlement file's Chinese-first amount (people); ``amount_yuan`` stays as the documented machine column
+SETTLED_HEADER = "结算金额（元） settled_yuan"
+
+
+def settlement_file(batch: object) -> tuple[list[str], list[list[object]]]:
+    """The treasury's payment file for a settlement batch (API, page and CLI write the same columns).
+
+    ``amount_fen`` and ``amount_yuan`` (text ``1234.56``) keep their names because the treasury's
+    import reads them by header (docs/formats.md); the Chinese-first ``结算金额（元）`` column is
+    added next to ``amount_fen`` for people, and the province and city shares get their yuan twins.
+    """
+    headers = ["batch", "payee_type", "payee_id", "payee", "amount_fen", SETTLED_HEADER, "province_fen", "city_fen",
+               "amount_yuan", "bills"]
+    rows: list[list[object]] = [
+        [batch.id, ln.payee_type, ln.payee_id, ln.payee_name, ln.amount_fen,  # type: ignore[attr-defined]
+         _yuan(ln.amount_fen), ln.province_fen, ln.city_fen, f"{ln.amount_fen // 100}.{ln.amount_fen % 100:02d}",
+         ln.bill_count]
+        for ln in batch.lines]  # type: ignore[attr-defined]
+    return headers, rows

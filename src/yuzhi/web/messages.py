@@ -36,9 +36,11 @@ FIELD_LABELS: dict[str, str] = {
 i18n.register("zh", {"Confirm": "确认", "Validity in days": "有效期（天）"})
 
 #: what limits an approval (vouchers.service.max_approvable), for people
-BINDING_LABELS = {"rate_of_planned_spend": {"en": "rate × planned spend", "zh": "计划支出 × 补贴比例"},
-                  "unit_cap_remaining": {"en": "the unit's yearly cap left", "zh": "单位年度上限剩余"},
-                  "pool_remaining": {"en": "the pool left", "zh": "资金池剩余"}}
+BINDING_LABELS = {"rate_of_planned_spend": {"en": "rate × planned spend", "zh": "计划支出 × 补贴比例",
+                                            "ja": "計画支出 × 補助率"},
+                  "unit_cap_remaining": {"en": "the unit's yearly cap left", "zh": "单位年度上限剩余",
+                                         "ja": "組織の年間上限の残り"},
+                  "pool_remaining": {"en": "the pool left", "zh": "资金池剩余", "ja": "予算枠の残り"}}
 
 #: key → language → (message, fix); ``{label}`` is the field's form label, ``{text}`` what was typed
 CATALOG: dict[str, dict[str, tuple[str, str]]] = {
@@ -152,6 +154,50 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
 CATALOG.update(ERRORS)  # errors that carry values (settlements, objections, KPI cells, compute limits, …)
 
 
+#: Japanese text for the errors people meet most (forms, log-in, "not found", approval limits). A ja page
+#: shows these; a keyed error without ja text falls back to its Chinese (the platform's first language,
+#: as the Henan offices write it), never to the developer English, and an unkeyed one gets a Japanese
+#: heading with the English detail below it, as zh pages do.
+_JA: dict[str, tuple[str, str]] = {
+    "approve_over_max": ("承認額 {amount_fen} が現在の承認上限 {cap_fen} を超えています（{binding}による制限）",
+                         "{cap_fen} 以内で承認するか、申請を却下してください"),
+    "approve_nothing_left": ("承認できる額がありません：{binding}を使い切っています",
+                             "理由を記入して申請を却下してください"),
+    "login_failed": ("ユーザー名またはパスワードが違います",
+                     "確認して再入力するか、管理者にリセットを依頼してください"),
+    "provider_not_found": ("事業者 {provider_id} が見つかりません", "ホワイトリストから事業者を選んでください"),
+    "application_not_found": ("申請 {id} が見つからないか、閲覧権限がありません", "申請一覧から開いてください"),
+    "bill_not_found": ("請求書 {id} が見つからないか、閲覧権限がありません", "請求書一覧から開いてください"),
+    "organisation_not_found": ("組織 {org_id} が見つかりません", "先に法人を組織として登録してください"),
+    "settlement_not_found": ("精算バッチ {id} が見つからないか、閲覧権限がありません", "精算一覧から開いてください"),
+    "objection_not_found": ("異議 {id} が見つからないか、処理済みです", "異議一覧から開いてください"),
+    "attachment_not_found": ("添付ファイル {id} が見つからないか、閲覧権限がありません",
+                             "申請の案件ファイルから開いてください"),
+    "token_not_found": ("トークン {id} が見つかりません", "トークン一覧から選んでください"),
+    "job_not_found": ("ジョブ {id} が見つからないか、閲覧権限がありません", "ジョブ一覧から開いてください"),
+    "plan_not_found": ("生産計画 {id} が見つからないか、閲覧権限がありません", "生産計画一覧から開いてください"),
+    "alarm_not_found": ("アラーム {id} が見つからないか、閲覧権限がありません", "アラーム一覧から開いてください"),
+    "award_not_found": ("奨励申請 {id} が見つからないか、閲覧権限がありません", "奨励申請一覧から開いてください"),
+    "no_programme": ("{year} 年度のクーポン事業はまだ設けられていません", "先にその年度の事業を開始してください"),
+    "pydantic.string_too_short": ("{label}：{min_length} 文字以上必要です", "入力を補って再送信してください"),
+    "pydantic.string_too_long": ("{label}：{max_length} 文字以内にしてください", "短くして再送信してください"),
+    "pydantic.missing": ("{label}：必須項目です", "この項目を入力してください"),
+    "pydantic.int_parsing": ("{label}：整数を入力してください", "数字のみを入力してください"),
+    "pydantic.date_from_datetime_parsing": ("{label}：日付の形式が正しくありません",
+                                            "2026-03-31 の形式で入力してください"),
+    "pydantic.string_pattern_mismatch": ("{label}：使用できない文字が含まれています", "英数字と - _ . / のみ使えます"),
+    "money_required": ("{label}：金額を入力してください", "元単位で入力してください（例：12,345.67 または 50万）"),
+    "money_not_a_number": ("{label}：「{text}」は金額として読めません",
+                           "元単位で入力してください（例：12,345.67、50万、1.2亿）"),
+    "money_sub_fen": ("{label}：「{text}」は 1 分より細かい値です", "金額は分（0.01 元）単位までです"),
+    "money_negative": ("{label}：「{text}」は負の値です", "0 より大きい金額を入力してください"),
+    "money_zero": ("{label}：金額は 0 より大きくしてください", "0 より大きい金額を入力してください"),
+    "money_too_large": ("{label}：「{text}」は大きすぎます", "金額の上限は 10 兆元です"),
+}
+for _key, _text in _JA.items():
+    CATALOG[_key]["ja"] = _text
+
+
 #: roles by the names people use (never the code ``office_admin``)
 ROLE_NAMES: dict[str, dict[str, str]] = {
     "office_admin": {"zh": "算力券办公室管理员", "en": "programme office administrator", "ja": "事務局管理者"},
@@ -187,14 +233,21 @@ def field_label(field: str | None, lang: str) -> str | None:
 
 
 def _lang(lang: str) -> str:
-    return lang if lang in ("en", "zh") else "en"
+    return lang if lang in ("en", "zh", "ja") else "en"
+
+
+def _text(entry: dict[str, tuple[str, str]], lang: str) -> tuple[str, str]:
+    """The entry in ``lang``; ja without its own text reads the Chinese (not the developer English)."""
+    lang = _lang(lang)
+    return entry.get(lang) or (entry.get("zh") if lang == "ja" else None) or entry["en"]
 
 
 def _param(name: str, value: Any, lang: str) -> Any:
     if name.endswith("_fen") and isinstance(value, int):
         return yuan(value)
     if name == "binding":
-        return BINDING_LABELS.get(str(value), {}).get(_lang(lang), str(value))
+        labels = BINDING_LABELS.get(str(value), {})
+        return labels.get(_lang(lang)) or labels.get("zh") or str(value)
     if name == "status":  # a workflow state by its word on the page (submitted → 已提交)
         return i18n.translate(str(getattr(value, "value", value)), lang)
     if isinstance(value, datetime):  # stored UTC, read in the display zone to the minute
@@ -211,7 +264,7 @@ def say(exc: Any, lang: str) -> Said:
     key = getattr(exc, "key", None)
     entry = CATALOG.get(key or "", {})
     if entry:
-        msg, fix_tpl = entry.get(_lang(lang)) or entry["en"]
+        msg, fix_tpl = _text(entry, lang)
         params = {k: _param(k, v, lang) for k, v in (getattr(exc, "params", None) or {}).items()}
         params.setdefault("label", label or "")
         try:
@@ -222,14 +275,21 @@ def say(exc: Any, lang: str) -> Said:
     message = i18n.translate(english, lang)
     fix_text = getattr(exc, "fix", None)
     fix: str | None = i18n.translate(fix_text, lang) if fix_text else None
-    if lang == "zh" and message == english:
-        # not in the catalog yet: a Chinese heading by kind, the English detail kept as the detail line
-        title = _ZH_TITLES.get(int(getattr(exc, "status_code", 400) or 400), "操作未完成")
-        return Said(title, label, f"详情：{english}" + (f"（{fix}）" if fix and fix != fix_text else
+    if lang in _TITLES and message == english:
+        # not in the catalog yet: a heading by kind in the page's language, the English detail below it
+        titles, detail = _TITLES[lang]
+        title = titles.get(int(getattr(exc, "status_code", 400) or 400), titles[0])
+        return Said(title, label, f"{detail}{english}" + (f"（{fix}）" if fix and fix != fix_text else
                                                          f" — {fix}" if fix else ""))
     return Said(message, label, fix)
 
 
 #: headings for errors whose text is not yet in the catalog, by HTTP status
-_ZH_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权执行此操作", 404: "未找到该记录", 409: "与现有记录冲突",
-              422: "输入有误，未作任何更改", 429: "操作过于频繁，请稍后再试"}
+_ZH_TITLES = {0: "操作未完成", 400: "请求有误", 401: "请先登录", 403: "无权执行此操作", 404: "未找到该记录",
+              409: "与现有记录冲突", 422: "输入有误，未作任何更改", 429: "操作过于频繁，请稍后再试"}
+_JA_TITLES = {0: "操作を完了できませんでした", 400: "リクエストが正しくありません", 401: "ログインしてください",
+              403: "この操作の権限がありません", 404: "記録が見つかりません", 409: "既存の記録と矛盾します",
+              422: "入力に誤りがあります（何も変更していません）",
+              429: "操作が多すぎます。しばらくしてから再試行してください"}
+#: page language → (headings by HTTP status, the detail line's prefix)
+_TITLES = {"zh": (_ZH_TITLES, "详情："), "ja": (_JA_TITLES, "詳細：")}
