@@ -194,8 +194,8 @@ _JA: dict[str, tuple[str, str]] = {
     "money_zero": ("{label}：金額は 0 より大きくしてください", "0 より大きい金額を入力してください"),
     "money_too_large": ("{label}：「{text}」は大きすぎます", "金額の上限は 10 兆元です"),
 }
-for _key, _text in _JA.items():
-    CATALOG[_key]["ja"] = _text
+for _key, _ja_text in _JA.items():
+    CATALOG[_key]["ja"] = _ja_text
 
 
 #: roles by the names people use (never the code ``office_admin``)
