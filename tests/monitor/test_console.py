@@ -88,7 +88,7 @@ def test_console_tiles_severity_units_beijing_time_and_languages(client, engine)
     bad = client.get("/monitor", params={"range": "3h"}, headers=a)
     assert bad.status_code == 422 and "unknown time range" in bad.text
     bad = client.get("/monitor", params={"at": "yesterday"}, headers=a)
-    assert bad.status_code == 422 and "cannot read time" in bad.text
+    assert bad.status_code == 422 and "時刻「yesterday」を読み取れません" in bad.text  # a ja page: Japanese (issue 15)
 
 
 def test_drill_down_chart_alarms_and_acknowledgement(client, engine):

@@ -192,6 +192,7 @@ _JA: dict[str, tuple[str, str]] = {
     "money_sub_fen": ("{label}：「{text}」は 1 分より細かい値です", "金額は分（0.01 元）単位までです"),
     "money_negative": ("{label}：「{text}」は負の値です", "0 より大きい金額を入力してください"),
     "money_zero": ("{label}：金額は 0 より大きくしてください", "0 より大きい金額を入力してください"),
+    "not_a_time": ("時刻「{text}」を読み取れません", "例：2026-12-07 10:40 の形式で入力してください"),
     "money_too_large": ("{label}：「{text}」は大きすぎます", "金額の上限は 10 兆元です"),
 }
 for _key, _ja_text in _JA.items():
