@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import column, delete, func, insert, or_, select, table, update
+from sqlalchemy import Connection, bindparam, column, delete, func, insert, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -225,17 +225,20 @@ def issue_token(session: Session, *, user: User, name: str, days: int | None = 3
     return row, token
 
 
-def actor_for_token(session: Session, token: str) -> Actor | None:
+_ACTOR_BY_TOKEN = (
+    select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.role, User.org_id,
+           User.provider_id, User.active, _PROVIDERS.c.org_id, ApiToken.id, ApiToken.last_used_at)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(_PROVIDERS, _PROVIDERS.c.id == User.provider_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)  # built once: its cache key is then memoised, not recomputed on every request
+
+
+def actor_for_token(session: Session | Connection, token: str) -> Actor | None:
     """The caller behind a token, in one statement (every API request runs this): token, user and,
     for provider operators, the provider's organisation. None when unknown, revoked, expired or
-    the user is deactivated."""
-    row = session.execute(
-        select(ApiToken.revoked, ApiToken.expires_at, User.id, User.username, User.role, User.org_id,
-               User.provider_id, User.active, _PROVIDERS.c.org_id, ApiToken.id, ApiToken.last_used_at)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(_PROVIDERS, _PROVIDERS.c.id == User.provider_id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()
+    the user is deactivated. Takes a plain connection too: the request path skips the ORM session."""
+    row = session.execute(_ACTOR_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
     revoked, expires_at, user_id, username, role, org_id, provider_id, active, provider_org, token_id, used = row
@@ -263,7 +266,7 @@ DEFAULT_TOKEN_MAX_DAYS = 365
 TOKEN_MAX_DAYS_KEY = "token_max_days"
 
 
-def _touch(session: Session, token_id: int, now: datetime) -> None:
+def _touch(session: Session | Connection, token_id: int, now: datetime) -> None:
     """Record a token's use (the caller commits: ``yuzhi.web.deps.optional_actor``). Guarded by the
     old value, so of many concurrent requests at most one per minute writes it."""
     session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
