@@ -324,9 +324,14 @@ class WaitSampler:
         return f"sessions active {act:.1f}, waiting on audit advisory lock {adv:.1f}, on row locks {row:.1f}"
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+#: What ``yuzhi serve --workers N`` runs in each worker: the app, its start-up heap frozen out of the
+#: garbage collector's full passes (``yuzhi.ops.runtime``). ``yuzhi.web.app:create_app`` is the bare app.
+SERVED_APP = "yuzhi.ops.runtime:create_served_app"
+
+
+def start_server(url: str, port: int, workers: int, app: str = SERVED_APP) -> subprocess.Popen[bytes]:
     env = {**os.environ, "YUZHI_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "uvicorn", "yuzhi.web.app:create_app", "--factory", "--host", "127.0.0.1",
+    cmd = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(cmd, env=env)
     import httpx
@@ -633,6 +638,56 @@ def bench_service_procs(url: str, world: World, procs: int, clients: int, second
     return r
 
 
+def http_phases(args: argparse.Namespace, url: str, world: World, seconds: float,
+                batch: bool = True) -> tuple[Result, Result | None, Result]:
+    """The HTTP phases against ``args.workers`` uvicorn workers serving ``args.app``: closed loop,
+    batches (unless ``batch`` is false), then the paced schedule."""
+    port = 8700 + os.getpid() % 200
+    proc = start_server(url, port, args.workers, args.app)
+    httpb = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        http = bench_http(base, world, args.clients, seconds)
+        http.name += f", {args.workers} workers"
+        print(fmt(http))
+        if batch:
+            httpb = bench_http_batch(base, world, args.workers, seconds, args.batch)
+            print(fmt(httpb))
+        paced = bench_paced(base, world, args.rate, seconds)
+        print(fmt(paced))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return http, httpb, paced
+
+
+def _summary(engine, args: argparse.Namespace, raw: Result, svc: Result, svcp: Result, desk: Result,  # type: ignore[no-untyped-def]
+             deskp: Result, batchp: Result, svc_paced: Result) -> None:
+    with engine.connect() as conn:
+        bills = conn.exec_driver_sql("SELECT count(*), coalesce(sum(subsidy_fen), 0) FROM voucher_bills").one()
+    print(f"  recorded {bills[0]} bills, subsidy {bills[1] / 100:,.2f} yuan")
+    print("ratios to raw PostgreSQL TPC-B (same run, same machine; aim >= 0.333):")
+    print(f"  service, one bill per transaction        {svcp.rate / raw.rate:6.3f}  ({args.procs} processes; "
+          f"one process: {svc.rate / raw.rate:.3f})")
+    print(f"  service, single bills, group commit      {deskp.rate / raw.rate:6.3f}  ({args.procs} processes; "
+          f"one process: {desk.rate / raw.rate:.3f})")
+    label = f"service, batches of {args.batch}"
+    print(f"  {label:<40} {batchp.rate / raw.rate:6.3f}  ({args.procs} processes)")
+    print(f"  p99 at {args.rate:.0f} bills/s, service layer (group commit)  {svc_paced.pct(0.99):6.1f} ms  "
+          f"(aim < 50 ms; {svc_paced.rate:.0f} bills/s achieved)")
+
+
+def http_only(args: argparse.Namespace, url: str, engine, world: World, seconds: float) -> int:  # type: ignore[no-untyped-def]
+    """``--http-only``: the single-bill HTTP phases alone (closed loop, paced), for comparing
+    server-side changes back to back; no baseline, so no ratios."""
+    http, _, paced = http_phases(args, url, world, seconds, batch=False)
+    load = os.getloadavg()
+    print(f"  p99 at {args.rate:.0f} bills/s over HTTP, single bills  {paced.pct(0.99):6.1f} ms  (aim < 50 ms; "
+          f"{paced.rate:.0f} bills/s achieved); closed loop {http.rate:.0f} bills/s; load {load[0]:.1f}")
+    engine.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 s per phase instead of 10 s")
@@ -643,6 +698,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=200.0, help="paced bills per second (default 200)")
     ap.add_argument("--profile", action="store_true", help="also profile 300 bills on one thread")
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--http-only", action="store_true", help="only the single-bill HTTP phases (closed loop, "
+                    "paced): server-side changes compared back to back")
+    ap.add_argument("--app", default=SERVED_APP, help=f"uvicorn app factory to serve (default {SERVED_APP}, "
+                    "what yuzhi serve --workers N runs; yuzhi.web.app:create_app is the bare app)")
     ap.add_argument("--batch", type=int, default=100, help="bills per call in the batch phases (default 100)")
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="processes for the multi-process "
                     "service phase (default: one per CPU)")
@@ -663,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
     world = setup_world(engine, args.units)
     print(f"  setup: programme, provider, {args.units} units with effective quota ({time.perf_counter() - t:.1f} s)")
 
+    if args.http_only:
+        return http_only(args, url, engine, world, seconds)
     raw = raw_postgres(url, args.clients, seconds)
     print(fmt(raw))
     svc1 = bench_service(engine, world, 1, seconds / 2)
@@ -680,34 +741,8 @@ def main(argv: list[str] | None = None) -> int:
     print(fmt(batchp))
     svc_paced = bench_service_paced(engine, world, args.rate, seconds)
     print(fmt(svc_paced))
-    http = httpb = paced = None
-    if not args.skip_http:
-        port = 8700 + os.getpid() % 200
-        proc = start_server(url, port, args.workers)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            http = bench_http(base, world, args.clients, seconds)
-            http.name += f", {args.workers} workers"
-            print(fmt(http))
-            httpb = bench_http_batch(base, world, args.workers, seconds, args.batch)
-            print(fmt(httpb))
-            paced = bench_paced(base, world, args.rate, seconds)
-            print(fmt(paced))
-        finally:
-            proc.terminate()
-            proc.wait(10)
-    with engine.connect() as conn:
-        bills = conn.exec_driver_sql("SELECT count(*), coalesce(sum(subsidy_fen), 0) FROM voucher_bills").one()
-    print(f"  recorded {bills[0]} bills, subsidy {bills[1] / 100:,.2f} yuan")
-    print("ratios to raw PostgreSQL TPC-B (same run, same machine; aim >= 0.333):")
-    print(f"  service, one bill per transaction        {svcp.rate / raw.rate:6.3f}  ({args.procs} processes; "
-          f"one process: {svc.rate / raw.rate:.3f})")
-    print(f"  service, single bills, group commit      {deskp.rate / raw.rate:6.3f}  ({args.procs} processes; "
-          f"one process: {desk.rate / raw.rate:.3f})")
-    label = f"service, batches of {args.batch}"
-    print(f"  {label:<40} {batchp.rate / raw.rate:6.3f}  ({args.procs} processes)")
-    print(f"  p99 at {args.rate:.0f} bills/s, service layer (group commit)  {svc_paced.pct(0.99):6.1f} ms  "
-          f"(aim < 50 ms; {svc_paced.rate:.0f} bills/s achieved)")
+    http, httpb, paced = (None, None, None) if args.skip_http else http_phases(args, url, world, seconds)
+    _summary(engine, args, raw, svc, svcp, desk, deskp, batchp, svc_paced)
     if http and httpb and paced:
         print(f"  HTTP, single bills                       {http.rate / raw.rate:6.3f}")
         print(f"  HTTP, batches of {args.batch:<4}                    {httpb.rate / raw.rate:6.3f}")

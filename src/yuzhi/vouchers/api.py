@@ -132,7 +132,7 @@ def _desk(request: Request) -> BillDesk:
 @router.post("/bills", response_model=BillResult, status_code=201,
              responses={200: {"description": "idempotent replay of an invoice already recorded"},
                         409: {"description": "same invoice number, different payload"}})
-def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONResponse:
+def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> Response:
     """A provider pushes a metered bill or credit note; the subsidy is computed at once.
 
     Answered once the bill is committed. Bills pushed concurrently by the same account are
@@ -145,7 +145,8 @@ def push_bill(body: BillIn, request: Request, actor: CurrentUser) -> JSONRespons
         raise
     out = BillResult.model_validate(bill, from_attributes=True)
     out.replay = replay
-    return JSONResponse(status_code=200 if replay else 201, content=out.model_dump(mode="json"))
+    # serialised by pydantic-core straight to bytes (the same compact JSON JSONResponse would write)
+    return Response(content=out.model_dump_json(), status_code=200 if replay else 201, media_type="application/json")
 
 
 @router.post("/bills/batch", response_model=BillBatchResult,

@@ -63,9 +63,9 @@ def optional_actor(request: Request) -> Actor | None:
     if not token:
         return None
     engine = request.app.state.engine
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as s:
-            return accounts.actor_for_token(s, token)
+    if engine.dialect.name == "postgresql":  # a plain connection: no ORM session for one read
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return accounts.actor_for_token(conn, token)
     with request.app.state.sessionmaker() as s:  # SQLite: closed (lock released) before the endpoint runs
         actor = accounts.actor_for_token(s, token)
         s.commit()  # the token's last use, when it was more than a minute old
