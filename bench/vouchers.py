@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/vouchers.py            # 10 s per phase, 16 concurrent clients
     .venv/bin/python bench/vouchers.py --quick    # 3 s per phase
     .venv/bin/python bench/vouchers.py --clients 32 --profile
+    .venv/bin/python bench/vouchers.py --http-only --seconds 5   # single bills over HTTP only (A/B runs)
 
 Needs PostgreSQL: ``YUZHI_BENCH_DATABASE_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/yuzhi_bench``; the database is created when missing
