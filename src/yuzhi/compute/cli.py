@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import overload
 
 import typer
 from rich.console import Console
@@ -56,6 +57,14 @@ def _actor(session, username: str | None):
 _PROVIDER = "the provider: name (国家超算郑州中心), USCC or id"
 
 
+@overload
+def _provider_id(ref: str | int) -> int: ...
+
+
+@overload
+def _provider_id(ref: None) -> None: ...
+
+
 def _provider_id(ref: str | int | None) -> int | None:
     """A provider named the way people know it (name, USCC or id) → its id (None stays None)."""
     if ref is None:
@@ -80,7 +89,7 @@ def connect(
     config: str = typer.Option("{}", help='JSON, e.g. \'{"partition": "debug", "account": "yuzhi"}\''),
 ) -> None:
     """Connect a provider's engine and check that it accepts jobs."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import EndpointIn
@@ -92,9 +101,9 @@ def connect(
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"--config is not JSON: {exc}", field="config") from None
     with transaction(_engine()) as s:
-        ep = service.connect(s, actor=SYSTEM, provider_id=provider_id, endpoint_in=EndpointIn(kind=kind, config=cfg))
+        ep = service.connect(s, actor=SYSTEM, provider_id=pid, endpoint_in=EndpointIn(kind=kind, config=cfg))
         reason = service.check_endpoint(s, endpoint=ep)
-    typer.echo(f"provider {provider_id}: {kind} backend " + ("available" if reason is None else
+    typer.echo(f"provider {pid}: {kind} backend " + ("available" if reason is None else
                                                              f"UNAVAILABLE: {reason}"))
 
 
@@ -107,7 +116,7 @@ def capacity(
     max_time_limit_s: int = typer.Option(7 * 86400),
 ) -> None:
     """Publish a provider's capacity (per-job maxima default to the whole provider)."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import CapacityIn
@@ -117,8 +126,8 @@ def capacity(
                      max_cpus_per_job=max_cpus_per_job or cores, max_gpus_per_job=max_gpus_per_job or gpus,
                      max_mem_mb_per_job=max_mem_mb_per_job or memory_gb * 1024, max_time_limit_s=max_time_limit_s)
     with transaction(_engine()) as s:
-        service.publish_capacity(s, actor=SYSTEM, provider_id=provider_id, capacity_in=cap)
-    typer.echo(f"provider {provider_id}: {cores} cores, {gpus} GPUs, {memory_gb} GB published")
+        service.publish_capacity(s, actor=SYSTEM, provider_id=pid, capacity_in=cap)
+    typer.echo(f"provider {pid}: {cores} cores, {gpus} GPUs, {memory_gb} GB published")
 
 
 @card_app.command("add")
@@ -136,7 +145,7 @@ def card_add(
 ) -> None:
     """Publish a rate card. A card starting after the open card's start supersedes it (the open card
     ends the day before); past jobs keep their price. The cards stay free of gaps and overlaps."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.compute.schemas import RateCardIn
@@ -148,8 +157,8 @@ def card_add(
                       min_increment_s=min_increment_s, min_charge_fen=min_charge_fen,
                       billing_period=billing_period)
     with transaction(_engine()) as s:
-        row = service.publish_rate_card(s, actor=SYSTEM, provider_id=provider_id, card_in=card)
-    typer.echo(f"rate card {row.id} for provider {provider_id} from {valid_from}")
+        row = service.publish_rate_card(s, actor=SYSTEM, provider_id=pid, card_in=card)
+    typer.echo(f"rate card {row.id} for provider {pid} from {valid_from}")
 
 
 @card_app.command("end")
@@ -159,28 +168,28 @@ def card_end(
     valid_to: str = typer.Option(..., help="last day the card applies, YYYY-MM-DD (China Standard Time)"),
 ) -> None:
     """End a card on a date (no job already priced under it may have started after that date)."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.db import transaction
 
     with transaction(_engine()) as s:
-        service.end_rate_card(s, actor=SYSTEM, provider_id=provider_id, card_id=card_id,
+        service.end_rate_card(s, actor=SYSTEM, provider_id=pid, card_id=card_id,
                               valid_to=date.fromisoformat(valid_to))
-    typer.echo(f"rate card {card_id} of provider {provider_id} ends {valid_to}")
+    typer.echo(f"rate card {card_id} of provider {pid} ends {valid_to}")
 
 
 @card_app.command("list")
 def card_list(provider_id: str = typer.Argument(..., help=_PROVIDER)) -> None:
     """A provider's rate-card history, oldest first, with the jobs priced under each card."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.compute import service
     from yuzhi.db import transaction
 
     t = Table("id", "from", "to", "core-h", "GPU-h", "GiB-h", "failed jobs", "jobs priced")
     with transaction(_engine()) as s:
-        used = service.jobs_per_card(s, provider_id=provider_id)
-        for r in service.rate_cards(s, provider_id=provider_id):
+        used = service.jobs_per_card(s, provider_id=pid)
+        for r in service.rate_cards(s, provider_id=pid):
             t.add_row(str(r.id), str(r.valid_from), str(r.valid_to or "open"), _fen(r.core_hour_fen),
                       _fen(r.gpu_hour_fen), _fen(r.mem_gb_hour_fen), r.failed_policy, str(used.get(r.id, 0)))
     console.print(t)
@@ -273,7 +282,7 @@ def submit(
     kind: str = typer.Option("app", help="app, or a typed job such as monitor.fit"),
     app_name: str = typer.Option(None, "--app", help="registered app (kind=app)"),
     inputs: list[str] = typer.Option(None, "--input", help="NAME=PATH (uploaded) or NAME=SHA256; repeatable"),
-    provider_id: str = typer.Option(None, "--provider", "--provider-id",
+    provider_id: str | None = typer.Option(None, "--provider", "--provider-id",
                                     help="name, USCC or id; omit for the cheapest eligible provider"),
     cpus: int = typer.Option(1), gpus: int = typer.Option(0), mem_mb: int = typer.Option(1024),
     time_limit_s: int = typer.Option(3600), name: str = typer.Option(""),
@@ -284,7 +293,7 @@ def submit(
     args: list[str] = typer.Argument(None, help="extra arguments for the app"),
 ) -> None:
     """Quote, hold and queue a job (the worker dispatches it). Quoted on the whole allocation."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.compute import service
     from yuzhi.compute.schemas import JobIn
     from yuzhi.db import transaction
@@ -293,7 +302,7 @@ def submit(
     with transaction(_engine()) as s:
         actor = _actor(s, user)
         job_in = JobIn(kind=kind, app=app_name, args=args or [], inputs=_parse_inputs(inputs, service.owner_key(actor)),
-                       provider_id=provider_id, cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s,
+                       provider_id=pid, cpus=cpus, gpus=gpus, mem_mb=mem_mb, time_limit_s=time_limit_s,
                        name=name, nodes=nodes, ntasks=ntasks, gpu_type=gpu_type, launcher="srun" if srun else "")
         job = service.submit_job(s, actor=actor, job_in=job_in, estimate_subsidy=flows.estimate_subsidy)
     typer.echo(f"job {job.id} queued on provider {job.provider_id}: quote {_fen(job.quote_fen)} held, "
@@ -405,7 +414,7 @@ def rebill() -> None:
         ids = service.unbilled(s)
     for job_id in ids:
         with transaction(engine) as s:
-            job = s.get(ComputeJob, job_id)
+            job = s.get_one(ComputeJob, job_id)  # listed just above; jobs are never deleted
             flows.bill_job(s, job)
             typer.echo(f"job {job_id}: {job.bill_status}")
     typer.echo(f"{len(ids)} job(s) without a bill looked at")
@@ -471,7 +480,7 @@ def reconcile(provider: str = typer.Option(..., "--provider", help=_PROVIDER),
 def statement(provider_id: str = typer.Argument(..., help=_PROVIDER),
               year: int = typer.Option(date.today().year)) -> None:
     """A provider's statement: every finished job with metered usage, price, charge and subsidy."""
-    provider_id = _provider_id(provider_id)  # a name, USCC or id, as people know it
+    pid = _provider_id(provider_id)  # a name, USCC or id, as people know it
     from yuzhi.accounts.actor import SYSTEM
     from yuzhi.compute import service
     from yuzhi.db import transaction
@@ -480,7 +489,7 @@ def statement(provider_id: str = typer.Argument(..., help=_PROVIDER),
               "bill")
     totals = [0, 0, 0]
     with transaction(_engine()) as s:
-        for j in service.statement(s, actor=SYSTEM, provider_id=provider_id, year=year):
+        for j in service.statement(s, actor=SYSTEM, provider_id=pid, year=year):
             t.add_row(str(j.id), str(j.org_id), j.kind, j.status, f"{j.elapsed_s:.0f}", str(j.alloc_cpus),
                       str(j.alloc_gpus), f"{j.alloc_mem_bytes / 2**30:.2f}", _fen(j.price_fen), _fen(j.charge_fen),
                       _fen(j.subsidy_fen), str(j.bill_id or "—"))
