@@ -6,6 +6,7 @@ Heavy work happens in the pure cores; this file parses options, prints results a
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -113,8 +114,8 @@ def detect(
         w = csv.writer(fh)
         w.writerow(["timestamp", "score", "anomaly", "top_sensor"])
         names = det.sensors_
-        for ts, s, a, k in zip(table.raw_time, score, flag, top, strict=True):
-            w.writerow([ts, f"{s:.6g}", int(a), names[k]])
+        for stamp, s, a, k in zip(table.raw_time, score, flag, top, strict=True):
+            w.writerow([stamp, f"{s:.6g}", int(a), names[k]])
     n = int(flag.sum())
     typer.echo(f"{len(flag)} rows scored, {n} anomalous ({100 * n / max(len(flag), 1):.1f}%); "
                f"{table.report.summary()}; written to {out}")
@@ -282,8 +283,8 @@ def eval_skab(
     from yuzhi.monitor.detectors import MahalanobisDetector
 
     files = B.load_skab(directory)
-    methods = {"yuzhi EWMA-Mahalanobis (ours, `monitor fit` settings)":
-               lambda: MahalanobisDetector(**FIT_DEFAULTS)}
+    methods: dict[str, Callable[[], object]] = {
+        "yuzhi EWMA-Mahalanobis (ours, `monitor fit` settings)": lambda: MahalanobisDetector(**FIT_DEFAULTS)}
     if baselines:
         methods["Isolation Forest (sklearn, same run)"] = B.IsolationForestBaseline
         methods["PCA T²+Q, no smoothing (same run)"] = B.PcaT2QBaseline

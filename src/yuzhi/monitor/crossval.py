@@ -21,16 +21,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from yuzhi.errors import InvalidInput
+
+
+class FitSettings(TypedDict):
+    """Keywords of ``MahalanobisDetector`` that ``monitor fit`` sets (typed, so ``**FIT_DEFAULTS`` checks)."""
+
+    input_alpha: float
+    score_alpha: float
+    threshold_factor: float
+    shrinkage: float
+    peak_ratio: float
+    peak_half_life: float
+
 
 #: Settings of ``yuzhi monitor fit`` (and ``eval skab``), the outcome of this protocol on SKAB's
 #: development folds (``bench/monitor.py --cv``: best F1 with ≤ 10 % false alarms). Shrinkage is
 #: not chosen on SKAB: more of it hides broken correlations between sensors (a flow that drops while
 #: its pump current stays), which ``tests/monitor/test_detectors.py`` requires.
-FIT_DEFAULTS: dict[str, float] = {"input_alpha": 0.05, "score_alpha": 0.05, "threshold_factor": 3.0,
-                                  "shrinkage": 0.001, "peak_ratio": 0.5, "peak_half_life": 400.0}
+FIT_DEFAULTS: FitSettings = {"input_alpha": 0.05, "score_alpha": 0.05, "threshold_factor": 3.0,
+                             "shrinkage": 0.001, "peak_ratio": 0.5, "peak_half_life": 400.0}
 
 #: SKAB files kept out of every choice and scored once at the end (group, file numbers).
 SKAB_LOCKED: dict[str, tuple[int, ...]] = {"valve1": (12, 13, 14, 15), "other": (6, 7)}

@@ -40,10 +40,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeAlias
 
 import numpy as np
 
 from yuzhi.errors import InvalidInput
+
+#: Readings or their times: a plain list (tests, the docs' examples) or a numpy array (the CLI, the service).
+Series: TypeAlias = Sequence[float] | np.ndarray
 
 KELVIN = 273.15
 MKT_DH_R = 10_000.0
@@ -208,7 +212,7 @@ def _check(t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return t, x
 
 
-def evaluate_limit(limit: Limit, t: Sequence[float], x: Sequence[float]) -> list[Event]:
+def evaluate_limit(limit: Limit, t: Series, x: Series) -> list[Event]:
     """Run one limit's hysteresis state machine over a series (NaN samples hold the state)."""
     t, x = _check(np.asarray(t), np.asarray(x))
     events: list[Event] = []
@@ -233,14 +237,14 @@ def evaluate_limit(limit: Limit, t: Sequence[float], x: Sequence[float]) -> list
     return events
 
 
-def evaluate(preset: Preset, t: Sequence[float], x: Sequence[float]) -> list[Event]:
+def evaluate(preset: Preset, t: Series, x: Series) -> list[Event]:
     """All events of a preset, ordered by start time then by the preset's limit order."""
     order = {lim.level: k for k, lim in enumerate(preset.limits)}
     events = [e for lim in preset.limits for e in evaluate_limit(lim, t, x)]
     return sorted(events, key=lambda e: (e.start_s, order[e.level]))
 
 
-def mkt(temps_c: Sequence[float], dh_r: float = MKT_DH_R) -> float:
+def mkt(temps_c: Series, dh_r: float = MKT_DH_R) -> float:
     """Mean kinetic temperature in °C of equally spaced readings.
 
     ``MKT = (ΔH/R) / −ln((1/n) Σ exp(−ΔH/(R·Tᵢ)))`` with Tᵢ in kelvin. Computed with a
@@ -258,7 +262,7 @@ def mkt(temps_c: Sequence[float], dh_r: float = MKT_DH_R) -> float:
     return float(dh_r / -log_mean - KELVIN)
 
 
-def rolling_mkt(t: Sequence[float], temps_c: Sequence[float], window_s: float,
+def rolling_mkt(t: Series, temps_c: Series, window_s: float,
                 dh_r: float = MKT_DH_R) -> np.ndarray:
     """MKT over the trailing window ``(t - window_s, t]`` at every sample.
 
@@ -280,7 +284,7 @@ def rolling_mkt(t: Sequence[float], temps_c: Sequence[float], window_s: float,
     return out
 
 
-def stale_events(t: Sequence[float], x: Sequence[float], *, period_s: float, periods: int = 3,
+def stale_events(t: Series, x: Series, *, period_s: float, periods: int = 3,
                  now_s: float | None = None) -> list[Event]:
     """A sensor that sent nothing (or only empty values) for more than ``periods`` periods.
 
