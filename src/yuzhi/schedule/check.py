@@ -201,7 +201,8 @@ def _machines(problem: Problem, ops: list[ScheduledOp]) -> list[Violation]:
             fa = problem.jobs[a.job].operations[a.operation].family
             fb = problem.jobs[b.job].operations[b.operation].family
             s = problem.setup(fa, fb)
-            if s and b.start < a.end + s and b.start >= a.end:
+            # a changeover time implies both families are set (setup() is 0 otherwise)
+            if s and fa is not None and fb is not None and b.start < a.end + s and b.start >= a.end:
                 out.append(
                     Violation(
                         "setup",
@@ -216,17 +217,17 @@ def _machines(problem: Problem, ops: list[ScheduledOp]) -> list[Violation]:
                 )
         for o in seq:
             op = problem.jobs[o.job].operations[o.operation]
-            for a, b in problem.machines[m].unavailable:
+            for lo, hi in problem.machines[m].unavailable:
                 if op.breakable:
-                    bad = a < o.start < b or a < o.end < b or (o.start == a and o.end > a)
+                    bad = lo < o.start < hi or lo < o.end < hi or (o.start == lo and o.end > lo)
                 else:
-                    bad = max(o.start, a) < min(o.end, b) or (o.start == o.end and a < o.start < b)
+                    bad = max(o.start, lo) < min(o.end, hi) or (o.start == o.end and lo < o.start < hi)
                 if bad:
                     out.append(
                         Violation(
                             "calendar",
                             f"{_name(problem, o.job, o.operation)} [{o.start}, {o.end}) "
-                            f"on {_mname(problem, m)} meets its unavailable period [{a}, {b})",
+                            f"on {_mname(problem, m)} meets its unavailable period [{lo}, {hi})",
                             o.job,
                             o.operation,
                             m,

@@ -26,11 +26,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal, overload
 
 from yuzhi.errors import InvalidInput
 
 __all__ = ["Job", "Machine", "Mode", "Operation", "Problem"]
+
+
+@overload
+def _int(value: Any, where: str, *, minimum: int | None = 0, allow_none: Literal[False] = False) -> int: ...
+
+
+@overload
+def _int(value: Any, where: str, *, minimum: int | None = 0, allow_none: bool) -> int | None: ...
 
 
 def _int(value: Any, where: str, *, minimum: int | None = 0, allow_none: bool = False) -> int | None:
@@ -486,10 +494,10 @@ class Problem:
                 Job(
                     operations=tuple(ops),
                     precedences=None if prec is None else tuple((int(a), int(b)) for a, b in prec),
-                    release=_int(jd.get("release", 0) or 0, f"jobs[{j}].release", minimum=None),  # type: ignore[arg-type]
+                    release=_int(jd.get("release", 0) or 0, f"jobs[{j}].release", minimum=None),
                     due=_int(jd.get("due"), f"jobs[{j}].due", minimum=None, allow_none=True),
                     deadline=_int(jd.get("deadline"), f"jobs[{j}].deadline", minimum=None, allow_none=True),
-                    weight=_int(jd.get("weight", 1), f"jobs[{j}].weight", minimum=None),  # type: ignore[arg-type]
+                    weight=_int(jd.get("weight", 1), f"jobs[{j}].weight", minimum=None),
                     name=str(jd.get("name", "") or ""),
                 )
             )
@@ -533,7 +541,7 @@ def _machine_ref(v: Any, where: str, mindex: dict[str, int]) -> int:
         return mindex[v]
     if isinstance(v, str) and not v.strip().lstrip("-").isdigit():
         raise InvalidInput(f"unknown machine {v!r}", field=where, fix=f"use one of {sorted(mindex)}")
-    return _int(v, where, minimum=None)  # type: ignore[return-value]
+    return _int(v, where, minimum=None)
 
 
 def _operation_from_json(od: Any, ow: str, mindex: dict[str, int], findex: dict[str, int]) -> Operation:
@@ -545,7 +553,7 @@ def _operation_from_json(od: Any, ow: str, mindex: dict[str, int], findex: dict[
         modes.append(
             Mode(
                 _machine_ref(md[0], f"{ow}.modes[{q}].machine", mindex),
-                _int(md[1], f"{ow}.modes[{q}].duration", minimum=None),  # type: ignore[arg-type]
+                _int(md[1], f"{ow}.modes[{q}].duration", minimum=None),
             )
         )
     fam = od.get("family")

@@ -123,7 +123,7 @@ def _parse_taillard(lines: list[tuple[int, list[str]]], name: str) -> Problem:
     machs = [(_ints(no, t), no) for no, t in lines[m_at + 1 : m_at + 1 + n]]
     if len(times) != n or len(machs) != n:
         raise InvalidInput(f"expected {n} rows under Times and Machines", field=f"line {hdr_no}")
-    jobs = []
+    jobs: list[Job] = []
     for (tr, tno), (mr, mno) in zip(times, machs, strict=True):
         if len(tr) != m or len(mr) != m:
             raise InvalidInput(f"expected {m} values", field=f"line {tno if len(tr) != m else mno}")
@@ -158,7 +158,7 @@ def _parse_jsplib(text: str, name: str) -> Problem:
         raise InvalidInput(f"unexpected extra line after {n} jobs: {' '.join(toks)!r}", field=f"line {no}")
     all_m = [v for _, r in rows for v in r[0::2]]
     one_based = 0 not in all_m and max(all_m) == m
-    jobs = []
+    jobs: list[Job] = []
     for no, vals in rows:
         ops = []
         for mm, t in zip(vals[0::2], vals[1::2], strict=True):
@@ -187,7 +187,7 @@ def _parse_fjs(text: str, name: str) -> Problem:
             return vals[pos - 1]
 
         n_ops = take("the number of operations")
-        ops = []
+        ops: list[list[tuple[int, int]]] = []
         for _ in range(n_ops):
             c = take("the number of eligible machines")
             if c == 0:
@@ -212,7 +212,7 @@ def _parse_fjs(text: str, name: str) -> Problem:
         one_based = True
     else:
         one_based = third
-    jobs = []
+    jobs: list[Job] = []
     for no, ops in raw_jobs:
         built = []
         for op in ops:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from yuzhi.errors import InvalidInput
 from yuzhi.schedule.problem import Job, Machine, Mode, Operation, Problem
@@ -215,6 +215,14 @@ class _Sheet:
             v = int(v)
         return str(v).strip()
 
+    @overload
+    def number(self, row: int, d: dict[str, Any], col: str, *, default: float | None = None,
+               integer: bool, minimum: float = 0) -> float | None: ...
+
+    @overload
+    def number(self, row: int, d: dict[str, Any], col: str, *, default: int | None = None,
+               integer: Literal[True] = True, minimum: float = 0) -> int | None: ...
+
     def number(
         self,
         row: int,
@@ -326,7 +334,7 @@ def _calendars(wb: Any, ctx: dict[str, Any], names: list[str], mindex: dict[str,
         while True:
             for t in targets:
                 unavailable[t].append((int(s), int(e)))
-            if every is None:
+            if every is None or until is None:  # until is set whenever every is (checked above)
                 break
             s, e = s + every, e + every
             if s > until:

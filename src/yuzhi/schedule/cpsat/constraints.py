@@ -42,7 +42,7 @@ def _precedences(model: cp_model.CpModel, problem: Problem, v: Variables) -> Non
 
 
 def _machines(model: cp_model.CpModel, problem: Problem, v: Variables, frozen: set[tuple[int, int]]) -> None:
-    per_machine: dict[int, list[tuple[tuple[int, int], object, object, object]]] = {
+    per_machine: dict[int, list[tuple[tuple[int, int], cp_model.IntVar | int, cp_model.IntervalVar, object]]] = {
         m: [] for m in range(problem.n_machines)
     }
     for jk, ov in v.ops.items():
@@ -98,14 +98,16 @@ def _machines(model: cp_model.CpModel, problem: Problem, v: Variables, frozen: s
 
 
 def _setups(model: cp_model.CpModel, problem: Problem, v: Variables) -> None:
-    per_machine: dict[int, list[tuple[tuple[int, int], object]]] = {m: [] for m in range(problem.n_machines)}
+    per_machine: dict[int, list[tuple[tuple[int, int], cp_model.IntVar | int]]] = {
+        m: [] for m in range(problem.n_machines)
+    }
     for jk, ov in v.ops.items():
         for m, (pres, _, _) in ov.modes.items():
             per_machine[m].append((jk, pres))
     for m, items in per_machine.items():
         if len(items) < 2:
             continue
-        arcs = []
+        arcs: list[cp_model.ArcT] = []
         if any(not isinstance(p, int) for _, p in items):
             arcs.append((0, 0, model.new_bool_var(f"empty{m}")))
         for i, ((j, k), pres) in enumerate(items, start=1):

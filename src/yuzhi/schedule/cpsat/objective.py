@@ -8,12 +8,17 @@ needed. Weights are scaled to integers because CP-SAT objectives are integral.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TypeAlias
 
 from ortools.sat.python import cp_model
 
 from yuzhi.schedule.cpsat.variables import Variables
 from yuzhi.schedule.objectives import ScheduledOp
 from yuzhi.schedule.problem import Problem
+
+#: What the objectives build: a linear expression, or 0 (``sum`` of no terms). Narrower than
+#: ``cp_model.LinearExprT``, which also admits numpy integers that mypy cannot add to an expression.
+Expr: TypeAlias = cp_model.LinearExpr | int
 
 
 def completion_vars(model: cp_model.CpModel, problem: Problem, v: Variables) -> list[cp_model.IntVar]:
@@ -33,7 +38,7 @@ def completion_vars(model: cp_model.CpModel, problem: Problem, v: Variables) -> 
 
 def primary(
     model: cp_model.CpModel, problem: Problem, v: Variables, objective: str, comps: list[cp_model.IntVar]
-) -> tuple[cp_model.LinearExprT, cp_model.IntVar | None]:
+) -> tuple[Expr, cp_model.IntVar | None]:
     """The objective expression and, for makespan, the makespan variable."""
     if objective == "makespan":
         lb = max(v.heads[(j, k)] + op.min_duration + v.tails[(j, k)] for j, k, op in problem.operations())
@@ -43,7 +48,7 @@ def primary(
     if objective in ("total-completion", "weighted-completion"):
         w = [1 if objective == "total-completion" else job.weight for job in problem.jobs]
         return sum(wi * c for wi, c in zip(w, comps, strict=True)), None
-    terms = []
+    terms: list[cp_model.LinearExpr] = []
     tmax = model.new_int_var(0, v.horizon, "tmax") if objective == "max-tardiness" else None
     for j, job in enumerate(problem.jobs):
         if job.due is None:
@@ -70,9 +75,9 @@ def deviation(
     v: Variables,
     reference: dict[tuple[int, int], ScheduledOp],
     skip: set[tuple[int, int]],
-) -> cp_model.LinearExprT:
+) -> Expr:
     """Sum of |start shift| plus one horizon-tenth per machine change, over the reference plan."""
-    terms = []
+    terms: list[cp_model.LinearExpr] = []
     move_penalty = max(1, v.horizon // 10)
     for jk, ref in reference.items():
         if jk in skip or jk not in v.ops:
@@ -90,8 +95,8 @@ def deviation(
 
 
 def combine(
-    primary_expr: cp_model.LinearExprT, dev_expr: cp_model.LinearExprT | None, weight: float
-) -> cp_model.LinearExprT:
+    primary_expr: Expr, dev_expr: Expr | None, weight: float
+) -> Expr:
     """``primary + weight * deviation`` scaled to integers (weight is rounded to 1/100)."""
     if dev_expr is None or weight <= 0:
         return primary_expr

@@ -9,6 +9,7 @@ same process, with the same time limit and workers, next to our solver.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from ortools.sat.python import cp_model
 
@@ -23,7 +24,9 @@ def solve_textbook(
     model = cp_model.CpModel()
     horizon = sum(max(md.duration for md in op.modes) for _, _, op in problem.operations())
     per_machine: dict[int, list] = {m: [] for m in range(problem.n_machines)}
-    starts, ends, pres = {}, {}, {}
+    starts: dict[tuple[int, int], cp_model.IntVar] = {}
+    ends: dict[tuple[int, int], cp_model.IntVar] = {}
+    pres: dict[tuple[int, int], Mapping[int, cp_model.IntVar | None]] = {}  # None: the only machine
     for j, k, op in problem.operations():
         s = model.new_int_var(0, horizon, f"s{j}_{k}")
         e = model.new_int_var(0, horizon, f"e{j}_{k}")
@@ -56,8 +59,8 @@ def solve_textbook(
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ("infeasible" if st == cp_model.INFEASIBLE else "unknown"), None, None, []
     ops = []
-    for (j, k), lits in pres.items():
-        m = next(mm for mm, p in lits.items() if p is None or solver.boolean_value(p))
+    for (j, k), chosen in pres.items():
+        m = next(mm for mm, p in chosen.items() if p is None or solver.boolean_value(p))
         ops.append(ScheduledOp(j, k, m, solver.value(starts[(j, k)]), solver.value(ends[(j, k)])))
     status = "optimal" if st == cp_model.OPTIMAL else "feasible"
     return status, round(solver.objective_value), math.ceil(solver.best_objective_bound - 1e-6), ops

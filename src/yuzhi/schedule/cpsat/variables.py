@@ -102,6 +102,7 @@ def create(
         breakable_here = op.breakable and any(problem.machines[md.machine].unavailable for md in op.modes)
         for md in op.modes:
             pres: cp_model.IntVar | int = 1 if len(op.modes) == 1 else model.new_bool_var(f"p{j}_{k}_{md.machine}")
+            size: cp_model.IntVar | int  # a variable span where the operation may pause over breaks
             if breakable_here and problem.machines[md.machine].unavailable:
                 extra = sum(b - a for a, b in problem.machines[md.machine].unavailable)
                 size = model.new_int_var(md.duration, md.duration + extra, f"z{j}_{k}_{md.machine}")
