@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 
 from yuzhi.errors import InvalidInput
+from yuzhi.programmes.funding import split_funding
 from yuzhi.vouchers.rules import (
     YUAN,
     approvable,
     draw_sequence,
     rate_share,
     reversal_for_credit,
-    split_funding,
 )
 
 # --- the plan's limits (Henan action plan 2025–2027): rules beyond them are simulated but flagged
@@ -172,7 +172,8 @@ def _rate(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
     if "rate_percent" in data and "rate_bp" in data:
         raise bad("rate_bp", "give rate_percent or rate_bp, not both", "delete one of them")
     if "rate_percent" in data:
-        bp = _decimal(data["rate_percent"]) * 100 if _decimal(data["rate_percent"]) is not None else None
+        pct = _decimal(data["rate_percent"])
+        bp = pct * 100 if pct is not None else None
         if bp is None or bp != bp.to_integral_value() or not 0 < bp <= 10000:
             raise bad("rate_percent", f"{data['rate_percent']!r} is not a percentage in (0, 100] with at most "
                       "two decimals", "write e.g. rate_percent = 15")
@@ -194,7 +195,7 @@ def _amounts(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
             if d is None or d <= 0 or (d * 100) != (d * 100).to_integral_value():
                 raise bad(key, f"{data[key]!r} is not a positive amount of yuan with at most two decimals",
                           f"write e.g. {key} = 500000")
-            r = replace(r, **{attr: int(d * 100)})
+            r = _with(r, attr, int(d * 100))
     return r
 
 
@@ -248,8 +249,14 @@ def _eligibility(data: dict[str, Any], r: SimRules, bad: _Bad) -> SimRules:
         else:
             if not isinstance(v, bool):
                 raise bad(key, f"{v!r} is not true or false", f"write {key} = true or {key} = false", "eligibility")
-            r = replace(r, **{key: v})
+            r = _with(r, key, v)
     return r
+
+
+def _with(r: SimRules, attr: str, value: object) -> SimRules:
+    """``replace`` by a field name taken from the file (a key already checked against the known ones)."""
+    changes: dict[str, Any] = {attr: value}
+    return replace(r, **changes)
 
 
 def _decimal(v: object) -> Decimal | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Engine, String, cast, func, select
+from sqlalchemy import BigInteger, Engine, Row, String, cast, false, func, literal_column, select
 
 from yuzhi.accounts.models import Affiliation, Organisation
 from yuzhi.errors import InvalidInput, NotFound
@@ -28,7 +28,7 @@ from yuzhi.vouchers.models import AppStatus, Bill, BillKind, Programme, QuotaApp
 HELD = (AppStatus.DISCLOSURE, AppStatus.OBJECTED, AppStatus.EFFECTIVE, AppStatus.EXPIRED)
 
 
-def in_force(p: Programme) -> sim.SimRules:  # a Programme, or a row of its table
+def in_force(p: Programme | Row) -> sim.SimRules:  # a Programme, or a row of its table
     """The rules a programme year runs under, as a simulator rule set."""
     return sim.SimRules(name=f"{p.year} in force", pool_fen=p.pool_fen, rate_bp=p.rate_bp,
                         unit_cap_fen=p.unit_cap_fen, province_bp=p.province_bp,
@@ -74,7 +74,8 @@ def _read(conn, year: int, monthly: bool = False) -> sim.Year:
                         .where(Q.c.programme_id == prow.id).order_by(Q.c.id)).all()
     if monthly:
         month = func.extract("month", B.c.period_end)
-        rows = conn.execute(select(func.min(B.c.id), B.c.org_id, B.c.provider_id, False, 0, func.sum(B.c.amount_fen),
+        rows = conn.execute(select(func.min(B.c.id), B.c.org_id, B.c.provider_id, false(), literal_column("0"),
+                                   func.sum(B.c.amount_fen),
                                    func.sum(B.c.subsidy_fen), func.sum(B.c.net_subsidy_fen), B.c.ineligible_reason,
                                    func.max(micros(B.c.created_at)), cast(func.max(B.c.period_end), String),
                                    func.count())
