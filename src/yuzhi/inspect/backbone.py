@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -54,7 +55,7 @@ def weights_sha256() -> str:
     return hashlib.sha256(weights_path().read_bytes()).hexdigest()
 
 
-def _fold_same_padding(conv: nn.Module) -> None:
+def _fold_same_padding(conv: nn.Conv2d) -> None:
     """Replace a convolution's separate zero-pad step by the convolution's own padding (exact).
 
     The package pads every activation with ``nn.ZeroPad2d`` first (TensorFlow "SAME"), a full copy
@@ -82,9 +83,11 @@ def _fold_same_padding(conv: nn.Module) -> None:
 
 def _fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
     """Fold an inference-mode batch-norm into the preceding convolution, in place."""
-    scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
+    mean, var = bn.running_mean, bn.running_var
+    assert mean is not None and var is not None, "batch-norm without running statistics"  # (eval mode)
+    scale = bn.weight.detach() / torch.sqrt(var + bn.eps)
     w = conv.weight.detach() * scale.reshape(-1, 1, 1, 1)
-    b = bn.bias.detach() - bn.running_mean * scale
+    b = bn.bias.detach() - mean * scale
     if conv.bias is not None:
         b = b + conv.bias.detach() * scale
     conv.weight = nn.Parameter(w, requires_grad=False)
@@ -131,7 +134,7 @@ class LiteFeatures(nn.Module):
                 m.inplace = True
         self.requires_grad_(False)
         self.eval()
-        self.to(memory_format=torch.channels_last)
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # accepted at run time, not in the stubs
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = self.act(self.stem(x.contiguous(memory_format=torch.channels_last)))
@@ -143,7 +146,8 @@ class LiteFeatures(nn.Module):
             if i in self.taps:
                 if self.expanded:
                     # the next block's expansion (1x1 conv + ReLU6): 6x wider, non-linear features
-                    out.append(self.act(self.blocks[i + 1]._expand_conv(x)).contiguous())
+                    expand = cast(nn.Module, self.blocks[i + 1]._expand_conv)
+                    out.append(self.act(expand(x)).contiguous())
                 else:
                     out.append(x.contiguous())
         return out

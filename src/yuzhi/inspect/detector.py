@@ -398,7 +398,7 @@ class PatchCoreDetector(PatchFeatures, ScoreTerms):
         (border calibration) learned from their distance maps on the way."""
         if loo:
             self.ring_stats_ = None
-            collected = {}
+            collected: dict[int, np.ndarray] = {}
             first = self._loo_raw_scores(hold_imgs, grids, bank_owner, pooled, collect=collected)
             grids.clear()  # the feature grids are not needed any more (frees the caller's dict too)
             if not self.border_calibration:
@@ -410,7 +410,7 @@ class PatchCoreDetector(PatchFeatures, ScoreTerms):
                 first = self._raw_scores(hold_imgs, progress=progress, stage="calibrate", collect=collected)
             dmaps = [collected[k] for k in range(len(hold_imgs))]
             rings = [ring_index(*d.shape) for d in dmaps]
-            stats = []
+            stats: list[tuple[float, float]] = []
             for r in range(N_RINGS):
                 v = np.concatenate([d[ri == r] for d, ri in zip(dmaps, rings, strict=True)])
                 if v.size < 2:  # tiny images: no interior ring; reuse the previous one

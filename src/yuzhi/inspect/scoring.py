@@ -58,12 +58,23 @@ class Prediction:
     anomaly_map: np.ndarray
 
 
+#: The border calibration's per-pixel maps, cached per (h, w, device) for the ring statistics they came from.
+_RingCache = tuple[np.ndarray | None, dict[tuple[int, int, str], tuple[torch.Tensor, torch.Tensor]]]
+
+
 class ScoreTerms:
     """Score terms and normalisation (mixin of the detector; see the module docstring)."""
 
     sigma: float
     score_margin: int
     contrast_score: bool
+    # fitted state, set by the detector's fit() or load (declared here for the methods below)
+    ring_stats_: np.ndarray | None
+    global_precision_: np.ndarray | None
+    threshold_: float
+    good_median_: float
+    map_levels_: np.ndarray
+    _ring_cache: _RingCache
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "bank_"):
@@ -95,7 +106,7 @@ class ScoreTerms:
     def _ring_maps(self, h: int, w: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-pixel mean and 1/sd of the border calibration for an h x w map (cached per shape)."""
         stats = self.ring_stats_
-        cache = getattr(self, "_ring_cache", None)
+        cache: _RingCache | None = getattr(self, "_ring_cache", None)
         if cache is None or cache[0] is not stats:
             cache = (stats, {})
             self._ring_cache = cache

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -368,7 +368,7 @@ def evaluate(
     masks = [imgs.load_mask(i, a.shape[:2]) for i, a in zip(items, images, strict=True)]
     pixel_labels = np.concatenate([m.ravel() for m in masks])
     pixel_scores = np.concatenate([p.anomaly_map.ravel() for p in preds])
-    result = {
+    result: dict[str, Any] = {
         "dataset": str(dataset),
         "n_images": len(items),
         "n_defective": int(labels.sum()),
