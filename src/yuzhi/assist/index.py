@@ -192,40 +192,81 @@ def build_index(
     files = iter_source_files(sources)
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"{out} exists and is not a folder.", field="out", fix="Choose another --out.")
-    old_manifest = _read_manifest(out) if out.is_dir() else None
-    if out.is_dir() and old_manifest is None and any(out.iterdir()):
+    old = _previous(out, force=force, tokenizer=tokenizer)
+    report = IndexReport(out=str(out))
+    scan = _scan(files, old, report, skip_bad=skip_bad, progress=progress)
+    if not scan.passages:
+        raise InvalidInput("none of the sources yielded any passage.", field="sources",
+                           fix="Check the files (see the skipped list).")
+    arrays = _vectors(scan, report, embed_cache, progress)
+    bm = BM25().fit([tokenize(_bm25_text(p), mode=tokenizer) for p in scan.passages])
+    _write(out, scan, arrays, bm, tokenizer)
+    report.n_files = len(scan.entries)
+    report.n_passages = len(scan.passages)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def _empty_vectors() -> np.ndarray:
+    return np.zeros((0, dense.DIM), dtype=np.float32)
+
+
+@dataclass
+class _Previous:
+    """What the old index lends a rebuild: per file key its manifest entry, and its passages and vectors."""
+
+    by_key: dict[str, dict] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=_empty_vectors)
+    segs: np.ndarray = field(default_factory=_empty_vectors)
+
+
+def _previous(out: Path, *, force: bool, tokenizer: str) -> _Previous:
+    """The old index in ``out``, when its passages and vectors can be reused (same tokenizer and passage
+    format, no ``force``); nothing otherwise. A non-empty folder that is not an index is refused."""
+    manifest = _read_manifest(out) if out.is_dir() else None
+    if out.is_dir() and manifest is None and any(out.iterdir()):
         raise InvalidInput(f"{out} is a non-empty folder that is not an assist index.", field="out",
                            fix="Choose an empty or new folder for --out.")
-    old_by_key: dict[str, dict] = {}
-    old_passages: list[Passage] = []
-    old_vectors = np.zeros((0, dense.DIM), dtype=np.float32)
-    old_segs = np.zeros((0, dense.DIM), dtype=np.float32)
-    reusable = (old_manifest is not None and not force and old_manifest.get("tokenizer") == tokenizer
-                and old_manifest.get("passage_format") == dense.passage_format())
-    if reusable:
-        old_by_key = {f["key"]: f for f in old_manifest["files"]}
-        old_passages = _read_passages(out)
-        old_vectors = np.load(out / "dense.npy", allow_pickle=False)
-        if old_manifest.get("segments") == dense.SEGMENT_FORMAT and (out / "segments.npy").is_file():
-            old_segs = np.load(out / "segments.npy", allow_pickle=False)
+    old = _Previous()
+    if (manifest is None or force or manifest.get("tokenizer") != tokenizer
+            or manifest.get("passage_format") != dense.passage_format()):
+        return old
+    old.by_key = {f["key"]: f for f in manifest["files"]}
+    old.passages = _read_passages(out)
+    old.vectors = np.load(out / "dense.npy", allow_pickle=False)
+    if manifest.get("segments") == dense.SEGMENT_FORMAT and (out / "segments.npy").is_file():
+        old.segs = np.load(out / "segments.npy", allow_pickle=False)
+    return old
 
-    report = IndexReport(out=str(out))
-    entries: list[dict] = []
-    passages: list[Passage] = []
-    vec_parts: list[np.ndarray | None] = []  # None: to embed
-    seg_parts: list[np.ndarray | None] = []  # per file, the segment vectors (None: to embed)
+
+@dataclass
+class _Scan:
+    """The new index's files (manifest entries) and passages; per file its head and segment vectors,
+    reused from the old index, or None until embedded."""
+
+    entries: list[dict] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    vec_parts: list[np.ndarray | None] = field(default_factory=list)
+    seg_parts: list[np.ndarray | None] = field(default_factory=list)
+
+
+def _scan(files: list[tuple[Path, str]], old: _Previous, report: IndexReport, *, skip_bad: bool,
+          progress: Progress | None) -> _Scan:
+    """Hash every file: an unchanged one keeps its passages and vectors, the others are parsed."""
+    scan = _Scan()
     seen_keys: set[str] = set()
     for i, (path, rel) in enumerate(files):
         key = str(path.resolve())
         seen_keys.add(key)
         digest = _sha256(path)
-        old = old_by_key.get(key)
-        if old is not None and old["sha256"] == digest:
-            ps = old_passages[old["start"] : old["start"] + old["count"]]
-            vec_parts.append(old_vectors[old["start"] : old["start"] + old["count"]])
-            reuse_segs = "seg_start" in old and old["seg_start"] + old["seg_count"] <= len(old_segs)
-            seg_parts.append(old_segs[old["seg_start"] : old["seg_start"] + old["seg_count"]]
-                             if reuse_segs else None)
+        prev = old.by_key.get(key)
+        if prev is not None and prev["sha256"] == digest:
+            ps = old.passages[prev["start"] : prev["start"] + prev["count"]]
+            scan.vec_parts.append(old.vectors[prev["start"] : prev["start"] + prev["count"]])
+            reuse_segs = "seg_start" in prev and prev["seg_start"] + prev["seg_count"] <= len(old.segs)
+            scan.seg_parts.append(old.segs[prev["seg_start"] : prev["seg_start"] + prev["seg_count"]]
+                                  if reuse_segs else None)
             report.unchanged.append(rel)
         else:
             try:
@@ -235,21 +276,26 @@ def build_index(
                     raise
                 report.skipped.append({"path": rel, "error": str(exc)})
                 continue
-            vec_parts.append(None)
-            seg_parts.append(None)
-            (report.updated if old is not None else report.added).append(rel)
-        entries.append({"key": key, "path": rel, "source": path.name, "sha256": digest,
-                        "size": path.stat().st_size, "start": len(passages), "count": len(ps),
-                        "seg_count": sum(len(_segment_texts(p)) for p in ps)})
-        passages.extend(ps)
+            scan.vec_parts.append(None)
+            scan.seg_parts.append(None)
+            (report.updated if prev is not None else report.added).append(rel)
+        scan.entries.append({"key": key, "path": rel, "source": path.name, "sha256": digest,
+                             "size": path.stat().st_size, "start": len(scan.passages), "count": len(ps),
+                             "seg_count": sum(len(_segment_texts(p)) for p in ps)})
+        scan.passages.extend(ps)
         if progress:
             progress("parse", i + 1, len(files))
-    report.removed = sorted(f["path"] for k, f in old_by_key.items() if k not in seen_keys)
-    if not passages:
-        raise InvalidInput("none of the sources yielded any passage.", field="sources",
-                           fix="Check the files (see the skipped list).")
+    report.removed = sorted(f["path"] for k, f in old.by_key.items() if k not in seen_keys)
+    return scan
 
-    # Embed only what is new (head vectors, then the segments of long articles), in one batched pass.
+
+def _vectors(scan: _Scan, report: IndexReport, embed_cache: str | Path | bool | None,
+             progress: Progress | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Embed only what is new (head vectors, then the segments of long articles) in one batched pass.
+
+    Returns the head vectors, the segment vectors and each segment's passage; sets every entry's
+    ``seg_start``."""
+    entries, passages, vec_parts, seg_parts = scan.entries, scan.passages, scan.vec_parts, scan.seg_parts
     todo = [(e, ps_i) for ps_i, e in enumerate(entries) if vec_parts[ps_i] is None]
     todo_texts = [
         dense.passage_text(p.title, p.text)
@@ -279,16 +325,20 @@ def build_index(
         seg_vectors = np.concatenate([np.asarray(v, np.float32).reshape(-1, dense.DIM) for v in seg_parts])
         seg_owner = np.asarray([i for i, p in enumerate(passages)
                                 for _ in _segment_texts(p)], dtype=np.int32)
+    return vectors, seg_vectors, seg_owner
 
-    bm = BM25().fit([tokenize(_bm25_text(p), mode=tokenizer) for p in passages])
 
+def _write(out: Path, scan: _Scan, arrays: tuple[np.ndarray, np.ndarray, np.ndarray], bm: BM25,
+           tokenizer: str) -> None:
+    """Write the index to a sibling folder, then swap it in: a failed run leaves the old one intact."""
+    vectors, seg_vectors, seg_owner = arrays
     tmp = out.parent / f".{out.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
-            for p in passages:
+            for p in scan.passages:
                 f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "dense.npy", vectors)
         np.save(tmp / "segments.npy", seg_vectors)
@@ -300,9 +350,9 @@ def build_index(
             "tokenizer": tokenizer,
             "passage_format": dense.passage_format(),
             "segments": dense.SEGMENT_FORMAT,
-            "n_passages": len(passages),
+            "n_passages": len(scan.passages),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": entries,
+            "files": scan.entries,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
@@ -310,10 +360,6 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    report.n_files = len(entries)
-    report.n_passages = len(passages)
-    report.seconds = round(time.perf_counter() - t0, 3)
-    return report
 
 
 def _embed(texts: list[str], embed_cache: str | Path | bool | None,
