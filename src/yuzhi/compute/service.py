@@ -28,10 +28,11 @@ import json
 import logging
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -787,19 +788,36 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
     Engines are checked for availability (at most every ``check_every_s``) and a provider whose
     engine is down is marked unavailable with the reason; its queued jobs wait, none is lost.
     """
-    from yuzhi.db import transaction
-
     store = store or default_store()
     report = TickReport(unavailable={}, errors={})
+    full, backends = _active_jobs(engine, report, check_every_s)
+    rows = [(job_id, pid, eid) for job_id, pid, eid, _, _ in full]
+    # Queued jobs first: they need no engine query, and a new job should not wait for one.
+    done = _dispatch_batch(engine, [job_id for job_id, pid, _, status, cancel in full
+                                    if status == JobStatus.QUEUED and not cancel and pid in backends],
+                           backends, store=store, report=report)
+    known = _usage_per_provider(backends, rows)
+    done |= _finish_batch(engine, rows, backends, known, store=store, biller=biller, report=report)
+    done |= {job_id for job_id, pid, eid, status, cancel in full
+             if pid in backends and _unchanged(status, cancel, known.get(f"{pid}:{eid}"))}
+    for job_id, pid, eid in rows:
+        if job_id not in done:
+            _step_one(engine, job_id, pid, eid, backends, known, store=store, biller=biller, report=report)
+    return report
+
+
+def _active_jobs(engine, report: TickReport, check_every_s: float) -> tuple[Sequence[Any], dict[int, Backend]]:
+    """The active jobs ``(id, provider, external id, status, cancel requested)`` and a backend for each
+    provider whose engine is up; a provider whose engine is down is reported with the reason."""
+    from yuzhi.db import transaction
+
+    backends: dict[int, Backend] = {}
     with transaction(engine) as s:
         full = s.execute(select(ComputeJob.id, ComputeJob.provider_id, ComputeJob.external_id, ComputeJob.status,
                                 ComputeJob.cancel_requested)
                          .where(ComputeJob.status.in_(list(ACTIVE_JOB_STATUSES))).order_by(ComputeJob.id)).all()
-        rows = [(job_id, pid, eid) for job_id, pid, eid, _, _ in full]
-        report.active = len(rows)
-        providers = sorted({pid for _, pid, _ in rows})
-        backends: dict[int, Backend] = {}
-        for pid in providers:
+        report.active = len(full)
+        for pid in sorted({pid for _, pid, _, _, _ in full}):
             ep = get_endpoint(s, provider_id=pid)
             if ep is None:
                 continue
@@ -810,55 +828,63 @@ def tick(engine, *, store: ArtifactStore | None = None, biller: Biller | None = 
                 backends[pid] = backend_for(ep)
             else:
                 report.unavailable[pid] = ep.unavailable_reason  # type: ignore[index]
-    # Queued jobs first: they need no engine query, and a new job should not wait for one.
-    done = _dispatch_batch(engine, [job_id for job_id, pid, _, status, cancel in full
-                                    if status == JobStatus.QUEUED and not cancel and pid in backends],
-                           backends, store=store, report=report)
+    return full, backends
+
+
+def _usage_per_provider(backends: dict[int, Backend], rows: list[tuple[Any, Any, Any]]) -> dict[str, Usage]:
+    """One engine query per provider, not one per job: usage keyed ``"provider:external id"``."""
     known: dict[str, Usage] = {}
-    backend: Backend | None
-    for pid, backend in list(backends.items()):  # one engine query per provider, not one per job
+    for pid, backend in list(backends.items()):
         ids = [eid for _, p, eid in rows if p == pid and eid is not None]
         # If the engine fails here, each job asks on its own below and that marks the provider unavailable.
         with contextlib.suppress(BackendUnavailable):
             known.update({f"{pid}:{k}": v for k, v in backend.usage_many(ids).items()})
-    done |= _finish_batch(engine, rows, backends, known, store=store, biller=biller, report=report)
-    done |= {job_id for job_id, pid, eid, status, cancel in full
-             if pid in backends and _unchanged(status, cancel, known.get(f"{pid}:{eid}"))}
-    for job_id, pid, eid in rows:
-        if job_id in done:
-            continue
-        backend = backends.get(pid)
-        try:
-            with transaction(engine) as s:
-                job = s.scalar(_for_update(s, select(ComputeJob).where(ComputeJob.id == job_id)))
-                if job is None:
-                    continue
-                if backend is None:
-                    if job.status == JobStatus.QUEUED and not job.cancel_requested:
-                        reason = f"waiting: provider unavailable ({(report.unavailable or {}).get(pid, 'no backend')})"
-                        if job.reason != reason:
-                            job.reason = reason[:500]
-                        continue
-                    if job.status == JobStatus.QUEUED:
-                        step(s, job=job, backend=None, store=store)
-                    continue
-                was = job.status
-                hint = known.get(f"{pid}:{job.external_id}") if job.external_id == eid else None
-                if step(s, job=job, backend=backend, store=store, biller=biller, known=hint):
-                    report.changed += 1
-                    report.dispatched += int(was == JobStatus.QUEUED and job.status == JobStatus.SUBMITTED)
-                    report.finished += int(job.status not in ACTIVE_JOB_STATUSES)
-        except BackendUnavailable as exc:
-            with transaction(engine) as s:
-                ep = get_endpoint(s, provider_id=pid)
-                if ep is not None:
-                    ep.available, ep.unavailable_reason, ep.checked_at = False, exc.message[:500], _now()
-            report.unavailable[pid] = exc.message  # type: ignore[index]
-            backends.pop(pid, None)
-        except Exception as exc:  # one bad job must not stop the worker: log it, retry next pass
-            log.exception("compute worker: job %s", job_id)
-            report.errors[job_id] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
-    return report
+    return known
+
+
+def _step_one(engine, job_id: int, pid: int, eid: str | None, backends: dict[int, Backend],
+              known: dict[str, Usage], *, store: ArtifactStore, biller: Biller | None, report: TickReport) -> None:
+    """Advance one job the batches left, in its own transaction. An engine that fails marks its provider
+    unavailable for the rest of the pass; any other error is logged and the job retried next pass."""
+    from yuzhi.db import transaction
+
+    backend = backends.get(pid)
+    try:
+        with transaction(engine) as s:
+            job = s.scalar(_for_update(s, select(ComputeJob).where(ComputeJob.id == job_id)))
+            if job is None:
+                return
+            if backend is None:
+                _without_engine(s, job, pid, store=store, report=report)
+                return
+            was = job.status
+            hint = known.get(f"{pid}:{job.external_id}") if job.external_id == eid else None
+            if step(s, job=job, backend=backend, store=store, biller=biller, known=hint):
+                report.changed += 1
+                report.dispatched += int(was == JobStatus.QUEUED and job.status == JobStatus.SUBMITTED)
+                report.finished += int(job.status not in ACTIVE_JOB_STATUSES)
+    except BackendUnavailable as exc:
+        with transaction(engine) as s:
+            ep = get_endpoint(s, provider_id=pid)
+            if ep is not None:
+                ep.available, ep.unavailable_reason, ep.checked_at = False, exc.message[:500], _now()
+        report.unavailable[pid] = exc.message  # type: ignore[index]
+        backends.pop(pid, None)
+    except Exception as exc:  # one bad job must not stop the worker: log it, retry next pass
+        log.exception("compute worker: job %s", job_id)
+        report.errors[job_id] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
+
+
+def _without_engine(s: Session, job: ComputeJob, pid: int, *, store: ArtifactStore, report: TickReport) -> None:
+    """A job whose provider has no engine up: a queued job waits and says why; a queued job whose
+    cancellation was asked for is cancelled (that needs no engine); any other waits for the engine."""
+    if job.status == JobStatus.QUEUED and not job.cancel_requested:
+        reason = f"waiting: provider unavailable ({(report.unavailable or {}).get(pid, 'no backend')})"
+        if job.reason != reason:
+            job.reason = reason[:500]
+        return
+    if job.status == JobStatus.QUEUED:
+        step(s, job=job, backend=None, store=store)
 
 
 #: Longest a batched dispatch keeps submitting before it commits (on SQLite the transaction holds

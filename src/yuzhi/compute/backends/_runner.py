@@ -18,11 +18,13 @@ import contextlib
 import fcntl
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 GRACE_S = 2.0
 
@@ -79,6 +81,20 @@ def hold_run_lock(jobdir: Path, attempts: int = 40) -> int | None:
     return None
 
 
+class _Cancel:
+    """A stop asked for: SIGTERM or SIGINT to the supervisor, or a ``cancel`` file in the job folder."""
+
+    def __init__(self, jobdir: Path) -> None:
+        self.jobdir = jobdir
+        self.signalled = False
+
+    def on_term(self, signum: int, frame: object) -> None:
+        self.signalled = True
+
+    def requested(self) -> bool:
+        return self.signalled or (self.jobdir / "cancel").exists()
+
+
 def main(jobdir: Path) -> int:
     lock = hold_run_lock(jobdir)
     if lock is None:
@@ -86,28 +102,31 @@ def main(jobdir: Path) -> int:
     if (jobdir / "state.json").exists() or (jobdir / "result.json").exists():
         return 0  # a previous supervisor got this far: never start the job a second time
     spec = json.loads((jobdir / "spec.json").read_text())
-    cancelled = False
-
-    def on_term(signum: int, frame: object) -> None:
-        nonlocal cancelled
-        cancelled = True
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
+    cancel = _Cancel(jobdir)
+    signal.signal(signal.SIGTERM, cancel.on_term)
+    signal.signal(signal.SIGINT, cancel.on_term)
     write_json(jobdir / "state.json", {"state": "pending", "supervisor_pid": os.getpid()})
+    if not _wait_for_slots(spec, cancel):
+        write_json(jobdir / "result.json", {
+            "state": "cancelled", "exit_code": None, "elapsed_s": 0.0, "cpu_s": 0.0,
+            "max_rss_bytes": 0, "reason": "cancelled while pending"})
+        return 0
+    _run(jobdir, spec, cancel)
+    return 0
 
-    def cancel_requested() -> bool:
-        return cancelled or (jobdir / "cancel").exists()
 
+def _wait_for_slots(spec: dict[str, Any], cancel: _Cancel) -> bool:
+    """Wait for the job's CPU slots (held until this process exits); False when cancelled first."""
     slots = _Slots(Path(spec["slots_dir"]), int(spec["slots_total"]))
-    while cancel_requested() or not slots.try_acquire(int(spec["cpus"])):
-        if cancel_requested():
-            write_json(jobdir / "result.json", {
-                "state": "cancelled", "exit_code": None, "elapsed_s": 0.0, "cpu_s": 0.0,
-                "max_rss_bytes": 0, "reason": "cancelled while pending"})
-            return 0
+    while cancel.requested() or not slots.try_acquire(int(spec["cpus"])):
+        if cancel.requested():
+            return False
         time.sleep(0.05)
+    return True
 
+
+def _run(jobdir: Path, spec: dict[str, Any], cancel: _Cancel) -> None:
+    """Start the command (once), supervise it to its end and write ``result.json``."""
     workdir = Path(spec["workdir"])
     env = {**os.environ, **spec.get("env", {})}
     env["YUZHI_JOB_TOKEN"] = spec["token"]
@@ -122,20 +141,38 @@ def main(jobdir: Path) -> int:
         write_json(jobdir / "result.json", {
             "state": "failed", "exit_code": 127, "elapsed_s": 0.0, "cpu_s": 0.0, "max_rss_bytes": 0,
             "reason": f"cannot start: {exc}", "started_at": started, "ended_at": time.time()})
-        return 0
+        return
     write_json(jobdir / "state.json", {"state": "running", "supervisor_pid": os.getpid(), "pid": proc.pid,
                                         "started_at": started})
-    limit = float(spec["time_limit_s"])
+    status, rusage, reason = _supervise(proc, started, float(spec["time_limit_s"]), cancel)
+    ended = time.time()
+    proc.returncode = 0  # reaped by wait4 above; keep Popen from trying again
+    _killpg(proc.pid, signal.SIGKILL)  # stragglers left in the job's process group
+    log.close()
+    code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    write_json(jobdir / "result.json", {
+        "state": reason or ("succeeded" if code == 0 else "failed"), "exit_code": code,
+        "elapsed_s": ended - started, "cpu_s": rusage.ru_utime + rusage.ru_stime,
+        "max_rss_bytes": rusage.ru_maxrss * (1 if sys.platform == "darwin" else 1024),
+        "reason": reason, "started_at": started, "ended_at": ended,
+    })
+
+
+def _supervise(proc: subprocess.Popen[bytes], started: float, limit: float,
+               cancel: _Cancel) -> tuple[int, resource.struct_rusage, str]:
+    """Wait for the job, metered by ``wait4``; on cancellation or past the time limit SIGTERM its
+    process group, then SIGKILL after the grace period. Returns the wait status, the resource usage
+    and the reason it was stopped ("cancelled", "timeout" or "")."""
     reason = ""
     kill_at: float | None = None
     delay = 0.005
     while True:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
-            break
+            return status, rusage, reason
         now = time.time()
         if kill_at is None:
-            if cancel_requested():
+            if cancel.requested():
                 reason = "cancelled"
             elif now - started > limit:
                 reason = "timeout"
@@ -147,24 +184,6 @@ def main(jobdir: Path) -> int:
             kill_at = float("inf")
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
-    ended = time.time()
-    proc.returncode = 0  # reaped by wait4 above; keep Popen from trying again
-    _killpg(proc.pid, signal.SIGKILL)  # stragglers left in the job's process group
-    log.close()
-    code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    if reason == "timeout":
-        state = "timeout"
-    elif reason == "cancelled":
-        state = "cancelled"
-    else:
-        state = "succeeded" if code == 0 else "failed"
-    write_json(jobdir / "result.json", {
-        "state": state, "exit_code": code, "elapsed_s": ended - started,
-        "cpu_s": rusage.ru_utime + rusage.ru_stime,
-        "max_rss_bytes": rusage.ru_maxrss * (1 if sys.platform == "darwin" else 1024),
-        "reason": reason, "started_at": started, "ended_at": ended,
-    })
-    return 0
 
 
 def _killpg(pgid: int, sig: int) -> None:
