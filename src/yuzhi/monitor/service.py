@@ -170,17 +170,7 @@ def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[S
     hi = max(s.ts for s in items)
     stored = {_as_utc(t) for t in session.scalars(
         select(Sample.ts).where(Sample.sensor_id == sensor.id, Sample.ts >= lo, Sample.ts <= hi))}
-    # Arrival-order inversions (against the newest sample seen so far) are reported as
-    # out-of-order, duplicates apart; the batch is then evaluated in time order.
-    newest = _as_utc(sensor.last_ts) if sensor.last_ts else None
-    seen = set(stored)
-    for s in items:
-        if s.ts in seen:
-            continue
-        seen.add(s.ts)
-        if newest is not None and s.ts < newest:
-            report.out_of_order += 1
-        newest = s.ts if newest is None else max(newest, s.ts)
+    report.out_of_order += _out_of_order(items, stored, _as_utc(sensor.last_ts) if sensor.last_ts else None)
     items = sorted(items, key=lambda s: s.ts)  # stable: the first of equal timestamps wins
     preset = effective_preset(sensor)
     open_alarms = {a.level: a for a in session.scalars(
@@ -209,27 +199,46 @@ def _ingest_sensor(session: Session, actor: Actor, sensor: Sensor, items: list[S
         if stale is not None:
             _to_normal(session, actor, stale, ts, report)
         sensor.last_value = s.value
-        if preset is None:
-            continue
-        for lim in preset.limits:
-            alarm = open_alarms.get(lim.level)
-            v = s.value
-            if alarm is None:
-                if lim.violates_on(v):
-                    alarm = _raise(session, actor, sensor, kind="rule", level=lim.level, ts=ts, value=v,
-                                   threshold=lim.on, preset=preset)
-                    open_alarms[lim.level] = alarm
-                    report.alarms_raised.append(alarm.id)
-            elif lim.still_violates(v):
-                peak = v if alarm.peak is None else alarm.peak
-                alarm.peak = max(peak, v) if lim.direction == "high" else min(peak, v)
-            else:
-                _to_normal(session, actor, alarm, ts, report)
-                del open_alarms[lim.level]
+        if preset is not None:
+            _apply_limits(session, actor, sensor, preset, open_alarms, ts, s.value, report)
     if new_rows:
         session.execute(cast(Table, Sample.__table__).insert(), new_rows)
     sensor.last_ts = last
     sensor.active_levels = sorted(k for k in open_alarms if k != "stale")
+
+
+def _out_of_order(items: list[SampleIn], stored: set[datetime], newest: datetime | None) -> int:
+    """Arrival-order inversions (against the newest sample seen so far), duplicates apart: the batch
+    is then evaluated in time order, and these are only counted."""
+    count = 0
+    seen = set(stored)
+    for s in items:
+        if s.ts in seen:
+            continue
+        seen.add(s.ts)
+        if newest is not None and s.ts < newest:
+            count += 1
+        newest = s.ts if newest is None else max(newest, s.ts)
+    return count
+
+
+def _apply_limits(session: Session, actor: Actor, sensor: Sensor, preset: R.Preset, open_alarms: dict[str, Alarm],
+                  ts: datetime, v: float, report: IngestReport) -> None:
+    """One live sample against each limit of the preset: raise an alarm, follow its peak, or clear it."""
+    for lim in preset.limits:
+        alarm = open_alarms.get(lim.level)
+        if alarm is None:
+            if lim.violates_on(v):
+                alarm = _raise(session, actor, sensor, kind="rule", level=lim.level, ts=ts, value=v,
+                               threshold=lim.on, preset=preset)
+                open_alarms[lim.level] = alarm
+                report.alarms_raised.append(alarm.id)
+        elif lim.still_violates(v):
+            peak = v if alarm.peak is None else alarm.peak
+            alarm.peak = max(peak, v) if lim.direction == "high" else min(peak, v)
+        else:
+            _to_normal(session, actor, alarm, ts, report)
+            del open_alarms[lim.level]
 
 
 def _raise(session: Session, actor: Actor, sensor: Sensor, *, kind: str, level: str, ts: datetime,
