@@ -449,6 +449,14 @@ def run_protocol(args) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    args = _arguments()
+    if args.protocol != "speed":
+        run_protocol(args)
+        return
+    _speed_run(args)
+
+
+def _arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--protocol", choices=("speed", "cv", "locked"), default="speed",
                     help="speed: the magnetic-tile quality and speed run below; cv: cross-validation on "
@@ -466,16 +474,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="150 training images, every 3rd test image")
     ap.add_argument("--data", type=Path, default=None, help="MVTec-layout category (default magnetic_tile)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all CPUs available)")
-    args = ap.parse_args()
-    if args.protocol != "speed":
-        run_protocol(args)
-        return
+    return ap.parse_args()
 
+
+def _speed_run(args: argparse.Namespace) -> None:
+    """The magnetic-tile run: ours, the textbook baseline in the same process, then speed at 256 × 256."""
     import torch
 
     from yuzhi.config import shared_data_dir
     from yuzhi.inspect import backbone as bb
-    from yuzhi.inspect.detector import PatchCoreDetector
     from yuzhi.inspect.images import list_test_set, list_training_images, load_image
     from yuzhi.inspect.service import set_threads
 
@@ -495,7 +502,20 @@ def main() -> None:
           f"device {bb.default_device()}, {os.cpu_count()} CPUs", flush=True)
 
     res: dict = {}
-    # ---- ours
+    det, res["ours"] = _ours(items, train, test)
+    res["baseline_squash_crop"] = _baseline(items, train, test, res["ours"])
+    res["speed_256"] = _speed_256(det, train, test)
+    print("speed@256", json.dumps(res["speed_256"]), flush=True)
+    print("peak RSS (whole run) GB", round(_rss_gb(), 2))
+    print("published (MVTec AD mean, image/pixel AUROC): PatchCore WRN50 0.991/0.981, PatchCore R18 "
+          "0.973/0.976, PaDiM WRN50 0.953/0.975, EfficientAD-S 0.988/-")
+    print("RESULT " + json.dumps(res))
+
+
+def _ours(items: list, train: list[np.ndarray], test: list[np.ndarray]) -> tuple[object, dict]:
+    """Our detector with its defaults: quality, training time, speed and peak memory."""
+    from yuzhi.inspect.detector import PatchCoreDetector
+
     t0 = time.perf_counter()
     det = PatchCoreDetector(random_state=0).fit(train)
     train_s = time.perf_counter() - t0
@@ -506,10 +526,14 @@ def main() -> None:
     ours = _metrics(items, test, [p.score for p in preds], [p.anomaly_map for p in preds])
     ours.update(train_seconds=round(train_s, 1), images_per_second=round(ours_ips, 2),
                 bank=int(det.bank_.shape[0]), peak_rss_gb_train_and_predict=round(peak_detector, 2))
-    res["ours"] = ours
     print("ours     ", json.dumps(ours), flush=True)
+    return det, ours
 
-    # ---- textbook baseline: squash to 256, center-crop 224, same backbone/bank/scoring
+
+def _baseline(items: list, train: list[np.ndarray], test: list[np.ndarray], ours: dict) -> dict:
+    """The textbook baseline: squash to 256, center-crop 224, same backbone/bank/scoring."""
+    from yuzhi.inspect.detector import PatchCoreDetector
+
     tb = [_squash_crop(a) for a in train]
     t0 = time.perf_counter()
     base = PatchCoreDetector(image_size=224, coreset_ratio=0.01, border_calibration=False, outlier_fraction=0.0,
@@ -522,14 +546,20 @@ def main() -> None:
     bmaps = [_unsquash(p.anomaly_map, a.shape[:2]) for p, a in zip(bp, test, strict=True)]
     baseline = _metrics(items, test, [p.score for p in bp], bmaps)
     baseline.update(train_seconds=round(base_train, 1), images_per_second=round(base_ips, 2))
-    res["baseline_squash_crop"] = baseline
     print("baseline ", json.dumps(baseline), flush=True)
     print("ratio ours/baseline: " + ", ".join(
         f"{k} {ours[k] / baseline[k]:.3f}" for k in ("image_auroc", "pixel_auroc", "aupro_30") if baseline[k]),
         flush=True)
+    return baseline
 
-    # ---- speed at 256 x 256: pipeline vs backbone forward alone, same images
+
+def _speed_256(det, train: list[np.ndarray], test: list[np.ndarray]) -> dict:
+    """Speed at 256 x 256: the pipeline against the backbone's forward pass alone, same images."""
+    import torch
     from PIL import Image
+
+    from yuzhi.inspect import backbone as bb
+    from yuzhi.inspect.detector import PatchCoreDetector
 
     sq = [np.asarray(Image.fromarray(a).resize((256, 256), Image.BILINEAR)) for a in test[:64]]
     det256 = PatchCoreDetector(image_size=256, random_state=0).fit(
@@ -558,17 +588,12 @@ def main() -> None:
         pipe = max(pipe, throughput(lambda: det256.predict_maps(sq)))
         # the full model from above (600 training images, its own bank) on the same images
         full = max(full, throughput(lambda: det.predict_maps(sq)))
-    res["speed_256"] = {"pipeline_images_per_second": round(pipe, 2),
-                        "backbone_only_images_per_second": round(ceil, 2),
-                        "pipeline_over_ceiling": round(pipe / ceil, 3), "bank": int(det256.bank_.shape[0]),
-                        "full_model_images_per_second": round(full, 2),
-                        "full_model_over_ceiling": round(full / ceil, 3),
-                        "full_model_bank": int(det.bank_.shape[0])}
-    print("speed@256", json.dumps(res["speed_256"]), flush=True)
-    print("peak RSS (whole run) GB", round(_rss_gb(), 2))
-    print("published (MVTec AD mean, image/pixel AUROC): PatchCore WRN50 0.991/0.981, PatchCore R18 "
-          "0.973/0.976, PaDiM WRN50 0.953/0.975, EfficientAD-S 0.988/-")
-    print("RESULT " + json.dumps(res))
+    return {"pipeline_images_per_second": round(pipe, 2),
+            "backbone_only_images_per_second": round(ceil, 2),
+            "pipeline_over_ceiling": round(pipe / ceil, 3), "bank": int(det256.bank_.shape[0]),
+            "full_model_images_per_second": round(full, 2),
+            "full_model_over_ceiling": round(full / ceil, 3),
+            "full_model_bank": int(det.bank_.shape[0])}
 
 
 if __name__ == "__main__":
