@@ -34,8 +34,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
-from sqlalchemy import Row, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
@@ -102,9 +103,9 @@ _LOCK_QUOTAS = (select(_Q.c.id).where(or_(
     _Q.c.id.in_(select(_AL.c.application_id).where(_AL.c.bill_id.in_(bindparam("bills", expanding=True)))),
 )).order_by(_Q.c.id).with_for_update())
 _INSERT_BILLS = insert(Bill).returning(Bill, sort_by_parameter_order=True)
-_INSERT_LINES = insert(BillLine.__table__)
-_INSERT_ALLOCATIONS = insert(_AL)
-_DRAW = (update(_Q).where(_Q.c.id == bindparam("app_id"))
+_INSERT_LINES = insert(cast(Table, BillLine.__table__))  # (declared a FromClause; it is the Table)
+_INSERT_ALLOCATIONS = insert(cast(Table, _AL))
+_DRAW = (update(cast(Table, _Q)).where(_Q.c.id == bindparam("app_id"))
          .values(used_fen=_Q.c.used_fen + bindparam("drawn"), updated_at=bindparam("now")))
 
 
@@ -221,7 +222,7 @@ class _Batch:
         new = [it for it in items if it.invoice not in existing and it.replay_of is None]
         self.orgs = self._orgs(new)
         self.programmes = self._programmes(new)
-        if self.postgres and any(it.bill_in.kind == BillKind.CREDIT for it in new):
+        if self.postgres and any(it.bill_in.kind == BillKind.CREDIT.value for it in new):
             self._lock_rows(new)
         results: list[tuple[Bill, bool] | None] = [None] * len(items)
         segment: list[_Item] = []
@@ -230,7 +231,7 @@ class _Batch:
                 results[it.index] = (existing[it.invoice], True)
             elif it.replay_of is not None:
                 pass  # filled in below, once the first occurrence is written
-            elif it.bill_in.kind == BillKind.CREDIT:
+            elif it.bill_in.kind == BillKind.CREDIT.value:
                 self._debits(segment, results)
                 segment = []
                 with self._about(it.index):
@@ -258,11 +259,11 @@ class _Batch:
         orders: credits of the same originals in opposite order, or a credit note giving quota back
         newest application first while a bill draws oldest first. The later per-row locks then find
         the rows already held and never wait."""
-        credits = [it for it in items if it.bill_in.kind == BillKind.CREDIT]
+        credits = [it for it in items if it.bill_in.kind == BillKind.CREDIT.value]
         invoices = sorted({(it.bill_in.original_invoice_no or "").strip() for it in credits})
         originals = [r.id for r in self.conn.execute(_LOCK_ORIGINALS, {"provider": self.provider.id,
                                                                          "invoices": invoices})]
-        debits = [it for it in items if it.bill_in.kind == BillKind.BILL]
+        debits = [it for it in items if it.bill_in.kind == BillKind.BILL.value]
         self.conn.execute(_LOCK_QUOTAS, {
             "provider": self.provider.id, "bills": originals,
             "orgs": sorted({self.orgs[it.code].id for it in debits}),
@@ -379,7 +380,7 @@ class _Batch:
                 p = progs.get(it.year)
                 if p is None:
                     programme.get_programme(self.session, year=it.year)  # raises the standard NotFound
-                elif p.status != ProgrammeStatus.OPEN and it.bill_in.kind == BillKind.BILL:
+                elif p.status != ProgrammeStatus.OPEN and it.bill_in.kind == BillKind.BILL.value:
                     raise InvalidInput(f"the {p.year} programme year is closed; no more bills for its usage",
                                        field="period_start",
                                        fix="bills must arrive before the office closes the year",
@@ -417,8 +418,9 @@ class _Batch:
         b = it.bill_in
         if org.status != OrgStatus.APPROVED:
             return f"unit is {org.status}, not approved"
-        return registry.qualification_problem(self.provider, start=b.period_start, end=b.period_end) \
-            or registry.relation_problem(self.provider, customer_org_id=org.id, affiliated=bool(org.affiliated)) \
+        provider = cast(Provider, self.provider)  # a row of the providers table: the attributes the rules read
+        return registry.qualification_problem(provider, start=b.period_start, end=b.period_end) \
+            or registry.relation_problem(provider, customer_org_id=org.id, affiliated=bool(org.affiliated)) \
             or ""
 
     def _price(self, items: list[_Item]) -> list[_Priced]:
@@ -433,7 +435,8 @@ class _Batch:
                 continue
             apps = quotas.get((p.org.id, p.prog.id), [])
             remaining = sum(a.remaining for a in apps)
-            p.subsidy = programme.rules_of(p.prog).subsidy_for(eligible_fen=p.eligible, remaining_quota_fen=remaining)
+            rules = programme.rules_of(cast(Programme, p.prog))  # a programmes row, read like the model
+            p.subsidy = rules.subsidy_for(eligible_fen=p.eligible, remaining_quota_fen=remaining)
             if not apps:
                 p.reason = "no effective voucher quota with this provider (apply and wait for 公示)"
             elif p.subsidy == 0 and remaining == 0:
