@@ -148,6 +148,13 @@ def are_affiliated(session: Session, org_a: int, org_b: int) -> bool:
         is not None
 
 
+def list_affiliations(session: Session, *, actor: Actor) -> list[Affiliation]:
+    """The declared related parties (关联方): the office's register; other callers see none of it."""
+    if not actor.is_office:
+        return []
+    return list(session.scalars(select(Affiliation).order_by(Affiliation.id)))
+
+
 # --- users and authentication ----------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from yuzhi.compute.models import ACTIVE_JOB_STATUSES, ComputeJob
 from yuzhi.compute.pricing import CST
 from yuzhi.compute.schemas import JobIn
 from yuzhi.errors import InvalidInput, NotFound
-from yuzhi.providers.models import Provider
+from yuzhi.providers import service as registry
 from yuzhi.web import i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import done_translated as _done
@@ -79,7 +79,7 @@ NAV = [
     ("Compute subsidy", "/compute/dashboard", "office"),
 ]
 def _names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Provider.id, Provider.name)).all())
+    return registry.names(session)  # provider names: the whitelist is public
 
 
 @router.get("/compute/jobs")

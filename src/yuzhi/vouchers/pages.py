@@ -33,15 +33,15 @@ from sqlalchemy.orm import Session
 
 from yuzhi.accounts import service as accounts
 from yuzhi.accounts.actor import SYSTEM, Actor, Role
-from yuzhi.accounts.models import Affiliation, Organisation, OrgKind, User
+from yuzhi.accounts.models import Organisation, OrgKind, User
 from yuzhi.accounts.schemas import AffiliationCreate, OrgCreate
 from yuzhi.errors import Forbidden, InvalidInput
 from yuzhi.ledger import service as ledger
 from yuzhi.providers import service as registry
-from yuzhi.providers.models import Criterion, Provider
+from yuzhi.providers.models import Criterion
 from yuzhi.providers.schemas import ProviderCreate
 from yuzhi.vouchers import reports, service, unit_picker
-from yuzhi.vouchers.models import AppStatus, Objection, Programme, ProgrammeStatus, QuotaApplication
+from yuzhi.vouchers.models import AppStatus, Programme, ProgrammeStatus, QuotaApplication
 from yuzhi.vouchers.schemas import ApplicationCreate, ObjectionCreate, ProgrammeCreate, Review, SettlementCreate
 from yuzhi.web import exports, i18n
 from yuzhi.web.charts import bar_chart, hbar_chart
@@ -118,8 +118,7 @@ def _years(session: Session) -> list[int]:
 def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     """Organisation and provider names by id (for tables)."""
     orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
-    provs = dict(session.execute(select(Provider.id, Provider.name)).all())
-    return orgs, provs
+    return orgs, registry.names(session)  # the whitelist is public
 
 
 # --- dashboard --------------------------------------------------------------------------------
@@ -217,8 +216,7 @@ def _application_ctx(session: Session, actor: Actor, app_id: int) -> dict[str, A
     limits: dict[str, int] = {}
     if actor.is_office and a.status in (AppStatus.SUBMITTED, AppStatus.OBJECTED) and p is not None:
         cap, limits = service.max_approvable(session, p=p, a=a)
-    objections = list(session.scalars(select(Objection).where(Objection.application_id == a.id)
-                                      .order_by(Objection.id))) if actor.is_office else []
+    objections = service.application_objections(session, actor=actor, application=a)  # the office's only
     return {"a": a, "p": p, "org": orgs.get(a.org_id, str(a.org_id)), "provider": provs.get(a.provider_id, ""),
             "cap": cap, "limits": limits, "objections": objections}
 
@@ -471,7 +469,7 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, year: 
         return exports.download(fmt, f"statement-{st.org.uscc}-{p.year}",
                                 ["invoice_no", "kind", "period_start", "period_end", "amount_fen", "eligible_fen",
                                  "subsidy_fen", "owed_fen", "note"], rows)
-    provs = dict(session.execute(select(Provider.id, Provider.name)).all())  # not every organisation's name
+    provs = registry.names(session)  # the public whitelist, not every organisation's name
     # a busy unit bills a thousand times a year: the page shows the bills a hundred at a time (the totals
     # above cover all of them; the .xlsx/.csv export holds every bill)
     pager = _pager(request, st.bills_total, page) if st.bills_total > PER_PAGE else None
@@ -489,7 +487,7 @@ def _orgs_ctx(session: Session, actor: Actor, status: str | None) -> dict[str, A
     if actor.is_office:
         orgs, _ = _names(session)
         ctx["orgs"] = orgs
-        ctx["affiliations"] = list(session.scalars(select(Affiliation).order_by(Affiliation.id)))
+        ctx["affiliations"] = accounts.list_affiliations(session, actor=actor)
     return ctx
 
 

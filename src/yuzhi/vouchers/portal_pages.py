@@ -15,14 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts.actor import Actor
-from yuzhi.accounts.models import Organisation
 from yuzhi.errors import DomainError, Forbidden
 from yuzhi.vouchers import portal, reports, service
-from yuzhi.vouchers.models import Bill, Programme, SettlementBatch
+from yuzhi.vouchers.models import Bill, SettlementBatch
 from yuzhi.web import exports, i18n
 from yuzhi.web.deps import OptionalUser, SessionDep
 from yuzhi.web.forms import html_errors
@@ -118,12 +117,10 @@ def settlement_status(session: Session, bills: list[Bill]) -> dict[int, tuple[st
     return out
 
 
-def _rows(session: Session, bills: list[Bill]) -> list[Row]:
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
-    usccs = dict(session.execute(select(Organisation.id, Organisation.uscc)).all())
+def _rows(session: Session, actor: Actor, bills: list[Bill]) -> list[Row]:
+    customers = service.bill_customers(session, actor=actor, bills=bills)  # only these bills' units
     st = settlement_status(session, bills)
-    return [Row(b, orgs.get(b.org_id, str(b.org_id)), usccs.get(b.org_id, ""), *st.get(b.id, ("", None)))
-            for b in bills]
+    return [Row(b, *customers.get(b.org_id, (str(b.org_id), "")), *st.get(b.id, ("", None))) for b in bills]
 
 
 @router.get("/vouchers/portal", response_class=HTMLResponse)
@@ -131,7 +128,7 @@ def _rows(session: Session, bills: list[Bill]) -> list[Row]:
 def portal_home(request: Request, session: SessionDep, actor: OptionalUser) -> Response:
     a = _provider(actor)
     bills, _ = service.list_bills(session, actor=a, limit=20)  # the service scopes to the operator's provider
-    return _page(request, "vouchers/portal.html", {"rows": _rows(session, bills)}, a)
+    return _page(request, "vouchers/portal.html", {"rows": _rows(session, a, bills)}, a)
 
 
 def _upload_ctx() -> dict[str, Any]:
@@ -201,9 +198,8 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, month:
     """The month's bills by customer (by the end of the usage period), with totals and settlement status."""
     a = _provider(actor)
     start, end = _month(month)
-    bills = list(session.scalars(select(Bill).where(Bill.provider_id == a.provider_id, Bill.period_end >= start,
-                                                    Bill.period_end < end).order_by(Bill.org_id, Bill.id)))
-    rows = _rows(session, bills)
+    bills = service.month_bills(session, actor=a, start=start, end=end)  # scoped to the operator's provider
+    rows = _rows(session, a, bills)
     if fmt != "html":
         lang = request.query_params.get("lang") or request.cookies.get("lang") or "zh"
         out = [(r.customer, r.uscc, r.bill.invoice_no, r.bill.kind, str(r.bill.period_start), str(r.bill.period_end),
@@ -222,9 +218,8 @@ def statement(request: Request, session: SessionDep, actor: OptionalUser, month:
         c["amount_fen"] += sign * r.bill.amount_fen
         c["subsidy_fen"] += sign * r.bill.subsidy_fen
         c["owed_fen"] += sign * r.bill.owed_fen
-    months = session.execute(select(func.min(Bill.period_end), func.max(Bill.period_end))
-                             .where(Bill.provider_id == a.provider_id)).one()
-    years = list(session.scalars(select(Programme.year).order_by(Programme.year)))
+    months = service.bill_period_range(session, actor=a)
+    years = sorted(p.year for p in service.list_programmes(session))  # public: the programme years
     try:  # the provider's position with the year: paid, owed back after credit notes (clawbacks), repaid
         position = reports.position(session, actor=a, year=start.year)
     except DomainError:  # no programme that year, or the units are the payees (reimbursement mode)

@@ -333,6 +333,14 @@ def list_objections(session: Session, *, actor: Actor, status: str | None = "ope
     return programmes.list_objections(session, Objection, actor=actor, status=status)
 
 
+def application_objections(session: Session, *, actor: Actor, application: QuotaApplication) -> list[Objection]:
+    """The objections lodged against an application, for the office (who decides them); others see none."""
+    if not actor.is_office:
+        return []
+    return list(session.scalars(select(Objection).where(Objection.application_id == application.id)
+                                .order_by(Objection.id)))
+
+
 # --- bills ------------------------------------------------------------------------------------
 
 
@@ -353,6 +361,33 @@ def list_bills(session: Session, *, actor: Actor, year: int | None = None, org_i
         q = q.where(Bill.org_id == org_id)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     return list(session.scalars(q.order_by(Bill.id.desc()).limit(limit).offset(offset))), total
+
+
+def month_bills(session: Session, *, actor: Actor, start: date, end: date) -> list[Bill]:
+    """The bills whose usage period ends in ``[start, end)`` that ``actor`` may see (an operator: its
+    provider's only), by customer then id: the provider portal's monthly statement."""
+    q = tenancy.scope(select(Bill).where(Bill.period_end >= start, Bill.period_end < end), Bill, actor,
+                      by_provider=True)
+    return list(session.scalars(q.order_by(Bill.org_id, Bill.id)))
+
+
+def bill_period_range(session: Session, *, actor: Actor) -> tuple[date | None, date | None]:
+    """The first and last usage-period end among the bills ``actor`` may see (the statement's month range)."""
+    q = select(func.min(Bill.period_end), func.max(Bill.period_end))
+    clause = tenancy.scope_clause(actor, Bill, by_provider=True)
+    first, last = session.execute(q if clause is None else q.where(clause)).one()
+    return first, last
+
+
+def bill_customers(session: Session, *, actor: Actor, bills: list[Bill]) -> dict[int, tuple[str, str]]:
+    """Name and USCC of the units billed in ``bills`` that ``actor`` may see: only those units, not every
+    organisation's name."""
+    ids = {b.org_id for b in bills if tenancy.can_see(actor, b.org_id, b.provider_id, by_provider=True)}
+    if not ids:
+        return {}
+    rows = session.execute(select(Organisation.id, Organisation.name, Organisation.uscc)
+                           .where(Organisation.id.in_(ids)))
+    return {i: (name, uscc) for i, name, uscc in rows}
 
 
 # --- settlement -------------------------------------------------------------------------------
