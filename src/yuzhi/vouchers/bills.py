@@ -36,7 +36,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
-from sqlalchemy import Row, Table, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from yuzhi.accounts import uscc as uscc_rules
@@ -99,7 +99,7 @@ _LOCK_ORIGINALS = (select(_B.c.id).where(
     _B.c.provider_id == bindparam("provider"), _B.c.invoice_no.in_(bindparam("invoices", expanding=True)),
     _B.c.kind == BillKind.BILL.value).order_by(_B.c.id).with_for_update())
 _LOCK_QUOTAS = (select(_Q.c.id).where(or_(
-    _QUOTAS.whereclause,
+    cast(ColumnElement[bool], _QUOTAS.whereclause),  # (set: _QUOTAS has a WHERE)
     _Q.c.id.in_(select(_AL.c.application_id).where(_AL.c.bill_id.in_(bindparam("bills", expanding=True)))),
 )).order_by(_Q.c.id).with_for_update())
 _INSERT_BILLS = insert(Bill).returning(Bill, sort_by_parameter_order=True)
